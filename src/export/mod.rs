@@ -1,0 +1,90 @@
+//! Headless output: tables of runs, experiments or comparisons written as an aligned text
+//! table, CSV, JSON or Markdown. Shared by the CLI and the TUI's export; no UI imports.
+
+pub(crate) mod runs;
+mod table;
+
+pub use runs::{experiments_json, experiments_table, runs_json, runs_table};
+pub use table::{Cell, Table};
+
+use std::io::Write;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned text table for reading in a terminal (values are escaped).
+    #[default]
+    Table,
+    /// RFC 4180 CSV with exact values.
+    Csv,
+    /// JSON with exact values.
+    Json,
+    /// A GitHub-flavoured Markdown table.
+    #[value(alias = "markdown")]
+    Md,
+}
+
+impl Format {
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Table => "txt",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Md => "md",
+        }
+    }
+
+    /// Guesses the format from a file name's extension.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "md" | "markdown" => Some(Format::Md),
+            "txt" => Some(Format::Table),
+            _ => None,
+        }
+    }
+}
+
+/// Errors while writing output.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("write failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Writes `table` in `format`.
+pub fn write_table(table: &Table, format: Format, out: &mut dyn Write) -> Result<(), ExportError> {
+    match format {
+        Format::Table => table.write_text(out)?,
+        Format::Csv => table.write_csv(out)?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &table.to_json())?;
+            writeln!(out)?;
+        }
+        Format::Md => table.write_markdown(out)?,
+    }
+    Ok(())
+}
+
+/// Writes a JSON value, pretty-printed, with a trailing newline.
+pub fn write_json(value: &serde_json::Value, out: &mut dyn Write) -> Result<(), ExportError> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// A metric value as JSON: a number, or `"NaN"`, `"Infinity"`, `"-Infinity"`.
+pub fn json_float(v: f64) -> serde_json::Value {
+    match serde_json::Number::from_f64(v) {
+        Some(n) => serde_json::Value::Number(n),
+        None if v.is_nan() => "NaN".into(),
+        None if v > 0.0 => "Infinity".into(),
+        None => "-Infinity".into(),
+    }
+}

@@ -1,0 +1,206 @@
+//! The in-memory run index: every experiment and run of a store, and the queries the views
+//! and exports ask of it (selection, sort, diff). Metric histories are not kept here.
+
+pub mod column;
+pub mod compare;
+pub mod diff;
+pub mod sort;
+
+use std::collections::HashMap;
+
+use crate::model::{Experiment, Run, ViewType};
+use crate::store::{RunBatch, Warning};
+
+pub use column::{Attr, Column, KeySets, Value};
+pub use sort::{SortKey, TextOrder, sort_rows};
+
+/// Experiments and runs in memory.
+#[derive(Debug, Default)]
+pub struct RunIndex {
+    experiments: Vec<Experiment>,
+    runs: Vec<Run>,
+    by_run_id: HashMap<String, usize>,
+    run_counts: HashMap<String, usize>,
+    warnings: Vec<Warning>,
+}
+
+impl RunIndex {
+    pub fn new(mut experiments: Vec<Experiment>) -> Self {
+        experiments.sort_by(|a, b| cmp_ids(&a.experiment_id, &b.experiment_id));
+        Self {
+            experiments,
+            ..Self::default()
+        }
+    }
+
+    /// Adds (or replaces, by run id) the runs of a batch and keeps its warnings.
+    pub fn add_batch(&mut self, batch: RunBatch) {
+        for run in batch.runs {
+            self.upsert(run);
+        }
+        self.warnings.extend(batch.warnings);
+    }
+
+    /// Inserts a run, or replaces the run with the same id.
+    pub fn upsert(&mut self, run: Run) {
+        if let Some(&i) = self.by_run_id.get(&run.run_id) {
+            if self.runs[i].experiment_id != run.experiment_id {
+                self.bump(&self.runs[i].experiment_id.clone(), false);
+                self.bump(&run.experiment_id, true);
+            }
+            self.runs[i] = run;
+        } else {
+            self.bump(&run.experiment_id, true);
+            self.by_run_id.insert(run.run_id.clone(), self.runs.len());
+            self.runs.push(run);
+        }
+    }
+
+    fn bump(&mut self, exp: &str, up: bool) {
+        let c = self.run_counts.entry(exp.to_string()).or_default();
+        *c = if up { *c + 1 } else { c.saturating_sub(1) };
+    }
+
+    pub fn experiments(&self) -> &[Experiment] {
+        &self.experiments
+    }
+
+    pub fn runs(&self) -> &[Run] {
+        &self.runs
+    }
+
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    pub fn add_warnings(&mut self, w: impl IntoIterator<Item = Warning>) {
+        self.warnings.extend(w);
+    }
+
+    /// Number of runs (any lifecycle) of an experiment.
+    pub fn run_count(&self, experiment_id: &str) -> usize {
+        self.run_counts.get(experiment_id).copied().unwrap_or(0)
+    }
+
+    pub fn run(&self, run_id: &str) -> Option<&Run> {
+        self.by_run_id.get(run_id).map(|&i| &self.runs[i])
+    }
+
+    pub fn run_index(&self, run_id: &str) -> Option<usize> {
+        self.by_run_id.get(run_id).copied()
+    }
+
+    pub fn experiment(&self, id: &str) -> Option<&Experiment> {
+        self.experiments.iter().find(|e| e.experiment_id == id)
+    }
+
+    /// Finds an experiment by id, else by exact name.
+    pub fn find_experiment(&self, id_or_name: &str) -> Option<&Experiment> {
+        self.experiment(id_or_name)
+            .or_else(|| self.experiments.iter().find(|e| e.name == id_or_name))
+    }
+
+    /// Experiments whose lifecycle `view` includes.
+    pub fn experiments_in(&self, view: ViewType) -> Vec<&Experiment> {
+        self.experiments.iter().filter(|e| view.includes(e.lifecycle)).collect()
+    }
+
+    /// Row indices of the runs of `experiment_ids` (all experiments when `None`) whose
+    /// lifecycle `view` includes, in MLflow's default order (start_time DESC, run_id ASC).
+    pub fn select(&self, experiment_ids: Option<&[String]>, view: ViewType) -> Vec<usize> {
+        let mut rows: Vec<usize> = self
+            .runs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| view.includes(r.lifecycle))
+            .filter(|(_, r)| experiment_ids.is_none_or(|ids| ids.contains(&r.experiment_id)))
+            .map(|(i, _)| i)
+            .collect();
+        sort_rows(&self.runs, &mut rows, &[], TextOrder::Lexical, 0);
+        rows
+    }
+}
+
+/// Orders experiment ids numerically when both are numbers, else as text.
+pub fn cmp_ids(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.parse::<u128>(), b.parse::<u128>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{Lifecycle, MetricPoint, MetricSummary, RunStatus};
+
+    /// A run for tests: id, start time, metric latest values and params.
+    pub fn run_with(id: &str, start: i64, metrics: &[(&str, f64)], params: &[(&str, &str)]) -> Run {
+        Run {
+            run_id: id.into(),
+            run_name: format!("name-{id}"),
+            experiment_id: "1".into(),
+            status: RunStatus::Finished,
+            lifecycle: Lifecycle::Active,
+            user_id: "u".into(),
+            start_time: Some(start),
+            end_time: Some(start + 10),
+            artifact_uri: String::new(),
+            params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            tags: BTreeMap::new(),
+            metrics: metrics
+                .iter()
+                .map(|(k, v)| {
+                    let p = MetricPoint {
+                        step: 0,
+                        timestamp: start,
+                        value: *v,
+                    };
+                    (k.to_string(), MetricSummary::from_point(p))
+                })
+                .collect(),
+            datasets: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn select_filters_by_experiment_and_lifecycle_in_default_order() {
+        let mut a = run_with("a", 1, &[], &[]);
+        let mut b = run_with("b", 3, &[], &[]);
+        b.lifecycle = Lifecycle::Deleted;
+        let c = run_with("c", 2, &[], &[]);
+        a.experiment_id = "2".into();
+        let mut idx = RunIndex::new(Vec::new());
+        idx.add_batch(RunBatch {
+            runs: vec![a, b, c],
+            warnings: Vec::new(),
+        });
+        let ids = |rows: Vec<usize>| -> Vec<String> {
+            rows.into_iter().map(|i| idx.runs()[i].run_id.clone()).collect()
+        };
+        assert_eq!(ids(idx.select(None, ViewType::All)), ["b", "c", "a"]);
+        assert_eq!(ids(idx.select(None, ViewType::Active)), ["c", "a"]);
+        assert_eq!(ids(idx.select(Some(&["1".into()]), ViewType::Deleted)), ["b"]);
+        assert_eq!(idx.run_count("1"), 2);
+        assert_eq!(idx.run_count("2"), 1);
+    }
+
+    #[test]
+    fn upsert_replaces_by_id() {
+        let mut idx = RunIndex::new(Vec::new());
+        idx.upsert(run_with("a", 1, &[("m", 1.0)], &[]));
+        idx.upsert(run_with("a", 1, &[("m", 2.0)], &[]));
+        assert_eq!(idx.runs().len(), 1);
+        assert_eq!(idx.run_count("1"), 1);
+        assert_eq!(idx.run("a").map(|r| r.metrics["m"].latest.value), Some(2.0));
+    }
+
+    #[test]
+    fn experiment_ids_order_numerically() {
+        let mut ids = vec!["10", "9", "0", "abc", "219931088273313646"];
+        ids.sort_by(|a, b| cmp_ids(a, b));
+        assert_eq!(ids, ["0", "9", "10", "219931088273313646", "abc"]);
+    }
+}

@@ -1,0 +1,214 @@
+//! mltui: browse and compare MLflow experiments and runs from a terminal.
+//!
+//! Layers: `store` fetches, `index` holds and queries, `export` writes tables headless,
+//! `tui` (the only user of ratatui/crossterm) shows them.
+
+pub mod cli;
+pub mod export;
+pub mod index;
+pub mod model;
+pub mod store;
+pub mod text;
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use cli::{Cli, Command, CompareArgs, ExperimentsArgs, OutputArgs, RunsArgs};
+use export::{Format, Table};
+use index::{Column, RunIndex};
+use model::ViewType;
+use store::{SourceSpec, Store};
+
+/// Runs the command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let global_uri = cli.tracking_uri.clone();
+    match cli.command {
+        Some(Command::Experiments(args)) => experiments(args, global_uri.as_deref()),
+        Some(Command::Runs(args)) => runs(args, global_uri.as_deref()),
+        Some(Command::Compare(args)) => compare_cmd(args, global_uri.as_deref()),
+        None => {
+            let spec = locate(cli.source.as_deref(), global_uri.as_deref())?;
+            let _ = spec;
+            bail!("the terminal UI is not built yet; use `mltui runs` or `mltui experiments`")
+        }
+    }
+}
+
+/// Resolves the source from the positional argument, `--tracking-uri`, the environment and
+/// the current directory.
+pub fn locate(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<SourceSpec> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let env = std::env::var("MLFLOW_TRACKING_URI").ok();
+    Ok(store::resolve_source(positional.or(tracking_uri), env.as_deref(), &cwd)?)
+}
+
+fn open(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<Box<dyn Store>> {
+    let spec = locate(positional, tracking_uri)?;
+    Ok(store::open(&spec)?)
+}
+
+/// Loads the experiments of a store and every run of the chosen ones into an index.
+pub fn load_index(store: &dyn Store, experiments: impl Fn(&model::Experiment) -> bool) -> Result<RunIndex> {
+    let list = store.experiments()?;
+    let chosen: Vec<model::Experiment> = list.experiments.iter().filter(|e| experiments(e)).cloned().collect();
+    let mut index = RunIndex::new(list.experiments);
+    index.add_warnings(list.warnings);
+    store.runs(&chosen, &mut |batch| index.add_batch(batch))?;
+    Ok(index)
+}
+
+fn report_warnings(index: &RunIndex) {
+    let mut err = std::io::stderr().lock();
+    for w in index.warnings() {
+        let _ = writeln!(err, "mltui: warning: {}", text::sanitize(&w.to_string()));
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn experiments(args: ExperimentsArgs, uri: Option<&str>) -> Result<()> {
+    let store = open(args.source.as_deref(), uri)?;
+    let index = load_index(store.as_ref(), |_| true)?;
+    report_warnings(&index);
+    let view: ViewType = args.view.into();
+    let exps = index.experiments_in(view);
+    emit(&args.output, |format, out| match format {
+        Format::Json => export::write_json(&export::experiments_json(&index, &exps), out),
+        f => export::write_table(&export::experiments_table(&index, &exps), f, out),
+    })
+}
+
+fn runs(args: RunsArgs, uri: Option<&str>) -> Result<()> {
+    let store = open(args.source.as_deref(), uri)?;
+    let view: ViewType = args.view.into();
+    // Experiments come first so that --experiment can be checked before runs are read.
+    let list = store.experiments()?;
+    let mut wanted = Vec::new();
+    for name in &args.experiment {
+        let found = list
+            .experiments
+            .iter()
+            .find(|e| &e.experiment_id == name)
+            .or_else(|| list.experiments.iter().find(|e| &e.name == name));
+        match found {
+            Some(e) => wanted.push(e.experiment_id.clone()),
+            None => bail!(
+                "no experiment with id or name '{}' in {}",
+                text::sanitize(name),
+                store.describe()
+            ),
+        }
+    }
+    let index = load_index(store.as_ref(), |e| {
+        if wanted.is_empty() {
+            view.includes(e.lifecycle)
+        } else {
+            wanted.contains(&e.experiment_id)
+        }
+    })?;
+    report_warnings(&index);
+    let rows = index.select(None, view);
+    let selected: Vec<&model::Run> = rows.iter().map(|&i| &index.runs()[i]).collect();
+    let columns = match &args.columns {
+        Some(names) => parse_columns(names)?,
+        None => index::column::search_runs_columns(selected.iter().copied()),
+    };
+    let now = now_ms();
+    emit(&args.output, |format, out| match (format, args.columns.is_some()) {
+        (Format::Json, false) => export::write_json(&export::runs_json(selected.iter().copied()), out),
+        (f, _) => export::write_table(&export::runs_table(selected.iter().copied(), &columns, now), f, out),
+    })
+}
+
+fn parse_columns(names: &[String]) -> Result<Vec<Column>> {
+    names
+        .iter()
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| {
+            Column::parse(n).with_context(|| {
+                format!(
+                    "unknown column '{}': use an attribute (run_id, run_name, status, start_time, \
+                     end_time, duration, user_id, experiment_id, lifecycle_stage, artifact_uri) \
+                     or metrics.KEY, params.KEY, tags.KEY",
+                    text::sanitize(n)
+                )
+            })
+        })
+        .collect()
+}
+
+fn compare_cmd(args: CompareArgs, uri: Option<&str>) -> Result<()> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    // The first item is the store when it names one and run ids follow.
+    let (source, ids): (Option<&str>, &[String]) = match args.items.split_first() {
+        Some((first, rest)) if !rest.is_empty() && store::parse_source(first, &cwd).is_ok() => {
+            (Some(first.as_str()), rest)
+        }
+        _ => (None, &args.items[..]),
+    };
+    if ids.len() < 2 {
+        bail!("compare needs at least two run ids");
+    }
+    let store = open(source, uri)?;
+    let runs: Vec<model::Run> = ids
+        .iter()
+        .map(|id| store.run(id).with_context(|| format!("in {}", store.describe())))
+        .collect::<Result<_>>()?;
+    let refs: Vec<&model::Run> = runs.iter().collect();
+    let cmp = index::compare::Comparison::new(&refs, now_ms());
+    let table = cmp.table(args.diff_only);
+    emit(&args.output, |format, out| export::write_table(&table, format, out))
+}
+
+/// Picks the format and destination, then writes. A closed pipe (`| head`) is not an error.
+fn emit(
+    output: &OutputArgs,
+    write: impl FnOnce(Format, &mut dyn Write) -> Result<(), export::ExportError>,
+) -> Result<()> {
+    let format = output
+        .format
+        .or_else(|| output.output.as_deref().and_then(Format::from_path))
+        .unwrap_or_default();
+    let result = match &output.output {
+        Some(path) => write_file(path, |out| write(format, out)),
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            write(format, &mut lock).and_then(|()| lock.flush().map_err(Into::into))
+        }
+    };
+    match result {
+        Err(export::ExportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(export::ExportError::Csv(e)) if is_broken_pipe(&e) => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn is_broken_pipe(e: &csv::Error) -> bool {
+    matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Writes a file through a buffered writer.
+pub fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), export::ExportError>,
+) -> Result<(), export::ExportError> {
+    let file = std::fs::File::create(path)?;
+    let mut w = std::io::BufWriter::new(file);
+    write(&mut w)?;
+    w.flush()?;
+    Ok(())
+}
+
+/// A table for tests and callers that need one without a format decision.
+pub fn render_table(table: &Table, format: Format) -> Result<String> {
+    let mut out = Vec::new();
+    export::write_table(table, format, &mut out)?;
+    Ok(String::from_utf8(out)?)
+}

@@ -1,0 +1,411 @@
+//! The file store backend: MLflow's `mlruns/` directory tree, read in parallel with rayon.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::model::{
+    DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunStatus, TAG_RUN_NAME,
+};
+
+use super::metric_file::parse_metric_lines;
+use super::yaml::Meta;
+use super::{ExperimentList, RunBatch, Store, StoreError, Warning};
+
+/// Directories inside an experiment folder that are not runs.
+const NON_RUN_DIRS: &[&str] = &["tags", "datasets", "traces", "models"];
+/// Directories at the store root that are not experiments.
+const NON_EXPERIMENT_DIRS: &[&str] = &[".trash", "models"];
+/// How many runs are parsed before a batch is handed to the caller.
+const BATCH: usize = 256;
+
+/// An `mlruns` directory.
+pub struct FileStore {
+    root: PathBuf,
+}
+
+impl FileStore {
+    pub fn open(root: &Path) -> Result<Self, StoreError> {
+        let meta = std::fs::metadata(root).map_err(|e| StoreError::io(root, e))?;
+        if !meta.is_dir() {
+            return Err(StoreError::bad(root, "not a directory"));
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// Every experiment directory: `(dir, is_in_trash)`.
+    fn experiment_dirs(&self) -> Result<Vec<(PathBuf, bool)>, StoreError> {
+        let mut dirs = Vec::new();
+        for entry in list_dir(&self.root)? {
+            let name = entry.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            if NON_EXPERIMENT_DIRS.contains(&name.as_str()) || !entry.is_dir() {
+                continue;
+            }
+            if entry.join("meta.yaml").is_file() {
+                dirs.push((entry, false));
+            }
+        }
+        let trash = self.root.join(".trash");
+        if trash.is_dir() {
+            for entry in list_dir(&trash)? {
+                if entry.is_dir() && entry.join("meta.yaml").is_file() {
+                    dirs.push((entry, true));
+                }
+            }
+        }
+        Ok(dirs)
+    }
+
+    /// Where an experiment lives: `<root>/<id>` or, once deleted, `<root>/.trash/<id>`.
+    fn experiment_dir(&self, id: &str) -> Option<PathBuf> {
+        if id.is_empty() || id.contains(['/', '\\']) || id == "." || id == ".." {
+            return None;
+        }
+        [self.root.join(id), self.root.join(".trash").join(id)]
+            .into_iter()
+            .find(|d| d.join("meta.yaml").is_file())
+    }
+
+    /// Finds a run's directory by scanning experiment folders.
+    fn run_dir(&self, run_id: &str) -> Result<PathBuf, StoreError> {
+        if !is_safe_name(run_id) {
+            return Err(StoreError::RunNotFound(run_id.to_string()));
+        }
+        for (dir, _) in self.experiment_dirs()? {
+            let candidate = dir.join(run_id);
+            if candidate.join("meta.yaml").is_file() {
+                return Ok(candidate);
+            }
+        }
+        Err(StoreError::RunNotFound(run_id.to_string()))
+    }
+}
+
+impl Store for FileStore {
+    fn describe(&self) -> String {
+        format!("file store {}", self.root.display())
+    }
+
+    fn experiments(&self) -> Result<ExperimentList, StoreError> {
+        let dirs = self.experiment_dirs()?;
+        let results: Vec<Result<Experiment, StoreError>> =
+            dirs.par_iter().map(|(dir, _)| read_experiment(dir)).collect();
+        let mut list = ExperimentList::default();
+        for r in results {
+            match r {
+                Ok(e) => list.experiments.push(e),
+                Err(e) => list.warnings.push(e.into()),
+            }
+        }
+        Ok(list)
+    }
+
+    fn runs(
+        &self,
+        experiments: &[Experiment],
+        sink: &mut dyn FnMut(RunBatch),
+    ) -> Result<(), StoreError> {
+        let mut run_dirs = Vec::new();
+        let mut warnings = Vec::new();
+        for exp in experiments {
+            let Some(dir) = self.experiment_dir(&exp.experiment_id) else {
+                warnings.push(Warning {
+                    location: self.root.join(&exp.experiment_id).display().to_string(),
+                    message: "experiment directory not found".into(),
+                });
+                continue;
+            };
+            match list_dir(&dir) {
+                Ok(entries) => {
+                    for entry in entries {
+                        let name = entry.file_name().unwrap_or_default().to_string_lossy();
+                        if entry.is_dir()
+                            && !NON_RUN_DIRS.contains(&name.as_ref())
+                            && entry.join("meta.yaml").is_file()
+                        {
+                            run_dirs.push((entry, exp.experiment_id.clone()));
+                        }
+                    }
+                }
+                Err(e) => warnings.push(e.into()),
+            }
+        }
+        if !warnings.is_empty() {
+            sink(RunBatch {
+                runs: Vec::new(),
+                warnings,
+            });
+        }
+        for chunk in run_dirs.chunks(BATCH) {
+            let results: Vec<(Result<Run, StoreError>, Vec<Warning>)> = chunk
+                .par_iter()
+                .map(|(dir, exp_id)| {
+                    let mut w = Vec::new();
+                    (read_run(dir, exp_id, &mut w), w)
+                })
+                .collect();
+            let mut batch = RunBatch::default();
+            for (r, w) in results {
+                batch.warnings.extend(w);
+                match r {
+                    Ok(run) => batch.runs.push(run),
+                    Err(e) => batch.warnings.push(e.into()),
+                }
+            }
+            sink(batch);
+        }
+        Ok(())
+    }
+
+    fn run(&self, run_id: &str) -> Result<Run, StoreError> {
+        let dir = self.run_dir(run_id)?;
+        let exp_dir = dir.parent().unwrap_or(&self.root);
+        let exp_id = exp_dir
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        read_run(&dir, &exp_id, &mut Vec::new())
+    }
+
+    fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError> {
+        if !is_safe_key(key) {
+            return Err(StoreError::bad(self.root.join(run_id), format!("invalid metric key {key:?}")));
+        }
+        let path = self.run_dir(run_id)?.join("metrics").join(key);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::io(&path, e)),
+        };
+        let mut points = Vec::new();
+        parse_metric_lines(&bytes, |p| points.push(p));
+        Ok(points)
+    }
+}
+
+fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
+    let meta_path = dir.join("meta.yaml");
+    let meta = Meta::read(&meta_path)?;
+    let folder = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let id = meta
+        .string("experiment_id")
+        .ok_or_else(|| StoreError::bad(&meta_path, "missing experiment_id"))?;
+    if id != folder {
+        return Err(StoreError::bad(
+            &meta_path,
+            format!("experiment_id '{id}' does not match its folder '{folder}' (MLflow ignores it too)"),
+        ));
+    }
+    let mut tags = BTreeMap::new();
+    read_key_files(&dir.join("tags"), &mut tags)?;
+    Ok(Experiment {
+        experiment_id: id,
+        name: meta.string("name").unwrap_or_default(),
+        lifecycle: Lifecycle::parse(&meta.string("lifecycle_stage").unwrap_or_default()),
+        artifact_location: meta.string("artifact_location").unwrap_or_default(),
+        creation_time: meta.int("creation_time"),
+        last_update_time: meta.int("last_update_time"),
+        tags,
+    })
+}
+
+/// Reads one run directory. Problems with single metric files become `warnings`;
+/// a broken `meta.yaml` fails the run.
+fn read_run(dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> Result<Run, StoreError> {
+    let meta_path = dir.join("meta.yaml");
+    let meta = Meta::read(&meta_path)?;
+    let folder = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let run_id = meta
+        .string("run_id")
+        .or_else(|| meta.string("run_uuid"))
+        .ok_or_else(|| StoreError::bad(&meta_path, "missing run_id"))?;
+    if run_id != folder {
+        return Err(StoreError::bad(
+            &meta_path,
+            format!("run_id '{run_id}' does not match its folder '{folder}' (MLflow ignores it too)"),
+        ));
+    }
+    let status = match meta.int("status") {
+        None => RunStatus::Running,
+        Some(code) => RunStatus::from_code(code).ok_or_else(|| {
+            StoreError::bad(&meta_path, format!("unknown status code {code} (expected 1 to 5)"))
+        })?,
+    };
+    let mut params = BTreeMap::new();
+    read_key_files(&dir.join("params"), &mut params)?;
+    let mut tags = BTreeMap::new();
+    read_key_files(&dir.join("tags"), &mut tags)?;
+    let metrics = read_metrics(&dir.join("metrics"), warnings)?;
+    let run_name = meta
+        .string("run_name")
+        .filter(|n| !n.is_empty())
+        .or_else(|| tags.get(TAG_RUN_NAME).cloned())
+        .unwrap_or_default();
+    let exp_dir = dir.parent().unwrap_or(dir);
+    let datasets = read_inputs(&dir.join("inputs"), exp_dir, warnings);
+    Ok(Run {
+        run_id,
+        run_name,
+        experiment_id: exp_id.to_string(),
+        status,
+        lifecycle: Lifecycle::parse(&meta.string("lifecycle_stage").unwrap_or_default()),
+        user_id: meta.string("user_id").unwrap_or_default(),
+        start_time: meta.int("start_time"),
+        end_time: meta.int("end_time"),
+        artifact_uri: meta.string("artifact_uri").unwrap_or_default(),
+        params,
+        tags,
+        metrics,
+        datasets,
+    })
+}
+
+/// Reads a params/ or tags/ folder: one file per key, `/` in keys as subfolders.
+fn read_key_files(dir: &Path, out: &mut BTreeMap<String, String>) -> Result<(), StoreError> {
+    walk_key_files(dir, "", &mut |key, path| {
+        let bytes = std::fs::read(path).map_err(|e| StoreError::io(path, e))?;
+        let value = match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        out.insert(key, value);
+        Ok(())
+    })
+}
+
+fn read_metrics(
+    dir: &Path,
+    warnings: &mut Vec<Warning>,
+) -> Result<BTreeMap<String, MetricSummary>, StoreError> {
+    let mut metrics = BTreeMap::new();
+    walk_key_files(dir, "", &mut |key, path| {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                warnings.push(StoreError::io(path, e).into());
+                return Ok(());
+            }
+        };
+        let mut summary: Option<MetricSummary> = None;
+        let outcome = parse_metric_lines(&bytes, |p| match summary.as_mut() {
+            Some(s) => s.push(p),
+            None => summary = Some(MetricSummary::from_point(p)),
+        });
+        if let Some((line, text)) = outcome.first_bad {
+            let more = match outcome.bad_lines {
+                1 => String::new(),
+                n => format!(" ({} more bad lines)", n - 1),
+            };
+            warnings.push(Warning {
+                location: format!("{}:{line}", path.display()),
+                message: format!("skipped malformed metric line {text:?}{more}"),
+            });
+        }
+        if let Some(s) = summary {
+            metrics.insert(key, s);
+        }
+        Ok(())
+    })?;
+    Ok(metrics)
+}
+
+/// Dataset inputs of a run, joined with the experiment's `datasets/` records.
+fn read_inputs(inputs: &Path, exp_dir: &Path, warnings: &mut Vec<Warning>) -> Vec<DatasetInput> {
+    let Ok(entries) = list_dir(inputs) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry.join("meta.yaml");
+        if !path.is_file() {
+            continue;
+        }
+        let input = match Meta::read(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                warnings.push(e.into());
+                continue;
+            }
+        };
+        if input.string("source_type").as_deref() != Some("DATASET") {
+            continue;
+        }
+        let Some(source_id) = input.string("source_id").filter(|s| is_safe_name(s)) else {
+            continue;
+        };
+        let context = input
+            .string_map("tags")
+            .into_iter()
+            .find(|(k, _)| k == "mlflow.data.context")
+            .map(|(_, v)| v);
+        let ds_path = exp_dir.join("datasets").join(&source_id).join("meta.yaml");
+        let ds = match Meta::read(&ds_path) {
+            Ok(m) => m,
+            Err(e) => {
+                warnings.push(e.into());
+                continue;
+            }
+        };
+        out.push(DatasetInput {
+            name: ds.string("name").unwrap_or_default(),
+            digest: ds.string("digest").unwrap_or_default(),
+            context,
+            source_type: ds.string("source_type").unwrap_or_default(),
+            source: ds.string("source").unwrap_or_default(),
+        });
+    }
+    out.sort_by(|a, b| (&a.name, &a.digest).cmp(&(&b.name, &b.digest)));
+    out
+}
+
+/// Calls `f(key, path)` for every file below `dir`, keys joined with `/`. A missing
+/// directory has no keys.
+fn walk_key_files(
+    dir: &Path,
+    prefix: &str,
+    f: &mut dyn FnMut(String, &Path) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(StoreError::io(dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| StoreError::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let key = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let path = entry.path();
+        let file_type = entry.file_type().map_err(|e| StoreError::io(&path, e))?;
+        if file_type.is_dir() {
+            walk_key_files(&path, &key, f)?;
+        } else {
+            f(key, &path)?;
+        }
+    }
+    Ok(())
+}
+
+fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+    let mut out: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    out.sort();
+    Ok(out)
+}
+
+/// A single path component that cannot escape its parent.
+fn is_safe_name(s: &str) -> bool {
+    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\', '\0'])
+}
+
+/// A metric key as MLflow allows it: `/`-separated, no empty, `.` or `..` parts.
+fn is_safe_key(key: &str) -> bool {
+    !key.is_empty() && key.split('/').all(is_safe_name)
+}

@@ -1,0 +1,161 @@
+//! Reading MLflow tracking data: one module per backend behind the small [`Store`] trait.
+//!
+//! Owns fetching and parsing only. It never writes to a store and never imports UI crates.
+
+mod file;
+mod locate;
+mod metric_file;
+mod sqlite;
+mod yaml;
+
+use std::path::PathBuf;
+
+use crate::model::{Experiment, MetricPoint, Run};
+
+pub use file::FileStore;
+pub use locate::{SourceSpec, parse_source, resolve_source};
+pub use sqlite::SqliteStore;
+
+/// Errors from opening or reading a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No source was given and none was found in the usual places.
+    #[error("no MLflow store found: {0}")]
+    NotFound(String),
+    /// A file or directory could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file was read but its content is not what MLflow writes.
+    #[error("{path}: {message}")]
+    BadData { path: PathBuf, message: String },
+    /// A SQLite database could not be queried.
+    #[error("{path}: {message}")]
+    Sqlite { path: PathBuf, message: String },
+    /// The source is valid but not supported by this build.
+    #[error("{0}")]
+    Unsupported(String),
+    /// A run id that the store does not hold.
+    #[error("run {0} not found")]
+    RunNotFound(String),
+}
+
+impl StoreError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn bad(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Self::BadData {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A problem with one part of a store that did not stop the rest from loading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The file, directory or table row concerned.
+    pub location: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+impl From<StoreError> for Warning {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Io { path, source } => Warning {
+                location: path.display().to_string(),
+                message: source.to_string(),
+            },
+            StoreError::BadData { path, message } | StoreError::Sqlite { path, message } => {
+                Warning {
+                    location: path.display().to_string(),
+                    message,
+                }
+            }
+            other => Warning {
+                location: String::new(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+/// Experiments of a store, with warnings about the ones that could not be read.
+#[derive(Debug, Default)]
+pub struct ExperimentList {
+    pub experiments: Vec<Experiment>,
+    pub warnings: Vec<Warning>,
+}
+
+/// A batch of runs delivered while loading; a source may send several.
+#[derive(Debug, Default)]
+pub struct RunBatch {
+    pub runs: Vec<Run>,
+    pub warnings: Vec<Warning>,
+}
+
+/// A read-only MLflow tracking store.
+///
+/// Implementations are synchronous and safe to share between threads; callers that must
+/// stay responsive (the TUI) call them from a worker thread.
+pub trait Store: Send + Sync {
+    /// A short human description, e.g. `file store /data/mlruns`.
+    fn describe(&self) -> String;
+
+    /// Every experiment, active and deleted.
+    fn experiments(&self) -> Result<ExperimentList, StoreError>;
+
+    /// Every run (active and deleted) of the given experiments, delivered in one or more
+    /// batches through `sink`. Broken runs become warnings in a batch, not errors.
+    fn runs(
+        &self,
+        experiments: &[Experiment],
+        sink: &mut dyn FnMut(RunBatch),
+    ) -> Result<(), StoreError>;
+
+    /// One run by id, with its metric summaries.
+    fn run(&self, run_id: &str) -> Result<Run, StoreError>;
+
+    /// Every logged point of one metric of one run, in the order the store returns them.
+    fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError>;
+}
+
+/// Opens the store that `spec` names.
+pub fn open(spec: &SourceSpec) -> Result<Box<dyn Store>, StoreError> {
+    match spec {
+        SourceSpec::File(path) => Ok(Box::new(FileStore::open(path)?)),
+        SourceSpec::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
+        SourceSpec::Http(url) => Err(StoreError::Unsupported(format!(
+            "{url}: reading a tracking server over HTTP is not supported yet; \
+             point mltui at the server's backing store (an mlruns directory or SQLite file) instead"
+        ))),
+    }
+}
+
+/// Loads every run of `experiments` into one vector (the headless commands use this).
+pub fn load_runs(
+    store: &dyn Store,
+    experiments: &[Experiment],
+) -> Result<(Vec<Run>, Vec<Warning>), StoreError> {
+    let mut runs = Vec::new();
+    let mut warnings = Vec::new();
+    store.runs(experiments, &mut |batch| {
+        runs.extend(batch.runs);
+        warnings.extend(batch.warnings);
+    })?;
+    Ok((runs, warnings))
+}

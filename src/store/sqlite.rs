@@ -1,0 +1,479 @@
+//! The SQLite backend (`mlflow.db`): read-only, one short statement at a time so that
+//! MLflow's own writers are never kept waiting, with the schema checked rather than assumed.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Row, params_from_iter};
+
+use crate::model::{
+    DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunStatus, TAG_RUN_NAME,
+};
+
+use super::{ExperimentList, RunBatch, Store, StoreError, Warning};
+
+/// A SQLite tracking database.
+pub struct SqliteStore {
+    path: PathBuf,
+    schema: Schema,
+}
+
+/// Which optional tables and columns this database has (MLflow 1.x to 3.x differ).
+#[derive(Debug, Default)]
+struct Schema {
+    tables: HashSet<String>,
+    columns: HashMap<String, HashSet<String>>,
+}
+
+impl Schema {
+    fn has_table(&self, t: &str) -> bool {
+        self.tables.contains(t)
+    }
+
+    fn has_column(&self, t: &str, c: &str) -> bool {
+        self.columns.get(t).is_some_and(|cols| cols.contains(c))
+    }
+
+    /// `column` if the table has it, else `NULL` (for SELECT lists).
+    fn col_or_null(&self, table: &str, column: &str) -> String {
+        if self.has_column(table, column) {
+            column.to_string()
+        } else {
+            "NULL".to_string()
+        }
+    }
+}
+
+/// Which runs a load covers.
+enum RunScope<'a> {
+    Experiments(&'a [String]),
+    One(&'a str),
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = connect(path)?;
+        let schema = read_schema(&conn, path)?;
+        for required in ["experiments", "runs"] {
+            if !schema.has_table(required) {
+                return Err(StoreError::bad(
+                    path,
+                    format!("not an MLflow tracking database: it has no '{required}' table"),
+                ));
+            }
+        }
+        for col in ["run_uuid", "experiment_id", "status", "start_time"] {
+            if !schema.has_column("runs", col) {
+                return Err(StoreError::bad(
+                    path,
+                    format!("not an MLflow tracking database: table 'runs' has no '{col}' column"),
+                ));
+            }
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            schema,
+        })
+    }
+
+    fn sql_err(&self, e: rusqlite::Error) -> StoreError {
+        sql_error(&self.path, e)
+    }
+
+    fn load_runs(&self, scope: RunScope<'_>) -> Result<(Vec<Run>, Vec<Warning>), StoreError> {
+        let conn = connect(&self.path)?;
+        let s = &self.schema;
+        let (cond, args): (String, Vec<String>) = match scope {
+            RunScope::Experiments(ids) => {
+                let marks = vec!["?"; ids.len()].join(",");
+                (format!("experiment_id IN ({marks})"), ids.to_vec())
+            }
+            RunScope::One(id) => ("run_uuid = ?".into(), vec![id.to_string()]),
+        };
+        let sub = format!("SELECT run_uuid FROM runs WHERE {cond}");
+        let mut warnings = Vec::new();
+
+        let sql = format!(
+            "SELECT run_uuid, {name}, CAST(experiment_id AS TEXT), status, {lc}, {user}, start_time, \
+             end_time, {art} FROM runs WHERE {cond}",
+            name = s.col_or_null("runs", "name"),
+            lc = s.col_or_null("runs", "lifecycle_stage"),
+            user = s.col_or_null("runs", "user_id"),
+            art = s.col_or_null("runs", "artifact_uri"),
+        );
+        let mut runs: Vec<Run> = Vec::new();
+        let mut stmt = conn.prepare(&sql).map_err(|e| self.sql_err(e))?;
+        let mut rows = stmt.query(params_from_iter(&args)).map_err(|e| self.sql_err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
+            match run_from_row(row) {
+                Ok(run) => runs.push(run),
+                Err(message) => warnings.push(Warning {
+                    location: format!("{} (table runs)", self.path.display()),
+                    message,
+                }),
+            }
+        }
+        drop(rows);
+        drop(stmt);
+        let by_id: HashMap<String, usize> =
+            runs.iter().enumerate().map(|(i, r)| (r.run_id.clone(), i)).collect();
+
+        for (table, is_param) in [("params", true), ("tags", false)] {
+            if !s.has_table(table) {
+                continue;
+            }
+            let sql = format!("SELECT run_uuid, key, value FROM {table} WHERE run_uuid IN ({sub})");
+            self.for_each_row(&conn, &sql, &args, |row| {
+                let id: String = row.get(0)?;
+                let key: String = row.get(1)?;
+                let value: Option<String> = row.get(2)?;
+                if let Some(&i) = by_id.get(&id) {
+                    let map = if is_param {
+                        &mut runs[i].params
+                    } else {
+                        &mut runs[i].tags
+                    };
+                    map.insert(key, value.unwrap_or_default());
+                }
+                Ok(())
+            })?;
+        }
+
+        let metrics = self.metric_summaries(&conn, &sub, &args)?;
+        for ((id, key), summary) in metrics {
+            if let Some(&i) = by_id.get(&id) {
+                runs[i].metrics.insert(key, summary);
+            }
+        }
+
+        if s.has_table("inputs") && s.has_table("datasets") {
+            let context = if s.has_table("input_tags") {
+                "(SELECT value FROM input_tags t WHERE t.input_uuid = i.input_uuid \
+                 AND t.name = 'mlflow.data.context')"
+            } else {
+                "NULL"
+            };
+            let sql = format!(
+                "SELECT i.destination_id, d.name, d.digest, {context}, d.dataset_source_type, \
+                 d.dataset_source FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id \
+                 WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' \
+                 AND i.destination_id IN ({sub})"
+            );
+            self.for_each_row(&conn, &sql, &args, |row| {
+                let id: String = row.get(0)?;
+                if let Some(&i) = by_id.get(&id) {
+                    runs[i].datasets.push(DatasetInput {
+                        name: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                        digest: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                        context: row.get(3)?,
+                        source_type: row.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                        source: row.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                    });
+                }
+                Ok(())
+            })?;
+        }
+
+        for run in &mut runs {
+            if run.run_name.is_empty() {
+                if let Some(name) = run.tags.get(TAG_RUN_NAME) {
+                    run.run_name = name.clone();
+                }
+            }
+            run.datasets
+                .sort_by(|a, b| (&a.name, &a.digest).cmp(&(&b.name, &b.digest)));
+        }
+        Ok((runs, warnings))
+    }
+
+    /// Latest value from `latest_metrics`, with min, max and count from `metrics`.
+    fn metric_summaries(
+        &self,
+        conn: &Connection,
+        sub: &str,
+        args: &[String],
+    ) -> Result<HashMap<(String, String), MetricSummary>, StoreError> {
+        let s = &self.schema;
+        let mut out: HashMap<(String, String), MetricSummary> = HashMap::new();
+        if !s.has_table("metrics") {
+            return Ok(out);
+        }
+        let is_nan = if s.has_column("metrics", "is_nan") { "is_nan" } else { "0" };
+        if !s.has_table("latest_metrics") {
+            // Very old schemas: derive everything from the full history.
+            let sql = format!(
+                "SELECT run_uuid, key, step, timestamp, value, {is_nan} FROM metrics \
+                 WHERE run_uuid IN ({sub}) ORDER BY rowid"
+            );
+            self.for_each_row(conn, &sql, args, |row| {
+                let key = (row.get::<_, String>(0)?, row.get::<_, String>(1)?);
+                let p = point_from_row(row, 2)?;
+                match out.get_mut(&key) {
+                    Some(sum) => sum.push(p),
+                    None => {
+                        out.insert(key, MetricSummary::from_point(p));
+                    }
+                }
+                Ok(())
+            })?;
+            return Ok(out);
+        }
+        let lm_nan = if s.has_column("latest_metrics", "is_nan") { "is_nan" } else { "0" };
+        let sql = format!(
+            "SELECT run_uuid, key, step, timestamp, value, {lm_nan} FROM latest_metrics \
+             WHERE run_uuid IN ({sub})"
+        );
+        self.for_each_row(conn, &sql, args, |row| {
+            let key = (row.get::<_, String>(0)?, row.get::<_, String>(1)?);
+            let p = point_from_row(row, 2)?;
+            let mut summary = MetricSummary::from_point(p);
+            summary.count = None;
+            out.insert(key, summary);
+            Ok(())
+        })?;
+        let sql = format!(
+            "SELECT run_uuid, key, MIN(CASE WHEN {is_nan} THEN NULL ELSE value END), \
+             MAX(CASE WHEN {is_nan} THEN NULL ELSE value END), COUNT(*) FROM metrics \
+             WHERE run_uuid IN ({sub}) GROUP BY run_uuid, key"
+        );
+        self.for_each_row(conn, &sql, args, |row| {
+            let key = (row.get::<_, String>(0)?, row.get::<_, String>(1)?);
+            if let Some(sum) = out.get_mut(&key) {
+                sum.min = row.get::<_, Option<f64>>(2)?.map_or(f64::NAN, unclamp);
+                sum.max = row.get::<_, Option<f64>>(3)?.map_or(f64::NAN, unclamp);
+                sum.count = row.get::<_, Option<i64>>(4)?.map(|c| c.max(0) as u64);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn for_each_row(
+        &self,
+        conn: &Connection,
+        sql: &str,
+        args: &[String],
+        mut f: impl FnMut(&Row<'_>) -> rusqlite::Result<()>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = conn.prepare(sql).map_err(|e| self.sql_err(e))?;
+        let mut rows = stmt.query(params_from_iter(args)).map_err(|e| self.sql_err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
+            f(row).map_err(|e| self.sql_err(e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Store for SqliteStore {
+    fn describe(&self) -> String {
+        format!("SQLite {}", self.path.display())
+    }
+
+    fn experiments(&self) -> Result<ExperimentList, StoreError> {
+        let conn = connect(&self.path)?;
+        let s = &self.schema;
+        let sql = format!(
+            "SELECT CAST(experiment_id AS TEXT), name, {art}, {lc}, {ct}, {ut} FROM experiments",
+            art = s.col_or_null("experiments", "artifact_location"),
+            lc = s.col_or_null("experiments", "lifecycle_stage"),
+            ct = s.col_or_null("experiments", "creation_time"),
+            ut = s.col_or_null("experiments", "last_update_time"),
+        );
+        let mut experiments = Vec::new();
+        self.for_each_row(&conn, &sql, &[], |row| {
+            experiments.push(Experiment {
+                experiment_id: row.get(0)?,
+                name: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                artifact_location: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                lifecycle: Lifecycle::parse(&row.get::<_, Option<String>>(3)?.unwrap_or_default()),
+                creation_time: row.get(4)?,
+                last_update_time: row.get(5)?,
+                tags: BTreeMap::new(),
+            });
+            Ok(())
+        })?;
+        if s.has_table("experiment_tags") {
+            let index: HashMap<String, usize> = experiments
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.experiment_id.clone(), i))
+                .collect();
+            let sql = "SELECT CAST(experiment_id AS TEXT), key, value FROM experiment_tags";
+            self.for_each_row(&conn, sql, &[], |row| {
+                let id: String = row.get(0)?;
+                if let Some(&i) = index.get(&id) {
+                    let value: Option<String> = row.get(2)?;
+                    experiments[i].tags.insert(row.get(1)?, value.unwrap_or_default());
+                }
+                Ok(())
+            })?;
+        }
+        Ok(ExperimentList {
+            experiments,
+            warnings: Vec::new(),
+        })
+    }
+
+    fn runs(
+        &self,
+        experiments: &[Experiment],
+        sink: &mut dyn FnMut(RunBatch),
+    ) -> Result<(), StoreError> {
+        let ids: Vec<String> = experiments.iter().map(|e| e.experiment_id.clone()).collect();
+        // SQLite limits bound parameters; stay well below it.
+        for chunk in ids.chunks(500) {
+            let (runs, warnings) = self.load_runs(RunScope::Experiments(chunk))?;
+            sink(RunBatch { runs, warnings });
+        }
+        Ok(())
+    }
+
+    fn run(&self, run_id: &str) -> Result<Run, StoreError> {
+        let (mut runs, _) = self.load_runs(RunScope::One(run_id))?;
+        runs.pop()
+            .ok_or_else(|| StoreError::RunNotFound(run_id.to_string()))
+    }
+
+    fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError> {
+        if !self.schema.has_table("metrics") {
+            return Ok(Vec::new());
+        }
+        let conn = connect(&self.path)?;
+        let is_nan = if self.schema.has_column("metrics", "is_nan") { "is_nan" } else { "0" };
+        let sql = format!(
+            "SELECT step, timestamp, value, {is_nan} FROM metrics WHERE run_uuid = ? AND key = ? \
+             ORDER BY timestamp, step"
+        );
+        let mut points = Vec::new();
+        let args = [run_id.to_string(), key.to_string()];
+        self.for_each_row(&conn, &sql, &args, |row| {
+            points.push(point_from_row(row, 0)?);
+            Ok(())
+        })?;
+        Ok(points)
+    }
+}
+
+/// Opens a read-only connection (`mode=ro`); reads wait briefly for a writer's commit.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let uri = format!("file:{}?mode=ro", uri_escape(&path.to_string_lossy()));
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags).map_err(|e| sql_error(path, e))?;
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(|e| sql_error(path, e))?;
+    Ok(conn)
+}
+
+fn read_schema(conn: &Connection, path: &Path) -> Result<Schema, StoreError> {
+    let mut schema = Schema::default();
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .map_err(|e| sql_error(path, e))?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| sql_error(path, e))?;
+    for table in names {
+        let mut cols = HashSet::new();
+        // Table names come from sqlite_master; quote them anyway.
+        let pragma = format!("PRAGMA table_info(\"{}\")", table.replace('"', "\"\""));
+        let mut stmt = conn.prepare(&pragma).map_err(|e| sql_error(path, e))?;
+        let names = stmt
+            .query_map([], |r| r.get::<_, String>(1))
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(|e| sql_error(path, e))?;
+        cols.extend(names);
+        schema.columns.insert(table.clone(), cols);
+        schema.tables.insert(table);
+    }
+    Ok(schema)
+}
+
+fn run_from_row(row: &Row<'_>) -> Result<Run, String> {
+    let get = |i: usize| -> Result<Option<String>, String> {
+        row.get::<_, Option<String>>(i).map_err(|e| e.to_string())
+    };
+    let get_int = |i: usize| -> Result<Option<i64>, String> {
+        row.get::<_, Option<i64>>(i).map_err(|e| e.to_string())
+    };
+    let run_id = get(0)?.ok_or("a run with a NULL run_uuid")?;
+    let status_text = get(3)?.unwrap_or_default();
+    let status = if status_text.is_empty() {
+        RunStatus::Running
+    } else {
+        RunStatus::from_name(&status_text)
+            .ok_or_else(|| format!("run {run_id}: unknown status {status_text:?}"))?
+    };
+    Ok(Run {
+        run_id,
+        run_name: get(1)?.unwrap_or_default(),
+        experiment_id: get(2)?.unwrap_or_default(),
+        status,
+        lifecycle: Lifecycle::parse(&get(4)?.unwrap_or_default()),
+        user_id: get(5)?.unwrap_or_default(),
+        start_time: get_int(6)?,
+        end_time: get_int(7)?,
+        artifact_uri: get(8)?.unwrap_or_default(),
+        params: BTreeMap::new(),
+        tags: BTreeMap::new(),
+        metrics: BTreeMap::new(),
+        datasets: Vec::new(),
+    })
+}
+
+/// Reads `step, timestamp, value, is_nan` starting at column `at`.
+fn point_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<MetricPoint> {
+    let value: Option<f64> = row.get(at + 2)?;
+    let is_nan: Option<i64> = row.get(at + 3)?;
+    let value = if is_nan.unwrap_or(0) != 0 {
+        f64::NAN
+    } else {
+        value.map_or(f64::NAN, unclamp)
+    };
+    Ok(MetricPoint {
+        step: row.get::<_, Option<i64>>(at)?.unwrap_or(0),
+        timestamp: row.get::<_, Option<i64>>(at + 1)?.unwrap_or(0),
+        value,
+    })
+}
+
+/// MLflow's SQL stores clamp ±inf to ±f64::MAX; show them as the infinities they were.
+pub(crate) fn unclamp(v: f64) -> f64 {
+    if v == f64::MAX {
+        f64::INFINITY
+    } else if v == -f64::MAX {
+        f64::NEG_INFINITY
+    } else {
+        v
+    }
+}
+
+fn sql_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    let message = match &e {
+        rusqlite::Error::SqliteFailure(err, _) if err.code == rusqlite::ErrorCode::NotADatabase => {
+            "not a SQLite database (file is encrypted or corrupt)".to_string()
+        }
+        _ => e.to_string(),
+    };
+    StoreError::Sqlite {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+/// Escapes the characters that end or alter the path part of a SQLite URI.
+fn uri_escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            _ => out.push(c),
+        }
+    }
+    out
+}

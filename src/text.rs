@@ -1,0 +1,194 @@
+//! Text for terminals: escaping hostile characters, display widths, and human formats for
+//! numbers, times and durations. Shared by the text table output and the TUI.
+
+use std::borrow::Cow;
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Replaces every character that a terminal could interpret (C0/C1 controls, DEL, and
+/// bidirectional overrides) with a visible escape: `\n`, `\t`, `\e`, `\x07`, `\u{202e}`.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !needs_escape(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{1b}' => out.push_str("\\e"),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Display width in terminal cells.
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Cuts `s` to at most `max` cells, ending with `…` when something was cut.
+pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
+    if width(s) <= max {
+        return Cow::Borrowed(s);
+    }
+    if max == 0 {
+        return Cow::Borrowed("");
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > max - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    Cow::Owned(out)
+}
+
+/// Pads `s` with spaces to `w` cells (left-aligned), or right-aligns when `right`.
+pub fn pad(s: &str, w: usize, right: bool) -> String {
+    let fill = w.saturating_sub(width(s));
+    if right {
+        format!("{}{s}", " ".repeat(fill))
+    } else {
+        format!("{s}{}", " ".repeat(fill))
+    }
+}
+
+/// The shortest text that parses back to exactly `v` (`0.1`, `1e-20`, `NaN`, `inf`).
+pub fn float_exact(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v.is_infinite() {
+        if v > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        format!("{v:?}")
+    }
+}
+
+/// A compact human form with up to 6 significant digits, like C's `%g`.
+pub fn float_short(v: f64) -> String {
+    if !v.is_finite() {
+        return float_exact(v);
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let sci = format!("{v:.5e}");
+    let exp: i32 = sci.rsplit_once('e').and_then(|(_, e)| e.parse().ok()).unwrap_or(0);
+    if !(-4..6).contains(&exp) {
+        let (mantissa, _) = sci.split_once('e').unwrap_or((&sci, ""));
+        format!("{}e{exp}", trim_zeros(mantissa))
+    } else {
+        let decimals = (5 - exp).max(0) as usize;
+        trim_zeros(&format!("{v:.decimals$}")).to_string()
+    }
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+/// ISO-8601 UTC with milliseconds: `2026-11-26T19:57:51.123Z`.
+pub fn time_iso(ms: i64) -> String {
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// A short UTC time for tables: `2026-11-26 19:57`.
+pub fn time_short(ms: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// A duration such as `850ms`, `42s`, `3m07s`, `5h02m`, `2d04h`.
+pub fn duration_short(ms: i64) -> String {
+    if ms < 0 {
+        return format!("-{}", duration_short(-ms));
+    }
+    let s = ms / 1000;
+    match s {
+        _ if ms < 1000 => format!("{ms}ms"),
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..=86_399 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_terminal_controls() {
+        let evil = "evil\u{1b}]0;pwned\u{7}\u{1b}[2Jname";
+        let s = sanitize(evil);
+        assert_eq!(s, "evil\\e]0;pwned\\x07\\e[2Jname");
+        assert!(!s.chars().any(|c| c.is_control()));
+        assert_eq!(sanitize("a\tb\r\nc\u{9b}d\u{202e}"), "a\\tb\\r\\nc\\x9bd\\u{202e}");
+        assert!(matches!(sanitize("plain 実験 🚀"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn widths_and_truncation_count_cells() {
+        assert_eq!(width("実験-🚀"), 7);
+        assert_eq!(truncate("実験-🚀", 5), "実験…");
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("abcd", 3), "ab…");
+        assert_eq!(pad("実", 4, false), "実  ");
+        assert_eq!(pad("1", 3, true), "  1");
+    }
+
+    #[test]
+    fn float_forms() {
+        for v in [0.1, 1e-20, 1.2345678901234567e19, -0.0, 3.0, 0.30000000000000004] {
+            assert_eq!(float_exact(v).parse::<f64>().ok(), Some(v));
+        }
+        assert_eq!(float_exact(f64::NAN), "NaN");
+        assert_eq!(float_exact(f64::NEG_INFINITY), "-inf");
+        assert_eq!(float_short(0.123456789), "0.123457");
+        assert_eq!(float_short(3.0), "3");
+        assert_eq!(float_short(1234567.0), "1.23457e6");
+        assert_eq!(float_short(0.00001234), "1.234e-5");
+        assert_eq!(float_short(999999.7), "1e6");
+        assert_eq!(float_short(-2.5), "-2.5");
+    }
+
+    #[test]
+    fn times_and_durations() {
+        assert_eq!(time_iso(1_795_721_746_376), "2026-11-26T19:35:46.376Z");
+        assert_eq!(time_short(0), "1970-01-01 00:00");
+        assert_eq!(duration_short(850), "850ms");
+        assert_eq!(duration_short(187_000), "3m07s");
+        assert_eq!(duration_short(18_120_000), "5h02m");
+    }
+}
