@@ -9,6 +9,7 @@ pub mod index;
 pub mod model;
 pub mod store;
 pub mod text;
+pub mod tui;
 
 use std::io::Write;
 use std::path::Path;
@@ -29,9 +30,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Runs(args)) => runs(args, global_uri.as_deref()),
         Some(Command::Compare(args)) => compare_cmd(args, global_uri.as_deref()),
         None => {
-            let spec = locate(cli.source.as_deref(), global_uri.as_deref())?;
-            let _ = spec;
-            bail!("the terminal UI is not built yet; use `mltui runs` or `mltui experiments`")
+            let store = open(cli.source.as_deref(), global_uri.as_deref())?;
+            let opts = tui::Options {
+                no_color: cli.no_color,
+            };
+            tui::run(std::sync::Arc::from(store), &opts)
         }
     }
 }

@@ -1,0 +1,289 @@
+//! Application state and its update function: actions and load events change state and
+//! return effects; nothing here draws or touches the terminal.
+
+mod compare;
+mod experiments;
+mod picker;
+mod prompt;
+mod runs;
+
+use std::cell::Cell;
+use std::path::PathBuf;
+
+use crate::export::{Format, Table};
+use crate::index::RunIndex;
+use crate::store::{ExperimentList, RunBatch};
+
+use super::action::Action;
+use super::keymap::{self, Context, Key};
+
+pub use compare::CompareView;
+pub use experiments::{ExpSort, ExperimentsView};
+pub use picker::Picker;
+pub use prompt::{Prompt, PromptKind};
+pub use runs::{ColumnState, RunRow, RunsView};
+
+/// The screens, stacked: Esc goes back to the one below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Experiments,
+    Runs,
+    Detail,
+    Compare,
+}
+
+/// Progress of the background load.
+#[derive(Debug, Default, Clone)]
+pub struct LoadState {
+    pub experiments_loaded: bool,
+    pub runs_loaded: usize,
+    pub done: bool,
+    pub error: Option<String>,
+}
+
+/// What the loader thread reports.
+#[derive(Debug)]
+pub enum LoadEvent {
+    Experiments(ExperimentList),
+    Runs(RunBatch),
+    Done,
+    Failed(String),
+}
+
+/// Work the runtime must do for the app.
+#[derive(Debug)]
+pub enum Effect {
+    Quit,
+    Export {
+        table: Table,
+        format: Format,
+        path: PathBuf,
+    },
+}
+
+/// A line for the status bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+/// What the views recorded at the last draw: rows that fit (for paging) and scroll
+/// offsets that keep the cursors visible.
+#[derive(Debug, Default)]
+pub struct Viewport {
+    pub table_rows: Cell<usize>,
+    pub exp_offset: Cell<usize>,
+    pub runs_offset: Cell<usize>,
+    pub runs_col_offset: Cell<usize>,
+    pub cmp_offset: Cell<usize>,
+    pub cmp_col_offset: Cell<usize>,
+    pub picker_offset: Cell<usize>,
+    pub detail_lines: Cell<usize>,
+}
+
+/// All state of the terminal UI.
+pub struct App {
+    pub index: RunIndex,
+    pub source: String,
+    pub load: LoadState,
+    pub stack: Vec<Screen>,
+    pub experiments: ExperimentsView,
+    pub runs: RunsView,
+    pub detail_run: Option<String>,
+    pub detail_scroll: usize,
+    pub compare: CompareView,
+    pub prompt: Option<Prompt>,
+    pub picker: Option<Picker>,
+    pub help_scroll: Option<usize>,
+    pub message: Option<Message>,
+    pub now_ms: i64,
+    pub spinner: usize,
+    pub viewport: Viewport,
+    pub export_dir: PathBuf,
+}
+
+impl App {
+    pub fn new(source: String, export_dir: PathBuf, now_ms: i64) -> Self {
+        Self {
+            index: RunIndex::default(),
+            source,
+            load: LoadState::default(),
+            stack: vec![Screen::Experiments],
+            experiments: ExperimentsView::default(),
+            runs: RunsView::default(),
+            detail_run: None,
+            detail_scroll: 0,
+            compare: CompareView::default(),
+            prompt: None,
+            picker: None,
+            help_scroll: None,
+            message: None,
+            now_ms,
+            spinner: 0,
+            viewport: Viewport::default(),
+            export_dir,
+        }
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.stack.last().copied().unwrap_or(Screen::Experiments)
+    }
+
+    /// The key context: overlays first, then the screen.
+    pub fn context(&self) -> Context {
+        if self.help_scroll.is_some() {
+            Context::Help
+        } else if self.prompt.is_some() {
+            Context::Input
+        } else if self.picker.is_some() {
+            Context::Picker
+        } else {
+            match self.screen() {
+                Screen::Experiments => Context::Experiments,
+                Screen::Runs => Context::Runs,
+                Screen::Detail => Context::Detail,
+                Screen::Compare => Context::Compare,
+            }
+        }
+    }
+
+    /// Handles a key press; returns effects for the runtime.
+    pub fn on_key(&mut self, key: Key) -> Vec<Effect> {
+        match keymap::lookup(self.context(), key) {
+            Some(action) => self.update(action),
+            None => Vec::new(),
+        }
+    }
+
+    /// Applies an action.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if !matches!(action, Action::InputChar(_) | Action::InputBackspace) {
+            self.message = None;
+        }
+        match self.context() {
+            Context::Help => {
+                match action {
+                    Action::Back | Action::Help => self.help_scroll = None,
+                    Action::Up => self.help_scroll = self.help_scroll.map(|s| s.saturating_sub(1)),
+                    Action::Down => self.help_scroll = self.help_scroll.map(|s| s + 1),
+                    _ => {}
+                }
+                Vec::new()
+            }
+            Context::Input => self.update_prompt(action),
+            Context::Picker => {
+                self.update_picker(action);
+                Vec::new()
+            }
+            _ => self.update_screen(action),
+        }
+    }
+
+    fn update_screen(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Help => {
+                self.help_scroll = Some(0);
+                return Vec::new();
+            }
+            Action::Export => {
+                self.start_export();
+                return Vec::new();
+            }
+            _ => {}
+        }
+        let page = self.viewport.table_rows.get().max(1);
+        match self.screen() {
+            Screen::Experiments => self.update_experiments(action, page),
+            Screen::Runs => self.update_runs(action, page),
+            Screen::Detail => match action {
+                Action::Back => self.back(),
+                Action::Up => self.detail_scroll = self.detail_scroll.saturating_sub(1),
+                Action::Down => self.detail_scroll += 1,
+                Action::PageUp => self.detail_scroll = self.detail_scroll.saturating_sub(page),
+                Action::PageDown => self.detail_scroll += page,
+                Action::Top => self.detail_scroll = 0,
+                Action::Bottom => self.detail_scroll = usize::MAX / 2,
+                _ => {}
+            },
+            Screen::Compare => self.update_compare(action, page),
+        }
+        Vec::new()
+    }
+
+    /// Leaves the current screen (never the bottom one).
+    pub fn back(&mut self) {
+        if self.stack.len() > 1 {
+            self.stack.pop();
+        }
+    }
+
+    /// Applies a loader event.
+    pub fn on_load(&mut self, ev: LoadEvent) {
+        match ev {
+            LoadEvent::Experiments(list) => {
+                self.index = RunIndex::new(list.experiments);
+                self.index.add_warnings(list.warnings);
+                self.load.experiments_loaded = true;
+                self.refresh_experiments();
+            }
+            LoadEvent::Runs(batch) => {
+                self.load.runs_loaded += batch.runs.len();
+                self.index.add_batch(batch);
+                self.refresh_experiments();
+                if self.stack.contains(&Screen::Runs) {
+                    self.refresh_runs();
+                }
+            }
+            LoadEvent::Done => {
+                self.load.done = true;
+                let warnings = self.index.warnings().len();
+                if warnings > 0 {
+                    let first = self.index.warnings().first().map(|w| w.to_string()).unwrap_or_default();
+                    self.message = Some(Message {
+                        text: format!("{warnings} warning(s) while loading; first: {first}"),
+                        error: true,
+                    });
+                }
+            }
+            LoadEvent::Failed(e) => {
+                self.load.done = true;
+                self.message = Some(Message {
+                    text: format!("load failed: {e}"),
+                    error: true,
+                });
+                self.load.error = Some(e);
+            }
+        }
+    }
+
+    /// Records the outcome of an export effect.
+    pub fn export_done(&mut self, result: Result<String, String>) {
+        self.message = Some(match result {
+            Ok(text) => Message { text, error: false },
+            Err(text) => Message { text, error: true },
+        });
+    }
+
+    pub fn tick(&mut self) {
+        self.spinner = self.spinner.wrapping_add(1);
+    }
+}
+
+/// Moves a cursor within `len` rows.
+pub(crate) fn move_cursor(cursor: usize, len: usize, action: Action, page: usize) -> usize {
+    let last = len.saturating_sub(1);
+    match action {
+        Action::Up => cursor.saturating_sub(1),
+        Action::Down => (cursor + 1).min(last),
+        Action::PageUp => cursor.saturating_sub(page),
+        Action::PageDown => (cursor + page).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => cursor.min(last),
+    }
+}
+
+#[cfg(test)]
+mod tests;

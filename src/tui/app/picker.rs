@@ -1,0 +1,105 @@
+//! The column picker: search, show/hide, reorder and pin the run table's columns.
+
+use super::{App, move_cursor};
+use crate::tui::action::Action;
+
+/// State of the column picker overlay.
+#[derive(Debug, Default)]
+pub struct Picker {
+    pub search: String,
+    pub cursor: usize,
+}
+
+impl Picker {
+    /// Indices into the run table's columns that match the search.
+    pub fn matches(&self, app: &App) -> Vec<usize> {
+        let needle = self.search.to_lowercase();
+        app.runs
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| needle.is_empty() || c.column.name().to_lowercase().contains(&needle))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+impl App {
+    pub(super) fn open_picker(&mut self) {
+        self.picker = Some(Picker::default());
+    }
+
+    pub(super) fn update_picker(&mut self, action: Action) {
+        let Some(picker) = self.picker.as_ref() else { return };
+        let matches = picker.matches(self);
+        let cursor = picker.cursor;
+        let current = matches.get(cursor).copied();
+        let page = self.viewport.table_rows.get().max(1);
+        let mut changed = false;
+        let mut new_cursor = cursor;
+        match action {
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                new_cursor = move_cursor(cursor, matches.len(), action, page);
+            }
+            Action::PickerToggle => {
+                if let Some(i) = current {
+                    self.runs.columns[i].visible = !self.runs.columns[i].visible;
+                    changed = true;
+                }
+            }
+            Action::PickerPin => {
+                if let Some(i) = current {
+                    self.runs.columns[i].pinned = !self.runs.columns[i].pinned;
+                    self.runs.columns[i].visible |= self.runs.columns[i].pinned;
+                    changed = true;
+                }
+            }
+            Action::PickerMoveUp | Action::PickerMoveDown => {
+                let up = action == Action::PickerMoveUp;
+                if let Some(pos) = current.map(|_| cursor) {
+                    let other = if up { pos.checked_sub(1) } else { Some(pos + 1) };
+                    if let (Some(a), Some(b)) = (matches.get(pos), other.and_then(|o| matches.get(o))) {
+                        self.runs.columns.swap(*a, *b);
+                        new_cursor = other.unwrap_or(pos);
+                        changed = true;
+                    }
+                }
+            }
+            Action::PickerShowAll | Action::PickerHideAll => {
+                let show = action == Action::PickerShowAll;
+                for &i in &matches {
+                    let c = &mut self.runs.columns[i];
+                    if show || !c.pinned {
+                        c.visible = show;
+                    }
+                }
+                changed = true;
+            }
+            Action::InputChar(c) => {
+                if let Some(p) = self.picker.as_mut() {
+                    p.search.push(c);
+                    p.cursor = 0;
+                }
+                return;
+            }
+            Action::InputBackspace => {
+                if let Some(p) = self.picker.as_mut() {
+                    p.search.pop();
+                    p.cursor = 0;
+                }
+                return;
+            }
+            Action::Back => {
+                self.picker = None;
+                return;
+            }
+            _ => {}
+        }
+        if let Some(p) = self.picker.as_mut() {
+            p.cursor = new_cursor;
+        }
+        if changed {
+            self.refresh_runs();
+        }
+    }
+}

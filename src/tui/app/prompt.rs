@@ -1,0 +1,148 @@
+//! Text prompts on the status line: the live quick filter and the export file name.
+
+use crate::export::{Format, Table};
+use crate::index::compare::Comparison;
+use crate::text;
+
+use super::{App, Effect, Message, Screen};
+use crate::tui::action::Action;
+
+/// What a prompt is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptKind {
+    /// Quick filter of the current screen; `previous` is restored on Esc.
+    Filter { previous: String },
+    /// Export of the current screen's table.
+    Export { format: Format },
+}
+
+/// An open prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub text: String,
+}
+
+const EXPORT_FORMATS: [Format; 3] = [Format::Csv, Format::Json, Format::Md];
+
+impl App {
+    pub(super) fn start_filter(&mut self) {
+        let previous = match self.screen() {
+            Screen::Experiments => self.experiments.filter.clone(),
+            Screen::Runs => self.runs.filter.clone(),
+            _ => return,
+        };
+        self.prompt = Some(Prompt {
+            text: previous.clone(),
+            kind: PromptKind::Filter { previous },
+        });
+    }
+
+    fn set_filter(&mut self, text: String) {
+        match self.screen() {
+            Screen::Experiments => {
+                self.experiments.filter = text;
+                self.refresh_experiments();
+            }
+            Screen::Runs => {
+                self.runs.filter = text;
+                self.refresh_runs();
+            }
+            _ => {}
+        }
+    }
+
+    /// Opens the export prompt with a file name for the current screen.
+    pub(super) fn start_export(&mut self) {
+        let format = Format::Csv;
+        let name = format!("{}.{}", self.export_stem(), format.extension());
+        self.prompt = Some(Prompt {
+            kind: PromptKind::Export { format },
+            text: self.export_dir.join(name).display().to_string(),
+        });
+    }
+
+    fn export_stem(&self) -> String {
+        let what = match self.screen() {
+            Screen::Experiments => "experiments".to_string(),
+            Screen::Runs => format!("runs-{}", self.runs.title),
+            Screen::Detail => format!("run-{}", self.detail_run.as_deref().unwrap_or("")),
+            Screen::Compare => "compare".to_string(),
+        };
+        let slug: String = what
+            .chars()
+            .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .collect();
+        let slug = slug.trim_matches('-');
+        let stamp = text::time_iso(self.now_ms).replace([':', '-'], "");
+        let stamp = stamp.get(..15).unwrap_or(&stamp);
+        format!("mltui-{}-{stamp}", slug.chars().take(40).collect::<String>())
+    }
+
+    /// The table the current screen shows, exactly as shown.
+    pub fn screen_table(&self) -> Table {
+        match self.screen() {
+            Screen::Experiments => {
+                let exps: Vec<_> =
+                    self.experiments.rows.iter().map(|&i| &self.index.experiments()[i]).collect();
+                crate::export::experiments_table(&self.index, &exps)
+            }
+            Screen::Runs => crate::export::runs_table(self.shown_runs(), &self.shown_columns(), self.now_ms),
+            Screen::Detail => match self.detail_run.as_deref().and_then(|id| self.index.run(id)) {
+                Some(run) => Comparison::new(&[run], self.now_ms).table(false),
+                None => Table::default(),
+            },
+            Screen::Compare => self.comparison().table(self.compare.diff_only),
+        }
+    }
+
+    pub(super) fn update_prompt(&mut self, action: Action) -> Vec<Effect> {
+        let Some(prompt) = self.prompt.as_mut() else { return Vec::new() };
+        match action {
+            Action::InputChar(c) => prompt.text.push(c),
+            Action::InputBackspace => {
+                prompt.text.pop();
+            }
+            Action::InputNextFormat => {
+                if let PromptKind::Export { format } = &mut prompt.kind {
+                    let i = EXPORT_FORMATS.iter().position(|f| f == format).unwrap_or(0);
+                    let next = EXPORT_FORMATS[(i + 1) % EXPORT_FORMATS.len()];
+                    let old_ext = format!(".{}", format.extension());
+                    if let Some(stem) = prompt.text.strip_suffix(&old_ext) {
+                        prompt.text = format!("{stem}.{}", next.extension());
+                    }
+                    *format = next;
+                }
+            }
+            Action::InputCancel => {
+                let prompt = self.prompt.take();
+                if let Some(Prompt { kind: PromptKind::Filter { previous }, .. }) = prompt {
+                    self.set_filter(previous);
+                }
+                return Vec::new();
+            }
+            Action::InputSubmit => {
+                let Some(prompt) = self.prompt.take() else { return Vec::new() };
+                match prompt.kind {
+                    PromptKind::Filter { .. } => self.set_filter(prompt.text),
+                    PromptKind::Export { format } => {
+                        let path = std::path::PathBuf::from(prompt.text.trim());
+                        if path.as_os_str().is_empty() {
+                            self.message = Some(Message { text: "export cancelled: no file name".into(), error: true });
+                            return Vec::new();
+                        }
+                        let format = Format::from_path(&path).unwrap_or(format);
+                        return vec![Effect::Export { table: self.screen_table(), format, path }];
+                    }
+                }
+                return Vec::new();
+            }
+            _ => {}
+        }
+        // Live preview of a filter while typing.
+        if let Some(Prompt { kind: PromptKind::Filter { .. }, text }) = self.prompt.clone() {
+            self.set_filter(text);
+        }
+        Vec::new()
+    }
+}

@@ -1,0 +1,402 @@
+//! The run table: scope, quick filter, multi-key sort, column set, diff-only columns,
+//! nested-run tree with folding, and marks that survive all of these.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{App, Message, Screen, move_cursor};
+use crate::index::column::KeySets;
+use crate::index::diff::is_uniform;
+use crate::index::{Attr, Column, SortKey, TextOrder, sort_rows};
+use crate::model::{Lifecycle, Run};
+use crate::tui::action::Action;
+
+/// One column of the run table and how it is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnState {
+    pub column: Column,
+    pub visible: bool,
+    pub pinned: bool,
+}
+
+/// One shown row: a run and its place in the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunRow {
+    pub run: usize,
+    pub depth: u8,
+    pub children: u32,
+    pub folded: bool,
+    /// Last child of its parent (for tree glyphs).
+    pub last: bool,
+}
+
+/// State of the run table.
+#[derive(Debug, Default)]
+pub struct RunsView {
+    pub experiment_ids: Vec<String>,
+    pub title: String,
+    pub rows: Vec<RunRow>,
+    /// Runs in scope (experiments and lifecycle) before the text filter.
+    pub in_scope: usize,
+    /// Runs the text filter hides.
+    pub filtered_out: usize,
+    pub cursor: usize,
+    pub columns: Vec<ColumnState>,
+    /// Indices into `columns` that are shown (visible, and varying when diff-only is on).
+    pub shown: Vec<usize>,
+    /// Column cursor: a position in `shown`.
+    pub col_cursor: usize,
+    pub sort: Vec<SortKey>,
+    pub filter: String,
+    pub marks: HashSet<String>,
+    pub show_deleted: bool,
+    pub diff_only: bool,
+    /// Columns hidden because their values are equal across the shown runs.
+    pub equal_hidden: usize,
+    pub flat: bool,
+    pub folded: HashSet<String>,
+}
+
+impl RunsView {
+    /// The column under the column cursor.
+    pub fn current_column(&self) -> Option<&Column> {
+        let i = *self.shown.get(self.col_cursor)?;
+        self.columns.get(i).map(|c| &c.column)
+    }
+}
+
+/// Attribute columns every table starts with; those after the first five start hidden.
+const ATTR_COLUMNS: [Attr; 10] = [
+    Attr::RunName,
+    Attr::Status,
+    Attr::StartTime,
+    Attr::Duration,
+    Attr::User,
+    Attr::RunId,
+    Attr::ExperimentId,
+    Attr::EndTime,
+    Attr::Lifecycle,
+    Attr::ArtifactUri,
+];
+
+/// Does `run` contain `needle` (lower-case) in its name, id, user, status or any param/tag?
+fn text_match(run: &Run, needle: &str) -> bool {
+    let has = |s: &str| s.to_lowercase().contains(needle);
+    has(&run.run_name)
+        || has(&run.run_id)
+        || has(&run.user_id)
+        || has(run.status.as_str())
+        || run.params.iter().any(|(k, v)| has(k) || has(v))
+        || run.tags.iter().filter(|(k, _)| !k.starts_with("mlflow.")).any(|(k, v)| has(k) || has(v))
+}
+
+impl App {
+    /// Switches the run table to a set of experiments, resetting view state.
+    pub(super) fn open_runs(&mut self, experiment_ids: Vec<String>, title: String) {
+        let keep_marks = std::mem::take(&mut self.runs.marks);
+        self.runs = RunsView {
+            experiment_ids,
+            title,
+            marks: keep_marks,
+            ..RunsView::default()
+        };
+        self.refresh_runs();
+    }
+
+    /// Recomputes rows and columns after data, filter, sort or toggles changed. The cursor
+    /// stays on the same run when it is still shown.
+    pub fn refresh_runs(&mut self) {
+        let now = self.now_ms;
+        let runs = self.index.runs();
+        let v = &mut self.runs;
+        let current = v.rows.get(v.cursor).map(|r| runs[r.run].run_id.clone());
+        let in_scope: Vec<usize> = (0..runs.len())
+            .filter(|&i| v.experiment_ids.contains(&runs[i].experiment_id))
+            .filter(|&i| v.show_deleted || runs[i].lifecycle == Lifecycle::Active)
+            .collect();
+        v.in_scope = in_scope.len();
+        let needle = v.filter.to_lowercase();
+        let mut matched: Vec<usize> = if needle.is_empty() {
+            in_scope.clone()
+        } else {
+            in_scope.iter().copied().filter(|&i| text_match(&runs[i], &needle)).collect()
+        };
+        v.filtered_out = v.in_scope - matched.len();
+        sort_rows(runs, &mut matched, &v.sort, TextOrder::Numeric, now);
+        v.rows = if v.flat {
+            matched
+                .iter()
+                .map(|&run| RunRow {
+                    run,
+                    depth: 0,
+                    children: 0,
+                    folded: false,
+                    last: false,
+                })
+                .collect()
+        } else {
+            tree_rows(runs, &matched, &v.folded)
+        };
+
+        // Columns: add keys that appeared since the last refresh.
+        let scope_runs: Vec<&Run> = in_scope.iter().map(|&i| &runs[i]).collect();
+        if v.columns.is_empty() {
+            v.columns = ATTR_COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(i, a)| ColumnState {
+                    column: Column::Attr(*a),
+                    visible: i < 5,
+                    pinned: *a == Attr::RunName,
+                })
+                .collect();
+        }
+        let keys = KeySets::of(scope_runs.iter().copied());
+        let known: HashSet<Column> = v.columns.iter().map(|c| c.column.clone()).collect();
+        let new_cols = keys
+            .metrics
+            .into_iter()
+            .map(|k| (Column::Metric(k), true))
+            .chain(keys.params.into_iter().map(|k| (Column::Param(k), true)))
+            .chain(keys.tags.into_iter().map(|k| (Column::Tag(k), false)));
+        for (column, visible) in new_cols {
+            if !known.contains(&column) {
+                v.columns.push(ColumnState {
+                    column,
+                    visible,
+                    pinned: false,
+                });
+            }
+        }
+
+        let shown_runs: Vec<&Run> = v.rows.iter().map(|r| &runs[r.run]).collect();
+        let current_col = v.shown.get(v.col_cursor).copied();
+        let mut shown = Vec::new();
+        let mut equal_hidden = 0;
+        // Pinned columns first, in their order, then the rest.
+        for pinned_pass in [true, false] {
+            for (i, c) in v.columns.iter().enumerate() {
+                if !c.visible || c.pinned != pinned_pass {
+                    continue;
+                }
+                let hideable = !matches!(c.column, Column::Attr(_));
+                if v.diff_only && hideable && shown_runs.len() > 1 && is_uniform(&shown_runs, &c.column, now) {
+                    equal_hidden += 1;
+                    continue;
+                }
+                shown.push(i);
+            }
+        }
+        v.col_cursor = current_col
+            .and_then(|c| shown.iter().position(|&s| s == c))
+            .unwrap_or(v.col_cursor)
+            .min(shown.len().saturating_sub(1));
+        v.shown = shown;
+        v.equal_hidden = equal_hidden;
+        v.cursor = current
+            .and_then(|id| v.rows.iter().position(|r| runs[r.run].run_id == id))
+            .unwrap_or(v.cursor)
+            .min(v.rows.len().saturating_sub(1));
+    }
+
+    pub(super) fn current_run_id(&self) -> Option<String> {
+        let row = self.runs.rows.get(self.runs.cursor)?;
+        Some(self.index.runs()[row.run].run_id.clone())
+    }
+
+    pub(super) fn update_runs(&mut self, action: Action, page: usize) {
+        let len = self.runs.rows.len();
+        let v = &mut self.runs;
+        match action {
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                v.cursor = move_cursor(v.cursor, len, action, page);
+            }
+            Action::Left => v.col_cursor = v.col_cursor.saturating_sub(1),
+            Action::Right => v.col_cursor = (v.col_cursor + 1).min(v.shown.len().saturating_sub(1)),
+            Action::FirstColumn => v.col_cursor = 0,
+            Action::LastColumn => v.col_cursor = v.shown.len().saturating_sub(1),
+            Action::Open => {
+                if let Some(id) = self.current_run_id() {
+                    self.detail_run = Some(id);
+                    self.detail_scroll = 0;
+                    self.stack.push(Screen::Detail);
+                }
+            }
+            Action::Back => {
+                if !v.filter.is_empty() {
+                    v.filter.clear();
+                    self.refresh_runs();
+                } else {
+                    self.back();
+                }
+            }
+            Action::ToggleMark => {
+                if let Some(id) = self.current_run_id() {
+                    if !self.runs.marks.remove(&id) {
+                        self.runs.marks.insert(id);
+                    }
+                    self.runs.cursor = move_cursor(self.runs.cursor, len, Action::Down, 1);
+                }
+            }
+            Action::MarkAll => {
+                let runs = self.index.runs();
+                let ids: Vec<String> = v.rows.iter().map(|r| runs[r.run].run_id.clone()).collect();
+                v.marks.extend(ids);
+            }
+            Action::ClearMarks => v.marks.clear(),
+            Action::SortCycle | Action::SortAsc | Action::SortDesc | Action::AddSortKey => {
+                self.sort_by_current(action);
+                self.refresh_runs();
+            }
+            Action::ClearSort => {
+                v.sort.clear();
+                self.refresh_runs();
+            }
+            Action::ToggleDiff => {
+                v.diff_only = !v.diff_only;
+                self.refresh_runs();
+                if self.runs.diff_only {
+                    self.message = Some(Message {
+                        text: format!("diff only: {} columns with equal values hidden", self.runs.equal_hidden),
+                        error: false,
+                    });
+                }
+            }
+            Action::ToggleDeleted => {
+                v.show_deleted = !v.show_deleted;
+                self.refresh_runs();
+            }
+            Action::ToggleTree => {
+                v.flat = !v.flat;
+                self.refresh_runs();
+            }
+            Action::ToggleFold => {
+                let Some(row) = v.rows.get(v.cursor).copied() else { return };
+                let runs = self.index.runs();
+                // Fold the parent of a child row, or the row itself when it has children.
+                let target = if row.children > 0 {
+                    Some(runs[row.run].run_id.clone())
+                } else {
+                    runs[row.run].parent_id().map(str::to_string)
+                };
+                if let Some(id) = target {
+                    if !v.folded.remove(&id) {
+                        v.folded.insert(id.clone());
+                    }
+                    self.refresh_runs();
+                    if let Some(pos) = self.runs.rows.iter().position(|r| self.index.runs()[r.run].run_id == id) {
+                        self.runs.cursor = pos;
+                    }
+                }
+            }
+            Action::HideColumn => {
+                if let Some(&i) = v.shown.get(v.col_cursor) {
+                    if v.columns[i].column == Column::Attr(Attr::RunName) {
+                        self.message = Some(Message {
+                            text: "the run name column stays; unpin or reorder it in the column picker (C)".into(),
+                            error: true,
+                        });
+                    } else {
+                        v.columns[i].visible = false;
+                        self.refresh_runs();
+                    }
+                }
+            }
+            Action::Columns => self.open_picker(),
+            Action::Filter => self.start_filter(),
+            Action::Compare => self.open_compare(),
+            _ => {}
+        }
+    }
+
+    /// `s`: cycle asc → desc → off on the current column as the primary key; `[`/`]`:
+    /// set the primary key; `S`: add as secondary key, flip, remove.
+    fn sort_by_current(&mut self, action: Action) {
+        let Some(col) = self.runs.current_column().cloned() else { return };
+        let sort = &mut self.runs.sort;
+        let pos = sort.iter().position(|k| k.column == col);
+        match action {
+            Action::SortAsc => *sort = vec![SortKey::asc(col)],
+            Action::SortDesc => *sort = vec![SortKey::desc(col)],
+            Action::SortCycle => match pos {
+                Some(0) if !sort[0].descending => sort[0].descending = true,
+                Some(0) => {
+                    sort.remove(0);
+                }
+                Some(p) => {
+                    let k = sort.remove(p);
+                    sort.insert(0, SortKey::asc(k.column));
+                }
+                None => sort.insert(0, SortKey::asc(col)),
+            },
+            Action::AddSortKey => match pos {
+                Some(p) if !sort[p].descending => sort[p].descending = true,
+                Some(p) => {
+                    sort.remove(p);
+                }
+                None => sort.push(SortKey::asc(col)),
+            },
+            _ => {}
+        }
+    }
+
+    /// The runs shown, in order (for export and compare).
+    pub fn shown_runs(&self) -> Vec<&Run> {
+        self.runs.rows.iter().map(|r| &self.index.runs()[r.run]).collect()
+    }
+
+    /// The columns shown, in order.
+    pub fn shown_columns(&self) -> Vec<Column> {
+        self.runs.shown.iter().map(|&i| self.runs.columns[i].column.clone()).collect()
+    }
+}
+
+/// Orders rows as a tree: each parent followed by its (sorted) children. Runs whose parent
+/// is not among `matched` are roots. Children of folded parents are left out.
+fn tree_rows(runs: &[Run], matched: &[usize], folded: &HashSet<String>) -> Vec<RunRow> {
+    let present: HashMap<&str, usize> = matched.iter().map(|&i| (runs[i].run_id.as_str(), i)).collect();
+    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut roots = Vec::new();
+    for &i in matched {
+        match runs[i].parent_id().filter(|p| present.contains_key(p) && *p != runs[i].run_id) {
+            Some(p) => children.entry(p).or_default().push(i),
+            None => roots.push(i),
+        }
+    }
+    let mut out = Vec::with_capacity(matched.len());
+    let mut visited = HashSet::new();
+    // Iterative DFS; (run, depth, last)
+    let mut stack: Vec<(usize, u8, bool)> = roots.iter().rev().map(|&r| (r, 0, false)).collect();
+    while let Some((i, depth, last)) = stack.pop() {
+        if !visited.insert(i) {
+            continue; // a parent cycle in bad data
+        }
+        let id = runs[i].run_id.as_str();
+        let kids = children.get(id).map(Vec::as_slice).unwrap_or(&[]);
+        let is_folded = folded.contains(id);
+        out.push(RunRow {
+            run: i,
+            depth,
+            children: kids.len() as u32,
+            folded: is_folded,
+            last,
+        });
+        if !is_folded {
+            for (n, &k) in kids.iter().enumerate().rev() {
+                stack.push((k, depth.saturating_add(1), n + 1 == kids.len()));
+            }
+        }
+    }
+    // Runs caught in a parent cycle are never reached from a root: show them flat.
+    for &i in matched {
+        if !visited.contains(&i) {
+            out.push(RunRow {
+                run: i,
+                depth: 0,
+                children: 0,
+                folded: false,
+                last: false,
+            });
+        }
+    }
+    out
+}

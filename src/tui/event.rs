@@ -1,0 +1,88 @@
+//! Everything the event loop waits for, and the threads that produce it: terminal input,
+//! the background loader, a spinner ticker (only while loading) and termination signals.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::thread;
+use std::time::Duration;
+
+use ratatui::crossterm::event as ct;
+
+use super::app::LoadEvent;
+use crate::store::Store;
+
+/// An event for the UI thread.
+#[derive(Debug)]
+pub enum Event {
+    Term(ct::Event),
+    InputFailed(String),
+    Load(LoadEvent),
+    Tick,
+    /// SIGTERM, SIGHUP, SIGINT or SIGQUIT arrived.
+    Signal(i32),
+}
+
+/// Reads terminal input until the receiver goes away.
+pub fn spawn_input(tx: Sender<Event>) {
+    thread::spawn(move || {
+        loop {
+            let ev = match ct::read() {
+                Ok(ev) => Event::Term(ev),
+                Err(e) => {
+                    let _ = tx.send(Event::InputFailed(e.to_string()));
+                    return;
+                }
+            };
+            if tx.send(ev).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Loads experiments, then runs batch by batch; `loading` is cleared when done.
+pub fn spawn_loader(store: Arc<dyn Store>, tx: Sender<Event>, loading: Arc<AtomicBool>) {
+    thread::spawn(move || {
+        let result = (|| {
+            let list = store.experiments()?;
+            let experiments = list.experiments.clone();
+            if tx.send(Event::Load(LoadEvent::Experiments(list))).is_err() {
+                return Ok(());
+            }
+            store.runs(&experiments, &mut |batch| {
+                let _ = tx.send(Event::Load(LoadEvent::Runs(batch)));
+            })
+        })();
+        loading.store(false, Ordering::SeqCst);
+        let ev = match result {
+            Ok(()) => LoadEvent::Done,
+            Err(e) => LoadEvent::Failed(e.to_string()),
+        };
+        let _ = tx.send(Event::Load(ev));
+    });
+}
+
+/// Sends ticks for the spinner while `active` is set, then stops (no idle wake-ups).
+pub fn spawn_ticker(tx: Sender<Event>, active: Arc<AtomicBool>) {
+    thread::spawn(move || {
+        while active.load(Ordering::SeqCst) {
+            thread::sleep(Duration::from_millis(120));
+            if tx.send(Event::Tick).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Forwards termination signals so the terminal is restored before exit.
+pub fn spawn_signals(tx: Sender<Event>) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT])?;
+    thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            let _ = tx.send(Event::Signal(sig));
+        }
+    });
+    Ok(())
+}

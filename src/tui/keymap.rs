@@ -1,0 +1,266 @@
+//! The one table of key bindings per context. Key handling, the help screen and the footer
+//! are all generated from it, so they cannot drift apart.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+
+/// Where keys are being interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Experiments,
+    Runs,
+    Detail,
+    Compare,
+    Picker,
+    Input,
+    Help,
+}
+
+/// A key as written in the keymap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Ch(char),
+    Ctrl(char),
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Enter,
+    Esc,
+    Tab,
+    Backspace,
+}
+
+impl Key {
+    /// Normalises a terminal key event (SHIFT is folded into the character).
+    pub fn from_event(ev: &KeyEvent) -> Option<Key> {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        Some(match ev.code {
+            KeyCode::Char(c) if ctrl => Key::Ctrl(c.to_ascii_lowercase()),
+            KeyCode::Char(c) => Key::Ch(c),
+            KeyCode::Up => Key::Up,
+            KeyCode::Down => Key::Down,
+            KeyCode::Left => Key::Left,
+            KeyCode::Right => Key::Right,
+            KeyCode::PageUp => Key::PageUp,
+            KeyCode::PageDown => Key::PageDown,
+            KeyCode::Home => Key::Home,
+            KeyCode::End => Key::End,
+            KeyCode::Enter => Key::Enter,
+            KeyCode::Esc => Key::Esc,
+            KeyCode::Tab | KeyCode::BackTab => Key::Tab,
+            KeyCode::Backspace => Key::Backspace,
+            _ => return None,
+        })
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Key::Ch(' ') => "Space".into(),
+            Key::Ch(c) => c.to_string(),
+            Key::Ctrl(c) => format!("Ctrl-{c}"),
+            Key::Up => "↑".into(),
+            Key::Down => "↓".into(),
+            Key::Left => "←".into(),
+            Key::Right => "→".into(),
+            Key::PageUp => "PgUp".into(),
+            Key::PageDown => "PgDn".into(),
+            Key::Home => "Home".into(),
+            Key::End => "End".into(),
+            Key::Enter => "Enter".into(),
+            Key::Esc => "Esc".into(),
+            Key::Tab => "Tab".into(),
+            Key::Backspace => "Bksp".into(),
+        }
+    }
+}
+
+/// One binding: keys, the action, a help text, and a short footer label if it belongs there.
+#[derive(Debug)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub help: &'static str,
+    pub footer: Option<&'static str>,
+}
+
+const fn b(keys: &'static [Key], action: Action, help: &'static str, footer: Option<&'static str>) -> Binding {
+    Binding { keys, action, help, footer }
+}
+
+use Action as A;
+use Key as K;
+
+const NAV: &[Binding] = &[
+    b(&[K::Up, K::Ch('k')], A::Up, "move up", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "move down", None),
+    b(&[K::PageUp, K::Ctrl('u'), K::Ctrl('b')], A::PageUp, "page up", None),
+    b(&[K::PageDown, K::Ctrl('d'), K::Ctrl('f')], A::PageDown, "page down", None),
+    b(&[K::Ch('g'), K::Home], A::Top, "first row", None),
+    b(&[K::Ch('G'), K::End], A::Bottom, "last row", None),
+];
+
+const GLOBAL: &[Binding] = &[
+    b(&[K::Ch('?')], A::Help, "show this help", Some("help")),
+    b(&[K::Esc], A::Back, "back / clear", None),
+    b(&[K::Ch('q'), K::Ctrl('c')], A::Quit, "quit", Some("quit")),
+];
+
+const EXPERIMENTS: &[Binding] = &[
+    b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "open the runs of the experiment (or of all marked ones)", Some("open")),
+    b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark (open several experiments together)", Some("mark")),
+    b(&[K::Ch('/')], A::Filter, "filter by name", Some("filter")),
+    b(&[K::Ch('s')], A::SortCycle, "sort: name, id, runs, last activity", Some("sort")),
+    b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted experiments", None),
+    b(&[K::Ch('a')], A::MarkAll, "mark all shown", None),
+    b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
+];
+
+const RUNS: &[Binding] = &[
+    b(&[K::Enter], A::Open, "run detail", Some("detail")),
+    b(&[K::Left, K::Ch('h')], A::Left, "previous column", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "next column", None),
+    b(&[K::Ch('0'), K::Ch('^')], A::FirstColumn, "first column", None),
+    b(&[K::Ch('$')], A::LastColumn, "last column", None),
+    b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark run", Some("mark")),
+    b(&[K::Ch('a')], A::MarkAll, "mark all shown runs", None),
+    b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
+    b(&[K::Ch('c')], A::Compare, "compare marked runs", Some("compare")),
+    b(&[K::Ch('/')], A::Filter, "quick filter by text", Some("filter")),
+    b(&[K::Ch('s')], A::SortCycle, "sort by column: ascending, descending, off", Some("sort")),
+    b(&[K::Ch('[')], A::SortAsc, "sort ascending by column", None),
+    b(&[K::Ch(']')], A::SortDesc, "sort descending by column", None),
+    b(&[K::Ch('S')], A::AddSortKey, "add column as secondary sort key (again: flip, again: remove)", None),
+    b(&[K::Ch('r')], A::ClearSort, "reset sort to start time", None),
+    b(&[K::Ch('C')], A::Columns, "column picker: show, hide, reorder, pin", Some("columns")),
+    b(&[K::Ch('-')], A::HideColumn, "hide column", None),
+    b(&[K::Ch('x')], A::ToggleDiff, "hide params/metrics equal across shown runs", Some("diff")),
+    b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted runs", None),
+    b(&[K::Ch('t')], A::ToggleTree, "nested runs as a tree / flat", None),
+    b(&[K::Tab, K::Ch('z')], A::ToggleFold, "fold / unfold children of a parent run", None),
+    b(&[K::Ch('e')], A::Export, "export the table as shown (CSV/JSON/Markdown)", Some("export")),
+];
+
+const DETAIL: &[Binding] = &[
+    b(&[K::Ch('e')], A::Export, "export this run's keys and values", Some("export")),
+];
+
+const COMPARE: &[Binding] = &[
+    b(&[K::Left, K::Ch('h')], A::Left, "previous run column", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "next run column", None),
+    b(&[K::Ch('x')], A::ToggleDiff, "show only rows that differ", Some("diff")),
+    b(&[K::Ch('b')], A::SetBaseline, "pin the run under the cursor as baseline (deltas)", Some("baseline")),
+    b(&[K::Ch('e')], A::Export, "export the comparison as shown", Some("export")),
+];
+
+const PICKER: &[Binding] = &[
+    b(&[K::Up], A::Up, "move up", None),
+    b(&[K::Down], A::Down, "move down", None),
+    b(&[K::PageUp], A::PageUp, "page up", None),
+    b(&[K::PageDown], A::PageDown, "page down", None),
+    b(&[K::Ch(' ')], A::PickerToggle, "show / hide column", Some("toggle")),
+    b(&[K::Ch('<')], A::PickerMoveUp, "move column left", Some("move")),
+    b(&[K::Ch('>')], A::PickerMoveDown, "move column right", None),
+    b(&[K::Ch('!')], A::PickerPin, "pin / unpin column (stays at the left)", Some("pin")),
+    b(&[K::Ch('+')], A::PickerShowAll, "show all matching columns", None),
+    b(&[K::Ch('*')], A::PickerHideAll, "hide all matching columns", None),
+    b(&[K::Backspace], A::InputBackspace, "edit search", None),
+    b(&[K::Enter, K::Esc], A::Back, "close", Some("close")),
+];
+
+const INPUT: &[Binding] = &[
+    b(&[K::Enter], A::InputSubmit, "apply", Some("apply")),
+    b(&[K::Esc], A::InputCancel, "cancel", Some("cancel")),
+    b(&[K::Tab], A::InputNextFormat, "next format (export)", None),
+    b(&[K::Backspace], A::InputBackspace, "delete a character", None),
+];
+
+const HELP: &[Binding] = &[
+    b(&[K::Esc, K::Ch('?'), K::Ch('q')], A::Back, "close help", Some("close")),
+    b(&[K::Up, K::Ch('k')], A::Up, "scroll up", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "scroll down", None),
+];
+
+/// The binding groups of a context, most specific first, with a title for help.
+pub fn groups(ctx: Context) -> Vec<(&'static str, &'static [Binding])> {
+    match ctx {
+        Context::Experiments => vec![("Experiments", EXPERIMENTS), ("Move", NAV), ("General", GLOBAL)],
+        Context::Runs => vec![("Runs", RUNS), ("Move", NAV), ("General", GLOBAL)],
+        Context::Detail => vec![("Run detail", DETAIL), ("Move", NAV), ("General", GLOBAL)],
+        Context::Compare => vec![("Compare", COMPARE), ("Move", NAV), ("General", GLOBAL)],
+        Context::Picker => vec![("Column picker (type to search)", PICKER)],
+        Context::Input => vec![("Prompt (type to edit)", INPUT)],
+        Context::Help => vec![("Help", HELP)],
+    }
+}
+
+/// The action for a key in a context. In text contexts, printable keys become input.
+pub fn lookup(ctx: Context, key: Key) -> Option<Action> {
+    for (_, group) in groups(ctx) {
+        if let Some(bind) = group.iter().find(|b| b.keys.contains(&key)) {
+            return Some(bind.action);
+        }
+    }
+    match (ctx, key) {
+        (Context::Input | Context::Picker, Key::Ch(c)) => Some(Action::InputChar(c)),
+        _ => None,
+    }
+}
+
+/// Footer entries for a context: `(keys, label)`.
+pub fn footer(ctx: Context) -> Vec<(String, &'static str)> {
+    groups(ctx)
+        .into_iter()
+        .flat_map(|(_, g)| g.iter())
+        .filter_map(|b| b.footer.map(|f| (b.keys.first().map(|k| k.label()).unwrap_or_default(), f)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_users_try_first_work_everywhere_they_should() {
+        for ctx in [Context::Experiments, Context::Runs, Context::Detail, Context::Compare] {
+            for (k, a) in [
+                (K::Up, A::Up),
+                (K::Ch('k'), A::Up),
+                (K::Ch('j'), A::Down),
+                (K::PageDown, A::PageDown),
+                (K::Ch('g'), A::Top),
+                (K::Ch('G'), A::Bottom),
+                (K::Esc, A::Back),
+                (K::Ch('?'), A::Help),
+                (K::Ch('q'), A::Quit),
+            ] {
+                assert_eq!(lookup(ctx, k), Some(a), "{ctx:?} {k:?}");
+            }
+        }
+        assert_eq!(lookup(Context::Runs, K::Ch(' ')), Some(A::ToggleMark));
+        assert_eq!(lookup(Context::Runs, K::Ch('c')), Some(A::Compare));
+        assert_eq!(lookup(Context::Runs, K::Ch('e')), Some(A::Export));
+        assert_eq!(lookup(Context::Runs, K::Ch('/')), Some(A::Filter));
+        assert_eq!(lookup(Context::Input, K::Ch('q')), Some(A::InputChar('q')), "q types in prompts");
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        for ctx in [Context::Experiments, Context::Runs, Context::Detail, Context::Compare, Context::Picker, Context::Input, Context::Help] {
+            let mut seen = Vec::new();
+            for (_, g) in groups(ctx) {
+                for bind in g {
+                    for k in bind.keys {
+                        assert!(!seen.contains(k), "{ctx:?}: {k:?} bound twice");
+                        seen.push(*k);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The terminal UI: the only module that uses ratatui and crossterm. This file owns the
+//! terminal (setup, restore on every exit path) and the event loop.
+
+pub mod action;
+pub mod app;
+pub mod event;
+pub mod keymap;
+pub mod theme;
+pub mod view;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
+
+use anyhow::Result;
+use ratatui::crossterm::event::{Event as CtEvent, KeyEventKind};
+
+use app::{App, Effect};
+use event::Event;
+use keymap::Key;
+use theme::Theme;
+
+use crate::store::Store;
+
+/// Options of the terminal UI.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub no_color: bool,
+}
+
+/// Restores the terminal when dropped, whatever way the loop ends.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Runs the UI on `store` until the user quits or a signal arrives.
+pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
+    let theme = Theme::from_env(opts.no_color);
+    let export_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut app = App::new(store.describe(), export_dir, now_ms());
+    let (tx, rx) = mpsc::channel();
+    let loading = Arc::new(AtomicBool::new(true));
+    event::spawn_signals(tx.clone())?;
+    // ratatui::init enters raw mode and the alternate screen and installs a panic hook
+    // that restores the terminal; the guard covers normal returns and errors.
+    let mut terminal = ratatui::try_init()?;
+    let _guard = TerminalGuard;
+    event::spawn_input(tx.clone());
+    event::spawn_loader(store, tx.clone(), loading.clone());
+    event::spawn_ticker(tx, loading);
+
+    let mut dirty = true;
+    loop {
+        if dirty {
+            app.now_ms = now_ms();
+            terminal.draw(|f| view::draw(f, &app, &theme))?;
+            dirty = false;
+        }
+        let Ok(first) = rx.recv() else { break };
+        let mut quit = false;
+        for ev in std::iter::once(first).chain(rx.try_iter()) {
+            match ev {
+                Event::Term(CtEvent::Key(k)) if k.kind != KeyEventKind::Release => {
+                    if let Some(key) = Key::from_event(&k) {
+                        for effect in app.on_key(key) {
+                            quit |= run_effect(&mut app, effect);
+                        }
+                        dirty = true;
+                    }
+                }
+                Event::Term(CtEvent::Resize(..)) => dirty = true,
+                Event::Term(_) => {}
+                Event::InputFailed(e) => anyhow::bail!("reading the terminal failed: {e}"),
+                Event::Load(l) => {
+                    app.on_load(l);
+                    dirty = true;
+                }
+                Event::Tick => {
+                    app.tick();
+                    dirty = true;
+                }
+                Event::Signal(_) => quit = true,
+            }
+        }
+        if quit {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Carries out an effect; returns true to quit.
+pub fn run_effect(app: &mut App, effect: Effect) -> bool {
+    match effect {
+        Effect::Quit => true,
+        Effect::Export { table, format, path } => {
+            let result = crate::write_file(&path, |out| crate::export::write_table(&table, format, out))
+                .map(|()| {
+                    let shown = std::fs::canonicalize(&path).unwrap_or(path.clone());
+                    format!(
+                        "exported {} rows × {} columns to {}",
+                        table.rows.len(),
+                        table.headers.len(),
+                        shown.display()
+                    )
+                })
+                .map_err(|e| format!("export to {} failed: {e}", path.display()));
+            app.export_done(result);
+            false
+        }
+    }
+}

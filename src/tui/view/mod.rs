@@ -1,0 +1,98 @@
+//! Drawing: one function per screen or overlay, reading `App` and never changing it
+//! (except the viewport sizes and scroll offsets it records).
+
+mod compare;
+mod detail;
+mod experiments;
+mod help;
+mod picker;
+mod runs;
+mod status;
+
+use std::cell::Cell as StdCell;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+
+use super::app::{App, Screen};
+use super::theme::Theme;
+use crate::index::Value;
+use crate::text;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
+    let [header, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    status::header(frame, header, app, theme);
+    match app.screen() {
+        Screen::Experiments => experiments::draw(frame, body, app, theme),
+        Screen::Runs => runs::draw(frame, body, app, theme),
+        Screen::Detail => detail::draw(frame, body, app, theme),
+        Screen::Compare => compare::draw(frame, body, app, theme),
+    }
+    status::status_line(frame, status, app, theme);
+    status::footer(frame, footer, app, theme);
+    if app.picker.is_some() {
+        picker::draw(frame, body, app, theme);
+    }
+    if let Some(scroll) = app.help_scroll {
+        help::draw(frame, body, app, theme, scroll);
+    }
+}
+
+/// Keeps `cursor` inside a window of `height` rows; returns the first shown row.
+pub(crate) fn scroll_to(offset: &StdCell<usize>, cursor: usize, height: usize, len: usize) -> usize {
+    let height = height.max(1);
+    let mut off = offset.get().min(len.saturating_sub(height));
+    if cursor < off {
+        off = cursor;
+    } else if cursor >= off + height {
+        off = cursor + 1 - height;
+    }
+    offset.set(off);
+    off
+}
+
+/// A cell value as screen text (escaped) and whether it is numeric (right-aligned).
+pub(crate) fn value_text(v: &Value<'_>) -> (String, bool) {
+    match v {
+        Value::Missing => ("-".into(), false),
+        Value::Text(s) => (text::sanitize(s).into_owned(), false),
+        Value::Number(n) => (text::float_short(*n), true),
+        Value::Time(t) => (text::time_short(*t), false),
+        Value::Duration(d) => (text::duration_short(*d), true),
+    }
+}
+
+/// Text cut or padded to exactly `w` cells.
+pub(crate) fn fit(s: &str, w: usize, right: bool) -> String {
+    text::pad(&text::truncate(s, w), w, right)
+}
+
+/// A one-line hint centred in `area` (empty states).
+pub(crate) fn empty_hint(frame: &mut Frame<'_>, area: Rect, msg: &str, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let y = area.y + area.height / 2;
+    let line = Line::from(Span::styled(msg.to_string(), theme.dim)).centered();
+    frame.render_widget(line, Rect { y, height: 1, ..area });
+}
+
+/// A centred rectangle for pop-ups.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

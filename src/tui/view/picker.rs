@@ -1,0 +1,43 @@
+//! The column picker overlay.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::{centered, scroll_to};
+use crate::text;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let Some(picker) = &app.picker else { return };
+    let popup = centered(area, 60, area.height.saturating_sub(2).max(8));
+    frame.render_widget(Clear, popup);
+    let inner_h = popup.height.saturating_sub(3) as usize;
+    let matches = picker.matches(app);
+    app.viewport.table_rows.set(inner_h);
+    let start = scroll_to(&app.viewport.picker_offset, picker.cursor, inner_h, matches.len());
+    let mut lines = vec![Line::from(vec![
+        Span::styled("search: ", theme.key),
+        Span::raw(text::sanitize(&picker.search).into_owned()),
+        Span::styled("█", theme.dim),
+        Span::styled(format!("  {} of {}", matches.len(), app.runs.columns.len()), theme.dim),
+    ])];
+    for (pos, &i) in matches.iter().enumerate().skip(start).take(inner_h) {
+        let c = &app.runs.columns[i];
+        let mark = if c.visible { "[x]" } else { "[ ]" };
+        let pin = if c.pinned { " 📌" } else { "" };
+        let mut style = if c.visible { theme.base } else { theme.dim };
+        if pos == picker.cursor {
+            style = style.patch(theme.cursor);
+        }
+        let label = format!("{mark} {}{pin}", text::sanitize(&c.column.name()));
+        lines.push(Line::from(Span::styled(text::pad(&label, popup.width.saturating_sub(2) as usize, false), style)));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" columns · Space show/hide · < > move · ! pin · Enter done ")
+        .style(theme.base);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}

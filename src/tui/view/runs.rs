@@ -1,0 +1,197 @@
+//! The run table: pinned columns, horizontal scrolling, tree glyphs, marks, sort arrows,
+//! status colours. Only the visible rows are turned into widgets.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Cell, Row, Table};
+
+use super::{empty_hint, fit, scroll_to, value_text};
+use crate::index::{Attr, Column, Value};
+use crate::model::Run;
+use crate::text;
+use crate::tui::app::{App, RunRow};
+use crate::tui::theme::Theme;
+
+/// Rows sampled to size columns (plus the visible ones).
+const WIDTH_SAMPLE: usize = 200;
+
+fn cap(column: &Column) -> usize {
+    match column {
+        Column::Attr(Attr::RunName) => 32,
+        Column::Attr(Attr::RunId | Attr::ArtifactUri) => 32,
+        Column::Attr(Attr::StartTime | Attr::EndTime) => 16,
+        Column::Attr(_) => 12,
+        Column::Metric(_) => 12,
+        Column::Param(_) | Column::Tag(_) => 20,
+    }
+}
+
+fn tree_prefix(row: &RunRow) -> String {
+    let mut s = String::new();
+    if row.depth > 0 {
+        s.push_str(&"  ".repeat(row.depth as usize - 1));
+        s.push_str(if row.last { "└ " } else { "├ " });
+    }
+    if row.children > 0 {
+        s.push_str(if row.folded { "▸ " } else { "▾ " });
+    }
+    s
+}
+
+fn cell_text(run: &Run, row: &RunRow, column: &Column, now: i64) -> (String, bool) {
+    let v = column.value(run, now);
+    if let Column::Attr(Attr::RunName) = column {
+        let mut name = tree_prefix(row);
+        name.push_str(&text::sanitize(&run.run_name));
+        if row.folded {
+            name.push_str(&format!(" (+{})", row.children));
+        }
+        return (name, false);
+    }
+    value_text(&v)
+}
+
+fn group_of(column: &Column) -> &'static str {
+    match column {
+        Column::Attr(_) => "",
+        Column::Metric(_) => "metrics",
+        Column::Param(_) => "params",
+        Column::Tag(_) => "tags",
+    }
+}
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let v = &app.runs;
+    let height = area.height.saturating_sub(2) as usize;
+    app.viewport.table_rows.set(height);
+    if v.rows.is_empty() {
+        let msg = if !app.load.done {
+            "loading runs…"
+        } else if v.filtered_out > 0 {
+            "no run matches the filter (Esc clears it)"
+        } else {
+            "no runs here (d shows deleted runs)"
+        };
+        empty_hint(frame, area, msg, theme);
+        return;
+    }
+    let runs = app.index.runs();
+    let now = app.now_ms;
+    let start = scroll_to(&app.viewport.runs_offset, v.cursor, height, v.rows.len());
+    let window: Vec<&RunRow> = v.rows.iter().skip(start).take(height).collect();
+    let columns: Vec<&Column> = v.shown.iter().map(|&i| &v.columns[i].column).collect();
+    let npinned = v.shown.iter().take_while(|&&i| v.columns[i].pinned).count();
+
+    // Column widths from the header, a sample of rows and the visible rows.
+    let sample: Vec<&RunRow> = v.rows.iter().take(WIDTH_SAMPLE).chain(window.iter().copied()).collect();
+    let widths: Vec<usize> = columns
+        .iter()
+        .map(|c| {
+            let sort_mark = if v.sort.iter().any(|k| &k.column == *c) { 2 } else { 0 };
+            let head = text::width(c.label()) + sort_mark;
+            let body = sample
+                .iter()
+                .map(|r| text::width(&cell_text(&runs[r.run], r, c, now).0))
+                .max()
+                .unwrap_or(0);
+            head.max(body).clamp(3, cap(c).max(head.min(24)))
+        })
+        .collect();
+
+    // Horizontal scroll: pinned columns stay; the rest start at the column offset, which
+    // follows the column cursor.
+    let total = area.width as usize;
+    let pinned_w: usize = widths[..npinned].iter().map(|w| w + 1).sum::<usize>() + 2;
+    let avail = total.saturating_sub(pinned_w);
+    let mut off = app.viewport.runs_col_offset.get().min(columns.len().saturating_sub(npinned + 1));
+    if v.col_cursor >= npinned {
+        let p = v.col_cursor - npinned;
+        off = off.min(p);
+        while off < p && widths[npinned + off..=npinned + p].iter().map(|w| w + 1).sum::<usize>() > avail {
+            off += 1;
+        }
+    }
+    app.viewport.runs_col_offset.set(off);
+    let mut visible: Vec<usize> = (0..npinned).collect();
+    let mut used = pinned_w;
+    for i in npinned + off..columns.len() {
+        if used + widths[i] + 1 > total && visible.len() > npinned {
+            break;
+        }
+        visible.push(i);
+        used += widths[i] + 1;
+    }
+    let hidden_right = visible.last().is_some_and(|&l| l + 1 < columns.len());
+
+    let header_cells: Vec<Cell<'_>> = std::iter::once(Cell::from(Text::from(vec![
+        Line::from(if off > 0 { "◂" } else { "" }),
+        Line::from(""),
+    ])))
+    .chain(visible.iter().enumerate().map(|(n, &i)| {
+        let c = columns[i];
+        let first_of_group = n == 0 || group_of(columns[visible[n - 1]]) != group_of(c);
+        let group = if first_of_group { group_of(c) } else { "" };
+        let mut label = text::sanitize(c.label()).into_owned();
+        if let Some((pos, k)) = v.sort.iter().enumerate().find(|(_, k)| &k.column == c) {
+            label.push(if k.descending { '▼' } else { '▲' });
+            if v.sort.len() > 1 {
+                label.push_str(&(pos + 1).to_string());
+            }
+        }
+        let numeric = matches!(c, Column::Metric(_) | Column::Attr(Attr::Duration));
+        let mut style = theme.header;
+        if i == v.col_cursor {
+            style = style.patch(theme.cursor_cell);
+        }
+        Cell::from(Text::from(vec![
+            Line::from(Span::styled(fit(group, widths[i], false), theme.dim)),
+            Line::from(Span::styled(fit(&label, widths[i], numeric), style)),
+        ]))
+    }))
+    .collect();
+
+    let rows: Vec<Row<'_>> = window
+        .iter()
+        .enumerate()
+        .map(|(n, row)| {
+            let run = &runs[row.run];
+            let is_cursor = start + n == v.cursor;
+            let marked = v.marks.contains(&run.run_id);
+            let mut cells = vec![Cell::from(Span::styled(if marked { "●" } else { " " }, theme.marked))];
+            for &i in &visible {
+                let c = columns[i];
+                let (s, numeric) = cell_text(run, row, c, now);
+                let mut style = match (c, c.value(run, now)) {
+                    (_, Value::Missing) => theme.dim,
+                    (Column::Attr(Attr::Status), _) => theme.status(run.status),
+                    _ => Style::default(),
+                };
+                if is_cursor && i == v.col_cursor {
+                    style = style.patch(theme.cursor_cell);
+                }
+                cells.push(Cell::from(Span::styled(fit(&s, widths[i], numeric), style)));
+            }
+            let mut style = if marked { theme.marked } else { theme.base };
+            if run.lifecycle == crate::model::Lifecycle::Deleted {
+                style = style.patch(theme.dim);
+            }
+            if is_cursor {
+                style = style.patch(theme.cursor);
+            }
+            Row::new(cells).style(style)
+        })
+        .collect();
+
+    let mut constraints = vec![Constraint::Length(1)];
+    constraints.extend(visible.iter().map(|&i| Constraint::Length(widths[i] as u16)));
+    let table = Table::new(rows, constraints)
+        .header(Row::new(header_cells).height(2))
+        .column_spacing(1);
+    frame.render_widget(table, area);
+    if hidden_right && area.width > 0 {
+        let x = area.x + area.width - 1;
+        frame.render_widget(Span::styled("▸", theme.dim), Rect { x, y: area.y, width: 1, height: 1 });
+    }
+}

@@ -1,0 +1,139 @@
+//! The header (where you are, loading progress), the status line (counts, messages,
+//! prompts) and the footer (the keys that matter here, from the keymap).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::text;
+use crate::tui::app::{App, PromptKind, Screen};
+use crate::tui::keymap;
+use crate::tui::theme::Theme;
+
+const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
+pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let crumb = match app.screen() {
+        Screen::Experiments => "Experiments".to_string(),
+        Screen::Runs => format!("Runs · {}", app.runs.title),
+        Screen::Detail => {
+            let name = app.detail_run.as_deref().and_then(|id| app.index.run(id)).map(|r| r.run_name.clone());
+            format!("Runs · {} · {}", app.runs.title, name.unwrap_or_default())
+        }
+        Screen::Compare => format!("Compare · {} runs", app.compare.run_ids.len()),
+    };
+    let mut spans = vec![
+        Span::styled(" mltui ", theme.title),
+        Span::styled(text::sanitize(&crumb).into_owned(), theme.title),
+        Span::styled(format!("  {}", text::sanitize(&app.source)), theme.dim),
+    ];
+    if !app.load.done {
+        let spin = SPINNER[app.spinner % SPINNER.len()];
+        let what = if app.load.experiments_loaded {
+            format!("  {spin} loading runs… {}", app.load.runs_loaded)
+        } else {
+            format!("  {spin} loading experiments…")
+        };
+        spans.push(Span::styled(what, theme.key));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+pub fn status_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    if let Some(prompt) = &app.prompt {
+        let label = match &prompt.kind {
+            PromptKind::Filter { .. } => "filter: ".to_string(),
+            PromptKind::Export { format } => format!("export {} to: ", format.extension().to_uppercase()),
+        };
+        let mut spans = vec![
+            Span::styled(label, theme.key),
+            Span::raw(text::sanitize(&prompt.text).into_owned()),
+            Span::styled("█", theme.dim),
+        ];
+        if matches!(prompt.kind, PromptKind::Filter { .. }) {
+            spans.push(Span::styled(format!("   {}", counts(app)), theme.dim));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.status_bar), area);
+        return;
+    }
+    let line = match &app.message {
+        Some(m) => Line::from(Span::styled(
+            format!(" {}", text::sanitize(&m.text)),
+            if m.error { theme.error } else { theme.ok },
+        )),
+        None => Line::from(Span::raw(format!(" {}", counts(app)))),
+    };
+    frame.render_widget(Paragraph::new(line).style(theme.status_bar), area);
+}
+
+/// Counts for the status line: shown, filtered out, marked, sort and toggles.
+fn counts(app: &App) -> String {
+    text::sanitize(&raw_counts(app)).into_owned()
+}
+
+fn raw_counts(app: &App) -> String {
+    match app.screen() {
+        Screen::Experiments => {
+            let v = &app.experiments;
+            let mut s = format!("{} experiments · sort: {}", v.rows.len(), v.sort.label());
+            if !v.filter.is_empty() {
+                s.push_str(&format!(" · filter \"{}\"", v.filter));
+            }
+            if !v.marks.is_empty() {
+                s.push_str(&format!(" · {} marked", v.marks.len()));
+            }
+            if v.show_deleted {
+                s.push_str(" · incl. deleted");
+            }
+            s
+        }
+        Screen::Runs | Screen::Detail => {
+            let v = &app.runs;
+            let mut s = format!("{} shown", v.rows.len());
+            if v.filtered_out > 0 {
+                s.push_str(&format!(" · {} filtered out", v.filtered_out));
+            }
+            s.push_str(&format!(" · {} marked", v.marks.len()));
+            if !v.filter.is_empty() {
+                s.push_str(&format!(" · filter \"{}\"", v.filter));
+            }
+            if !v.sort.is_empty() {
+                let keys: Vec<String> = v
+                    .sort
+                    .iter()
+                    .map(|k| format!("{}{}", k.column.label(), if k.descending { "▼" } else { "▲" }))
+                    .collect();
+                s.push_str(&format!(" · sort {}", keys.join(", ")));
+            }
+            if v.diff_only {
+                s.push_str(&format!(" · diff only ({} equal hidden)", v.equal_hidden));
+            }
+            if v.show_deleted {
+                s.push_str(" · incl. deleted");
+            }
+            s
+        }
+        Screen::Compare => {
+            let v = &app.compare;
+            let mut s = format!("{} runs", v.run_ids.len());
+            if v.diff_only {
+                s.push_str(" · diff only");
+            }
+            if let Some(b) = v.baseline {
+                let name = v.run_ids.get(b).and_then(|id| app.index.run(id)).map(|r| r.run_name.clone());
+                s.push_str(&format!(" · baseline {}", name.unwrap_or_default()));
+            }
+            s
+        }
+    }
+}
+
+pub fn footer(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = Vec::new();
+    for (key, label) in keymap::footer(app.context()) {
+        spans.push(Span::styled(format!(" {key}"), theme.key));
+        spans.push(Span::styled(format!(" {label} "), theme.dim));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
