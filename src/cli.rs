@@ -93,7 +93,7 @@ pub struct RunsArgs {
     #[arg(long, short = 'e', value_name = "ID_OR_NAME")]
     pub experiment: Vec<String>,
 
-    /// Lifecycle stages of runs (and experiments) to include.
+    /// Lifecycle stage of runs to include (`active` also leaves out deleted experiments).
     #[arg(long, value_enum, default_value_t)]
     pub view: View,
 

@@ -44,7 +44,11 @@ pub fn run(cli: Cli) -> Result<()> {
 pub fn locate(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<SourceSpec> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let env = std::env::var("MLFLOW_TRACKING_URI").ok();
-    Ok(store::resolve_source(positional.or(tracking_uri), env.as_deref(), &cwd)?)
+    Ok(store::resolve_source(
+        positional.or(tracking_uri),
+        env.as_deref(),
+        &cwd,
+    )?)
 }
 
 fn open(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<Box<dyn Store>> {
@@ -53,9 +57,17 @@ fn open(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<Box<dyn 
 }
 
 /// Loads the experiments of a store and every run of the chosen ones into an index.
-pub fn load_index(store: &dyn Store, experiments: impl Fn(&model::Experiment) -> bool) -> Result<RunIndex> {
+pub fn load_index(
+    store: &dyn Store,
+    experiments: impl Fn(&model::Experiment) -> bool,
+) -> Result<RunIndex> {
     let list = store.experiments()?;
-    let chosen: Vec<model::Experiment> = list.experiments.iter().filter(|e| experiments(e)).cloned().collect();
+    let chosen: Vec<model::Experiment> = list
+        .experiments
+        .iter()
+        .filter(|e| experiments(e))
+        .cloned()
+        .collect();
     let mut index = RunIndex::new(list.experiments);
     index.add_warnings(list.warnings);
     store.runs(&chosen, &mut |batch| index.add_batch(batch))?;
@@ -110,7 +122,8 @@ fn runs(args: RunsArgs, uri: Option<&str>) -> Result<()> {
     }
     let index = load_index(store.as_ref(), |e| {
         if wanted.is_empty() {
-            view.includes(e.lifecycle)
+            // Deleted runs also live in active experiments: only `active` narrows these.
+            view != ViewType::Active || e.lifecycle == model::Lifecycle::Active
         } else {
             wanted.contains(&e.experiment_id)
         }
@@ -123,9 +136,17 @@ fn runs(args: RunsArgs, uri: Option<&str>) -> Result<()> {
         None => index::column::search_runs_columns(selected.iter().copied()),
     };
     let now = now_ms();
-    emit(&args.output, |format, out| match (format, args.columns.is_some()) {
-        (Format::Json, false) => export::write_json(&export::runs_json(selected.iter().copied()), out),
-        (f, _) => export::write_table(&export::runs_table(selected.iter().copied(), &columns, now), f, out),
+    emit(&args.output, |format, out| {
+        match (format, args.columns.is_some()) {
+            (Format::Json, false) => {
+                export::write_json(&export::runs_json(selected.iter().copied()), out)
+            }
+            (f, _) => export::write_table(
+                &export::runs_table(selected.iter().copied(), &columns, now),
+                f,
+                out,
+            ),
+        }
     })
 }
 
@@ -161,12 +182,18 @@ fn compare_cmd(args: CompareArgs, uri: Option<&str>) -> Result<()> {
     let store = open(source, uri)?;
     let runs: Vec<model::Run> = ids
         .iter()
-        .map(|id| store.run(id).with_context(|| format!("in {}", store.describe())))
+        .map(|id| {
+            store
+                .run(id)
+                .with_context(|| format!("in {}", store.describe()))
+        })
         .collect::<Result<_>>()?;
     let refs: Vec<&model::Run> = runs.iter().collect();
     let cmp = index::compare::Comparison::new(&refs, now_ms());
     let table = cmp.table(args.diff_only);
-    emit(&args.output, |format, out| export::write_table(&table, format, out))
+    emit(&args.output, |format, out| {
+        export::write_table(&table, format, out)
+    })
 }
 
 /// Picks the format and destination, then writes. A closed pipe (`| head`) is not an error.

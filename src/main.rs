@@ -7,7 +7,10 @@ fn main() -> std::process::ExitCode {
     match mltui::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            let chain: Vec<String> = e.chain().map(|c| mltui::text::sanitize(&c.to_string()).into_owned()).collect();
+            let chain: Vec<String> = e
+                .chain()
+                .map(|c| mltui::text::sanitize(&c.to_string()).into_owned())
+                .collect();
             eprintln!("mltui: error: {}", chain.join(": "));
             std::process::ExitCode::FAILURE
         }

@@ -280,7 +280,10 @@ mod tests {
         let s = MetricSummary::from_points(&[p(0, 1, 3.0), p(0, 1, f64::NAN)]).expect("non-empty");
         assert_eq!(s.latest.value, 3.0);
         let s = MetricSummary::from_points(&[p(0, 1, f64::NAN), p(0, 1, 3.0)]).expect("non-empty");
-        assert!(s.latest.value.is_nan(), "a later equal-key value is not > NaN");
+        assert!(
+            s.latest.value.is_nan(),
+            "a later equal-key value is not > NaN"
+        );
         assert_eq!((s.min, s.max), (3.0, 3.0));
         let s = MetricSummary::from_points(&[p(0, 1, f64::NAN)]).expect("non-empty");
         assert!(s.min.is_nan() && s.max.is_nan());

@@ -91,7 +91,10 @@ pub fn float_short(v: f64) -> String {
         return "0".into();
     }
     let sci = format!("{v:.5e}");
-    let exp: i32 = sci.rsplit_once('e').and_then(|(_, e)| e.parse().ok()).unwrap_or(0);
+    let exp: i32 = sci
+        .rsplit_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or(0);
     if !(-4..6).contains(&exp) {
         let (mantissa, _) = sci.split_once('e').unwrap_or((&sci, ""));
         format!("{}e{exp}", trim_zeros(mantissa))
@@ -154,7 +157,10 @@ mod tests {
         let s = sanitize(evil);
         assert_eq!(s, "evil\\e]0;pwned\\x07\\e[2Jname");
         assert!(!s.chars().any(|c| c.is_control()));
-        assert_eq!(sanitize("a\tb\r\nc\u{9b}d\u{202e}"), "a\\tb\\r\\nc\\x9bd\\u{202e}");
+        assert_eq!(
+            sanitize("a\tb\r\nc\u{9b}d\u{202e}"),
+            "a\\tb\\r\\nc\\x9bd\\u{202e}"
+        );
         assert!(matches!(sanitize("plain 実験 🚀"), Cow::Borrowed(_)));
     }
 
@@ -170,7 +176,14 @@ mod tests {
 
     #[test]
     fn float_forms() {
-        for v in [0.1, 1e-20, 1.2345678901234567e19, -0.0, 3.0, 0.30000000000000004] {
+        for v in [
+            0.1,
+            1e-20,
+            1.2345678901234567e19,
+            -0.0,
+            3.0,
+            0.30000000000000004,
+        ] {
             assert_eq!(float_exact(v).parse::<f64>().ok(), Some(v));
         }
         assert_eq!(float_exact(f64::NAN), "NaN");

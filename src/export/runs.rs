@@ -18,16 +18,25 @@ pub fn cell(v: Value<'_>) -> Cell {
 }
 
 /// A table of `runs` with `columns`, one row per run, headers in `search_runs` spelling.
-pub fn runs_table<'a>(runs: impl IntoIterator<Item = &'a Run>, columns: &[Column], now_ms: i64) -> Table {
+pub fn runs_table<'a>(
+    runs: impl IntoIterator<Item = &'a Run>,
+    columns: &[Column],
+    now_ms: i64,
+) -> Table {
     let mut t = Table::new(columns.iter().map(|c| c.name().into_owned()).collect());
     for run in runs {
-        t.rows.push(columns.iter().map(|c| cell(c.value(run, now_ms))).collect());
+        t.rows
+            .push(columns.iter().map(|c| cell(c.value(run, now_ms))).collect());
     }
     t
 }
 
 fn string_map(m: &std::collections::BTreeMap<String, String>) -> Json {
-    Json::Object(m.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect())
+    Json::Object(
+        m.iter()
+            .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+            .collect(),
+    )
 }
 
 fn opt_int(v: Option<i64>) -> Json {
@@ -110,7 +119,15 @@ pub fn experiments_json(index: &RunIndex, experiments: &[&Experiment]) -> Json {
 
 /// Experiments as a table.
 pub fn experiments_table(index: &RunIndex, experiments: &[&Experiment]) -> Table {
-    let headers = ["experiment_id", "name", "lifecycle_stage", "run_count", "creation_time", "last_update_time", "artifact_location"];
+    let headers = [
+        "experiment_id",
+        "name",
+        "lifecycle_stage",
+        "run_count",
+        "creation_time",
+        "last_update_time",
+        "artifact_location",
+    ];
     let mut t = Table::new(headers.iter().map(|s| s.to_string()).collect());
     let time = |v: Option<i64>| v.map_or(Cell::Missing, Cell::Time);
     for e in experiments {

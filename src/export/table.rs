@@ -105,10 +105,29 @@ impl Table {
     }
 
     pub fn write_markdown(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let esc = |s: &str| s.replace('\\', "\\\\").replace('|', "\\|").replace("\r\n", "<br>").replace('\n', "<br>");
-        writeln!(out, "| {} |", self.headers.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | "))?;
+        let esc = |s: &str| {
+            s.replace('\\', "\\\\")
+                .replace('|', "\\|")
+                .replace("\r\n", "<br>")
+                .replace('\n', "<br>")
+        };
+        writeln!(
+            out,
+            "| {} |",
+            self.headers
+                .iter()
+                .map(|h| esc(h))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        )?;
         let rule: Vec<&str> = (0..self.headers.len())
-            .map(|i| if self.column_is_numeric(i) { "---:" } else { "---" })
+            .map(|i| {
+                if self.column_is_numeric(i) {
+                    "---:"
+                } else {
+                    "---"
+                }
+            })
             .collect();
         writeln!(out, "| {} |", rule.join(" | "))?;
         for row in &self.rows {
@@ -120,11 +139,19 @@ impl Table {
 
     /// An aligned, width-aware text table; values are escaped for the terminal.
     pub fn write_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let headers: Vec<String> = self.headers.iter().map(|h| text::sanitize(h).into_owned()).collect();
+        let headers: Vec<String> = self
+            .headers
+            .iter()
+            .map(|h| text::sanitize(h).into_owned())
+            .collect();
         let cells: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|r| r.iter().map(|c| text::truncate(&c.display(), MAX_TEXT_WIDTH).into_owned()).collect())
+            .map(|r| {
+                r.iter()
+                    .map(|c| text::truncate(&c.display(), MAX_TEXT_WIDTH).into_owned())
+                    .collect()
+            })
             .collect();
         let widths: Vec<usize> = (0..headers.len())
             .map(|i| {
@@ -137,7 +164,9 @@ impl Table {
                     .unwrap_or(0)
             })
             .collect();
-        let numeric: Vec<bool> = (0..headers.len()).map(|i| self.column_is_numeric(i)).collect();
+        let numeric: Vec<bool> = (0..headers.len())
+            .map(|i| self.column_is_numeric(i))
+            .collect();
         let line = |vals: &[String]| -> String {
             let parts: Vec<String> = vals
                 .iter()
@@ -186,7 +215,10 @@ mod tests {
         let mut out = Vec::new();
         sample().write_csv(&mut out).expect("csv");
         let text = String::from_utf8(out).expect("utf8");
-        assert_eq!(text, "name,loss\n\"a,\"\"b\"\"\nc\",0.1\n実験|🚀,NaN\nevil\u{1b}[2J,\n");
+        assert_eq!(
+            text,
+            "name,loss\n\"a,\"\"b\"\"\nc\",0.1\n実験|🚀,NaN\nevil\u{1b}[2J,\n"
+        );
     }
 
     #[test]
@@ -212,7 +244,10 @@ mod tests {
         let mut out = Vec::new();
         sample().write_text(&mut out).expect("text");
         let text = String::from_utf8(out).expect("utf8");
-        assert!(!text.contains('\u{1b}'), "raw escape reached the output: {text:?}");
+        assert!(
+            !text.contains('\u{1b}'),
+            "raw escape reached the output: {text:?}"
+        );
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "name       loss");
         assert_eq!(lines[1], "a,\"b\"\\nc    0.1");

@@ -52,7 +52,10 @@ impl Attr {
     }
 
     fn from_name(s: &str) -> Option<Attr> {
-        let s = s.strip_prefix("attributes.").or_else(|| s.strip_prefix("attribute.")).unwrap_or(s);
+        let s = s
+            .strip_prefix("attributes.")
+            .or_else(|| s.strip_prefix("attribute."))
+            .unwrap_or(s);
         Attr::ALL.into_iter().find(|a| a.name() == s).or(match s {
             "name" => Some(Attr::RunName),
             "user" => Some(Attr::User),
@@ -142,7 +145,9 @@ impl Column {
                 Attr::User => text(&run.user_id),
                 Attr::StartTime => time(run.start_time),
                 Attr::EndTime => time(run.end_time),
-                Attr::Duration => run.duration_ms(now_ms).map_or(Value::Missing, Value::Duration),
+                Attr::Duration => run
+                    .duration_ms(now_ms)
+                    .map_or(Value::Missing, Value::Duration),
                 Attr::ArtifactUri => text(&run.artifact_uri),
             },
             Column::Metric(k) => run
@@ -214,13 +219,28 @@ mod tests {
 
     #[test]
     fn parse_and_name_round_trip() {
-        for s in ["run_id", "status", "metrics.train/loss", "params.opt/name", "tags.mlflow.runName"] {
+        for s in [
+            "run_id",
+            "status",
+            "metrics.train/loss",
+            "params.opt/name",
+            "tags.mlflow.runName",
+        ] {
             let c = Column::parse(s).expect(s);
             assert_eq!(c.name(), s);
         }
-        assert_eq!(Column::parse("metric.acc"), Some(Column::Metric("acc".into())));
-        assert_eq!(Column::parse("attributes.run_name"), Some(Column::Attr(Attr::RunName)));
-        assert_eq!(Column::parse("created"), Some(Column::Attr(Attr::StartTime)));
+        assert_eq!(
+            Column::parse("metric.acc"),
+            Some(Column::Metric("acc".into()))
+        );
+        assert_eq!(
+            Column::parse("attributes.run_name"),
+            Some(Column::Attr(Attr::RunName))
+        );
+        assert_eq!(
+            Column::parse("created"),
+            Some(Column::Attr(Attr::StartTime))
+        );
         assert_eq!(Column::parse("foo.bar"), None);
         assert_eq!(Column::parse("metrics."), None);
         assert_eq!(Column::parse("nonsense"), None);

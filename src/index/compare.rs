@@ -3,8 +3,8 @@
 
 use super::column::{Attr, Column, KeySets, Value};
 use super::diff::same;
-use crate::export::{Cell, Table};
 use crate::export::runs::cell;
+use crate::export::{Cell, Table};
 use crate::model::Run;
 
 /// The group a comparison row belongs to.
@@ -50,9 +50,22 @@ pub struct Comparison<'a> {
 /// Whether smaller values of a metric are better, guessed from its name (loss, error, ...).
 pub fn lower_is_better(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    ["loss", "err", "mse", "mae", "rmse", "perplexity", "ppl", "wer", "cer", "time", "latency", "cost"]
-        .iter()
-        .any(|w| k.contains(w))
+    [
+        "loss",
+        "err",
+        "mse",
+        "mae",
+        "rmse",
+        "perplexity",
+        "ppl",
+        "wer",
+        "cer",
+        "time",
+        "latency",
+        "cost",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
 }
 
 impl<'a> Comparison<'a> {
@@ -60,10 +73,22 @@ impl<'a> Comparison<'a> {
         let keys = KeySets::of(runs.iter().copied());
         let mut rows = Vec::new();
         let groups = [
-            (Section::Attributes, ATTRS.iter().map(|a| Column::Attr(*a)).collect::<Vec<_>>()),
-            (Section::Params, keys.params.into_iter().map(Column::Param).collect()),
-            (Section::Metrics, keys.metrics.into_iter().map(Column::Metric).collect()),
-            (Section::Tags, keys.tags.into_iter().map(Column::Tag).collect()),
+            (
+                Section::Attributes,
+                ATTRS.iter().map(|a| Column::Attr(*a)).collect::<Vec<_>>(),
+            ),
+            (
+                Section::Params,
+                keys.params.into_iter().map(Column::Param).collect(),
+            ),
+            (
+                Section::Metrics,
+                keys.metrics.into_iter().map(Column::Metric).collect(),
+            ),
+            (
+                Section::Tags,
+                keys.tags.into_iter().map(Column::Tag).collect(),
+            ),
         ];
         for (section, columns) in groups {
             for column in columns {
@@ -90,7 +115,9 @@ impl<'a> Comparison<'a> {
 
     /// The value of `row` for the run at `col`.
     pub fn value(&self, row: &CompareRow, col: usize) -> Value<'a> {
-        self.runs.get(col).map_or(Value::Missing, |r| row.column.value(r, self.now_ms))
+        self.runs
+            .get(col)
+            .map_or(Value::Missing, |r| row.column.value(r, self.now_ms))
     }
 
     /// Rows to show: all, or only those that differ (attributes naming the runs stay).
@@ -114,7 +141,15 @@ impl<'a> Comparison<'a> {
     }
 }
 
+/// The position of the best finite-or-infinite number; none unless two runs have one.
 fn best_of(values: &[Value<'_>], lower: bool) -> Option<usize> {
+    let numbers = values
+        .iter()
+        .filter(|v| matches!(v, Value::Number(x) if !x.is_nan()))
+        .count();
+    if numbers < 2 {
+        return None;
+    }
     let mut best: Option<(usize, f64)> = None;
     for (i, v) in values.iter().enumerate() {
         let Value::Number(x) = v else { continue };
@@ -123,7 +158,13 @@ fn best_of(values: &[Value<'_>], lower: bool) -> Option<usize> {
         }
         let better = match best {
             None => true,
-            Some((_, b)) => if lower { *x < b } else { *x > b },
+            Some((_, b)) => {
+                if lower {
+                    *x < b
+                } else {
+                    *x > b
+                }
+            }
         };
         if better {
             best = Some((i, *x));
@@ -139,19 +180,43 @@ mod tests {
 
     #[test]
     fn rows_differ_best_and_diff_only() {
-        let a = run_with("a", 1, &[("val/loss", 0.3), ("acc", 0.8)], &[("lr", "0.1"), ("bs", "32")]);
-        let b = run_with("b", 2, &[("val/loss", 0.2), ("acc", f64::NAN)], &[("lr", "0.1"), ("bs", "64")]);
+        let a = run_with(
+            "a",
+            1,
+            &[("val/loss", 0.3), ("acc", 0.8)],
+            &[("lr", "0.1"), ("bs", "32")],
+        );
+        let b = run_with(
+            "b",
+            2,
+            &[("val/loss", 0.2), ("acc", f64::NAN)],
+            &[("lr", "0.1"), ("bs", "64")],
+        );
         let cmp = Comparison::new(&[&a, &b], 0);
-        let find = |name: &str| cmp.rows.iter().find(|r| r.column.name() == name).expect(name);
+        let find = |name: &str| {
+            cmp.rows
+                .iter()
+                .find(|r| r.column.name() == name)
+                .expect(name)
+        };
         assert!(!find("params.lr").differs);
         assert!(find("params.bs").differs);
         assert_eq!(find("metrics.val/loss").best, Some(1), "lower loss wins");
-        assert_eq!(find("metrics.acc").best, Some(0), "NaN never wins");
+        assert_eq!(
+            find("metrics.acc").best,
+            None,
+            "NaN never wins, and one number has no contest"
+        );
         let t = cmp.table(true);
         assert_eq!(t.headers, ["key", "a", "b"]);
         let keys: Vec<String> = t.rows.iter().map(|r| r[0].exact()).collect();
-        assert!(keys.contains(&"params.bs".to_string()) && !keys.contains(&"params.lr".to_string()));
-        assert!(keys.contains(&"run_id".to_string()), "run ids stay in diff-only");
+        assert!(
+            keys.contains(&"params.bs".to_string()) && !keys.contains(&"params.lr".to_string())
+        );
+        assert!(
+            keys.contains(&"run_id".to_string()),
+            "run ids stay in diff-only"
+        );
         assert_eq!(cmp.table(false).rows.len(), cmp.rows.len());
     }
 }

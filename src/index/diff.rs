@@ -37,14 +37,30 @@ mod tests {
 
     #[test]
     fn uniform_and_varying() {
-        let a = run_with("a", 1, &[("loss", 0.5), ("nan", f64::NAN)], &[("lr", "0.1"), ("opt", "adam")]);
-        let b = run_with("b", 2, &[("loss", 0.4), ("nan", f64::NAN)], &[("lr", "0.1")]);
+        let a = run_with(
+            "a",
+            1,
+            &[("loss", 0.5), ("nan", f64::NAN)],
+            &[("lr", "0.1"), ("opt", "adam")],
+        );
+        let b = run_with(
+            "b",
+            2,
+            &[("loss", 0.4), ("nan", f64::NAN)],
+            &[("lr", "0.1")],
+        );
         let runs = [&a, &b];
         assert!(is_uniform(&runs, &Column::Param("lr".into()), 0));
-        assert!(!is_uniform(&runs, &Column::Param("opt".into()), 0), "missing differs from present");
+        assert!(
+            !is_uniform(&runs, &Column::Param("opt".into()), 0),
+            "missing differs from present"
+        );
         assert!(!is_uniform(&runs, &Column::Metric("loss".into()), 0));
         assert!(is_uniform(&runs, &Column::Metric("nan".into()), 0));
         let cols = vec![Column::Param("lr".into()), Column::Metric("loss".into())];
-        assert_eq!(varying_columns(&runs, &cols, 0), vec![Column::Metric("loss".into())]);
+        assert_eq!(
+            varying_columns(&runs, &cols, 0),
+            vec![Column::Metric("loss".into())]
+        );
     }
 }

@@ -102,7 +102,10 @@ impl RunIndex {
 
     /// Experiments whose lifecycle `view` includes.
     pub fn experiments_in(&self, view: ViewType) -> Vec<&Experiment> {
-        self.experiments.iter().filter(|e| view.includes(e.lifecycle)).collect()
+        self.experiments
+            .iter()
+            .filter(|e| view.includes(e.lifecycle))
+            .collect()
     }
 
     /// Row indices of the runs of `experiment_ids` (all experiments when `None`) whose
@@ -148,7 +151,10 @@ pub(crate) mod tests {
             start_time: Some(start),
             end_time: Some(start + 10),
             artifact_uri: String::new(),
-            params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            params: params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             tags: BTreeMap::new(),
             metrics: metrics
                 .iter()
@@ -178,11 +184,16 @@ pub(crate) mod tests {
             warnings: Vec::new(),
         });
         let ids = |rows: Vec<usize>| -> Vec<String> {
-            rows.into_iter().map(|i| idx.runs()[i].run_id.clone()).collect()
+            rows.into_iter()
+                .map(|i| idx.runs()[i].run_id.clone())
+                .collect()
         };
         assert_eq!(ids(idx.select(None, ViewType::All)), ["b", "c", "a"]);
         assert_eq!(ids(idx.select(None, ViewType::Active)), ["c", "a"]);
-        assert_eq!(ids(idx.select(Some(&["1".into()]), ViewType::Deleted)), ["b"]);
+        assert_eq!(
+            ids(idx.select(Some(&["1".into()]), ViewType::Deleted)),
+            ["b"]
+        );
         assert_eq!(idx.run_count("1"), 2);
         assert_eq!(idx.run_count("2"), 1);
     }

@@ -64,15 +64,13 @@ fn key_of<'a>(run: &'a Run, column: &Column, text: TextOrder, now_ms: i64) -> Ke
         Value::Number(v) if v.is_nan() => Key::Nan,
         Value::Number(v) => Key::Num(v),
         Value::Time(t) | Value::Duration(t) => Key::Num(t as f64),
-        Value::Text(s) => {
-            match text {
-                TextOrder::Numeric => match s.trim().parse::<f64>() {
-                    Ok(v) if !v.is_nan() => Key::Num(v),
-                    _ => Key::Text(s),
-                },
-                TextOrder::Lexical => Key::Text(s),
-            }
-        }
+        Value::Text(s) => match text {
+            TextOrder::Numeric => match s.trim().parse::<f64>() {
+                Ok(v) if !v.is_nan() => Key::Num(v),
+                _ => Key::Text(s),
+            },
+            TextOrder::Lexical => Key::Text(s),
+        },
     }
 }
 
@@ -100,7 +98,11 @@ pub fn sort_rows(runs: &[Run], rows: &mut [usize], keys: &[SortKey], text: TextO
     // Decorate: one key vector per sort key, indexed by row position.
     let decorated: Vec<Vec<Key<'_>>> = all
         .iter()
-        .map(|k| rows.iter().map(|&r| key_of(&runs[r], &k.column, text, now_ms)).collect())
+        .map(|k| {
+            rows.iter()
+                .map(|&r| key_of(&runs[r], &k.column, text, now_ms))
+                .collect()
+        })
         .collect();
     let mut perm: Vec<usize> = (0..rows.len()).collect();
     perm.sort_by(|&a, &b| {
@@ -137,13 +139,23 @@ mod tests {
             run_with("e", 5, &[("acc", -1.0)], &[]),
         ];
         let col = Column::Metric("acc".into());
-        assert_eq!(order(&runs, &[SortKey::asc(col.clone())], TextOrder::Lexical), ["e", "a", "d", "b", "c"]);
-        assert_eq!(order(&runs, &[SortKey::desc(col)], TextOrder::Lexical), ["d", "a", "e", "b", "c"]);
+        assert_eq!(
+            order(&runs, &[SortKey::asc(col.clone())], TextOrder::Lexical),
+            ["e", "a", "d", "b", "c"]
+        );
+        assert_eq!(
+            order(&runs, &[SortKey::desc(col)], TextOrder::Lexical),
+            ["d", "a", "e", "b", "c"]
+        );
     }
 
     #[test]
     fn default_tie_break_is_start_time_desc_then_run_id() {
-        let runs = vec![run_with("b", 1, &[], &[]), run_with("a", 1, &[], &[]), run_with("c", 2, &[], &[])];
+        let runs = vec![
+            run_with("b", 1, &[], &[]),
+            run_with("a", 1, &[], &[]),
+            run_with("c", 2, &[], &[]),
+        ];
         assert_eq!(order(&runs, &[], TextOrder::Lexical), ["c", "a", "b"]);
     }
 
@@ -155,9 +167,18 @@ mod tests {
             run_with("c", 3, &[], &[("bs", "64")]),
         ];
         let col = Column::Param("bs".into());
-        assert_eq!(order(&runs, &[SortKey::asc(col.clone())], TextOrder::Lexical), ["b", "a", "c"]);
-        assert_eq!(order(&runs, &[SortKey::asc(col.clone())], TextOrder::Numeric), ["a", "c", "b"]);
+        assert_eq!(
+            order(&runs, &[SortKey::asc(col.clone())], TextOrder::Lexical),
+            ["b", "a", "c"]
+        );
+        assert_eq!(
+            order(&runs, &[SortKey::asc(col.clone())], TextOrder::Numeric),
+            ["a", "c", "b"]
+        );
         let secondary = [SortKey::asc(Column::Attr(Attr::Status)), SortKey::desc(col)];
-        assert_eq!(order(&runs, &secondary, TextOrder::Numeric), ["b", "c", "a"]);
+        assert_eq!(
+            order(&runs, &secondary, TextOrder::Numeric),
+            ["b", "c", "a"]
+        );
     }
 }

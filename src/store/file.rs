@@ -40,7 +40,11 @@ impl FileStore {
     fn experiment_dirs(&self) -> Result<Vec<(PathBuf, bool)>, StoreError> {
         let mut dirs = Vec::new();
         for entry in list_dir(&self.root)? {
-            let name = entry.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = entry
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             if NON_EXPERIMENT_DIRS.contains(&name.as_str()) || !entry.is_dir() {
                 continue;
             }
@@ -91,8 +95,10 @@ impl Store for FileStore {
 
     fn experiments(&self) -> Result<ExperimentList, StoreError> {
         let dirs = self.experiment_dirs()?;
-        let results: Vec<Result<Experiment, StoreError>> =
-            dirs.par_iter().map(|(dir, _)| read_experiment(dir)).collect();
+        let results: Vec<Result<Experiment, StoreError>> = dirs
+            .par_iter()
+            .map(|(dir, _)| read_experiment(dir))
+            .collect();
         let mut list = ExperimentList::default();
         for r in results {
             match r {
@@ -173,7 +179,10 @@ impl Store for FileStore {
 
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError> {
         if !is_safe_key(key) {
-            return Err(StoreError::bad(self.root.join(run_id), format!("invalid metric key {key:?}")));
+            return Err(StoreError::bad(
+                self.root.join(run_id),
+                format!("invalid metric key {key:?}"),
+            ));
         }
         let path = self.run_dir(run_id)?.join("metrics").join(key);
         let bytes = match std::fs::read(&path) {
@@ -190,14 +199,20 @@ impl Store for FileStore {
 fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
     let meta_path = dir.join("meta.yaml");
     let meta = Meta::read(&meta_path)?;
-    let folder = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let folder = dir
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
     let id = meta
         .string("experiment_id")
         .ok_or_else(|| StoreError::bad(&meta_path, "missing experiment_id"))?;
     if id != folder {
         return Err(StoreError::bad(
             &meta_path,
-            format!("experiment_id '{id}' does not match its folder '{folder}' (MLflow ignores it too)"),
+            format!(
+                "experiment_id '{id}' does not match its folder '{folder}' (MLflow ignores it too)"
+            ),
         ));
     }
     let mut tags = BTreeMap::new();
@@ -218,7 +233,11 @@ fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
 fn read_run(dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> Result<Run, StoreError> {
     let meta_path = dir.join("meta.yaml");
     let meta = Meta::read(&meta_path)?;
-    let folder = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let folder = dir
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
     let run_id = meta
         .string("run_id")
         .or_else(|| meta.string("run_uuid"))
@@ -226,13 +245,18 @@ fn read_run(dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> Result<Run
     if run_id != folder {
         return Err(StoreError::bad(
             &meta_path,
-            format!("run_id '{run_id}' does not match its folder '{folder}' (MLflow ignores it too)"),
+            format!(
+                "run_id '{run_id}' does not match its folder '{folder}' (MLflow ignores it too)"
+            ),
         ));
     }
     let status = match meta.int("status") {
         None => RunStatus::Running,
         Some(code) => RunStatus::from_code(code).ok_or_else(|| {
-            StoreError::bad(&meta_path, format!("unknown status code {code} (expected 1 to 5)"))
+            StoreError::bad(
+                &meta_path,
+                format!("unknown status code {code} (expected 1 to 5)"),
+            )
         })?,
     };
     let mut params = BTreeMap::new();

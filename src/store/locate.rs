@@ -79,7 +79,10 @@ pub fn parse_source(s: &str, cwd: &Path) -> Result<SourceSpec, StoreError> {
         let path = cwd.join(percent_decode(path));
         return match sniff(&path)? {
             spec @ SourceSpec::Sqlite(_) => Ok(spec),
-            _ => Err(StoreError::bad(&path, "the sqlite: URI names a directory, not a database file")),
+            _ => Err(StoreError::bad(
+                &path,
+                "the sqlite: URI names a directory, not a database file",
+            )),
         };
     }
     if lower.starts_with("file:") {
@@ -208,7 +211,11 @@ mod tests {
 
     fn make_file_store(root: &Path) {
         std::fs::create_dir_all(root.join("0")).expect("mkdir");
-        std::fs::write(root.join("0/meta.yaml"), "experiment_id: '0'\nname: Default\n").expect("write");
+        std::fs::write(
+            root.join("0/meta.yaml"),
+            "experiment_id: '0'\nname: Default\n",
+        )
+        .expect("write");
     }
 
     fn make_sqlite(path: &Path) {
@@ -224,17 +231,32 @@ mod tests {
         make_file_store(&cwd.join("my runs"));
         make_sqlite(&cwd.join("mlflow.db"));
         let abs_db = cwd.join("mlflow.db");
-        assert_eq!(parse_source("sqlite:///mlflow.db", cwd).ok(), Some(SourceSpec::Sqlite(abs_db.clone())));
+        assert_eq!(
+            parse_source("sqlite:///mlflow.db", cwd).ok(),
+            Some(SourceSpec::Sqlite(abs_db.clone()))
+        );
         let abs = format!("sqlite:///{}", abs_db.display());
-        assert_eq!(parse_source(&abs, cwd).ok(), Some(SourceSpec::Sqlite(abs_db.clone())));
+        assert_eq!(
+            parse_source(&abs, cwd).ok(),
+            Some(SourceSpec::Sqlite(abs_db.clone()))
+        );
         let f = format!("file://{}", cwd.join("my%20runs").display());
-        assert_eq!(parse_source(&f, cwd).ok(), Some(SourceSpec::File(cwd.join("my runs"))));
-        assert_eq!(parse_source("my runs", cwd).ok(), Some(SourceSpec::File(cwd.join("my runs"))));
+        assert_eq!(
+            parse_source(&f, cwd).ok(),
+            Some(SourceSpec::File(cwd.join("my runs")))
+        );
+        assert_eq!(
+            parse_source("my runs", cwd).ok(),
+            Some(SourceSpec::File(cwd.join("my runs")))
+        );
         assert_eq!(
             parse_source("https://mlflow.example.com/", cwd).ok(),
             Some(SourceSpec::Http("https://mlflow.example.com".into()))
         );
-        assert!(matches!(parse_source("s3://bucket/x", cwd), Err(StoreError::Unsupported(_))));
+        assert!(matches!(
+            parse_source("s3://bucket/x", cwd),
+            Err(StoreError::Unsupported(_))
+        ));
     }
 
     #[test]
@@ -243,11 +265,20 @@ mod tests {
         let cwd = d.path();
         make_sqlite(&cwd.join("tracking.bin"));
         make_file_store(&cwd.join("store.db"));
-        assert!(matches!(parse_source("tracking.bin", cwd), Ok(SourceSpec::Sqlite(_))));
-        assert!(matches!(parse_source("store.db", cwd), Ok(SourceSpec::File(_))));
+        assert!(matches!(
+            parse_source("tracking.bin", cwd),
+            Ok(SourceSpec::Sqlite(_))
+        ));
+        assert!(matches!(
+            parse_source("store.db", cwd),
+            Ok(SourceSpec::File(_))
+        ));
         std::fs::write(cwd.join("fake.db"), "hello").expect("write");
         let e = parse_source("fake.db", cwd).expect_err("not sqlite");
-        assert!(e.to_string().contains("fake.db") && e.to_string().contains("not a SQLite"), "{e}");
+        assert!(
+            e.to_string().contains("fake.db") && e.to_string().contains("not a SQLite"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -255,11 +286,20 @@ mod tests {
         let d = tmp();
         let cwd = d.path();
         let e = resolve_source(None, None, cwd).expect_err("nothing there");
-        assert!(e.to_string().contains("mlflow.db") && e.to_string().contains("mlruns"), "{e}");
+        assert!(
+            e.to_string().contains("mlflow.db") && e.to_string().contains("mlruns"),
+            "{e}"
+        );
         make_file_store(&cwd.join("mlruns"));
-        assert_eq!(resolve_source(None, None, cwd).ok(), Some(SourceSpec::File(cwd.join("mlruns"))));
+        assert_eq!(
+            resolve_source(None, None, cwd).ok(),
+            Some(SourceSpec::File(cwd.join("mlruns")))
+        );
         make_sqlite(&cwd.join("mlflow.db"));
-        assert_eq!(resolve_source(None, None, cwd).ok(), Some(SourceSpec::Sqlite(cwd.join("mlflow.db"))));
+        assert_eq!(
+            resolve_source(None, None, cwd).ok(),
+            Some(SourceSpec::Sqlite(cwd.join("mlflow.db")))
+        );
         assert_eq!(
             resolve_source(None, Some("mlruns"), cwd).ok(),
             Some(SourceSpec::File(cwd.join("mlruns")))
@@ -274,7 +314,10 @@ mod tests {
     fn missing_and_non_store_paths_are_named() {
         let d = tmp();
         let e = parse_source("nope", d.path()).expect_err("missing");
-        assert!(e.to_string().contains("nope") && e.to_string().contains("does not exist"), "{e}");
+        assert!(
+            e.to_string().contains("nope") && e.to_string().contains("does not exist"),
+            "{e}"
+        );
         std::fs::create_dir(d.path().join("empty")).expect("mkdir");
         let e = parse_source("empty", d.path()).expect_err("empty dir");
         assert!(e.to_string().contains("not an MLflow store"), "{e}");

@@ -104,7 +104,9 @@ impl SqliteStore {
         );
         let mut runs: Vec<Run> = Vec::new();
         let mut stmt = conn.prepare(&sql).map_err(|e| self.sql_err(e))?;
-        let mut rows = stmt.query(params_from_iter(&args)).map_err(|e| self.sql_err(e))?;
+        let mut rows = stmt
+            .query(params_from_iter(&args))
+            .map_err(|e| self.sql_err(e))?;
         while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
             match run_from_row(row) {
                 Ok(run) => runs.push(run),
@@ -116,8 +118,11 @@ impl SqliteStore {
         }
         drop(rows);
         drop(stmt);
-        let by_id: HashMap<String, usize> =
-            runs.iter().enumerate().map(|(i, r)| (r.run_id.clone(), i)).collect();
+        let by_id: HashMap<String, usize> = runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.run_id.clone(), i))
+            .collect();
 
         for (table, is_param) in [("params", true), ("tags", false)] {
             if !s.has_table(table) {
@@ -199,7 +204,11 @@ impl SqliteStore {
         if !s.has_table("metrics") {
             return Ok(out);
         }
-        let is_nan = if s.has_column("metrics", "is_nan") { "is_nan" } else { "0" };
+        let is_nan = if s.has_column("metrics", "is_nan") {
+            "is_nan"
+        } else {
+            "0"
+        };
         if !s.has_table("latest_metrics") {
             // Very old schemas: derive everything from the full history.
             let sql = format!(
@@ -219,7 +228,11 @@ impl SqliteStore {
             })?;
             return Ok(out);
         }
-        let lm_nan = if s.has_column("latest_metrics", "is_nan") { "is_nan" } else { "0" };
+        let lm_nan = if s.has_column("latest_metrics", "is_nan") {
+            "is_nan"
+        } else {
+            "0"
+        };
         let sql = format!(
             "SELECT run_uuid, key, step, timestamp, value, {lm_nan} FROM latest_metrics \
              WHERE run_uuid IN ({sub})"
@@ -257,7 +270,9 @@ impl SqliteStore {
         mut f: impl FnMut(&Row<'_>) -> rusqlite::Result<()>,
     ) -> Result<(), StoreError> {
         let mut stmt = conn.prepare(sql).map_err(|e| self.sql_err(e))?;
-        let mut rows = stmt.query(params_from_iter(args)).map_err(|e| self.sql_err(e))?;
+        let mut rows = stmt
+            .query(params_from_iter(args))
+            .map_err(|e| self.sql_err(e))?;
         while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
             f(row).map_err(|e| self.sql_err(e))?;
         }
@@ -304,7 +319,9 @@ impl Store for SqliteStore {
                 let id: String = row.get(0)?;
                 if let Some(&i) = index.get(&id) {
                     let value: Option<String> = row.get(2)?;
-                    experiments[i].tags.insert(row.get(1)?, value.unwrap_or_default());
+                    experiments[i]
+                        .tags
+                        .insert(row.get(1)?, value.unwrap_or_default());
                 }
                 Ok(())
             })?;
@@ -320,7 +337,10 @@ impl Store for SqliteStore {
         experiments: &[Experiment],
         sink: &mut dyn FnMut(RunBatch),
     ) -> Result<(), StoreError> {
-        let ids: Vec<String> = experiments.iter().map(|e| e.experiment_id.clone()).collect();
+        let ids: Vec<String> = experiments
+            .iter()
+            .map(|e| e.experiment_id.clone())
+            .collect();
         // SQLite limits bound parameters; stay well below it.
         for chunk in ids.chunks(500) {
             let (runs, warnings) = self.load_runs(RunScope::Experiments(chunk))?;
@@ -340,7 +360,11 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         let conn = connect(&self.path)?;
-        let is_nan = if self.schema.has_column("metrics", "is_nan") { "is_nan" } else { "0" };
+        let is_nan = if self.schema.has_column("metrics", "is_nan") {
+            "is_nan"
+        } else {
+            "0"
+        };
         let sql = format!(
             "SELECT step, timestamp, value, {is_nan} FROM metrics WHERE run_uuid = ? AND key = ? \
              ORDER BY timestamp, step"

@@ -100,8 +100,10 @@ mod tests {
 
     #[test]
     fn ids_may_be_ints_or_strings_and_times_floats() {
-        let m = Meta::parse("experiment_id: 12\nname: '123'\nstart_time: 1700000000000.0\nend_time: null\n")
-            .expect("valid");
+        let m = Meta::parse(
+            "experiment_id: 12\nname: '123'\nstart_time: 1700000000000.0\nend_time: null\n",
+        )
+        .expect("valid");
         assert_eq!(m.string("experiment_id").as_deref(), Some("12"));
         assert_eq!(m.string("name").as_deref(), Some("123"));
         assert_eq!(m.int("start_time"), Some(1_700_000_000_000));

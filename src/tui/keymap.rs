@@ -89,8 +89,18 @@ pub struct Binding {
     pub footer: Option<&'static str>,
 }
 
-const fn b(keys: &'static [Key], action: Action, help: &'static str, footer: Option<&'static str>) -> Binding {
-    Binding { keys, action, help, footer }
+const fn b(
+    keys: &'static [Key],
+    action: Action,
+    help: &'static str,
+    footer: Option<&'static str>,
+) -> Binding {
+    Binding {
+        keys,
+        action,
+        help,
+        footer,
+    }
 }
 
 use Action as A;
@@ -99,8 +109,18 @@ use Key as K;
 const NAV: &[Binding] = &[
     b(&[K::Up, K::Ch('k')], A::Up, "move up", None),
     b(&[K::Down, K::Ch('j')], A::Down, "move down", None),
-    b(&[K::PageUp, K::Ctrl('u'), K::Ctrl('b')], A::PageUp, "page up", None),
-    b(&[K::PageDown, K::Ctrl('d'), K::Ctrl('f')], A::PageDown, "page down", None),
+    b(
+        &[K::PageUp, K::Ctrl('u'), K::Ctrl('b')],
+        A::PageUp,
+        "page up",
+        None,
+    ),
+    b(
+        &[K::PageDown, K::Ctrl('d'), K::Ctrl('f')],
+        A::PageDown,
+        "page down",
+        None,
+    ),
     b(&[K::Ch('g'), K::Home], A::Top, "first row", None),
     b(&[K::Ch('G'), K::End], A::Bottom, "last row", None),
 ];
@@ -112,11 +132,31 @@ const GLOBAL: &[Binding] = &[
 ];
 
 const EXPERIMENTS: &[Binding] = &[
-    b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "open the runs of the experiment (or of all marked ones)", Some("open")),
-    b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark (open several experiments together)", Some("mark")),
+    b(
+        &[K::Enter, K::Ch('l'), K::Right],
+        A::Open,
+        "open the runs of the experiment (or of all marked ones)",
+        Some("open"),
+    ),
+    b(
+        &[K::Ch(' ')],
+        A::ToggleMark,
+        "mark / unmark (open several experiments together)",
+        Some("mark"),
+    ),
     b(&[K::Ch('/')], A::Filter, "filter by name", Some("filter")),
-    b(&[K::Ch('s')], A::SortCycle, "sort: name, id, runs, last activity", Some("sort")),
-    b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted experiments", None),
+    b(
+        &[K::Ch('s')],
+        A::SortCycle,
+        "sort: name, id, runs, last activity",
+        Some("sort"),
+    ),
+    b(
+        &[K::Ch('d')],
+        A::ToggleDeleted,
+        "show / hide deleted experiments",
+        None,
+    ),
     b(&[K::Ch('a')], A::MarkAll, "mark all shown", None),
     b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
 ];
@@ -125,37 +165,125 @@ const RUNS: &[Binding] = &[
     b(&[K::Enter], A::Open, "run detail", Some("detail")),
     b(&[K::Left, K::Ch('h')], A::Left, "previous column", None),
     b(&[K::Right, K::Ch('l')], A::Right, "next column", None),
-    b(&[K::Ch('0'), K::Ch('^')], A::FirstColumn, "first column", None),
+    b(
+        &[K::Ch('0'), K::Ch('^')],
+        A::FirstColumn,
+        "first column",
+        None,
+    ),
     b(&[K::Ch('$')], A::LastColumn, "last column", None),
-    b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark run", Some("mark")),
+    b(
+        &[K::Ch(' ')],
+        A::ToggleMark,
+        "mark / unmark run",
+        Some("mark"),
+    ),
     b(&[K::Ch('a')], A::MarkAll, "mark all shown runs", None),
     b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
-    b(&[K::Ch('c')], A::Compare, "compare marked runs", Some("compare")),
-    b(&[K::Ch('/')], A::Filter, "quick filter by text", Some("filter")),
-    b(&[K::Ch('s')], A::SortCycle, "sort by column: ascending, descending, off", Some("sort")),
+    b(
+        &[K::Ch('c')],
+        A::Compare,
+        "compare marked runs",
+        Some("compare"),
+    ),
+    b(
+        &[K::Ch('/')],
+        A::Filter,
+        "quick filter by text",
+        Some("filter"),
+    ),
+    b(
+        &[K::Ch('s')],
+        A::SortCycle,
+        "sort by column: ascending, descending, off",
+        Some("sort"),
+    ),
     b(&[K::Ch('[')], A::SortAsc, "sort ascending by column", None),
-    b(&[K::Ch(']')], A::SortDesc, "sort descending by column", None),
-    b(&[K::Ch('S')], A::AddSortKey, "add column as secondary sort key (again: flip, again: remove)", None),
-    b(&[K::Ch('r')], A::ClearSort, "reset sort to start time", None),
-    b(&[K::Ch('C')], A::Columns, "column picker: show, hide, reorder, pin", Some("columns")),
+    b(
+        &[K::Ch(']')],
+        A::SortDesc,
+        "sort descending by column",
+        None,
+    ),
+    b(
+        &[K::Ch('S')],
+        A::AddSortKey,
+        "add column as secondary sort key (again: flip, again: remove)",
+        None,
+    ),
+    b(
+        &[K::Ch('r')],
+        A::ClearSort,
+        "reset sort to start time",
+        None,
+    ),
+    b(
+        &[K::Ch('C')],
+        A::Columns,
+        "column picker: show, hide, reorder, pin",
+        Some("columns"),
+    ),
     b(&[K::Ch('-')], A::HideColumn, "hide column", None),
-    b(&[K::Ch('x')], A::ToggleDiff, "hide params/metrics equal across shown runs", Some("diff")),
-    b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted runs", None),
-    b(&[K::Ch('t')], A::ToggleTree, "nested runs as a tree / flat", None),
-    b(&[K::Tab, K::Ch('z')], A::ToggleFold, "fold / unfold children of a parent run", None),
-    b(&[K::Ch('e')], A::Export, "export the table as shown (CSV/JSON/Markdown)", Some("export")),
+    b(
+        &[K::Ch('x')],
+        A::ToggleDiff,
+        "hide params/metrics equal across shown runs",
+        Some("diff"),
+    ),
+    b(
+        &[K::Ch('d')],
+        A::ToggleDeleted,
+        "show / hide deleted runs",
+        None,
+    ),
+    b(
+        &[K::Ch('t')],
+        A::ToggleTree,
+        "nested runs as a tree / flat",
+        None,
+    ),
+    b(
+        &[K::Tab, K::Ch('z')],
+        A::ToggleFold,
+        "fold / unfold children of a parent run",
+        None,
+    ),
+    b(
+        &[K::Ch('e')],
+        A::Export,
+        "export the table as shown (CSV/JSON/Markdown)",
+        Some("export"),
+    ),
 ];
 
-const DETAIL: &[Binding] = &[
-    b(&[K::Ch('e')], A::Export, "export this run's keys and values", Some("export")),
-];
+const DETAIL: &[Binding] = &[b(
+    &[K::Ch('e')],
+    A::Export,
+    "export this run's keys and values",
+    Some("export"),
+)];
 
 const COMPARE: &[Binding] = &[
     b(&[K::Left, K::Ch('h')], A::Left, "previous run column", None),
     b(&[K::Right, K::Ch('l')], A::Right, "next run column", None),
-    b(&[K::Ch('x')], A::ToggleDiff, "show only rows that differ", Some("diff")),
-    b(&[K::Ch('b')], A::SetBaseline, "pin the run under the cursor as baseline (deltas)", Some("baseline")),
-    b(&[K::Ch('e')], A::Export, "export the comparison as shown", Some("export")),
+    b(
+        &[K::Ch('x')],
+        A::ToggleDiff,
+        "show only rows that differ",
+        Some("diff"),
+    ),
+    b(
+        &[K::Ch('b')],
+        A::SetBaseline,
+        "pin the run under the cursor as baseline (deltas)",
+        Some("baseline"),
+    ),
+    b(
+        &[K::Ch('e')],
+        A::Export,
+        "export the comparison as shown",
+        Some("export"),
+    ),
 ];
 
 const PICKER: &[Binding] = &[
@@ -163,12 +291,37 @@ const PICKER: &[Binding] = &[
     b(&[K::Down], A::Down, "move down", None),
     b(&[K::PageUp], A::PageUp, "page up", None),
     b(&[K::PageDown], A::PageDown, "page down", None),
-    b(&[K::Ch(' ')], A::PickerToggle, "show / hide column", Some("toggle")),
-    b(&[K::Ch('<')], A::PickerMoveUp, "move column left", Some("move")),
+    b(
+        &[K::Ch(' ')],
+        A::PickerToggle,
+        "show / hide column",
+        Some("toggle"),
+    ),
+    b(
+        &[K::Ch('<')],
+        A::PickerMoveUp,
+        "move column left",
+        Some("move"),
+    ),
     b(&[K::Ch('>')], A::PickerMoveDown, "move column right", None),
-    b(&[K::Ch('!')], A::PickerPin, "pin / unpin column (stays at the left)", Some("pin")),
-    b(&[K::Ch('+')], A::PickerShowAll, "show all matching columns", None),
-    b(&[K::Ch('*')], A::PickerHideAll, "hide all matching columns", None),
+    b(
+        &[K::Ch('!')],
+        A::PickerPin,
+        "pin / unpin column (stays at the left)",
+        Some("pin"),
+    ),
+    b(
+        &[K::Ch('+')],
+        A::PickerShowAll,
+        "show all matching columns",
+        None,
+    ),
+    b(
+        &[K::Ch('*')],
+        A::PickerHideAll,
+        "hide all matching columns",
+        None,
+    ),
     b(&[K::Backspace], A::InputBackspace, "edit search", None),
     b(&[K::Enter, K::Esc], A::Back, "close", Some("close")),
 ];
@@ -177,11 +330,21 @@ const INPUT: &[Binding] = &[
     b(&[K::Enter], A::InputSubmit, "apply", Some("apply")),
     b(&[K::Esc], A::InputCancel, "cancel", Some("cancel")),
     b(&[K::Tab], A::InputNextFormat, "next format (export)", None),
-    b(&[K::Backspace], A::InputBackspace, "delete a character", None),
+    b(
+        &[K::Backspace],
+        A::InputBackspace,
+        "delete a character",
+        None,
+    ),
 ];
 
 const HELP: &[Binding] = &[
-    b(&[K::Esc, K::Ch('?'), K::Ch('q')], A::Back, "close help", Some("close")),
+    b(
+        &[K::Esc, K::Ch('?'), K::Ch('q')],
+        A::Back,
+        "close help",
+        Some("close"),
+    ),
     b(&[K::Up, K::Ch('k')], A::Up, "scroll up", None),
     b(&[K::Down, K::Ch('j')], A::Down, "scroll down", None),
 ];
@@ -189,7 +352,11 @@ const HELP: &[Binding] = &[
 /// The binding groups of a context, most specific first, with a title for help.
 pub fn groups(ctx: Context) -> Vec<(&'static str, &'static [Binding])> {
     match ctx {
-        Context::Experiments => vec![("Experiments", EXPERIMENTS), ("Move", NAV), ("General", GLOBAL)],
+        Context::Experiments => vec![
+            ("Experiments", EXPERIMENTS),
+            ("Move", NAV),
+            ("General", GLOBAL),
+        ],
         Context::Runs => vec![("Runs", RUNS), ("Move", NAV), ("General", GLOBAL)],
         Context::Detail => vec![("Run detail", DETAIL), ("Move", NAV), ("General", GLOBAL)],
         Context::Compare => vec![("Compare", COMPARE), ("Move", NAV), ("General", GLOBAL)],
@@ -217,7 +384,10 @@ pub fn footer(ctx: Context) -> Vec<(String, &'static str)> {
     groups(ctx)
         .into_iter()
         .flat_map(|(_, g)| g.iter())
-        .filter_map(|b| b.footer.map(|f| (b.keys.first().map(|k| k.label()).unwrap_or_default(), f)))
+        .filter_map(|b| {
+            b.footer
+                .map(|f| (b.keys.first().map(|k| k.label()).unwrap_or_default(), f))
+        })
         .collect()
 }
 
@@ -227,7 +397,12 @@ mod tests {
 
     #[test]
     fn keys_users_try_first_work_everywhere_they_should() {
-        for ctx in [Context::Experiments, Context::Runs, Context::Detail, Context::Compare] {
+        for ctx in [
+            Context::Experiments,
+            Context::Runs,
+            Context::Detail,
+            Context::Compare,
+        ] {
             for (k, a) in [
                 (K::Up, A::Up),
                 (K::Ch('k'), A::Up),
@@ -246,12 +421,24 @@ mod tests {
         assert_eq!(lookup(Context::Runs, K::Ch('c')), Some(A::Compare));
         assert_eq!(lookup(Context::Runs, K::Ch('e')), Some(A::Export));
         assert_eq!(lookup(Context::Runs, K::Ch('/')), Some(A::Filter));
-        assert_eq!(lookup(Context::Input, K::Ch('q')), Some(A::InputChar('q')), "q types in prompts");
+        assert_eq!(
+            lookup(Context::Input, K::Ch('q')),
+            Some(A::InputChar('q')),
+            "q types in prompts"
+        );
     }
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        for ctx in [Context::Experiments, Context::Runs, Context::Detail, Context::Compare, Context::Picker, Context::Input, Context::Help] {
+        for ctx in [
+            Context::Experiments,
+            Context::Runs,
+            Context::Detail,
+            Context::Compare,
+            Context::Picker,
+            Context::Input,
+            Context::Help,
+        ] {
             let mut seen = Vec::new();
             for (_, g) in groups(ctx) {
                 for bind in g {

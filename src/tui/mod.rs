@@ -104,18 +104,23 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
 pub fn run_effect(app: &mut App, effect: Effect) -> bool {
     match effect {
         Effect::Quit => true,
-        Effect::Export { table, format, path } => {
-            let result = crate::write_file(&path, |out| crate::export::write_table(&table, format, out))
-                .map(|()| {
-                    let shown = std::fs::canonicalize(&path).unwrap_or(path.clone());
-                    format!(
-                        "exported {} rows × {} columns to {}",
-                        table.rows.len(),
-                        table.headers.len(),
-                        shown.display()
-                    )
-                })
-                .map_err(|e| format!("export to {} failed: {e}", path.display()));
+        Effect::Export {
+            table,
+            format,
+            path,
+        } => {
+            let result =
+                crate::write_file(&path, |out| crate::export::write_table(&table, format, out))
+                    .map(|()| {
+                        let shown = std::fs::canonicalize(&path).unwrap_or(path.clone());
+                        format!(
+                            "exported {} rows × {} columns to {}",
+                            table.rows.len(),
+                            table.headers.len(),
+                            shown.display()
+                        )
+                    })
+                    .map_err(|e| format!("export to {} failed: {e}", path.display()));
             app.export_done(result);
             false
         }

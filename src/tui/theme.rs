@@ -93,7 +93,11 @@ impl Theme {
     /// Colour by default; monochrome for `--no-color` or a non-empty `NO_COLOR`.
     pub fn from_env(no_color_flag: bool) -> Self {
         let env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        if no_color_flag || env { Self::monochrome() } else { Self::colored() }
+        if no_color_flag || env {
+            Self::monochrome()
+        } else {
+            Self::colored()
+        }
     }
 
     pub fn status(&self, s: RunStatus) -> Style {

@@ -20,7 +20,11 @@ pub struct CompareView {
 impl App {
     /// Runs of the comparison, in column order (runs no longer loaded are skipped).
     pub fn compare_runs(&self) -> Vec<&Run> {
-        self.compare.run_ids.iter().filter_map(|id| self.index.run(id)).collect()
+        self.compare
+            .run_ids
+            .iter()
+            .filter_map(|id| self.index.run(id))
+            .collect()
     }
 
     pub fn comparison(&self) -> Comparison<'_> {
@@ -36,9 +40,19 @@ impl App {
             .map(|r| r.run_id.clone())
             .collect();
         // Marked runs that the filter hides still take part, after the shown ones.
-        let mut hidden: Vec<&String> = self.runs.marks.iter().filter(|m| !ids.contains(m)).collect();
+        let mut hidden: Vec<&String> = self
+            .runs
+            .marks
+            .iter()
+            .filter(|m| !ids.contains(m))
+            .collect();
         hidden.sort();
-        ids.extend(hidden.into_iter().filter(|id| self.index.run(id).is_some()).cloned());
+        ids.extend(
+            hidden
+                .into_iter()
+                .filter(|id| self.index.run(id).is_some())
+                .cloned(),
+        );
         if ids.len() < 2 {
             self.message = Some(Message {
                 text: "mark two or more runs with Space, then press c to compare".into(),
@@ -54,22 +68,37 @@ impl App {
     }
 
     pub(super) fn update_compare(&mut self, action: Action, page: usize) {
-        let rows = self.comparison().visible_rows(self.compare.diff_only).count();
+        let rows = self
+            .comparison()
+            .visible_rows(self.compare.diff_only)
+            .count();
         let ncols = self.compare.run_ids.len();
         let v = &mut self.compare;
         match action {
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
                 v.cursor = move_cursor(v.cursor, rows, action, page);
             }
             Action::Left => v.col_cursor = v.col_cursor.saturating_sub(1),
             Action::Right => v.col_cursor = (v.col_cursor + 1).min(ncols.saturating_sub(1)),
             Action::ToggleDiff => {
                 v.diff_only = !v.diff_only;
-                let rows = self.comparison().visible_rows(self.compare.diff_only).count();
+                let rows = self
+                    .comparison()
+                    .visible_rows(self.compare.diff_only)
+                    .count();
                 self.compare.cursor = self.compare.cursor.min(rows.saturating_sub(1));
             }
             Action::SetBaseline => {
-                v.baseline = if v.baseline == Some(v.col_cursor) { None } else { Some(v.col_cursor) };
+                v.baseline = if v.baseline == Some(v.col_cursor) {
+                    None
+                } else {
+                    Some(v.col_cursor)
+                };
             }
             Action::Back => self.back(),
             _ => {}

@@ -54,10 +54,20 @@ impl App {
     /// Recomputes the shown experiments, keeping the cursor on the same one.
     pub fn refresh_experiments(&mut self) {
         let exps = self.index.experiments();
-        let current = self.experiments.rows.get(self.experiments.cursor).map(|&i| exps[i].experiment_id.clone());
-        let mut activity: Vec<Option<i64>> = exps.iter().map(|e| e.last_update_time.or(e.creation_time)).collect();
-        let pos: std::collections::HashMap<&str, usize> =
-            exps.iter().enumerate().map(|(i, e)| (e.experiment_id.as_str(), i)).collect();
+        let current = self
+            .experiments
+            .rows
+            .get(self.experiments.cursor)
+            .map(|&i| exps[i].experiment_id.clone());
+        let mut activity: Vec<Option<i64>> = exps
+            .iter()
+            .map(|e| e.last_update_time.or(e.creation_time))
+            .collect();
+        let pos: std::collections::HashMap<&str, usize> = exps
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.experiment_id.as_str(), i))
+            .collect();
         for run in self.index.runs() {
             if let Some(&i) = pos.get(run.experiment_id.as_str()) {
                 let t = run.end_time.max(run.start_time);
@@ -68,7 +78,11 @@ impl App {
         let v = &self.experiments;
         let mut rows: Vec<usize> = (0..exps.len())
             .filter(|&i| v.show_deleted || exps[i].lifecycle == crate::model::Lifecycle::Active)
-            .filter(|&i| needle.is_empty() || exps[i].name.to_lowercase().contains(&needle) || exps[i].experiment_id.contains(&needle))
+            .filter(|&i| {
+                needle.is_empty()
+                    || exps[i].name.to_lowercase().contains(&needle)
+                    || exps[i].experiment_id.contains(&needle)
+            })
             .collect();
         let idx = &self.index;
         rows.sort_by(|&a, &b| {
@@ -77,7 +91,9 @@ impl App {
                 ExpSort::LastActivity => activity[b].cmp(&activity[a]),
                 ExpSort::Name => ea.name.to_lowercase().cmp(&eb.name.to_lowercase()),
                 ExpSort::Id => cmp_ids(&ea.experiment_id, &eb.experiment_id),
-                ExpSort::Runs => idx.run_count(&eb.experiment_id).cmp(&idx.run_count(&ea.experiment_id)),
+                ExpSort::Runs => idx
+                    .run_count(&eb.experiment_id)
+                    .cmp(&idx.run_count(&ea.experiment_id)),
             }
             .then_with(|| cmp_ids(&ea.experiment_id, &eb.experiment_id))
         });
@@ -92,7 +108,12 @@ impl App {
     pub(super) fn update_experiments(&mut self, action: Action, page: usize) {
         let len = self.experiments.rows.len();
         match action {
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
                 self.experiments.cursor = move_cursor(self.experiments.cursor, len, action, page);
             }
             Action::Open => self.open_experiments(),
@@ -101,12 +122,18 @@ impl App {
                     if !self.experiments.marks.remove(&id) {
                         self.experiments.marks.insert(id);
                     }
-                    self.experiments.cursor = move_cursor(self.experiments.cursor, len, Action::Down, 1);
+                    self.experiments.cursor =
+                        move_cursor(self.experiments.cursor, len, Action::Down, 1);
                 }
             }
             Action::MarkAll => {
                 let exps = self.index.experiments();
-                let ids: Vec<String> = self.experiments.rows.iter().map(|&i| exps[i].experiment_id.clone()).collect();
+                let ids: Vec<String> = self
+                    .experiments
+                    .rows
+                    .iter()
+                    .map(|&i| exps[i].experiment_id.clone())
+                    .collect();
                 self.experiments.marks.extend(ids);
             }
             Action::ClearMarks => self.experiments.marks.clear(),

@@ -240,7 +240,12 @@ impl App {
                 self.load.done = true;
                 let warnings = self.index.warnings().len();
                 if warnings > 0 {
-                    let first = self.index.warnings().first().map(|w| w.to_string()).unwrap_or_default();
+                    let first = self
+                        .index
+                        .warnings()
+                        .first()
+                        .map(|w| w.to_string())
+                        .unwrap_or_default();
                     self.message = Some(Message {
                         text: format!("{warnings} warning(s) while loading; first: {first}"),
                         error: true,

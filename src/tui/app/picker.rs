@@ -30,7 +30,9 @@ impl App {
     }
 
     pub(super) fn update_picker(&mut self, action: Action) {
-        let Some(picker) = self.picker.as_ref() else { return };
+        let Some(picker) = self.picker.as_ref() else {
+            return;
+        };
         let matches = picker.matches(self);
         let cursor = picker.cursor;
         let current = matches.get(cursor).copied();
@@ -38,7 +40,12 @@ impl App {
         let mut changed = false;
         let mut new_cursor = cursor;
         match action {
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
                 new_cursor = move_cursor(cursor, matches.len(), action, page);
             }
             Action::PickerToggle => {
@@ -57,8 +64,14 @@ impl App {
             Action::PickerMoveUp | Action::PickerMoveDown => {
                 let up = action == Action::PickerMoveUp;
                 if let Some(pos) = current.map(|_| cursor) {
-                    let other = if up { pos.checked_sub(1) } else { Some(pos + 1) };
-                    if let (Some(a), Some(b)) = (matches.get(pos), other.and_then(|o| matches.get(o))) {
+                    let other = if up {
+                        pos.checked_sub(1)
+                    } else {
+                        Some(pos + 1)
+                    };
+                    if let (Some(a), Some(b)) =
+                        (matches.get(pos), other.and_then(|o| matches.get(o)))
+                    {
                         self.runs.columns.swap(*a, *b);
                         new_cursor = other.unwrap_or(pos);
                         changed = true;

@@ -71,23 +71,38 @@ impl App {
         };
         let slug: String = what
             .chars()
-            .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect();
         let slug = slug.trim_matches('-');
         let stamp = text::time_iso(self.now_ms).replace([':', '-'], "");
         let stamp = stamp.get(..15).unwrap_or(&stamp);
-        format!("mltui-{}-{stamp}", slug.chars().take(40).collect::<String>())
+        format!(
+            "mltui-{}-{stamp}",
+            slug.chars().take(40).collect::<String>()
+        )
     }
 
     /// The table the current screen shows, exactly as shown.
     pub fn screen_table(&self) -> Table {
         match self.screen() {
             Screen::Experiments => {
-                let exps: Vec<_> =
-                    self.experiments.rows.iter().map(|&i| &self.index.experiments()[i]).collect();
+                let exps: Vec<_> = self
+                    .experiments
+                    .rows
+                    .iter()
+                    .map(|&i| &self.index.experiments()[i])
+                    .collect();
                 crate::export::experiments_table(&self.index, &exps)
             }
-            Screen::Runs => crate::export::runs_table(self.shown_runs(), &self.shown_columns(), self.now_ms),
+            Screen::Runs => {
+                crate::export::runs_table(self.shown_runs(), &self.shown_columns(), self.now_ms)
+            }
             Screen::Detail => match self.detail_run.as_deref().and_then(|id| self.index.run(id)) {
                 Some(run) => Comparison::new(&[run], self.now_ms).table(false),
                 None => Table::default(),
@@ -97,7 +112,9 @@ impl App {
     }
 
     pub(super) fn update_prompt(&mut self, action: Action) -> Vec<Effect> {
-        let Some(prompt) = self.prompt.as_mut() else { return Vec::new() };
+        let Some(prompt) = self.prompt.as_mut() else {
+            return Vec::new();
+        };
         match action {
             Action::InputChar(c) => prompt.text.push(c),
             Action::InputBackspace => {
@@ -116,23 +133,36 @@ impl App {
             }
             Action::InputCancel => {
                 let prompt = self.prompt.take();
-                if let Some(Prompt { kind: PromptKind::Filter { previous }, .. }) = prompt {
+                if let Some(Prompt {
+                    kind: PromptKind::Filter { previous },
+                    ..
+                }) = prompt
+                {
                     self.set_filter(previous);
                 }
                 return Vec::new();
             }
             Action::InputSubmit => {
-                let Some(prompt) = self.prompt.take() else { return Vec::new() };
+                let Some(prompt) = self.prompt.take() else {
+                    return Vec::new();
+                };
                 match prompt.kind {
                     PromptKind::Filter { .. } => self.set_filter(prompt.text),
                     PromptKind::Export { format } => {
                         let path = std::path::PathBuf::from(prompt.text.trim());
                         if path.as_os_str().is_empty() {
-                            self.message = Some(Message { text: "export cancelled: no file name".into(), error: true });
+                            self.message = Some(Message {
+                                text: "export cancelled: no file name".into(),
+                                error: true,
+                            });
                             return Vec::new();
                         }
                         let format = Format::from_path(&path).unwrap_or(format);
-                        return vec![Effect::Export { table: self.screen_table(), format, path }];
+                        return vec![Effect::Export {
+                            table: self.screen_table(),
+                            format,
+                            path,
+                        }];
                     }
                 }
                 return Vec::new();
@@ -140,7 +170,11 @@ impl App {
             _ => {}
         }
         // Live preview of a filter while typing.
-        if let Some(Prompt { kind: PromptKind::Filter { .. }, text }) = self.prompt.clone() {
+        if let Some(Prompt {
+            kind: PromptKind::Filter { .. },
+            text,
+        }) = self.prompt.clone()
+        {
             self.set_filter(text);
         }
         Vec::new()

@@ -86,7 +86,11 @@ fn text_match(run: &Run, needle: &str) -> bool {
         || has(&run.user_id)
         || has(run.status.as_str())
         || run.params.iter().any(|(k, v)| has(k) || has(v))
-        || run.tags.iter().filter(|(k, _)| !k.starts_with("mlflow.")).any(|(k, v)| has(k) || has(v))
+        || run
+            .tags
+            .iter()
+            .filter(|(k, _)| !k.starts_with("mlflow."))
+            .any(|(k, v)| has(k) || has(v))
 }
 
 impl App {
@@ -118,7 +122,11 @@ impl App {
         let mut matched: Vec<usize> = if needle.is_empty() {
             in_scope.clone()
         } else {
-            in_scope.iter().copied().filter(|&i| text_match(&runs[i], &needle)).collect()
+            in_scope
+                .iter()
+                .copied()
+                .filter(|&i| text_match(&runs[i], &needle))
+                .collect()
         };
         v.filtered_out = v.in_scope - matched.len();
         sort_rows(runs, &mut matched, &v.sort, TextOrder::Numeric, now);
@@ -179,7 +187,11 @@ impl App {
                     continue;
                 }
                 let hideable = !matches!(c.column, Column::Attr(_));
-                if v.diff_only && hideable && shown_runs.len() > 1 && is_uniform(&shown_runs, &c.column, now) {
+                if v.diff_only
+                    && hideable
+                    && shown_runs.len() > 1
+                    && is_uniform(&shown_runs, &c.column, now)
+                {
                     equal_hidden += 1;
                     continue;
                 }
@@ -207,7 +219,12 @@ impl App {
         let len = self.runs.rows.len();
         let v = &mut self.runs;
         match action {
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
                 v.cursor = move_cursor(v.cursor, len, action, page);
             }
             Action::Left => v.col_cursor = v.col_cursor.saturating_sub(1),
@@ -256,7 +273,10 @@ impl App {
                 self.refresh_runs();
                 if self.runs.diff_only {
                     self.message = Some(Message {
-                        text: format!("diff only: {} columns with equal values hidden", self.runs.equal_hidden),
+                        text: format!(
+                            "diff only: {} columns with equal values hidden",
+                            self.runs.equal_hidden
+                        ),
                         error: false,
                     });
                 }
@@ -270,7 +290,9 @@ impl App {
                 self.refresh_runs();
             }
             Action::ToggleFold => {
-                let Some(row) = v.rows.get(v.cursor).copied() else { return };
+                let Some(row) = v.rows.get(v.cursor).copied() else {
+                    return;
+                };
                 let runs = self.index.runs();
                 // Fold the parent of a child row, or the row itself when it has children.
                 let target = if row.children > 0 {
@@ -283,7 +305,12 @@ impl App {
                         v.folded.insert(id.clone());
                     }
                     self.refresh_runs();
-                    if let Some(pos) = self.runs.rows.iter().position(|r| self.index.runs()[r.run].run_id == id) {
+                    if let Some(pos) = self
+                        .runs
+                        .rows
+                        .iter()
+                        .position(|r| self.index.runs()[r.run].run_id == id)
+                    {
                         self.runs.cursor = pos;
                     }
                 }
@@ -311,7 +338,9 @@ impl App {
     /// `s`: cycle asc → desc → off on the current column as the primary key; `[`/`]`:
     /// set the primary key; `S`: add as secondary key, flip, remove.
     fn sort_by_current(&mut self, action: Action) {
-        let Some(col) = self.runs.current_column().cloned() else { return };
+        let Some(col) = self.runs.current_column().cloned() else {
+            return;
+        };
         let sort = &mut self.runs.sort;
         let pos = sort.iter().position(|k| k.column == col);
         match action {
@@ -341,23 +370,37 @@ impl App {
 
     /// The runs shown, in order (for export and compare).
     pub fn shown_runs(&self) -> Vec<&Run> {
-        self.runs.rows.iter().map(|r| &self.index.runs()[r.run]).collect()
+        self.runs
+            .rows
+            .iter()
+            .map(|r| &self.index.runs()[r.run])
+            .collect()
     }
 
     /// The columns shown, in order.
     pub fn shown_columns(&self) -> Vec<Column> {
-        self.runs.shown.iter().map(|&i| self.runs.columns[i].column.clone()).collect()
+        self.runs
+            .shown
+            .iter()
+            .map(|&i| self.runs.columns[i].column.clone())
+            .collect()
     }
 }
 
 /// Orders rows as a tree: each parent followed by its (sorted) children. Runs whose parent
 /// is not among `matched` are roots. Children of folded parents are left out.
 fn tree_rows(runs: &[Run], matched: &[usize], folded: &HashSet<String>) -> Vec<RunRow> {
-    let present: HashMap<&str, usize> = matched.iter().map(|&i| (runs[i].run_id.as_str(), i)).collect();
+    let present: HashMap<&str, usize> = matched
+        .iter()
+        .map(|&i| (runs[i].run_id.as_str(), i))
+        .collect();
     let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
     for &i in matched {
-        match runs[i].parent_id().filter(|p| present.contains_key(p) && *p != runs[i].run_id) {
+        match runs[i]
+            .parent_id()
+            .filter(|p| present.contains_key(p) && *p != runs[i].run_id)
+        {
             Some(p) => children.entry(p).or_default().push(i),
             None => roots.push(i),
         }

@@ -25,7 +25,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         empty_hint(frame, area, "nothing to compare", theme);
         return;
     }
-    let key_w = rows.iter().map(|r| text::width(&r.column.name())).max().unwrap_or(8).clamp(8, 28);
+    let key_w = rows
+        .iter()
+        .map(|r| text::width(&r.column.name()))
+        .max()
+        .unwrap_or(8)
+        .clamp(8, 28);
     let fit_cols = ((area.width as usize).saturating_sub(key_w + 2) / (RUN_COL + 1)).max(1);
     // Keep the run column under the cursor visible.
     let ncols = cmp.runs.len();
@@ -33,7 +38,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let cols: Vec<usize> = (col_start..ncols.min(col_start + fit_cols)).collect();
     let start = scroll_to(&app.viewport.cmp_offset, v.cursor, height, rows.len());
 
-    let mut header = vec![Cell::from(Span::styled(fit("key", key_w, false), theme.header))];
+    let mut header = vec![Cell::from(Span::styled(
+        fit("key", key_w, false),
+        theme.header,
+    ))];
     for &c in &cols {
         let run = cmp.runs[c];
         let mut label = text::sanitize(&run.run_name).into_owned();
@@ -56,16 +64,27 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .skip(start)
         .take(height)
         .map(|(pos, row)| {
-            let mut key_style = if row.differs { theme.differs } else { theme.key };
+            let mut key_style = if row.differs {
+                theme.differs
+            } else {
+                theme.key
+            };
             if row.section == Section::Attributes {
                 key_style = theme.dim;
             }
-            let mut cells = vec![Cell::from(Span::styled(fit(&text::sanitize(&row.column.name()), key_w, false), key_style))];
+            let mut cells = vec![Cell::from(Span::styled(
+                fit(&text::sanitize(&row.column.name()), key_w, false),
+                key_style,
+            ))];
             let base = v.baseline.map(|b| cmp.value(row, b));
             for &c in &cols {
                 let value = cmp.value(row, c);
                 let (mut s, numeric) = value_text(&value);
-                let mut style = if value.is_missing() { theme.dim } else { theme.base };
+                let mut style = if value.is_missing() {
+                    theme.dim
+                } else {
+                    theme.base
+                };
                 if row.differs && row.section != Section::Attributes {
                     style = theme.differs;
                 }
@@ -77,10 +96,20 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 if let (Some(Value::Number(b)), Value::Number(x)) = (&base, &value) {
                     if v.baseline != Some(c) && b.is_finite() && x.is_finite() {
                         let d = x - b;
-                        let d_text = format!(" {}{}", if d >= 0.0 { "+" } else { "" }, text::float_short(d));
+                        let d_text = format!(
+                            " {}{}",
+                            if d >= 0.0 { "+" } else { "" },
+                            text::float_short(d)
+                        );
                         let room = RUN_COL.saturating_sub(text::width(&d_text));
                         spans.push(Span::styled(fit(&s, room, numeric), style));
-                        let ds = if d > 0.0 { theme.delta_up } else if d < 0.0 { theme.delta_down } else { theme.dim };
+                        let ds = if d > 0.0 {
+                            theme.delta_up
+                        } else if d < 0.0 {
+                            theme.delta_down
+                        } else {
+                            theme.dim
+                        };
                         spans.push(Span::styled(d_text, ds));
                     }
                 }
@@ -88,7 +117,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                     spans.push(Span::styled(fit(&s, RUN_COL, numeric), style));
                 }
                 if pos == v.cursor && c == v.col_cursor {
-                    spans = spans.into_iter().map(|sp| sp.patch_style(theme.cursor_cell)).collect();
+                    spans = spans
+                        .into_iter()
+                        .map(|sp| sp.patch_style(theme.cursor_cell))
+                        .collect();
                 }
                 cells.push(Cell::from(Line::from(spans)));
             }
@@ -101,6 +133,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .collect();
     let mut widths = vec![Constraint::Length(key_w as u16)];
     widths.extend(cols.iter().map(|_| Constraint::Length(RUN_COL as u16)));
-    let table = Table::new(table_rows, widths).header(Row::new(header)).column_spacing(1);
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header))
+        .column_spacing(1);
     frame.render_widget(table, area);
 }

@@ -13,7 +13,10 @@ use crate::tui::theme::Theme;
 
 fn kv<'a>(key: &str, value: &str, theme: &Theme, key_w: usize) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("  {}", text::pad(&text::sanitize(key), key_w, false)), theme.key),
+        Span::styled(
+            format!("  {}", text::pad(&text::sanitize(key), key_w, false)),
+            theme.key,
+        ),
         Span::raw(format!("  {}", text::sanitize(value))),
     ])
 }
@@ -27,7 +30,9 @@ pub fn lines<'a>(run: &Run, now: i64, theme: &Theme) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     let t = |v: Option<i64>| v.map_or("-".to_string(), text::time_iso);
     out.push(section("Run".into(), theme));
-    let dur = run.duration_ms(now).map_or("-".into(), text::duration_short);
+    let dur = run
+        .duration_ms(now)
+        .map_or("-".into(), text::duration_short);
     let attrs = [
         ("name", run.run_name.clone()),
         ("run id", run.run_id.clone()),
@@ -63,7 +68,9 @@ pub fn lines<'a>(run: &Run, now: i64, theme: &Theme) -> Vec<Line<'a>> {
             out.push(Line::from(format!("  {}", text::sanitize(l))));
         }
     }
-    let kw = |keys: &mut dyn Iterator<Item = &String>| keys.map(|k| text::width(k)).max().unwrap_or(0).min(40);
+    let kw = |keys: &mut dyn Iterator<Item = &String>| {
+        keys.map(|k| text::width(k)).max().unwrap_or(0).min(40)
+    };
     out.push(Line::from(""));
     out.push(section(format!("Params ({})", run.params.len()), theme));
     let w = kw(&mut run.params.keys());
@@ -89,7 +96,10 @@ pub fn lines<'a>(run: &Run, now: i64, theme: &Theme) -> Vec<Line<'a>> {
         for (k, m) in &run.metrics {
             let count = m.count.map_or("-".into(), |c| c.to_string());
             out.push(Line::from(vec![
-                Span::styled(format!("  {}", text::pad(&text::sanitize(k), w, false)), theme.key),
+                Span::styled(
+                    format!("  {}", text::pad(&text::sanitize(k), w, false)),
+                    theme.key,
+                ),
                 Span::raw(format!(
                     "  {:>12} {:>12} {:>12} {:>10} {:>8}",
                     text::float_short(m.latest.value),
@@ -106,7 +116,10 @@ pub fn lines<'a>(run: &Run, now: i64, theme: &Theme) -> Vec<Line<'a>> {
         out.push(section(format!("Datasets ({})", run.datasets.len()), theme));
         for d in &run.datasets {
             let ctx = d.context.as_deref().unwrap_or("-");
-            let value = format!("{} ({}) digest {} · {} {}", d.name, ctx, d.digest, d.source_type, d.source);
+            let value = format!(
+                "{} ({}) digest {} · {} {}",
+                d.name, ctx, d.digest, d.source_type, d.source
+            );
             out.push(Line::from(format!("  {}", text::sanitize(&value))));
         }
     }

@@ -41,7 +41,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             if pos == v.cursor {
                 style = style.patch(theme.cursor);
             }
-            let activity = v.activity.get(i).copied().flatten().map(text::time_short).unwrap_or_else(|| "-".into());
+            let activity = v
+                .activity
+                .get(i)
+                .copied()
+                .flatten()
+                .map(text::time_short)
+                .unwrap_or_else(|| "-".into());
             let lifecycle = match e.lifecycle {
                 Lifecycle::Active => Span::styled("active", theme.dim),
                 Lifecycle::Deleted => Span::styled("deleted", theme.failed),
@@ -49,8 +55,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             Row::new(vec![
                 Cell::from(if marked { "●" } else { " " }),
                 Cell::from(text::sanitize(&e.name).into_owned()),
-                Cell::from(Span::styled(text::sanitize(&e.experiment_id).into_owned(), theme.dim)),
-                Cell::from(Line::from(app.index.run_count(&e.experiment_id).to_string()).right_aligned()),
+                Cell::from(Span::styled(
+                    text::sanitize(&e.experiment_id).into_owned(),
+                    theme.dim,
+                )),
+                Cell::from(
+                    Line::from(app.index.run_count(&e.experiment_id).to_string()).right_aligned(),
+                ),
                 Cell::from(activity),
                 Cell::from(lifecycle),
             ])
@@ -66,5 +77,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(8),
     ];
     let header = Row::new(["", "name", "id", "runs", "last activity", "stage"]).style(theme.header);
-    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        area,
+    );
 }

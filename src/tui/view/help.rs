@@ -44,9 +44,16 @@ pub fn help_lines(ctx: Context, theme: &Theme) -> Vec<Line<'static>> {
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, scroll: usize) {
     let lines = help_lines(underlying(app), theme);
     let popup = centered(area, 76, (lines.len() as u16).saturating_add(2));
-    let max = lines.len().saturating_sub(popup.height.saturating_sub(2) as usize);
+    let max = lines
+        .len()
+        .saturating_sub(popup.height.saturating_sub(2) as usize);
     frame.render_widget(Clear, popup);
-    let block = Block::default().borders(Borders::ALL).title(" keys · Esc closes ").style(theme.base);
-    let para = Paragraph::new(lines).block(block).scroll((scroll.min(max) as u16, 0));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" keys · Esc closes ")
+        .style(theme.base);
+    let para = Paragraph::new(lines)
+        .block(block)
+        .scroll((scroll.min(max) as u16, 0));
     frame.render_widget(para, popup);
 }

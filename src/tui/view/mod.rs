@@ -47,7 +47,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
 }
 
 /// Keeps `cursor` inside a window of `height` rows; returns the first shown row.
-pub(crate) fn scroll_to(offset: &StdCell<usize>, cursor: usize, height: usize, len: usize) -> usize {
+pub(crate) fn scroll_to(
+    offset: &StdCell<usize>,
+    cursor: usize,
+    height: usize,
+    len: usize,
+) -> usize {
     let height = height.max(1);
     let mut off = offset.get().min(len.saturating_sub(height));
     if cursor < off {
@@ -82,7 +87,14 @@ pub(crate) fn empty_hint(frame: &mut Frame<'_>, area: Rect, msg: &str, theme: &T
     }
     let y = area.y + area.height / 2;
     let line = Line::from(Span::styled(msg.to_string(), theme.dim)).centered();
-    frame.render_widget(line, Rect { y, height: 1, ..area });
+    frame.render_widget(
+        line,
+        Rect {
+            y,
+            height: 1,
+            ..area
+        },
+    );
 }
 
 /// A centred rectangle for pop-ups.

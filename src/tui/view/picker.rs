@@ -17,12 +17,20 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let inner_h = popup.height.saturating_sub(3) as usize;
     let matches = picker.matches(app);
     app.viewport.table_rows.set(inner_h);
-    let start = scroll_to(&app.viewport.picker_offset, picker.cursor, inner_h, matches.len());
+    let start = scroll_to(
+        &app.viewport.picker_offset,
+        picker.cursor,
+        inner_h,
+        matches.len(),
+    );
     let mut lines = vec![Line::from(vec![
         Span::styled("search: ", theme.key),
         Span::raw(text::sanitize(&picker.search).into_owned()),
         Span::styled("█", theme.dim),
-        Span::styled(format!("  {} of {}", matches.len(), app.runs.columns.len()), theme.dim),
+        Span::styled(
+            format!("  {} of {}", matches.len(), app.runs.columns.len()),
+            theme.dim,
+        ),
     ])];
     for (pos, &i) in matches.iter().enumerate().skip(start).take(inner_h) {
         let c = &app.runs.columns[i];
@@ -33,7 +41,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             style = style.patch(theme.cursor);
         }
         let label = format!("{mark} {}{pin}", text::sanitize(&c.column.name()));
-        lines.push(Line::from(Span::styled(text::pad(&label, popup.width.saturating_sub(2) as usize, false), style)));
+        lines.push(Line::from(Span::styled(
+            text::pad(&label, popup.width.saturating_sub(2) as usize, false),
+            style,
+        )));
     }
     let block = Block::default()
         .borders(Borders::ALL)

@@ -85,11 +85,20 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let npinned = v.shown.iter().take_while(|&&i| v.columns[i].pinned).count();
 
     // Column widths from the header, a sample of rows and the visible rows.
-    let sample: Vec<&RunRow> = v.rows.iter().take(WIDTH_SAMPLE).chain(window.iter().copied()).collect();
+    let sample: Vec<&RunRow> = v
+        .rows
+        .iter()
+        .take(WIDTH_SAMPLE)
+        .chain(window.iter().copied())
+        .collect();
     let widths: Vec<usize> = columns
         .iter()
         .map(|c| {
-            let sort_mark = if v.sort.iter().any(|k| &k.column == *c) { 2 } else { 0 };
+            let sort_mark = if v.sort.iter().any(|k| &k.column == *c) {
+                2
+            } else {
+                0
+            };
             let head = text::width(c.label()) + sort_mark;
             let body = sample
                 .iter()
@@ -105,11 +114,21 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let total = area.width as usize;
     let pinned_w: usize = widths[..npinned].iter().map(|w| w + 1).sum::<usize>() + 2;
     let avail = total.saturating_sub(pinned_w);
-    let mut off = app.viewport.runs_col_offset.get().min(columns.len().saturating_sub(npinned + 1));
+    let mut off = app
+        .viewport
+        .runs_col_offset
+        .get()
+        .min(columns.len().saturating_sub(npinned + 1));
     if v.col_cursor >= npinned {
         let p = v.col_cursor - npinned;
         off = off.min(p);
-        while off < p && widths[npinned + off..=npinned + p].iter().map(|w| w + 1).sum::<usize>() > avail {
+        while off < p
+            && widths[npinned + off..=npinned + p]
+                .iter()
+                .map(|w| w + 1)
+                .sum::<usize>()
+                > avail
+        {
             off += 1;
         }
     }
@@ -159,7 +178,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             let run = &runs[row.run];
             let is_cursor = start + n == v.cursor;
             let marked = v.marks.contains(&run.run_id);
-            let mut cells = vec![Cell::from(Span::styled(if marked { "●" } else { " " }, theme.marked))];
+            let mut cells = vec![Cell::from(Span::styled(
+                if marked { "●" } else { " " },
+                theme.marked,
+            ))];
             for &i in &visible {
                 let c = columns[i];
                 let (s, numeric) = cell_text(run, row, c, now);
@@ -185,13 +207,25 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .collect();
 
     let mut constraints = vec![Constraint::Length(1)];
-    constraints.extend(visible.iter().map(|&i| Constraint::Length(widths[i] as u16)));
+    constraints.extend(
+        visible
+            .iter()
+            .map(|&i| Constraint::Length(widths[i] as u16)),
+    );
     let table = Table::new(rows, constraints)
         .header(Row::new(header_cells).height(2))
         .column_spacing(1);
     frame.render_widget(table, area);
     if hidden_right && area.width > 0 {
         let x = area.x + area.width - 1;
-        frame.render_widget(Span::styled("▸", theme.dim), Rect { x, y: area.y, width: 1, height: 1 });
+        frame.render_widget(
+            Span::styled("▸", theme.dim),
+            Rect {
+                x,
+                y: area.y,
+                width: 1,
+                height: 1,
+            },
+        );
     }
 }

@@ -18,7 +18,11 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Screen::Experiments => "Experiments".to_string(),
         Screen::Runs => format!("Runs · {}", app.runs.title),
         Screen::Detail => {
-            let name = app.detail_run.as_deref().and_then(|id| app.index.run(id)).map(|r| r.run_name.clone());
+            let name = app
+                .detail_run
+                .as_deref()
+                .and_then(|id| app.index.run(id))
+                .map(|r| r.run_name.clone());
             format!("Runs · {} · {}", app.runs.title, name.unwrap_or_default())
         }
         Screen::Compare => format!("Compare · {} runs", app.compare.run_ids.len()),
@@ -44,7 +48,9 @@ pub fn status_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
     if let Some(prompt) = &app.prompt {
         let label = match &prompt.kind {
             PromptKind::Filter { .. } => "filter: ".to_string(),
-            PromptKind::Export { format } => format!("export {} to: ", format.extension().to_uppercase()),
+            PromptKind::Export { format } => {
+                format!("export {} to: ", format.extension().to_uppercase())
+            }
         };
         let mut spans = vec![
             Span::styled(label, theme.key),
@@ -54,7 +60,10 @@ pub fn status_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
         if matches!(prompt.kind, PromptKind::Filter { .. }) {
             spans.push(Span::styled(format!("   {}", counts(app)), theme.dim));
         }
-        frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.status_bar), area);
+        frame.render_widget(
+            Paragraph::new(Line::from(spans)).style(theme.status_bar),
+            area,
+        );
         return;
     }
     let line = match &app.message {
@@ -102,7 +111,13 @@ fn raw_counts(app: &App) -> String {
                 let keys: Vec<String> = v
                     .sort
                     .iter()
-                    .map(|k| format!("{}{}", k.column.label(), if k.descending { "▼" } else { "▲" }))
+                    .map(|k| {
+                        format!(
+                            "{}{}",
+                            k.column.label(),
+                            if k.descending { "▼" } else { "▲" }
+                        )
+                    })
                     .collect();
                 s.push_str(&format!(" · sort {}", keys.join(", ")));
             }
@@ -121,7 +136,11 @@ fn raw_counts(app: &App) -> String {
                 s.push_str(" · diff only");
             }
             if let Some(b) = v.baseline {
-                let name = v.run_ids.get(b).and_then(|id| app.index.run(id)).map(|r| r.run_name.clone());
+                let name = v
+                    .run_ids
+                    .get(b)
+                    .and_then(|id| app.index.run(id))
+                    .map(|r| r.run_name.clone());
                 s.push_str(&format!(" · baseline {}", name.unwrap_or_default()));
             }
             s

@@ -1,0 +1,83 @@
+//! MLflow's run-search language: `parse_filter` and `Filter::matches` for `filter_string`,
+//! `parse_order_by` and `order_runs` for `order_by`, with MLflow's error messages.
+//!
+//! The grammar is MLflow's (`metrics.acc > 0.9 AND params.opt = 'adam'`, see docs/filter.md)
+//! plus one mltui extension: `OR` and parentheses, with `AND` binding tighter than `OR`.
+
+mod ast;
+mod eval;
+mod lexer;
+mod order;
+mod parser;
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::model::Run;
+
+pub use order::{OrderKey, order_runs, parse_order_by};
+
+/// A parsed filter. The default (and the parse of an empty string) matches every run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Filter {
+    expr: Option<ast::Expr>,
+}
+
+/// Why a filter or order-by string was refused: where (a char offset into the string) and
+/// what, in MLflow's words where MLflow has words for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("at position {position}: {message}")]
+pub struct FilterError {
+    pub position: usize,
+    pub message: String,
+}
+
+impl FilterError {
+    pub(crate) fn new(position: usize, message: impl Into<String>) -> Self {
+        Self {
+            position,
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses an MLflow filter string (plus `OR` and parentheses). An empty or all-whitespace
+/// string gives the match-all filter. Never panics; anything invalid is an error.
+pub fn parse_filter(s: &str) -> Result<Filter, FilterError> {
+    Ok(Filter {
+        expr: parser::parse(s)?,
+    })
+}
+
+impl Filter {
+    /// True when `run` satisfies the filter.
+    pub fn matches(&self, run: &Run) -> bool {
+        self.expr.as_ref().is_none_or(|e| e.matches(run))
+    }
+
+    /// True for the filter that matches every run (the empty filter).
+    pub fn is_match_all(&self) -> bool {
+        self.expr.is_none()
+    }
+}
+
+/// Canonical text: `parse_filter(&f.to_string()) == Ok(f)`. Empty for the match-all filter.
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.expr {
+            Some(e) => write!(f, "{e}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl FromStr for Filter {
+    type Err = FilterError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_filter(s)
+    }
+}
+
+#[cfg(test)]
+mod tests;

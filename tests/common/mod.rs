@@ -1,0 +1,98 @@
+//! Helpers shared by the integration tests: fixture paths, running the binary, and
+//! normalising JSON the way MLflow's stores differ.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// `(label, store path, directory of expected_*.json)` for the four MLflow-written stores.
+pub fn stores() -> Vec<(String, PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    for v in ["v3", "v2"] {
+        for (kind, store) in [("file", "mlruns"), ("sqlite", "mlflow.db")] {
+            let dir = fixtures().join(v).join(kind);
+            out.push((format!("{v}/{kind}"), dir.join(store), dir));
+        }
+    }
+    out
+}
+
+pub fn mltui(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mltui"))
+        .args(args)
+        .env_remove("MLFLOW_TRACKING_URI")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run mltui")
+}
+
+pub fn mltui_ok(args: &[&str]) -> String {
+    let out = mltui(args);
+    assert!(
+        out.status.success(),
+        "mltui {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// MLflow's SQL stores hand back ±inf as ±f64::MAX; mltui shows them as infinities.
+pub fn unclamp_json(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) => {
+            if let Some(f) = n.as_f64() {
+                if f == f64::MAX {
+                    *v = "Infinity".into();
+                } else if f == -f64::MAX {
+                    *v = "-Infinity".into();
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(unclamp_json),
+        serde_json::Value::Object(o) => o.values_mut().for_each(unclamp_json),
+        _ => {}
+    }
+}
+
+/// Hash of every file below `root` (path and bytes), to prove nothing was written.
+pub fn tree_digest(root: &Path) -> Vec<(PathBuf, u64, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        let meta = std::fs::symlink_metadata(&p).expect("stat");
+        if meta.is_dir() {
+            for e in std::fs::read_dir(&p).expect("read_dir") {
+                stack.push(e.expect("entry").path());
+            }
+        } else {
+            let bytes = std::fs::read(&p).expect("read");
+            out.push((p, meta.len(), bytes));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Copies a directory tree.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
