@@ -4,6 +4,7 @@
 pub mod column;
 pub mod compare;
 pub mod diff;
+pub mod filter;
 pub mod sort;
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use crate::model::{Experiment, Run, ViewType};
 use crate::store::{RunBatch, Warning};
 
 pub use column::{Attr, Column, KeySets, Value};
+pub use filter::{Filter, FilterError, OrderKey, order_runs, parse_filter, parse_order_by};
 pub use sort::{SortKey, TextOrder, sort_rows};
 
 /// Experiments and runs in memory.

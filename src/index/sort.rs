@@ -80,7 +80,8 @@ fn cmp_keys(a: &Key<'_>, b: &Key<'_>, descending: bool) -> Ordering {
         return by_rank;
     }
     let ord = match (a, b) {
-        (Key::Num(x), Key::Num(y)) => x.total_cmp(y),
+        // Never NaN here (NaN is `Key::Nan`); -0.0 ties 0.0 as in MLflow's stores.
+        (Key::Num(x), Key::Num(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
         (Key::Text(x), Key::Text(y)) => x.cmp(y),
         // Numbers before text when a column mixes them.
         (Key::Num(_), Key::Text(_)) => Ordering::Less,

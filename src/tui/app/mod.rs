@@ -291,4 +291,4 @@ pub(crate) fn move_cursor(cursor: usize, len: usize, action: Action, page: usize
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -429,9 +429,20 @@ fn tree_rows(runs: &[Run], matched: &[usize], folded: &HashSet<String>) -> Vec<R
             }
         }
     }
-    // Runs caught in a parent cycle are never reached from a root: show them flat.
+    // Runs caught in a parent cycle (bad data) are never reached from a root: show them
+    // flat, unless they sit below a folded run.
+    let below_folded = |mut i: usize| -> bool {
+        for _ in 0..matched.len() {
+            let Some(&p) = runs[i].parent_id().and_then(|p| present.get(p)) else { return false };
+            if folded.contains(&runs[p].run_id) {
+                return true;
+            }
+            i = p;
+        }
+        false
+    };
     for &i in matched {
-        if !visited.contains(&i) {
+        if !visited.contains(&i) && !below_folded(i) {
             out.push(RunRow {
                 run: i,
                 depth: 0,

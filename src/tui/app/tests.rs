@@ -1,1 +1,300 @@
+//! App scenarios on the MLflow-written fixtures: actions in, state out. No terminal.
 
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::index::{Attr, Column};
+use crate::store;
+
+/// A fixed "now" so durations of running runs do not change between runs of the tests.
+pub(crate) const NOW: i64 = 1_800_000_000_000;
+
+pub(crate) fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+/// An app with everything of `store_path` loaded, synchronously.
+pub(crate) fn loaded_app(store_path: &Path) -> App {
+    let spec = store::parse_source(&store_path.display().to_string(), Path::new("/")).expect("source");
+    let st = store::open(&spec).expect("open");
+    let mut app = App::new("fixture".into(), std::env::temp_dir(), NOW);
+    let list = st.experiments().expect("experiments");
+    let exps = list.experiments.clone();
+    app.on_load(LoadEvent::Experiments(list));
+    let mut batches = Vec::new();
+    st.runs(&exps, &mut |b| batches.push(b)).expect("runs");
+    for b in batches {
+        app.on_load(LoadEvent::Runs(b));
+    }
+    app.on_load(LoadEvent::Done);
+    app
+}
+
+/// Puts the experiment cursor on `name` and opens it.
+pub(crate) fn open_experiment(app: &mut App, name: &str) {
+    let pos = app
+        .experiments
+        .rows
+        .iter()
+        .position(|&i| app.index.experiments()[i].name == name)
+        .unwrap_or_else(|| panic!("experiment {name}"));
+    app.experiments.cursor = pos;
+    app.update(Action::Open);
+    assert_eq!(app.screen(), Screen::Runs);
+}
+
+fn names(app: &App) -> Vec<String> {
+    app.shown_runs().iter().map(|r| r.run_name.clone()).collect()
+}
+
+fn select_column(app: &mut App, column: &Column) {
+    let pos = app
+        .runs
+        .shown
+        .iter()
+        .position(|&i| &app.runs.columns[i].column == column)
+        .unwrap_or_else(|| panic!("column {column} not shown"));
+    app.runs.col_cursor = pos;
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Action::InputChar(c));
+    }
+}
+
+pub(crate) fn sweep_app() -> App {
+    let mut app = loaded_app(&fixture("v3/file/mlruns"));
+    open_experiment(&mut app, "sweep");
+    app
+}
+
+#[test]
+fn opening_an_experiment_shows_its_active_runs_as_a_tree() {
+    let mut app = sweep_app();
+    let n = names(&app);
+    assert_eq!(n.len(), 8, "{n:?}");
+    let parent = n.iter().position(|s| s == "sweep-parent").expect("parent");
+    assert!(n[parent + 1].starts_with("child-") && n[parent + 2].starts_with("child-"), "{n:?}");
+    assert_eq!(app.runs.rows[parent + 1].depth, 1);
+    // Folding hides the children; the cursor stays on the parent.
+    app.runs.cursor = parent;
+    app.update(Action::ToggleFold);
+    assert_eq!(names(&app).len(), 6);
+    assert_eq!(app.runs.cursor, parent);
+    app.update(Action::ToggleFold);
+    assert_eq!(names(&app).len(), 8);
+    app.update(Action::ToggleDeleted);
+    assert!(names(&app).contains(&"sweep-5".to_string()), "deleted runs on demand");
+}
+
+#[test]
+fn sort_puts_nan_and_missing_last_both_ways_with_secondary_key() {
+    let mut app = sweep_app();
+    app.update(Action::ToggleTree); // flat, so the order is the sort order alone
+    let loss = Column::Metric("loss".into());
+    select_column(&mut app, &loss);
+    app.update(Action::SortCycle);
+    let values = |app: &App| -> Vec<Option<f64>> {
+        app.shown_runs().iter().map(|r| r.metrics.get("loss").map(|m| m.latest.value)).collect()
+    };
+    let asc = values(&app);
+    let present: Vec<f64> = asc.iter().flatten().copied().collect();
+    assert!(present.windows(2).all(|w| w[0] <= w[1]), "{asc:?}");
+    assert!(asc.iter().skip_while(|v| v.is_some()).all(Option::is_none), "missing last: {asc:?}");
+    app.update(Action::SortCycle);
+    let desc = values(&app);
+    let present: Vec<f64> = desc.iter().flatten().copied().collect();
+    assert!(present.windows(2).all(|w| w[0] >= w[1]), "{desc:?}");
+    assert!(desc.last().is_some_and(Option::is_none), "missing still last: {desc:?}");
+    // A secondary key on status.
+    select_column(&mut app, &Column::Attr(Attr::Status));
+    app.update(Action::AddSortKey);
+    assert_eq!(app.runs.sort.len(), 2);
+    app.update(Action::SortCycle); // status becomes primary
+    assert_eq!(app.runs.sort[0].column, Column::Attr(Attr::Status));
+    app.update(Action::ClearSort);
+    assert!(app.runs.sort.is_empty());
+}
+
+#[test]
+fn marks_survive_sorting_and_filtering() {
+    let mut app = sweep_app();
+    app.runs.cursor = 0;
+    let first = app.current_run_id().expect("row");
+    app.update(Action::ToggleMark);
+    let second = app.current_run_id().expect("row");
+    app.update(Action::ToggleMark);
+    assert_eq!(app.runs.marks.len(), 2);
+    select_column(&mut app, &Column::Attr(Attr::RunName));
+    app.update(Action::SortDesc);
+    app.update(Action::Filter);
+    type_text(&mut app, "sweep-2");
+    assert_eq!(names(&app), ["sweep-2"], "live preview while typing");
+    app.update(Action::InputSubmit);
+    assert!(app.runs.marks.contains(&first) && app.runs.marks.contains(&second));
+    assert!(app.runs.filtered_out > 0);
+    app.update(Action::Back); // clears the filter
+    assert_eq!(names(&app).len(), 8);
+    assert_eq!(app.runs.marks.len(), 2);
+}
+
+#[test]
+fn filter_prompt_escape_restores_the_previous_filter() {
+    let mut app = sweep_app();
+    app.update(Action::Filter);
+    type_text(&mut app, "child");
+    app.update(Action::InputSubmit);
+    assert_eq!(names(&app).len(), 2);
+    app.update(Action::Filter);
+    type_text(&mut app, "zzz");
+    assert!(names(&app).is_empty());
+    app.update(Action::InputCancel);
+    assert_eq!(app.runs.filter, "child");
+    assert_eq!(names(&app).len(), 2);
+}
+
+#[test]
+fn diff_only_hides_columns_equal_across_shown_runs() {
+    let mut app = sweep_app();
+    app.update(Action::Filter);
+    type_text(&mut app, "child");
+    app.update(Action::InputSubmit);
+    let before = app.shown_columns();
+    app.update(Action::ToggleDiff);
+    let after = app.shown_columns();
+    assert!(after.len() < before.len());
+    assert_eq!(after.len() + app.runs.equal_hidden, before.len());
+    let runs = app.shown_runs();
+    for c in &after {
+        if !matches!(c, Column::Attr(_)) {
+            assert!(!crate::index::diff::is_uniform(&runs, c, NOW), "{c} is equal but shown");
+        }
+    }
+    assert!(after.contains(&Column::Attr(Attr::RunName)), "attributes stay");
+}
+
+#[test]
+fn compare_needs_two_marks_then_diffs_and_pins_a_baseline() {
+    let mut app = sweep_app();
+    app.update(Action::Compare);
+    assert_eq!(app.screen(), Screen::Runs);
+    assert!(app.message.as_ref().is_some_and(|m| m.error && m.text.contains("mark two")));
+    app.update(Action::ToggleTree);
+    app.runs.cursor = 0;
+    app.update(Action::ToggleMark);
+    app.update(Action::ToggleMark);
+    app.update(Action::Compare);
+    assert_eq!(app.screen(), Screen::Compare);
+    assert_eq!(app.compare.run_ids.len(), 2);
+    let all = app.comparison().visible_rows(false).count();
+    app.update(Action::ToggleDiff);
+    let diff = app.comparison().visible_rows(true).count();
+    assert!(diff < all);
+    app.update(Action::Right);
+    app.update(Action::SetBaseline);
+    assert_eq!(app.compare.baseline, Some(1));
+    app.update(Action::Back);
+    assert_eq!(app.screen(), Screen::Runs);
+}
+
+#[test]
+fn export_writes_exactly_what_is_on_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = sweep_app();
+    app.export_dir = dir.path().to_path_buf();
+    app.update(Action::ToggleTree);
+    select_column(&mut app, &Column::Metric("acc".into()));
+    app.update(Action::SortDesc);
+    select_column(&mut app, &Column::Attr(Attr::User));
+    app.update(Action::HideColumn);
+    app.update(Action::Export);
+    let prompt = app.prompt.clone().expect("prompt");
+    assert!(prompt.text.ends_with(".csv") && prompt.text.contains("mltui-runs-sweep"), "{}", prompt.text);
+    let effects = app.update(Action::InputSubmit);
+    let mut exported = None;
+    for e in effects {
+        if let Effect::Export { path, .. } = &e {
+            exported = Some(path.clone());
+        }
+        crate::tui::run_effect(&mut app, e);
+    }
+    let path = exported.expect("an export effect");
+    assert!(app.message.as_ref().is_some_and(|m| !m.error && m.text.contains("exported 8 rows")));
+    let mut rdr = csv::Reader::from_path(&path).expect("csv");
+    let headers: Vec<String> = rdr.headers().expect("headers").iter().map(String::from).collect();
+    let expected: Vec<String> = app.shown_columns().iter().map(|c| c.name().into_owned()).collect();
+    assert_eq!(headers, expected);
+    assert!(!headers.contains(&"user_id".to_string()));
+    let names_in_file: Vec<String> = rdr.records().map(|r| r.expect("row")[0].to_string()).collect();
+    assert_eq!(names_in_file, names(&app));
+}
+
+#[test]
+fn export_format_cycles_with_tab() {
+    let mut app = sweep_app();
+    app.update(Action::Export);
+    app.update(Action::InputNextFormat);
+    let p = app.prompt.clone().expect("prompt");
+    assert!(p.text.ends_with(".json"));
+    assert_eq!(p.kind, PromptKind::Export { format: Format::Json });
+    app.update(Action::InputCancel);
+    assert!(app.prompt.is_none());
+}
+
+#[test]
+fn column_picker_hides_reorders_and_pins() {
+    let mut app = sweep_app();
+    app.update(Action::Columns);
+    assert_eq!(app.context(), Context::Picker);
+    for c in "params.lr".chars() {
+        app.update(Action::InputChar(c));
+    }
+    app.update(Action::PickerToggle);
+    app.update(Action::Back);
+    assert!(!app.shown_columns().contains(&Column::Param("lr".into())));
+    app.update(Action::Columns);
+    for c in "val/acc".chars() {
+        app.update(Action::InputChar(c));
+    }
+    app.update(Action::PickerPin);
+    app.update(Action::Back);
+    let shown = app.shown_columns();
+    assert_eq!(shown[1], Column::Metric("val/acc".into()), "pinned columns come first: {shown:?}");
+}
+
+#[test]
+fn experiments_filter_marks_and_multi_open() {
+    let mut app = loaded_app(&fixture("v2/sqlite/mlflow.db"));
+    assert_eq!(app.experiments.rows.len(), 3, "deleted experiment hidden");
+    app.update(Action::ToggleDeleted);
+    assert_eq!(app.experiments.rows.len(), 4);
+    app.update(Action::Filter);
+    type_text(&mut app, "exp");
+    app.update(Action::InputSubmit);
+    assert_eq!(app.experiments.rows.len(), 1);
+    app.update(Action::Back);
+    app.update(Action::MarkAll);
+    app.update(Action::Open);
+    assert_eq!(app.runs.experiment_ids.len(), 4);
+    assert!(app.runs.title.starts_with("4 experiments"));
+    assert_eq!(app.shown_runs().len(), 10);
+}
+
+#[test]
+fn keys_map_to_actions_and_quit_is_an_effect() {
+    let mut app = sweep_app();
+    assert!(matches!(app.on_key(Key::Ch('q')).as_slice(), [Effect::Quit]));
+    app.on_key(Key::Ch('?'));
+    assert_eq!(app.context(), Context::Help);
+    app.on_key(Key::Esc);
+    app.on_key(Key::Ch('j'));
+    assert_eq!(app.runs.cursor, 1);
+    app.on_key(Key::Ch('G'));
+    assert_eq!(app.runs.cursor, 7);
+    app.on_key(Key::Enter);
+    assert_eq!(app.screen(), Screen::Detail);
+    app.on_key(Key::Esc);
+    app.on_key(Key::Esc);
+    assert_eq!(app.screen(), Screen::Experiments);
+}

@@ -76,7 +76,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(16),
         Constraint::Length(8),
     ];
-    let header = Row::new(["", "name", "id", "runs", "last activity", "stage"]).style(theme.header);
+    let header = Row::new(vec![
+        Cell::from(""),
+        Cell::from("name"),
+        Cell::from("id"),
+        Cell::from(Line::from("runs").right_aligned()),
+        Cell::from("last activity"),
+        Cell::from("stage"),
+    ])
+    .style(theme.header);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         area,

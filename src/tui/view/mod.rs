@@ -108,3 +108,6 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
         height: h,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -135,12 +135,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     app.viewport.runs_col_offset.set(off);
     let mut visible: Vec<usize> = (0..npinned).collect();
     let mut used = pinned_w;
-    for i in npinned + off..columns.len() {
-        if used + widths[i] + 1 > total && visible.len() > npinned {
+    for (i, w) in widths.iter().enumerate().skip(npinned + off) {
+        if used + w + 1 > total && visible.len() > npinned {
             break;
         }
         visible.push(i);
-        used += widths[i] + 1;
+        used += w + 1;
     }
     let hidden_right = visible.last().is_some_and(|&l| l + 1 < columns.len());
 

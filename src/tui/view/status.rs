@@ -149,10 +149,23 @@ fn raw_counts(app: &App) -> String {
 }
 
 pub fn footer(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    // Entries that do not fit are dropped whole; help and quit (listed last) always stay.
+    let entries = keymap::footer(app.context());
+    let width = |(k, l): &(String, &str)| text::width(k) + text::width(l) + 3;
+    let tail = entries.len().saturating_sub(2);
+    let reserved: usize = entries[tail..].iter().map(width).sum();
+    let mut budget = (area.width as usize).saturating_sub(reserved);
     let mut spans = Vec::new();
-    for (key, label) in keymap::footer(app.context()) {
-        spans.push(Span::styled(format!(" {key}"), theme.key));
-        spans.push(Span::styled(format!(" {label} "), theme.dim));
+    for (i, entry) in entries.iter().enumerate() {
+        let w = width(entry);
+        if i < tail {
+            if w > budget {
+                continue;
+            }
+            budget -= w;
+        }
+        spans.push(Span::styled(format!(" {}", entry.0), theme.key));
+        spans.push(Span::styled(format!(" {} ", entry.1), theme.dim));
     }
     frame.render_widget(Line::from(spans), area);
 }
