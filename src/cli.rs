@@ -38,6 +38,10 @@ pub enum Command {
     Runs(RunsArgs),
     /// Compare runs side by side: one row per key, one column per run.
     Compare(CompareArgs),
+    /// Every logged point of metrics of runs (like MLflow's get_metric_history).
+    History(HistoryArgs),
+    /// Draw metric curves of runs to a PNG or SVG image.
+    Plot(PlotArgs),
 }
 
 /// Which lifecycle stages to include.
@@ -102,6 +106,17 @@ pub struct RunsArgs {
     #[arg(long, short = 'c', value_delimiter = ',', value_name = "COLUMNS")]
     pub columns: Option<Vec<String>>,
 
+    /// Only runs matching an MLflow search filter, e.g.
+    /// "metrics.acc > 0.9 AND params.optimizer = 'adam'". mltui also accepts OR and
+    /// parentheses (AND binds tighter).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// Order like MLflow's order_by, one "KEY [ASC|DESC]" per flag (repeatable), e.g.
+    /// --order-by "metrics.acc DESC". Ties: start_time DESC, then run_id.
+    #[arg(long = "order-by", value_name = "EXPR")]
+    pub order_by: Vec<String>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -118,4 +133,70 @@ pub struct CompareArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Which runs and metrics a history or plot covers.
+#[derive(Debug, Args)]
+pub struct SeriesArgs {
+    /// The store (see `mltui --help`).
+    pub source: Option<String>,
+
+    /// Run id (repeatable).
+    #[arg(long = "run", short = 'r', required = true, value_name = "RUN_ID")]
+    pub runs: Vec<String>,
+
+    /// Metric key (repeatable).
+    #[arg(long = "metric", short = 'm', required = true, value_name = "KEY")]
+    pub metrics: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub series: SeriesArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    #[command(flatten)]
+    pub series: SeriesArgs,
+
+    /// The image to write: FILE.png or FILE.svg.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// X axis: the step, wall-clock time, or time since each run's first point.
+    #[arg(long, value_enum, default_value_t)]
+    pub x: crate::chart::XMode,
+
+    /// EMA smoothing weight in [0, 1) (TensorBoard-style, debiased); the raw curve stays faint.
+    #[arg(long, default_value_t = 0.0, value_name = "W")]
+    pub smooth: f64,
+
+    /// Logarithmic y axis (values <= 0 are left out and counted in the caption).
+    #[arg(long)]
+    pub log_y: bool,
+
+    /// Y range from the 5th to the 95th percentile (ignore outliers).
+    #[arg(long)]
+    pub clip_outliers: bool,
+
+    /// Image size in pixels.
+    #[arg(long, default_value = "1200x700", value_name = "WxH", value_parser = parse_size)]
+    pub size: (u32, u32),
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or("expected WIDTHxHEIGHT, e.g. 1200x700")?;
+    let w: u32 = w.trim().parse().map_err(|_| format!("bad width '{w}'"))?;
+    let h: u32 = h.trim().parse().map_err(|_| format!("bad height '{h}'"))?;
+    if !(100..=10_000).contains(&w) || !(100..=10_000).contains(&h) {
+        return Err("width and height must be between 100 and 10000".into());
+    }
+    Ok((w, h))
 }

@@ -3,10 +3,12 @@
 //! Layers: `store` fetches, `index` holds and queries, `export` writes tables headless,
 //! `tui` (the only user of ratatui/crossterm) shows them.
 
+pub mod chart;
 pub mod cli;
 pub mod export;
 pub mod index;
 pub mod model;
+mod series;
 pub mod store;
 pub mod text;
 pub mod tui;
@@ -29,6 +31,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Experiments(args)) => experiments(args, global_uri.as_deref()),
         Some(Command::Runs(args)) => runs(args, global_uri.as_deref()),
         Some(Command::Compare(args)) => compare_cmd(args, global_uri.as_deref()),
+        Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
+        Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref()),
         None => {
             let store = open(cli.source.as_deref(), global_uri.as_deref())?;
             let opts = tui::Options {
@@ -51,7 +55,7 @@ pub fn locate(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<So
     )?)
 }
 
-fn open(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<Box<dyn Store>> {
+pub(crate) fn open(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<Box<dyn Store>> {
     let spec = locate(positional, tracking_uri)?;
     Ok(store::open(&spec)?)
 }
@@ -100,6 +104,11 @@ fn experiments(args: ExperimentsArgs, uri: Option<&str>) -> Result<()> {
 }
 
 fn runs(args: RunsArgs, uri: Option<&str>) -> Result<()> {
+    // A bad filter or order fails before any store is read.
+    let filter = index::parse_filter(args.filter.as_deref().unwrap_or(""))
+        .map_err(|e| anyhow::anyhow!("invalid --filter: {e}"))?;
+    let order = index::parse_order_by(&args.order_by)
+        .map_err(|e| anyhow::anyhow!("invalid --order-by: {e}"))?;
     let store = open(args.source.as_deref(), uri)?;
     let view: ViewType = args.view.into();
     // Experiments come first so that --experiment can be checked before runs are read.
@@ -129,7 +138,11 @@ fn runs(args: RunsArgs, uri: Option<&str>) -> Result<()> {
         }
     })?;
     report_warnings(&index);
-    let rows = index.select(None, view);
+    let mut rows = index.select(None, view);
+    rows.retain(|&i| filter.matches(&index.runs()[i]));
+    if !order.is_empty() {
+        index::order_runs(index.runs(), &mut rows, &order);
+    }
     let selected: Vec<&model::Run> = rows.iter().map(|&i| &index.runs()[i]).collect();
     let columns = match &args.columns {
         Some(names) => parse_columns(names)?,
@@ -197,7 +210,7 @@ fn compare_cmd(args: CompareArgs, uri: Option<&str>) -> Result<()> {
 }
 
 /// Picks the format and destination, then writes. A closed pipe (`| head`) is not an error.
-fn emit(
+pub(crate) fn emit(
     output: &OutputArgs,
     write: impl FnOnce(Format, &mut dyn Write) -> Result<(), export::ExportError>,
 ) -> Result<()> {

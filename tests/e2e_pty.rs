@@ -20,7 +20,12 @@ struct Session {
 impl Session {
     fn start(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Session {
         let pty = native_pty_system()
-            .openpty(PtySize { rows: 30, cols: 110, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows: 30,
+                cols: 110,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("openpty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mltui"));
         cmd.args(args);
@@ -44,7 +49,12 @@ impl Session {
                 sink.lock().expect("lock").extend_from_slice(&buf[..n]);
             }
         });
-        Session { child, writer, raw, _master: pty.master }
+        Session {
+            child,
+            writer,
+            raw,
+            _master: pty.master,
+        }
     }
 
     fn screen(&self) -> String {
@@ -119,19 +129,29 @@ fn open_sort_mark_compare_diff_export_quit() {
     s.wait_for("export CSV to:");
     s.keys("\r");
     s.wait_for("exported");
-    let files: Vec<_> = std::fs::read_dir(dir.path()).expect("read_dir").flatten().collect();
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("read_dir")
+        .flatten()
+        .collect();
     assert_eq!(files.len(), 1, "one export file");
     let text = std::fs::read_to_string(files[0].path()).expect("read");
     assert!(text.starts_with("key,"), "{text}");
     assert!(text.contains("\nrun_name,"), "{text}");
-    assert_eq!(text.lines().next().map(|l| l.split(',').count()), Some(3), "key + 2 runs");
+    assert_eq!(
+        text.lines().next().map(|l| l.split(',').count()),
+        Some(3),
+        "key + 2 runs"
+    );
     s.keys("?");
     s.wait_for("pin the run under the cursor as baseline");
     s.keys("\x1b");
     s.keys("q");
     let status = s.wait_exit();
     assert!(status.success(), "{status:?}");
-    assert!(contains(&s.raw_bytes(), LEAVE_ALT_SCREEN), "terminal restored");
+    assert!(
+        contains(&s.raw_bytes(), LEAVE_ALT_SCREEN),
+        "terminal restored"
+    );
 }
 
 #[test]
@@ -149,10 +169,21 @@ fn hostile_run_names_never_reach_the_terminal_raw() {
     s.keys("q");
     s.wait_exit();
     let raw = s.raw_bytes();
-    assert!(!contains(&raw, b"\x1b]0;pwned"), "an OSC title sequence from the store reached the terminal");
-    assert!(!contains(&raw, b"pwned\x07"), "a BEL from the store reached the terminal");
-    assert!(!contains(&raw, b"\x1b[31mred"), "a colour sequence from a param reached the terminal");
-    assert!(s.screen().contains("evil\\e]0;pwned\\x07\\e[2Jname") || contains(&raw, b"evil\\e]0;pwned"));
+    assert!(
+        !contains(&raw, b"\x1b]0;pwned"),
+        "an OSC title sequence from the store reached the terminal"
+    );
+    assert!(
+        !contains(&raw, b"pwned\x07"),
+        "a BEL from the store reached the terminal"
+    );
+    assert!(
+        !contains(&raw, b"\x1b[31mred"),
+        "a colour sequence from a param reached the terminal"
+    );
+    assert!(
+        s.screen().contains("evil\\e]0;pwned\\x07\\e[2Jname") || contains(&raw, b"evil\\e]0;pwned")
+    );
 }
 
 #[test]
@@ -160,13 +191,23 @@ fn sigterm_and_sighup_restore_the_terminal() {
     for signal in ["-TERM", "-HUP"] {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = common::fixtures().join("v2/sqlite/mlflow.db");
-        let mut s = Session::start(&[store.to_str().expect("utf-8")], dir.path(), &[("NO_COLOR", "1")]);
+        let mut s = Session::start(
+            &[store.to_str().expect("utf-8")],
+            dir.path(),
+            &[("NO_COLOR", "1")],
+        );
         s.wait_for("Experiments");
         let pid = s.child.process_id().expect("pid").to_string();
-        let ok = std::process::Command::new("kill").args([signal, &pid]).status().expect("kill");
+        let ok = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill");
         assert!(ok.success());
         s.wait_exit();
-        assert!(contains(&s.raw_bytes(), LEAVE_ALT_SCREEN), "{signal}: terminal restored");
+        assert!(
+            contains(&s.raw_bytes(), LEAVE_ALT_SCREEN),
+            "{signal}: terminal restored"
+        );
     }
 }
 
@@ -174,10 +215,17 @@ fn sigterm_and_sighup_restore_the_terminal() {
 fn small_terminal_and_no_color_still_work() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = common::fixtures().join("v3/file/mlruns");
-    let mut s = Session::start(&["--no-color", store.to_str().expect("utf-8")], dir.path(), &[]);
+    let mut s = Session::start(
+        &["--no-color", store.to_str().expect("utf-8")],
+        dir.path(),
+        &[],
+    );
     s.wait_for("Experiments");
     let raw = s.raw_bytes();
-    assert!(!contains(&raw, b"\x1b[38;5;") && !contains(&raw, b"\x1b[31m"), "no colours with --no-color");
+    assert!(
+        !contains(&raw, b"\x1b[38;5;") && !contains(&raw, b"\x1b[31m"),
+        "no colours with --no-color"
+    );
     s.keys("q");
     assert!(s.wait_exit().success());
 }

@@ -3,6 +3,7 @@
 //! Owns fetching and parsing only. It never writes to a store and never imports UI crates.
 
 mod file;
+mod http;
 mod locate;
 mod metric_file;
 mod sqlite;
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 use crate::model::{Experiment, MetricPoint, Run};
 
 pub use file::FileStore;
+pub use http::{Auth, HttpOptions, HttpStore, Tls};
 pub use locate::{SourceSpec, parse_source, resolve_source};
 pub use sqlite::SqliteStore;
 
@@ -41,6 +43,20 @@ pub enum StoreError {
     /// A run id that the store does not hold.
     #[error("run {0} not found")]
     RunNotFound(String),
+    /// A tracking server answered with an error, or with something that is not MLflow's
+    /// REST API. `code` is MLflow's `error_code` (e.g. `INVALID_PARAMETER_VALUE`) when the
+    /// answer carried one.
+    #[error("{url}: {message}")]
+    Http {
+        url: String,
+        status: Option<u16>,
+        code: Option<String>,
+        message: String,
+    },
+    /// A tracking server could not be reached: refused, unknown host, no connection in
+    /// time, or a TLS failure.
+    #[error("cannot connect to {url}: {message}")]
+    Unreachable { url: String, message: String },
 }
 
 impl StoreError {
@@ -132,6 +148,29 @@ pub trait Store: Send + Sync {
 
     /// Every logged point of one metric of one run, in the order the store returns them.
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError>;
+
+    /// Points of one metric for several runs, for drawing: at most about `max_points` per
+    /// run, optionally only steps within `steps` (inclusive). Local stores return every
+    /// point (the chart downsamples); a server may downsample on its side.
+    fn metric_history_for_chart(
+        &self,
+        run_ids: &[String],
+        key: &str,
+        max_points: usize,
+        steps: Option<(i64, i64)>,
+    ) -> Result<Vec<(String, Vec<MetricPoint>)>, StoreError> {
+        let _ = max_points;
+        run_ids
+            .iter()
+            .map(|id| {
+                let mut points = self.metric_history(id, key)?;
+                if let Some((lo, hi)) = steps {
+                    points.retain(|p| p.step >= lo && p.step <= hi);
+                }
+                Ok((id.clone(), points))
+            })
+            .collect()
+    }
 }
 
 /// Opens the store that `spec` names.
@@ -139,10 +178,7 @@ pub fn open(spec: &SourceSpec) -> Result<Box<dyn Store>, StoreError> {
     match spec {
         SourceSpec::File(path) => Ok(Box::new(FileStore::open(path)?)),
         SourceSpec::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
-        SourceSpec::Http(url) => Err(StoreError::Unsupported(format!(
-            "{url}: reading a tracking server over HTTP is not supported yet; \
-             point mltui at the server's backing store (an mlruns directory or SQLite file) instead"
-        ))),
+        SourceSpec::Http(url) => Ok(Box::new(HttpStore::open(url)?)),
     }
 }
 

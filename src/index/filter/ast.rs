@@ -101,9 +101,14 @@ pub(super) enum Test {
     Num(NumOp, f64),
     Text(TextOp, String),
     /// `IN (...)`, or `NOT IN (...)` when `negated`.
-    In { negated: bool, values: Vec<String> },
+    In {
+        negated: bool,
+        values: Vec<String>,
+    },
     /// `IS NULL`, or `IS NOT NULL` when `negated`.
-    Null { negated: bool },
+    Null {
+        negated: bool,
+    },
 }
 
 impl fmt::Display for Expr {
@@ -165,7 +170,8 @@ impl fmt::Display for Subject {
 /// A key as written after `metrics.`: bare when it is dot-separated words, else quoted.
 pub(super) fn key(k: &str) -> String {
     let bare = !k.is_empty()
-        && k.split('.').all(|seg| !seg.is_empty() && seg.chars().all(super::lexer::is_word_char));
+        && k.split('.')
+            .all(|seg| !seg.is_empty() && seg.chars().all(super::lexer::is_word_char));
     if bare {
         k.to_string()
     } else if !k.contains('`') {
@@ -177,14 +183,22 @@ pub(super) fn key(k: &str) -> String {
 
 /// A string value in quotes that do not occur in it.
 fn string(s: &str) -> String {
-    if s.contains('\'') { format!("\"{s}\"") } else { format!("'{s}'") }
+    if s.contains('\'') {
+        format!("\"{s}\"")
+    } else {
+        format!("'{s}'")
+    }
 }
 
 /// A number the lexer reads back to the same `f64`: integers plainly, infinities as
 /// `1e999` (which overflows to infinity, as in MLflow), the rest in Rust's shortest form.
 fn number(v: f64) -> String {
     if v.is_infinite() {
-        if v > 0.0 { "1e999".into() } else { "-1e999".into() }
+        if v > 0.0 {
+            "1e999".into()
+        } else {
+            "-1e999".into()
+        }
     } else if v == v.trunc() && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {

@@ -18,9 +18,10 @@ impl Expr {
 impl Cond {
     fn matches(&self, run: &Run) -> bool {
         match (&self.subject, &self.test) {
-            (Subject::Metric(k), Test::Num(op, v)) => {
-                run.metrics.get(k).is_some_and(|m| compare(*op, m.latest.value, *v))
-            }
+            (Subject::Metric(k), Test::Num(op, v)) => run
+                .metrics
+                .get(k)
+                .is_some_and(|m| compare(*op, m.latest.value, *v)),
             (Subject::Attr(a), Test::Num(op, v)) => {
                 let t = match a {
                     Attr::StartTime => run.start_time,

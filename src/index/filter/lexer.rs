@@ -11,7 +11,10 @@ pub(super) enum Tok {
     /// A `` `...` `` quoted name; the text is what lies between the backticks.
     Backticked(String),
     /// A `'...'` or `"..."` quoted string; the text is what lies between the quotes.
-    Str { quote: char, text: String },
+    Str {
+        quote: char,
+        text: String,
+    },
     /// A number literal as written.
     Number(String),
     /// A `.` joining the parts of an identifier.
@@ -63,7 +66,9 @@ pub(super) fn tokenize(chars: &[char]) -> Result<Vec<Token>, FilterError> {
                     Tok::Word(_) | Tok::Backticked(_) | Tok::Str { quote: '"', .. }
                 )
         });
-        let after_dot = out.last().is_some_and(|t| t.end == start && t.tok == Tok::Dot);
+        let after_dot = out
+            .last()
+            .is_some_and(|t| t.end == start && t.tok == Tok::Dot);
         let tok = match c {
             '`' => {
                 let (text, end) = quoted(chars, i, '`')?;
@@ -136,9 +141,16 @@ fn word_end(chars: &[char], mut i: usize) -> usize {
 /// Reads a quoted run starting at the opening quote `chars[at]`; returns its text and the
 /// offset after the closing quote. There are no escapes: the next `quote` closes it.
 fn quoted(chars: &[char], at: usize, quote: char) -> Result<(String, usize), FilterError> {
-    let close = chars[at + 1..].iter().position(|&c| c == quote).map(|p| at + 1 + p);
+    let close = chars[at + 1..]
+        .iter()
+        .position(|&c| c == quote)
+        .map(|p| at + 1 + p);
     let Some(close) = close else {
-        let what = if quote == '`' { "backtick-quoted name" } else { "quoted value" };
+        let what = if quote == '`' {
+            "backtick-quoted name"
+        } else {
+            "quoted value"
+        };
         return Err(FilterError::new(
             at,
             format!("Unterminated {what}: missing the closing {quote}"),
@@ -146,7 +158,9 @@ fn quoted(chars: &[char], at: usize, quote: char) -> Result<(String, usize), Fil
     };
     let text: String = chars[at + 1..close].iter().collect();
     let next = chars.get(close + 1).copied();
-    if quote != '`' && (next == Some(quote) || (text.ends_with('\\') && next.is_some_and(is_word_char))) {
+    if quote != '`'
+        && (next == Some(quote) || (text.ends_with('\\') && next.is_some_and(is_word_char)))
+    {
         let other = if quote == '\'' { '"' } else { '\'' };
         return Err(FilterError::new(
             close,
@@ -211,7 +225,11 @@ mod tests {
 
     fn toks(s: &str) -> Vec<Tok> {
         let chars: Vec<char> = s.chars().collect();
-        tokenize(&chars).expect("lexes").into_iter().map(|t| t.tok).collect()
+        tokenize(&chars)
+            .expect("lexes")
+            .into_iter()
+            .map(|t| t.tok)
+            .collect()
     }
 
     fn w(s: &str) -> Tok {
@@ -224,7 +242,9 @@ mod tests {
 
     #[test]
     fn numbers_follow_sqlparse() {
-        for s in ["1", "-1", ".5", "-.5", "1.", "1.25", "1e-3", "1E5", "-1.5e3", "1e400"] {
+        for s in [
+            "1", "-1", ".5", "-.5", "1.", "1.25", "1e-3", "1E5", "-1.5e3", "1e400",
+        ] {
             assert_eq!(toks(s), [n(s)], "{s}");
         }
         assert_eq!(toks("1.e5"), [n("1"), Tok::Dot, w("e5")]);
@@ -235,7 +255,16 @@ mod tests {
 
     #[test]
     fn identifiers_dots_and_quotes() {
-        assert_eq!(toks("metrics.acc>=.5"), [w("metrics"), Tok::Dot, w("acc"), Tok::Op(">=".into()), n(".5")]);
+        assert_eq!(
+            toks("metrics.acc>=.5"),
+            [
+                w("metrics"),
+                Tok::Dot,
+                w("acc"),
+                Tok::Op(">=".into()),
+                n(".5")
+            ]
+        );
         assert_eq!(toks("metrics.1a"), [w("metrics"), Tok::Dot, w("1a")]);
         assert_eq!(
             toks("params.`a b`='x'"),
@@ -244,12 +273,28 @@ mod tests {
                 Tok::Dot,
                 Tok::Backticked("a b".into()),
                 Tok::Op("=".into()),
-                Tok::Str { quote: '\'', text: "x".into() }
+                Tok::Str {
+                    quote: '\'',
+                    text: "x".into()
+                }
             ]
         );
-        assert_eq!(toks("tags.\"k\""), [w("tags"), Tok::Dot, Tok::Str { quote: '"', text: "k".into() }]);
+        assert_eq!(
+            toks("tags.\"k\""),
+            [
+                w("tags"),
+                Tok::Dot,
+                Tok::Str {
+                    quote: '"',
+                    text: "k".into()
+                }
+            ]
+        );
         assert_eq!(toks("params.ключ"), [w("params"), Tok::Dot, w("ключ")]);
-        assert_eq!(toks("a.b-c"), [w("a"), Tok::Dot, w("b"), Tok::Other('-'), w("c")]);
+        assert_eq!(
+            toks("a.b-c"),
+            [w("a"), Tok::Dot, w("b"), Tok::Other('-'), w("c")]
+        );
     }
 
     #[test]
@@ -262,7 +307,19 @@ mod tests {
         assert!(tokenize(&chars).is_err());
         let chars: Vec<char> = "p = 'abc".chars().collect();
         assert_eq!(tokenize(&chars).expect_err("unterminated").position, 4);
-        assert_eq!(toks(r"'C:\dir\'"), [Tok::Str { quote: '\'', text: r"C:\dir\".into() }]);
-        assert_eq!(toks("\"it's\""), [Tok::Str { quote: '"', text: "it's".into() }]);
+        assert_eq!(
+            toks(r"'C:\dir\'"),
+            [Tok::Str {
+                quote: '\'',
+                text: r"C:\dir\".into()
+            }]
+        );
+        assert_eq!(
+            toks("\"it's\""),
+            [Tok::Str {
+                quote: '"',
+                text: "it's".into()
+            }]
+        );
     }
 }

@@ -53,7 +53,10 @@ pub fn parse_order_by(items: &[String]) -> Result<Vec<OrderKey>, FilterError> {
             let list: Vec<String> = items.iter().map(|i| format!("'{i}'")).collect();
             return Err(FilterError::new(
                 0,
-                format!("`order_by` contains duplicate fields: [{}]", list.join(", ")),
+                format!(
+                    "`order_by` contains duplicate fields: [{}]",
+                    list.join(", ")
+                ),
             ));
         }
         keys.push(k);
@@ -64,7 +67,10 @@ pub fn parse_order_by(items: &[String]) -> Result<Vec<OrderKey>, FilterError> {
 fn parse_item(item: &str) -> Result<OrderKey, FilterError> {
     let chars: Vec<char> = item.chars().collect();
     let unparsable = |at: usize, hint: &str| {
-        FilterError::new(at, format!("Invalid order_by clause '{item}'. Could not be parsed.{hint}"))
+        FilterError::new(
+            at,
+            format!("Invalid order_by clause '{item}'. Could not be parsed.{hint}"),
+        )
     };
     let toks = tokenize(&chars).map_err(|e| unparsable(e.position, ""))?;
     if toks.is_empty() {
@@ -109,7 +115,10 @@ fn parse_item(item: &str) -> Result<OrderKey, FilterError> {
         Subject::Tag(k) => Column::Tag(k),
         Subject::Attr(a) => Column::Attr(a),
         Subject::Dataset(_) => {
-            return Err(FilterError::new(id.start, "Invalid order_by entity type 'dataset'"));
+            return Err(FilterError::new(
+                id.start,
+                "Invalid order_by entity type 'dataset'",
+            ));
         }
     };
     Ok(OrderKey { column, descending })
@@ -134,37 +143,71 @@ mod tests {
 
     fn msg(s: &[&str]) -> String {
         let items: Vec<String> = s.iter().map(|x| x.to_string()).collect();
-        parse_order_by(&items).expect_err(&items.join(" | ")).message
+        parse_order_by(&items)
+            .expect_err(&items.join(" | "))
+            .message
     }
 
     #[test]
     fn parses_keys_and_directions() {
-        let m = |k: &str, d| OrderKey { column: Column::Metric(k.into()), descending: d };
+        let m = |k: &str, d| OrderKey {
+            column: Column::Metric(k.into()),
+            descending: d,
+        };
         assert_eq!(parse1("metrics.acc").ok(), Some(m("acc", false)));
         assert_eq!(parse1("metrics.acc desc").ok(), Some(m("acc", true)));
         assert_eq!(parse1("metric.acc Asc").ok(), Some(m("acc", false)));
-        assert_eq!(parse1("metrics.`train/loss` DESC").ok(), Some(m("train/loss", true)));
-        assert_eq!(parse1("metrics.\"train/loss\"  DESC").ok(), Some(m("train/loss", true)));
+        assert_eq!(
+            parse1("metrics.`train/loss` DESC").ok(),
+            Some(m("train/loss", true))
+        );
+        assert_eq!(
+            parse1("metrics.\"train/loss\"  DESC").ok(),
+            Some(m("train/loss", true))
+        );
         let created = parse1("created DESC").expect("created");
         assert_eq!(created.column, Column::Attr(Attr::StartTime));
-        assert_eq!(parse1("tags.mlflow.runName").map(|k| k.column).ok(), Some(Column::Tag("mlflow.runName".into())));
-        assert_eq!(parse1("params.ключ").map(|k| k.column).ok(), Some(Column::Param("ключ".into())));
-        for a in ["run_id", "run_name", "status", "user_id", "artifact_uri", "start_time", "end_time"] {
+        assert_eq!(
+            parse1("tags.mlflow.runName").map(|k| k.column).ok(),
+            Some(Column::Tag("mlflow.runName".into()))
+        );
+        assert_eq!(
+            parse1("params.ключ").map(|k| k.column).ok(),
+            Some(Column::Param("ключ".into()))
+        );
+        for a in [
+            "run_id",
+            "run_name",
+            "status",
+            "user_id",
+            "artifact_uri",
+            "start_time",
+            "end_time",
+        ] {
             assert!(parse1(a).is_ok(), "{a}");
         }
     }
 
     #[test]
     fn errors_follow_mlflow() {
-        assert_eq!(msg(&["metrics.acc DOWN"]), "Invalid ordering key in order_by clause 'metrics.acc DOWN'.");
-        assert!(msg(&["metrics.acc DESC, params.lr"]).contains("Could not be parsed. Give one key per item."));
+        assert_eq!(
+            msg(&["metrics.acc DOWN"]),
+            "Invalid ordering key in order_by clause 'metrics.acc DOWN'."
+        );
+        assert!(
+            msg(&["metrics.acc DESC, params.lr"])
+                .contains("Could not be parsed. Give one key per item.")
+        );
         assert!(msg(&["metrics.acc DESC DESC"]).contains("Could not be parsed"));
         assert!(msg(&["metrics.val/acc"]).contains("Could not be parsed"));
         assert!(msg(&[""]).contains("Could not be parsed"));
         assert!(msg(&["experiment_id"]).starts_with("Invalid attribute key 'experiment_id'"));
         assert!(msg(&["`run name`"]).starts_with("Invalid attribute key 'run name'"));
         assert!(msg(&["METRICS.acc"]).starts_with("Invalid entity type 'METRICS'"));
-        assert_eq!(msg(&["dataset.name"]), "Invalid order_by entity type 'dataset'");
+        assert_eq!(
+            msg(&["dataset.name"]),
+            "Invalid order_by entity type 'dataset'"
+        );
         assert_eq!(
             msg(&["metrics.acc DESC", "metric.acc ASC"]),
             "`order_by` contains duplicate fields: ['metrics.acc DESC', 'metric.acc ASC']"
@@ -174,7 +217,13 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in ["metrics.`train/loss` DESC", "params.lr ASC", "tags.mlflow.runName DESC", "start_time ASC", "tags.`my tag` ASC"] {
+        for s in [
+            "metrics.`train/loss` DESC",
+            "params.lr ASC",
+            "tags.mlflow.runName DESC",
+            "start_time ASC",
+            "tags.`my tag` ASC",
+        ] {
             let k = parse1(s).expect(s);
             assert_eq!(k.to_string(), s);
             assert_eq!(parse1(&k.to_string()).ok(), Some(k));
@@ -196,7 +245,9 @@ mod tests {
             let keys = parse_order_by(&items).expect("valid");
             let mut rows: Vec<usize> = (0..runs.len()).collect();
             order_runs(&runs, &mut rows, &keys);
-            rows.iter().map(|&i| runs[i].run_id.clone()).collect::<Vec<_>>()
+            rows.iter()
+                .map(|&i| runs[i].run_id.clone())
+                .collect::<Vec<_>>()
         };
         // -0.0 and 0.0 tie, so start_time DESC decides between e and f.
         assert_eq!(order(&["metrics.acc"]), ["f", "e", "a", "d", "b", "c"]);

@@ -91,7 +91,9 @@ pub(super) fn parse(input: &str) -> Result<Option<Expr>, FilterError> {
         return Err(match t.tok {
             Tok::Semicolon => FilterError::new(
                 at,
-                format!("Search filter contained multiple expression '{input}'. Provide AND-ed expression list."),
+                format!(
+                    "Search filter contained multiple expression '{input}'. Provide AND-ed expression list."
+                ),
             ),
             Tok::RParen => FilterError::new(at, "Unmatched ')'"),
             _ => FilterError::new(at, format!("Expected AND or OR before '{text}'")),
@@ -106,7 +108,11 @@ fn is_kw(t: Option<&Token>, kw: &str) -> bool {
 
 impl<'a> Parser<'a> {
     pub fn new(chars: &'a [char], toks: Vec<Token>) -> Self {
-        Self { chars, toks, pos: 0 }
+        Self {
+            chars,
+            toks,
+            pos: 0,
+        }
     }
 
     pub fn peek(&self) -> Option<&Token> {
@@ -127,7 +133,9 @@ impl<'a> Parser<'a> {
     }
 
     pub fn text(&self, start: usize, end: usize) -> String {
-        self.chars[start..end.min(self.chars.len())].iter().collect()
+        self.chars[start..end.min(self.chars.len())]
+            .iter()
+            .collect()
     }
 
     /// Offset of the next token, or the end of the input.
@@ -147,7 +155,11 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Expr::Or(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::Or(items)
+        })
     }
 
     fn and_expr(&mut self, depth: usize) -> Result<Expr, FilterError> {
@@ -162,13 +174,20 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Expr::And(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::And(items)
+        })
     }
 
     fn primary(&mut self, depth: usize) -> Result<Expr, FilterError> {
         let Some(t) = self.peek().cloned() else {
             let msg = match self.pos.checked_sub(1).and_then(|i| self.toks.get(i)) {
-                Some(prev) => format!("Expected a condition after '{}'", self.text(prev.start, prev.end)),
+                Some(prev) => format!(
+                    "Expected a condition after '{}'",
+                    self.text(prev.start, prev.end)
+                ),
                 None => "Expected a condition".to_string(),
             };
             return Err(FilterError::new(self.chars.len(), msg));
@@ -176,12 +195,17 @@ impl<'a> Parser<'a> {
         match &t.tok {
             Tok::LParen => {
                 if depth >= MAX_DEPTH {
-                    return Err(FilterError::new(t.start, "Parentheses are nested too deeply"));
+                    return Err(FilterError::new(
+                        t.start,
+                        "Parentheses are nested too deeply",
+                    ));
                 }
                 self.pos += 1;
                 let e = self.or_expr(depth + 1)?;
                 match self.peek() {
-                    Some(Token { tok: Tok::RParen, .. }) => {
+                    Some(Token {
+                        tok: Tok::RParen, ..
+                    }) => {
                         self.pos += 1;
                         Ok(e)
                     }
@@ -196,7 +220,10 @@ impl<'a> Parser<'a> {
             }
             _ => Err(FilterError::new(
                 t.start,
-                format!("Expected a condition, found '{}'", self.text(t.start, t.end)),
+                format!(
+                    "Expected a condition, found '{}'",
+                    self.text(t.start, t.end)
+                ),
             )),
         }
     }
@@ -212,7 +239,10 @@ impl<'a> Parser<'a> {
             Tok::Str { quote: '"', text } => text.clone(),
             _ => {
                 let text = self.text(first.start, first.end);
-                return Err(FilterError::new(first.start, format!("Expected an identifier, found '{text}'")));
+                return Err(FilterError::new(
+                    first.start,
+                    format!("Expected an identifier, found '{text}'"),
+                ));
             }
         };
         self.pos += 1;
@@ -231,17 +261,34 @@ impl<'a> Parser<'a> {
             _ => head,
         };
         let mut key: Option<String> = None;
-        while let Some(Token { tok: Tok::Dot, end: dot_end, .. }) = self.glued(end).cloned() {
-            let seg = match self.peek_at(1).filter(|t| t.start == dot_end).map(|t| (&t.tok, t.end)) {
+        while let Some(Token {
+            tok: Tok::Dot,
+            end: dot_end,
+            ..
+        }) = self.glued(end).cloned()
+        {
+            let seg = match self
+                .peek_at(1)
+                .filter(|t| t.start == dot_end)
+                .map(|t| (&t.tok, t.end))
+            {
                 Some((Tok::Word(w), e)) => Some((w.clone(), e, false)),
-                Some((Tok::Backticked(s) | Tok::Str { quote: '"', text: s }, e)) if key.is_none() => {
-                    Some((s.clone(), e, true))
-                }
+                Some((
+                    Tok::Backticked(s)
+                    | Tok::Str {
+                        quote: '"',
+                        text: s,
+                    },
+                    e,
+                )) if key.is_none() => Some((s.clone(), e, true)),
                 _ => None,
             };
             let Some((seg, seg_end, quoted)) = seg else {
                 let shown = self.text(first.start, dot_end);
-                return Err(FilterError::new(dot_end, format!("Expected a key after '{shown}'")));
+                return Err(FilterError::new(
+                    dot_end,
+                    format!("Expected a key after '{shown}'"),
+                ));
             };
             self.pos += 2;
             end = seg_end;
@@ -266,7 +313,10 @@ impl<'a> Parser<'a> {
         let id = self.ident()?;
         let id_text = self.text(id.start, id.end);
         // Text glued to the identifier (`metrics.val/acc`, `params.a-b`) is not part of it.
-        if let Some(t) = self.glued(id.end).filter(|t| !matches!(t.tok, Tok::Op(_) | Tok::LParen)) {
+        if let Some(t) = self
+            .glued(id.end)
+            .filter(|t| !matches!(t.tok, Tok::Op(_) | Tok::LParen))
+        {
             let mut stop = t.start;
             while stop < self.chars.len()
                 && !self.chars[stop].is_whitespace()
@@ -286,8 +336,15 @@ impl<'a> Parser<'a> {
                 format!("Invalid comparison clause. Expected 'Identifier' found '{found}'{hint}"),
             ));
         }
-        if id.bare_word && ["not", "in", "is", "like", "ilike", "null"].iter().any(|k| id.key.eq_ignore_ascii_case(k)) {
-            return Err(FilterError::new(id.start, format!("Expected a condition, found '{id_text}'")));
+        if id.bare_word
+            && ["not", "in", "is", "like", "ilike", "null"]
+                .iter()
+                .any(|k| id.key.eq_ignore_ascii_case(k))
+        {
+            return Err(FilterError::new(
+                id.start,
+                format!("Expected a condition, found '{id_text}'"),
+            ));
         }
         let subject = resolve(&id, Purpose::Filter)?;
         let op_at = self.here();
@@ -295,12 +352,17 @@ impl<'a> Parser<'a> {
         if matches!(op, RawOp::IsNull | RawOp::IsNotNull) {
             let negated = op == RawOp::IsNotNull;
             return match &subject {
-                Subject::Param(_) | Subject::Tag(_) => Ok(Cond { subject, test: Test::Null { negated } }),
+                Subject::Param(_) | Subject::Tag(_) => Ok(Cond {
+                    subject,
+                    test: Test::Null { negated },
+                }),
                 _ => {
                     let (kind, key) = kind_and_key(&subject, &id);
                     Err(FilterError::new(
                         op_at,
-                        format!("IS NULL / IS NOT NULL is only supported for tags and params, not for '{kind}' '{key}'"),
+                        format!(
+                            "IS NULL / IS NOT NULL is only supported for tags and params, not for '{kind}' '{key}'"
+                        ),
                     ))
                 }
             };
@@ -314,7 +376,9 @@ impl<'a> Parser<'a> {
 
     fn comparator(&mut self, id: &RawIdent, id_text: &str) -> Result<RawOp, FilterError> {
         let word = |t: Option<&Token>| match t {
-            Some(Token { tok: Tok::Word(w), .. }) => Some(w.to_ascii_uppercase()),
+            Some(Token {
+                tok: Tok::Word(w), ..
+            }) => Some(w.to_ascii_uppercase()),
             _ => None,
         };
         let (op, used) = match (self.peek().map(|t| &t.tok), word(self.peek())) {
@@ -331,7 +395,10 @@ impl<'a> Parser<'a> {
                     }
                     _ => (None, 0),
                 },
-                "IS" => match (word(self.peek_at(1)).as_deref(), word(self.peek_at(2)).as_deref()) {
+                "IS" => match (
+                    word(self.peek_at(1)).as_deref(),
+                    word(self.peek_at(2)).as_deref(),
+                ) {
                     (Some("NULL"), _) => (Some(RawOp::IsNull), 2),
                     (Some("NOT"), Some("NULL")) => (Some(RawOp::IsNotNull), 3),
                     _ => {
@@ -347,12 +414,17 @@ impl<'a> Parser<'a> {
             self.pos += used;
             return Ok(op);
         }
-        let mut msg = format!("Invalid clause(s) in filter string: '{id_text}' (expected a comparator after it");
+        let mut msg = format!(
+            "Invalid clause(s) in filter string: '{id_text}' (expected a comparator after it"
+        );
         match self.peek() {
             Some(t) => {
                 msg.push_str(&format!(", found '{}'", self.text(t.start, t.end)));
                 if let (Some(e), Tok::Word(w)) = (&id.entity, &t.tok) {
-                    msg.push_str(&format!("; keys with spaces need backticks, e.g. {e}.`{} {w}`", id.key));
+                    msg.push_str(&format!(
+                        "; keys with spaces need backticks, e.g. {e}.`{} {w}`",
+                        id.key
+                    ));
                 }
             }
             None => msg.push_str(", found the end of the filter"),
@@ -363,7 +435,10 @@ impl<'a> Parser<'a> {
 
     fn value(&mut self, op: &RawOp) -> Result<(RawValue, String), FilterError> {
         let Some(t) = self.peek().cloned() else {
-            return Err(FilterError::new(self.chars.len(), format!("Expected a value after '{}'", op.shown())));
+            return Err(FilterError::new(
+                self.chars.len(),
+                format!("Expected a value after '{}'", op.shown()),
+            ));
         };
         let raw = self.text(t.start, t.end);
         let v = match &t.tok {
@@ -413,7 +488,11 @@ impl<'a> Parser<'a> {
                 None => return Err(FilterError::new(open, "Unclosed '(': missing ')'")),
             }
         }
-        let end = self.pos.checked_sub(1).and_then(|i| self.toks.get(i)).map_or(self.chars.len(), |t| t.end);
+        let end = self
+            .pos
+            .checked_sub(1)
+            .and_then(|i| self.toks.get(i))
+            .map_or(self.chars.len(), |t| t.end);
         Ok((RawValue::List(items), self.text(open, end)))
     }
 }
@@ -428,7 +507,11 @@ pub(super) fn resolve(id: &RawIdent, purpose: Purpose) -> Result<Subject, Filter
         Some("tag" | "tags") => "tag",
         Some("attribute" | "attributes" | "attr" | "run") => "attribute",
         Some("dataset" | "datasets") => "dataset",
-        Some(e) => return err(format!("Invalid entity type '{e}'. Valid values are {ENTITIES}")),
+        Some(e) => {
+            return err(format!(
+                "Invalid entity type '{e}'. Valid values are {ENTITIES}"
+            ));
+        }
     };
     let key = id.key.clone();
     Ok(match kind {
@@ -449,7 +532,9 @@ pub(super) fn resolve(id: &RawIdent, purpose: Purpose) -> Result<Subject, Filter
             let attr = match key.as_str() {
                 "run_id" => Some(Attr::RunId),
                 "run_name" => Some(Attr::RunName),
-                "run name" | "Run name" | "Run Name" if purpose == Purpose::Filter => Some(Attr::RunName),
+                "run name" | "Run name" | "Run Name" if purpose == Purpose::Filter => {
+                    Some(Attr::RunName)
+                }
                 "status" => Some(Attr::Status),
                 "user_id" => Some(Attr::User),
                 "artifact_uri" => Some(Attr::ArtifactUri),
@@ -496,7 +581,9 @@ fn check_value(s: &Subject, id: &RawIdent, v: &RawValue, raw: &str) -> Result<()
     };
     match (s, v) {
         (Subject::Metric(_), RawValue::Num(_)) => Ok(()),
-        (Subject::Metric(_), _) => Err(format!("Expected numeric value type for metric. Found {raw}")),
+        (Subject::Metric(_), _) => Err(format!(
+            "Expected numeric value type for metric. Found {raw}"
+        )),
         (Subject::Attr(a), RawValue::Num(_)) if is_numeric_attr(*a) => Ok(()),
         (Subject::Attr(a), _) if is_numeric_attr(*a) => Err(format!(
             "Expected numeric value type for numeric attribute: {}. Found {raw}",
@@ -506,16 +593,23 @@ fn check_value(s: &Subject, id: &RawIdent, v: &RawValue, raw: &str) -> Result<()
         (_, RawValue::Bare) => Err(not_quoted()),
         (Subject::Param(_) | Subject::Tag(_), _) => {
             let (kind, _) = kind_and_key(s, id);
-            Err(format!("Expected a quoted string value for {kind} (e.g. 'my-value'). Got value {raw}"))
+            Err(format!(
+                "Expected a quoted string value for {kind} (e.g. 'my-value'). Got value {raw}"
+            ))
         }
-        (Subject::Attr(Attr::RunId) | Subject::Dataset(_), RawValue::List(items)) => check_list(items, raw),
-        (Subject::Attr(_), RawValue::List(_)) => {
-            Err("Only ['run_id'] attributes support comparison with a list of quoted string values.".into())
+        (Subject::Attr(Attr::RunId) | Subject::Dataset(_), RawValue::List(items)) => {
+            check_list(items, raw)
         }
-        (Subject::Attr(_), RawValue::Num(_)) => Err(format!("Expected a quoted string value for attributes. Got value {raw}")),
-        (Subject::Dataset(_), RawValue::Num(_)) => {
-            Err(format!("Expected a quoted string value for dataset attributes. Got value {raw}"))
-        }
+        (Subject::Attr(_), RawValue::List(_)) => Err(
+            "Only ['run_id'] attributes support comparison with a list of quoted string values."
+                .into(),
+        ),
+        (Subject::Attr(_), RawValue::Num(_)) => Err(format!(
+            "Expected a quoted string value for attributes. Got value {raw}"
+        )),
+        (Subject::Dataset(_), RawValue::Num(_)) => Err(format!(
+            "Expected a quoted string value for dataset attributes. Got value {raw}"
+        )),
     }
 }
 
@@ -561,7 +655,9 @@ fn build_test(s: &Subject, op: &RawOp, v: RawValue) -> Result<Test, String> {
                 negated: *op == RawOp::NotIn,
                 values: items.into_iter().flatten().collect(),
             }),
-            _ => Err(format!("A list of values needs IN or NOT IN, not '{shown}'")),
+            _ => Err(format!(
+                "A list of values needs IN or NOT IN, not '{shown}'"
+            )),
         },
         _ => Err(format!("Invalid comparator '{shown}'")),
     }
@@ -573,7 +669,12 @@ fn text_test(op: &RawOp, x: String, allowed: &str) -> Result<Test, String> {
         RawOp::Sym(s) if s == "!=" => TextOp::Ne,
         RawOp::Like => TextOp::Like,
         RawOp::ILike => TextOp::ILike,
-        _ => return Err(format!("Invalid comparator '{}' not one of {allowed}", op.shown())),
+        _ => {
+            return Err(format!(
+                "Invalid comparator '{}' not one of {allowed}",
+                op.shown()
+            ));
+        }
     };
     Ok(Test::Text(t, x))
 }

@@ -25,8 +25,16 @@ fn mlflow_error_table() {
             12,
             "Expected a quoted string value for parameter (e.g. 'my-value'). Got value 0.01",
         ),
-        ("params.lr > '0.01'", 10, "Invalid comparator '>' not one of '{'=', '!=', 'LIKE', 'ILIKE', 'IS NULL', 'IS NOT NULL'}'"),
-        ("metrics.acc > '0.85'", 14, "Expected numeric value type for metric. Found '0.85'"),
+        (
+            "params.lr > '0.01'",
+            10,
+            "Invalid comparator '>' not one of '{'=', '!=', 'LIKE', 'ILIKE', 'IS NULL', 'IS NOT NULL'}'",
+        ),
+        (
+            "metrics.acc > '0.85'",
+            14,
+            "Expected numeric value type for metric. Found '0.85'",
+        ),
         (
             "metrics.acc IS NULL",
             12,
@@ -43,15 +51,31 @@ fn mlflow_error_table() {
             "Parameter value is either not quoted or unidentified quote types used for string value adam. \
              Use either single or double quotes.",
         ),
-        ("metrics.val/acc > 0.9", 0, "Invalid comparison clause. Expected 'Identifier' found 'metrics.val/acc'"),
-        ("tags.my tag = 'x'", 8, "Invalid clause(s) in filter string: 'tags.my'"),
+        (
+            "metrics.val/acc > 0.9",
+            0,
+            "Invalid comparison clause. Expected 'Identifier' found 'metrics.val/acc'",
+        ),
+        (
+            "tags.my tag = 'x'",
+            8,
+            "Invalid clause(s) in filter string: 'tags.my'",
+        ),
         (
             "foo.bar = 'x'",
             0,
             "Invalid entity type 'foo'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']",
         ),
-        ("attributes.experiment_id = '1'", 0, "Invalid attribute key 'experiment_id' specified. Valid keys are"),
-        ("start_time > '0'", 13, "Expected numeric value type for numeric attribute: start_time. Found '0'"),
+        (
+            "attributes.experiment_id = '1'",
+            0,
+            "Invalid attribute key 'experiment_id' specified. Valid keys are",
+        ),
+        (
+            "start_time > '0'",
+            13,
+            "Expected numeric value type for numeric attribute: start_time. Found '0'",
+        ),
         ("METRICS.acc > 1", 0, "Invalid entity type 'METRICS'"),
         (
             "metrics.a > 1; metrics.b > 1",
@@ -61,12 +85,20 @@ fn mlflow_error_table() {
     ];
     for (s, pos, msg) in cases {
         let e = err(s);
-        assert!(e.message.starts_with(msg), "{s:?}: got {:?}, want {msg:?}", e.message);
+        assert!(
+            e.message.starts_with(msg),
+            "{s:?}: got {:?}, want {msg:?}",
+            e.message
+        );
         assert_eq!(e.position, *pos, "{s:?}: {e}");
         assert_eq!(e.to_string(), format!("at position {pos}: {}", e.message));
     }
     // Hints follow MLflow's text where mltui knows better.
-    assert!(err("metrics.val/acc > 0.9").message.ends_with("e.g. metrics.`val/acc`"));
+    assert!(
+        err("metrics.val/acc > 0.9")
+            .message
+            .ends_with("e.g. metrics.`val/acc`")
+    );
     assert!(err("tags.my tag = 'x'").message.contains("tags.`my tag`"));
 }
 
@@ -115,13 +147,26 @@ fn comparators_per_entity() {
         assert!(allowed(&format!("start_time {op} 1")), "start_time {op}");
         assert!(allowed(&format!("end_time {op} 1")), "end_time {op}");
         for s in ["params.p", "tags.t", "status", "dataset.name"] {
-            assert_eq!(allowed(&format!("{s} {op} 'x'")), matches!(op, "=" | "!="), "{s} {op}");
+            assert_eq!(
+                allowed(&format!("{s} {op} 'x'")),
+                matches!(op, "=" | "!="),
+                "{s} {op}"
+            );
         }
     }
     for op in ["LIKE", "ILIKE", "like", "ilike"] {
         assert!(!allowed(&format!("metrics.m {op} 1")));
         assert!(!allowed(&format!("created {op} 1")));
-        for s in ["params.p", "tags.t", "run_id", "run_name", "status", "user_id", "artifact_uri", "dataset.context"] {
+        for s in [
+            "params.p",
+            "tags.t",
+            "run_id",
+            "run_name",
+            "status",
+            "user_id",
+            "artifact_uri",
+            "dataset.context",
+        ] {
             assert!(allowed(&format!("{s} {op} 'x%'")), "{s} {op}");
         }
     }
@@ -129,66 +174,163 @@ fn comparators_per_entity() {
         assert!(allowed(&format!("{s} IS NULL")) && allowed(&format!("{s} IS NOT NULL")));
     }
     for s in ["metrics.m", "status", "start_time", "dataset.name"] {
-        assert!(err(&format!("{s} IS NULL")).message.starts_with("IS NULL / IS NOT NULL is only supported"));
+        assert!(
+            err(&format!("{s} IS NULL"))
+                .message
+                .starts_with("IS NULL / IS NOT NULL is only supported")
+        );
     }
-    for s in ["run_id", "dataset.name", "dataset.digest", "dataset.context"] {
-        assert!(allowed(&format!("{s} IN ('a')")) && allowed(&format!("{s} NOT IN ('a', 'b')")), "{s}");
+    for s in [
+        "run_id",
+        "dataset.name",
+        "dataset.digest",
+        "dataset.context",
+    ] {
+        assert!(
+            allowed(&format!("{s} IN ('a')")) && allowed(&format!("{s} NOT IN ('a', 'b')")),
+            "{s}"
+        );
     }
     for s in ["run_name", "status", "user_id", "artifact_uri"] {
-        assert!(err(&format!("{s} IN ('a')")).message.starts_with("Only ['run_id']"), "{s}");
+        assert!(
+            err(&format!("{s} IN ('a')"))
+                .message
+                .starts_with("Only ['run_id']"),
+            "{s}"
+        );
     }
-    assert!(err("params.p IN ('a')").message.starts_with("Expected a quoted string value for parameter"));
-    assert!(err("metrics.m IN (1)").message.starts_with("Expected numeric value type for metric. Found (1)"));
+    assert!(
+        err("params.p IN ('a')")
+            .message
+            .starts_with("Expected a quoted string value for parameter")
+    );
+    assert!(
+        err("metrics.m IN (1)")
+            .message
+            .starts_with("Expected numeric value type for metric. Found (1)")
+    );
     for bad in ["==", "<>", "=>", "!"] {
-        assert!(err(&format!("metrics.m {bad} 1")).message.starts_with(&format!("Invalid comparator '{bad}'")));
+        assert!(
+            err(&format!("metrics.m {bad} 1"))
+                .message
+                .starts_with(&format!("Invalid comparator '{bad}'"))
+        );
     }
     for bad in ["NOT LIKE", "RLIKE", "not ilike"] {
         let e = err(&format!("params.p {bad} 'x'"));
-        assert!(e.message.starts_with(&format!("Invalid comparator '{}'", bad.to_uppercase())), "{e}");
+        assert!(
+            e.message
+                .starts_with(&format!("Invalid comparator '{}'", bad.to_uppercase())),
+            "{e}"
+        );
         assert_eq!(e.position, 9);
     }
-    assert!(err("run_id IN 'a'").message.contains("needs a parenthesised list"));
+    assert!(
+        err("run_id IN 'a'")
+            .message
+            .contains("needs a parenthesised list")
+    );
     assert!(err("run_id = ('a')").message.contains("needs IN or NOT IN"));
 }
 
 #[test]
 fn other_errors_and_positions() {
     let cases: &[(&str, usize, &str)] = &[
-        ("run_id IN ()", 10, "While parsing a list in the query, expected a non-empty list of string values, but got empty list"),
-        ("run_id IN (1, 2)", 10, "While parsing a list in the query, expected string value, punctuation, or whitespace, but got different type in list: (1, 2)"),
-        ("run_id IN ('a' 'b')", 15, "While parsing a list in the query, expected a non-empty list of string values, but got ill-formed list."),
+        (
+            "run_id IN ()",
+            10,
+            "While parsing a list in the query, expected a non-empty list of string values, but got empty list",
+        ),
+        (
+            "run_id IN (1, 2)",
+            10,
+            "While parsing a list in the query, expected string value, punctuation, or whitespace, but got different type in list: (1, 2)",
+        ),
+        (
+            "run_id IN ('a' 'b')",
+            15,
+            "While parsing a list in the query, expected a non-empty list of string values, but got ill-formed list.",
+        ),
         ("run_id IN ('a'", 10, "Unclosed '(': missing ')'"),
         ("params.x = 'abc", 11, "Unterminated quoted value"),
         ("params.`x = 'abc'", 7, "Unterminated backtick-quoted name"),
         ("params.x = 'it''s'", 14, "Quotes cannot be escaped"),
         ("params.x = 'it\\'s'", 15, "Quotes cannot be escaped"),
-        ("metrics.acc", 11, "Invalid clause(s) in filter string: 'metrics.acc' (expected a comparator after it, found the end"),
+        (
+            "metrics.acc",
+            11,
+            "Invalid clause(s) in filter string: 'metrics.acc' (expected a comparator after it, found the end",
+        ),
         ("metrics.acc >", 13, "Expected a value after '>'"),
         ("metrics.", 8, "Expected a key after 'metrics.'"),
-        ("params.a-b = 'x'", 0, "Invalid comparison clause. Expected 'Identifier' found 'params.a-b'"),
-        ("metrics.acc > inf", 14, "Expected numeric value type for metric. Found inf"),
-        ("metrics.acc > +1", 14, "Expected a value after '>', found '+'"),
+        (
+            "params.a-b = 'x'",
+            0,
+            "Invalid comparison clause. Expected 'Identifier' found 'params.a-b'",
+        ),
+        (
+            "metrics.acc > inf",
+            14,
+            "Expected numeric value type for metric. Found inf",
+        ),
+        (
+            "metrics.acc > +1",
+            14,
+            "Expected a value after '>', found '+'",
+        ),
         ("metrics.acc > 1 2", 16, "Expected AND or OR before '2'"),
-        ("run_id = 'a' run_id = 'b'", 13, "Expected AND or OR before 'run_id'"),
+        (
+            "run_id = 'a' run_id = 'b'",
+            13,
+            "Expected AND or OR before 'run_id'",
+        ),
         ("AND run_id = 'a'", 0, "Expected a condition, found 'AND'"),
         ("run_id = 'a' AND", 16, "Expected a condition after 'AND'"),
-        ("run_id = 'a' OR OR run_id = 'b'", 16, "Expected a condition, found 'OR'"),
+        (
+            "run_id = 'a' OR OR run_id = 'b'",
+            16,
+            "Expected a condition, found 'OR'",
+        ),
         ("(run_id = 'a'", 0, "Unclosed '(': missing ')'"),
         ("run_id = 'a')", 12, "Unmatched ')'"),
         ("()", 1, "Expected a condition, found ')'"),
         ("NOT run_id = 'a'", 0, "Expected a condition, found 'NOT'"),
         ("params.x IS 'a'", 12, "Expected NULL or NOT NULL after IS"),
-        ("dataset.size = 'x'", 0, "Invalid dataset key 'size' specified."),
-        ("dataset.name = 1", 15, "Expected a quoted string value for dataset attributes. Got value 1"),
-        ("status = 1", 9, "Expected a quoted string value for attributes. Got value 1"),
+        (
+            "dataset.size = 'x'",
+            0,
+            "Invalid dataset key 'size' specified.",
+        ),
+        (
+            "dataset.name = 1",
+            15,
+            "Expected a quoted string value for dataset attributes. Got value 1",
+        ),
+        (
+            "status = 1",
+            9,
+            "Expected a quoted string value for attributes. Got value 1",
+        ),
         ("'0.1'", 0, "Expected a condition, found ''0.1''"),
-        ("params.lr = 'a' -- comment", 16, "Expected AND or OR before '-'"),
+        (
+            "params.lr = 'a' -- comment",
+            16,
+            "Expected AND or OR before '-'",
+        ),
         ("\"tags\".x = 'x'", 0, "Invalid entity type '\"tags\"'"),
-        ("lifecycle_stage = 'active'", 0, "Invalid attribute key 'lifecycle_stage'"),
+        (
+            "lifecycle_stage = 'active'",
+            0,
+            "Invalid attribute key 'lifecycle_stage'",
+        ),
     ];
     for (s, pos, msg) in cases {
         let e = err(s);
-        assert!(e.message.starts_with(msg), "{s:?}: got {:?}, want {msg:?}", e.message);
+        assert!(
+            e.message.starts_with(msg),
+            "{s:?}: got {:?}, want {msg:?}",
+            e.message
+        );
         assert_eq!(e.position, *pos, "{s:?}: {e}");
     }
     let deep = format!("{}run_id = 'a'{}", "(".repeat(10_000), ")".repeat(10_000));
@@ -199,7 +341,12 @@ fn other_errors_and_positions() {
 
 /// Three runs with everything a filter can look at.
 fn runs() -> Vec<Run> {
-    let mut a = run_with("aaa", 100, &[("acc", 0.9), ("loss", 0.1), ("train/loss", 0.2)], &[("lr", "0.1"), ("opt", "Adam")]);
+    let mut a = run_with(
+        "aaa",
+        100,
+        &[("acc", 0.9), ("loss", 0.1), ("train/loss", 0.2)],
+        &[("lr", "0.1"), ("opt", "Adam")],
+    );
     a.tags.insert("mlflow.runName".into(), "name-aaa".into());
     a.tags.insert("stage".into(), "prod".into());
     a.datasets.push(DatasetInput {
@@ -214,7 +361,12 @@ fn runs() -> Vec<Run> {
         context: None,
         ..DatasetInput::default()
     });
-    let mut b = run_with("bbb", 200, &[("acc", f64::NAN), ("loss", f64::NEG_INFINITY)], &[("lr", "0.01"), ("ключ", "значение")]);
+    let mut b = run_with(
+        "bbb",
+        200,
+        &[("acc", f64::NAN), ("loss", f64::NEG_INFINITY)],
+        &[("lr", "0.01"), ("ключ", "значение")],
+    );
     b.status = RunStatus::Failed;
     b.user_id = "alice".into();
     let mut c = run_with("ccc", 300, &[("acc", 0.5)], &[("multi", "line1\nline2")]);
@@ -226,7 +378,11 @@ fn runs() -> Vec<Run> {
 
 fn ids(s: &str) -> Vec<String> {
     let f = ok(s);
-    runs().into_iter().filter(|r| f.matches(r)).map(|r| r.run_id).collect()
+    runs()
+        .into_iter()
+        .filter(|r| f.matches(r))
+        .map(|r| r.run_id)
+        .collect()
 }
 
 #[test]
@@ -244,7 +400,9 @@ fn matching_semantics() {
         ("metrics.`train/loss` < 1", &["aaa"]),
         ("params.lr != '0.1'", &["bbb"]),
         ("params.lr = '0.1'", &["aaa"]),
-        ("params.lr LIKE '0.1%'", &["aaa", "bbb"]),
+        ("params.lr LIKE '0.%'", &["aaa", "bbb"]),
+        ("params.lr LIKE '0.1%'", &["aaa"]),
+        ("params.lr LIKE '0_1'", &["aaa"]),
         ("params.opt LIKE 'adam'", &[]),
         ("params.opt ILIKE 'adam'", &["aaa"]),
         ("params.ключ ILIKE 'ЗНАЧЕНИЕ'", &["bbb"]),
@@ -287,8 +445,14 @@ fn or_and_parentheses() {
     assert_eq!(ids("run_id = 'aaa' OR run_id = 'ccc'"), ["aaa", "ccc"]);
     assert_eq!(ids("run_id = 'aaa' or status = 'RUNNING'"), ["aaa", "ccc"]);
     // AND binds tighter than OR.
-    assert_eq!(ids("run_id = 'aaa' OR run_id = 'bbb' AND status = 'RUNNING'"), ["aaa"]);
-    assert_eq!(ids("(run_id = 'aaa' OR run_id = 'bbb') AND status = 'FAILED'"), ["bbb"]);
+    assert_eq!(
+        ids("run_id = 'aaa' OR run_id = 'bbb' AND status = 'RUNNING'"),
+        ["aaa"]
+    );
+    assert_eq!(
+        ids("(run_id = 'aaa' OR run_id = 'bbb') AND status = 'FAILED'"),
+        ["bbb"]
+    );
     assert_eq!(ids("((params.lr IS NULL))"), ["ccc"]);
 }
 
@@ -296,20 +460,53 @@ fn or_and_parentheses() {
 fn canonical_printing() {
     let cases = [
         ("metrics.acc>0.85", "metrics.acc > 0.85"),
-        ("metric.`train/loss` <= 1e-3", "metrics.`train/loss` <= 0.001"),
-        ("params.\"batch size\" = \"it's\"", "params.`batch size` = \"it's\""),
+        (
+            "metric.`train/loss` <= 1e-3",
+            "metrics.`train/loss` <= 0.001",
+        ),
+        (
+            "params.\"batch size\" = \"it's\"",
+            "params.`batch size` = \"it's\"",
+        ),
         ("parameter.lr like '0.%'", "params.lr LIKE '0.%'"),
-        ("tag.x is not null and tags.`a``b` IS NULL", "tags.x IS NOT NULL AND tags.\"a``b\" IS NULL"),
-        ("attributes.created > 1795721880000", "start_time > 1795721880000"),
+        (
+            "tag.x is not null and tags.\"a``b\" IS NULL",
+            "tags.x IS NOT NULL AND tags.\"a``b\" IS NULL",
+        ),
+        (
+            "attributes.created > 1795721880000",
+            "start_time > 1795721880000",
+        ),
         ("`Run Name` ILIKE 'x'", "run_name ILIKE 'x'"),
         ("run_id in ('a','b',)", "run_id IN ('a', 'b')"),
-        ("datasets.context not in ('a')", "dataset.context NOT IN ('a')"),
-        ("metrics.a > 1e400 AND metrics.b < -1e400", "metrics.a > 1e999 AND metrics.b < -1e999"),
-        ("metrics.a = 1.5e300 and metrics.b = -0.0", "metrics.a = 1.5e300 AND metrics.b = 0"),
-        ("(run_id = 'a' OR run_id = 'b') AND (status = 'X' OR status = 'Y')", "(run_id = 'a' OR run_id = 'b') AND (status = 'X' OR status = 'Y')"),
-        ("(run_id = 'a' AND run_id = 'b') OR status = 'X'", "run_id = 'a' AND run_id = 'b' OR status = 'X'"),
-        ("((run_id = 'a' AND (run_id = 'b'))) AND status = 'X'", "run_id = 'a' AND run_id = 'b' AND status = 'X'"),
-        ("run_id = 'a' OR (run_id = 'b' OR status = 'X')", "run_id = 'a' OR run_id = 'b' OR status = 'X'"),
+        (
+            "datasets.context not in ('a')",
+            "dataset.context NOT IN ('a')",
+        ),
+        (
+            "metrics.a > 1e400 AND metrics.b < -1e400",
+            "metrics.a > 1e999 AND metrics.b < -1e999",
+        ),
+        (
+            "metrics.a = 1.5e300 and metrics.b = -0.0",
+            "metrics.a = 1.5e300 AND metrics.b = 0",
+        ),
+        (
+            "(run_id = 'a' OR run_id = 'b') AND (status = 'X' OR status = 'Y')",
+            "(run_id = 'a' OR run_id = 'b') AND (status = 'X' OR status = 'Y')",
+        ),
+        (
+            "(run_id = 'a' AND run_id = 'b') OR status = 'X'",
+            "run_id = 'a' AND run_id = 'b' OR status = 'X'",
+        ),
+        (
+            "((run_id = 'a' AND (run_id = 'b'))) AND status = 'X'",
+            "run_id = 'a' AND run_id = 'b' AND status = 'X'",
+        ),
+        (
+            "run_id = 'a' OR (run_id = 'b' OR status = 'X')",
+            "run_id = 'a' OR run_id = 'b' OR status = 'X'",
+        ),
         ("", ""),
     ];
     for (input, want) in cases {
@@ -324,7 +521,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 
@@ -338,28 +538,73 @@ fn random_filter(g: &mut Lcg, depth: u32) -> String {
     if depth < 3 && roll < 3 {
         let op = g.pick(&[" AND ", " OR ", " and ", " Or "]);
         let (a, b) = (random_filter(g, depth + 1), random_filter(g, depth + 1));
-        return if g.next() % 2 == 0 { format!("({a}){op}{b}") } else { format!("{a}{op}({b})") };
+        return if g.next() % 2 == 0 {
+            format!("({a}){op}{b}")
+        } else {
+            format!("{a}{op}({b})")
+        };
     }
     let value = g.pick(&["'x'", "\"it's\"", "'%a_'", "''", "'значение'", "'a\\b'"]);
-    let key = g.pick(&["lr", "`train/loss`", "\"a b\"", "mlflow.runName", "ключ", "`a\"b`", "\"a`b\""]);
+    let key = g.pick(&[
+        "lr",
+        "`train/loss`",
+        "\"a b\"",
+        "mlflow.runName",
+        "ключ",
+        "`a\"b`",
+        "\"a`b\"",
+    ]);
     match g.next() % 6 {
         0 => format!(
             "{}.{key} {} {}",
             g.pick(&["metrics", "metric"]),
             g.pick(&["=", "!=", "<", "<=", ">", ">="]),
-            g.pick(&["1", "-1.5", ".5", "1e-3", "1e400", "-0", "12345678901234567890", "0.1"])
+            g.pick(&[
+                "1",
+                "-1.5",
+                ".5",
+                "1e-3",
+                "1e400",
+                "-0",
+                "12345678901234567890",
+                "0.1"
+            ])
         ),
         1 => format!(
             "{}.{key} {} {value}",
             g.pick(&["params", "param", "tags", "tag"]),
             g.pick(&["=", "!=", "LIKE", "ilike"])
         ),
-        2 => format!("{}.{key} {}", g.pick(&["params", "tags"]), g.pick(&["IS NULL", "is not null"])),
-        3 => format!("{} {} {}", g.pick(&["start_time", "end_time", "created"]), g.pick(&["<", ">="]), g.pick(&["0", "1.5", "1795721880000"])),
-        4 => format!("{} {} {value}", g.pick(&["status", "run_name", "user_id", "attributes.artifact_uri", "run_id"]), g.pick(&["=", "LIKE"])),
+        2 => format!(
+            "{}.{key} {}",
+            g.pick(&["params", "tags"]),
+            g.pick(&["IS NULL", "is not null"])
+        ),
+        3 => format!(
+            "{} {} {}",
+            g.pick(&["start_time", "end_time", "created"]),
+            g.pick(&["<", ">="]),
+            g.pick(&["0", "1.5", "1795721880000"])
+        ),
+        4 => format!(
+            "{} {} {value}",
+            g.pick(&[
+                "status",
+                "run_name",
+                "user_id",
+                "attributes.artifact_uri",
+                "run_id"
+            ]),
+            g.pick(&["=", "LIKE"])
+        ),
         _ => format!(
             "{} {} ({value}, 'b')",
-            g.pick(&["run_id", "dataset.name", "dataset.context", "datasets.digest"]),
+            g.pick(&[
+                "run_id",
+                "dataset.name",
+                "dataset.context",
+                "datasets.digest"
+            ]),
             g.pick(&["IN", "NOT IN", "not in"])
         ),
     }
@@ -386,8 +631,9 @@ fn random_filters_print_and_reparse_stably() {
 fn garbage_never_panics() {
     let mut g = Lcg(42);
     let pieces = [
-        "metrics", "params", ".", "`", "'", "\"", "(", ")", ",", ";", " ", "AND", "OR", "NOT", "IN", "IS", "NULL", "LIKE",
-        "=", "!=", "<", ">=", "1", "-", ".5", "e", "x", "ключ", "🚀", "\\", "\n", "%", "_",
+        "metrics", "params", ".", "`", "'", "\"", "(", ")", ",", ";", " ", "AND", "OR", "NOT",
+        "IN", "IS", "NULL", "LIKE", "=", "!=", "<", ">=", "1", "-", ".5", "e", "x", "ключ", "🚀",
+        "\\", "\n", "%", "_",
     ];
     for _ in 0..20_000 {
         let n = (g.next() % 12) as usize;

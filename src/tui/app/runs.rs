@@ -433,7 +433,9 @@ fn tree_rows(runs: &[Run], matched: &[usize], folded: &HashSet<String>) -> Vec<R
     // flat, unless they sit below a folded run.
     let below_folded = |mut i: usize| -> bool {
         for _ in 0..matched.len() {
-            let Some(&p) = runs[i].parent_id().and_then(|p| present.get(p)) else { return false };
+            let Some(&p) = runs[i].parent_id().and_then(|p| present.get(p)) else {
+                return false;
+            };
             if folded.contains(&runs[p].run_id) {
                 return true;
             }

@@ -10,12 +10,15 @@ use crate::store;
 pub(crate) const NOW: i64 = 1_800_000_000_000;
 
 pub(crate) fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 /// An app with everything of `store_path` loaded, synchronously.
 pub(crate) fn loaded_app(store_path: &Path) -> App {
-    let spec = store::parse_source(&store_path.display().to_string(), Path::new("/")).expect("source");
+    let spec =
+        store::parse_source(&store_path.display().to_string(), Path::new("/")).expect("source");
     let st = store::open(&spec).expect("open");
     let mut app = App::new("fixture".into(), std::env::temp_dir(), NOW);
     let list = st.experiments().expect("experiments");
@@ -44,7 +47,10 @@ pub(crate) fn open_experiment(app: &mut App, name: &str) {
 }
 
 fn names(app: &App) -> Vec<String> {
-    app.shown_runs().iter().map(|r| r.run_name.clone()).collect()
+    app.shown_runs()
+        .iter()
+        .map(|r| r.run_name.clone())
+        .collect()
 }
 
 fn select_column(app: &mut App, column: &Column) {
@@ -75,7 +81,10 @@ fn opening_an_experiment_shows_its_active_runs_as_a_tree() {
     let n = names(&app);
     assert_eq!(n.len(), 8, "{n:?}");
     let parent = n.iter().position(|s| s == "sweep-parent").expect("parent");
-    assert!(n[parent + 1].starts_with("child-") && n[parent + 2].starts_with("child-"), "{n:?}");
+    assert!(
+        n[parent + 1].starts_with("child-") && n[parent + 2].starts_with("child-"),
+        "{n:?}"
+    );
     assert_eq!(app.runs.rows[parent + 1].depth, 1);
     // Folding hides the children; the cursor stays on the parent.
     app.runs.cursor = parent;
@@ -85,7 +94,10 @@ fn opening_an_experiment_shows_its_active_runs_as_a_tree() {
     app.update(Action::ToggleFold);
     assert_eq!(names(&app).len(), 8);
     app.update(Action::ToggleDeleted);
-    assert!(names(&app).contains(&"sweep-5".to_string()), "deleted runs on demand");
+    assert!(
+        names(&app).contains(&"sweep-5".to_string()),
+        "deleted runs on demand"
+    );
 }
 
 #[test]
@@ -96,17 +108,26 @@ fn sort_puts_nan_and_missing_last_both_ways_with_secondary_key() {
     select_column(&mut app, &loss);
     app.update(Action::SortCycle);
     let values = |app: &App| -> Vec<Option<f64>> {
-        app.shown_runs().iter().map(|r| r.metrics.get("loss").map(|m| m.latest.value)).collect()
+        app.shown_runs()
+            .iter()
+            .map(|r| r.metrics.get("loss").map(|m| m.latest.value))
+            .collect()
     };
     let asc = values(&app);
     let present: Vec<f64> = asc.iter().flatten().copied().collect();
     assert!(present.windows(2).all(|w| w[0] <= w[1]), "{asc:?}");
-    assert!(asc.iter().skip_while(|v| v.is_some()).all(Option::is_none), "missing last: {asc:?}");
+    assert!(
+        asc.iter().skip_while(|v| v.is_some()).all(Option::is_none),
+        "missing last: {asc:?}"
+    );
     app.update(Action::SortCycle);
     let desc = values(&app);
     let present: Vec<f64> = desc.iter().flatten().copied().collect();
     assert!(present.windows(2).all(|w| w[0] >= w[1]), "{desc:?}");
-    assert!(desc.last().is_some_and(Option::is_none), "missing still last: {desc:?}");
+    assert!(
+        desc.last().is_some_and(Option::is_none),
+        "missing still last: {desc:?}"
+    );
     // A secondary key on status.
     select_column(&mut app, &Column::Attr(Attr::Status));
     app.update(Action::AddSortKey);
@@ -168,10 +189,16 @@ fn diff_only_hides_columns_equal_across_shown_runs() {
     let runs = app.shown_runs();
     for c in &after {
         if !matches!(c, Column::Attr(_)) {
-            assert!(!crate::index::diff::is_uniform(&runs, c, NOW), "{c} is equal but shown");
+            assert!(
+                !crate::index::diff::is_uniform(&runs, c, NOW),
+                "{c} is equal but shown"
+            );
         }
     }
-    assert!(after.contains(&Column::Attr(Attr::RunName)), "attributes stay");
+    assert!(
+        after.contains(&Column::Attr(Attr::RunName)),
+        "attributes stay"
+    );
 }
 
 #[test]
@@ -179,7 +206,11 @@ fn compare_needs_two_marks_then_diffs_and_pins_a_baseline() {
     let mut app = sweep_app();
     app.update(Action::Compare);
     assert_eq!(app.screen(), Screen::Runs);
-    assert!(app.message.as_ref().is_some_and(|m| m.error && m.text.contains("mark two")));
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.error && m.text.contains("mark two"))
+    );
     app.update(Action::ToggleTree);
     app.runs.cursor = 0;
     app.update(Action::ToggleMark);
@@ -210,7 +241,11 @@ fn export_writes_exactly_what_is_on_screen() {
     app.update(Action::HideColumn);
     app.update(Action::Export);
     let prompt = app.prompt.clone().expect("prompt");
-    assert!(prompt.text.ends_with(".csv") && prompt.text.contains("mltui-runs-sweep"), "{}", prompt.text);
+    assert!(
+        prompt.text.ends_with(".csv") && prompt.text.contains("mltui-runs-sweep"),
+        "{}",
+        prompt.text
+    );
     let effects = app.update(Action::InputSubmit);
     let mut exported = None;
     for e in effects {
@@ -220,13 +255,29 @@ fn export_writes_exactly_what_is_on_screen() {
         crate::tui::run_effect(&mut app, e);
     }
     let path = exported.expect("an export effect");
-    assert!(app.message.as_ref().is_some_and(|m| !m.error && m.text.contains("exported 8 rows")));
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| !m.error && m.text.contains("exported 8 rows"))
+    );
     let mut rdr = csv::Reader::from_path(&path).expect("csv");
-    let headers: Vec<String> = rdr.headers().expect("headers").iter().map(String::from).collect();
-    let expected: Vec<String> = app.shown_columns().iter().map(|c| c.name().into_owned()).collect();
+    let headers: Vec<String> = rdr
+        .headers()
+        .expect("headers")
+        .iter()
+        .map(String::from)
+        .collect();
+    let expected: Vec<String> = app
+        .shown_columns()
+        .iter()
+        .map(|c| c.name().into_owned())
+        .collect();
     assert_eq!(headers, expected);
     assert!(!headers.contains(&"user_id".to_string()));
-    let names_in_file: Vec<String> = rdr.records().map(|r| r.expect("row")[0].to_string()).collect();
+    let names_in_file: Vec<String> = rdr
+        .records()
+        .map(|r| r.expect("row")[0].to_string())
+        .collect();
     assert_eq!(names_in_file, names(&app));
 }
 
@@ -237,7 +288,12 @@ fn export_format_cycles_with_tab() {
     app.update(Action::InputNextFormat);
     let p = app.prompt.clone().expect("prompt");
     assert!(p.text.ends_with(".json"));
-    assert_eq!(p.kind, PromptKind::Export { format: Format::Json });
+    assert_eq!(
+        p.kind,
+        PromptKind::Export {
+            format: Format::Json
+        }
+    );
     app.update(Action::InputCancel);
     assert!(app.prompt.is_none());
 }
@@ -260,7 +316,11 @@ fn column_picker_hides_reorders_and_pins() {
     app.update(Action::PickerPin);
     app.update(Action::Back);
     let shown = app.shown_columns();
-    assert_eq!(shown[1], Column::Metric("val/acc".into()), "pinned columns come first: {shown:?}");
+    assert_eq!(
+        shown[1],
+        Column::Metric("val/acc".into()),
+        "pinned columns come first: {shown:?}"
+    );
 }
 
 #[test]
@@ -284,7 +344,10 @@ fn experiments_filter_marks_and_multi_open() {
 #[test]
 fn keys_map_to_actions_and_quit_is_an_effect() {
     let mut app = sweep_app();
-    assert!(matches!(app.on_key(Key::Ch('q')).as_slice(), [Effect::Quit]));
+    assert!(matches!(
+        app.on_key(Key::Ch('q')).as_slice(),
+        [Effect::Quit]
+    ));
     app.on_key(Key::Ch('?'));
     assert_eq!(app.context(), Context::Help);
     app.on_key(Key::Esc);

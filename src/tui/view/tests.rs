@@ -11,7 +11,8 @@ use crate::tui::theme::Theme;
 
 fn render(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    term.draw(|f| draw(f, app, &Theme::monochrome())).expect("draw");
+    term.draw(|f| draw(f, app, &Theme::monochrome()))
+        .expect("draw");
     term.backend().to_string()
 }
 
@@ -52,7 +53,10 @@ fn hostile_and_wide_names_are_escaped_and_aligned() {
     open_experiment(&mut app, "exp-α demo");
     let screen = render(&app, 100, 12);
     assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'));
-    assert!(screen.contains("evil\\e]0;pwned\\x07\\e[2Jname"), "{screen}");
+    assert!(
+        screen.contains("evil\\e]0;pwned\\x07\\e[2Jname"),
+        "{screen}"
+    );
     insta::assert_snapshot!(screen);
 }
 
@@ -60,7 +64,11 @@ fn hostile_and_wide_names_are_escaped_and_aligned() {
 fn detail_screen() {
     let mut app = loaded_app(&fixture("v3/file/mlruns"));
     open_experiment(&mut app, "exp-α demo");
-    let pos = app.shown_runs().iter().position(|r| r.run_name == "実験-🚀").expect("run");
+    let pos = app
+        .shown_runs()
+        .iter()
+        .position(|r| r.run_name == "実験-🚀")
+        .expect("run");
     app.runs.cursor = pos;
     app.update(Action::Open);
     both_sizes("detail", &app);

@@ -1,0 +1,139 @@
+//! The `history` and `plot` commands: metric histories of chosen runs, as a table or an image.
+
+use anyhow::{Context, Result, bail};
+
+use crate::chart::{self, ChartOptions, labels::legend_labels, plot};
+use crate::cli::{HistoryArgs, PlotArgs, SeriesArgs};
+use crate::export::{Cell, Table};
+use crate::model::{MetricPoint, Run};
+use crate::store::Store;
+use crate::{emit, open, text};
+
+/// Runs (checked to exist) and, per run and metric, the full history.
+struct Histories {
+    runs: Vec<Run>,
+    /// `(run position, key, points)`, in the order asked for.
+    series: Vec<(usize, String, Vec<MetricPoint>)>,
+}
+
+fn load(args: &SeriesArgs, uri: Option<&str>) -> Result<Histories> {
+    let store: Box<dyn Store> = open(args.source.as_deref(), uri)?;
+    let runs: Vec<Run> = args
+        .runs
+        .iter()
+        .map(|id| {
+            store
+                .run(id)
+                .with_context(|| format!("in {}", store.describe()))
+        })
+        .collect::<Result<_>>()?;
+    let mut series = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        for key in &args.metrics {
+            let points = store.metric_history(&run.run_id, key).with_context(|| {
+                format!("history of '{}' of run {}", text::sanitize(key), run.run_id)
+            })?;
+            series.push((i, key.clone(), points));
+        }
+    }
+    if series.iter().all(|(_, _, p)| p.is_empty()) {
+        let keys: Vec<String> = args
+            .metrics
+            .iter()
+            .map(|k| text::sanitize(k).into_owned())
+            .collect();
+        bail!("none of the runs has points for {}", keys.join(", "));
+    }
+    Ok(Histories { runs, series })
+}
+
+/// `mltui history`: every point, sorted by run (as given), key (as given), step, timestamp.
+pub fn history(args: HistoryArgs, uri: Option<&str>) -> Result<()> {
+    let h = load(&args.series, uri)?;
+    let headers = ["run_id", "run_name", "key", "step", "timestamp", "value"];
+    let mut table = Table::new(headers.iter().map(|s| s.to_string()).collect());
+    for (i, key, points) in &h.series {
+        let run = &h.runs[*i];
+        let mut pts = points.clone();
+        pts.sort_by(|a, b| {
+            (a.step, a.timestamp)
+                .cmp(&(b.step, b.timestamp))
+                .then(a.value.total_cmp(&b.value))
+        });
+        for p in pts {
+            table.rows.push(vec![
+                Cell::Text(run.run_id.clone()),
+                Cell::Text(run.run_name.clone()),
+                Cell::Text(key.clone()),
+                Cell::Int(p.step),
+                Cell::Int(p.timestamp),
+                Cell::Number(p.value),
+            ]);
+        }
+    }
+    emit(&args.output, |format, out| {
+        crate::export::write_table(&table, format, out)
+    })
+}
+
+/// `mltui plot`: one panel per metric, one line per run.
+pub fn plot(args: PlotArgs, uri: Option<&str>) -> Result<()> {
+    if !(0.0..1.0).contains(&args.smooth) {
+        bail!("--smooth must be in [0, 1), got {}", args.smooth);
+    }
+    let h = load(&args.series, uri)?;
+    let opts = ChartOptions {
+        x_mode: args.x,
+        log_y: args.log_y,
+        smoothing: args.smooth,
+        clip_outliers: args.clip_outliers,
+    };
+    let names: Vec<(&str, &str)> = h
+        .runs
+        .iter()
+        .map(|r| (r.run_name.as_str(), r.run_id.as_str()))
+        .collect();
+    let labels = legend_labels(&names, 32);
+    let panels = args
+        .series
+        .metrics
+        .iter()
+        .map(|key| {
+            let mut series = Vec::new();
+            let mut panel_labels = Vec::new();
+            for (i, k, points) in &h.series {
+                if k == key {
+                    series.push(chart::prepare(&h.runs[*i].run_id, key, points, &opts));
+                    panel_labels.push(labels[*i].clone());
+                }
+            }
+            plot::Panel {
+                key: text::sanitize(key).into_owned(),
+                series,
+                labels: panel_labels,
+            }
+        })
+        .collect();
+    let title = if args.series.metrics.len() == 1 {
+        format!(
+            "{} · {} runs",
+            text::sanitize(&args.series.metrics[0]),
+            h.runs.len()
+        )
+    } else {
+        format!(
+            "{} metrics · {} runs",
+            args.series.metrics.len(),
+            h.runs.len()
+        )
+    };
+    let request = plot::Plot {
+        title,
+        panels,
+        opts,
+        size: args.size,
+    };
+    plot::render(&args.output, &request)?;
+    eprintln!("mltui: wrote {}", args.output.display());
+    Ok(())
+}

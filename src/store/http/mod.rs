@@ -1,0 +1,356 @@
+//! The tracking-server backend: `HttpStore` reads any MLflow tracking server over its REST API
+//! (`/api/2.0/mlflow/...`), paging through every list and streaming runs page by page.
+//!
+//! `auth` reads settings and credentials the way MLflow's client does, `client` makes one
+//! request (retries, errors), `wire` holds the JSON shapes and their mapping to the model.
+
+mod auth;
+mod client;
+mod wire;
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::json;
+
+use crate::model::{Experiment, MetricPoint, Run};
+
+use super::{ExperimentList, RunBatch, Store, StoreError, Warning};
+pub use auth::{Auth, HttpOptions, ServerUrl, Tls, mask_userinfo};
+use client::Client;
+use wire::{ExperimentsPage, GetRun, MetricsPage, RunsPage};
+
+/// Experiments per `runs/search` call.
+const EXPERIMENTS_PER_SEARCH: usize = 100;
+/// The first page of runs is small so that the first rows show quickly; later pages grow.
+const FIRST_RUNS_PAGE: usize = 1_000;
+/// MLflow's limit for `runs/search` is 50,000; stay below it to keep each answer quick.
+const MAX_RUNS_PAGE: usize = 25_000;
+/// Experiments per `experiments/search` page (`max_results` is required there).
+const EXPERIMENTS_PAGE: usize = 5_000;
+/// Points per `metrics/get-history` page: never ask for an unbounded history.
+const HISTORY_PAGE: usize = 25_000;
+/// Limits of `metrics/get-history-bulk-interval`.
+const BULK_MAX_RUNS: usize = 100;
+const BULK_MAX_POINTS: usize = 2_500;
+
+/// An MLflow tracking server, read over HTTP(S).
+///
+/// Settings come from the environment as for MLflow's client: `MLFLOW_TRACKING_USERNAME` and
+/// `MLFLOW_TRACKING_PASSWORD` (Basic; also `~/.mlflow/credentials` or userinfo in the URL),
+/// `MLFLOW_TRACKING_TOKEN` (Bearer), `MLFLOW_TRACKING_INSECURE_TLS`,
+/// `MLFLOW_TRACKING_SERVER_CERT_PATH`, `MLFLOW_HTTP_REQUEST_TIMEOUT`,
+/// `MLFLOW_HTTP_REQUEST_MAX_RETRIES` and `MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR` (capped).
+pub struct HttpStore {
+    client: Client,
+}
+
+impl HttpStore {
+    /// A store for `url` (`http(s)://[user:password@]host[:port][/prefix]`) with settings
+    /// from the environment. Nothing is sent until the first read.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        Self::with_options(url, HttpOptions::from_env()?)
+    }
+
+    /// A store for `url` with explicit settings (credentials in the URL still win).
+    pub fn with_options(url: &str, options: HttpOptions) -> Result<Self, StoreError> {
+        let url = ServerUrl::parse(url)?;
+        Ok(Self {
+            client: Client::new(&url, options)?,
+        })
+    }
+
+    /// Runs of `experiment_ids` that match an MLflow search `filter`, evaluated by the server
+    /// (`runs/search`), delivered page by page through `sink` like [`Store::runs`]:
+    /// active and deleted runs, each once.
+    ///
+    /// `filter` is MLflow's own grammar (`metrics.acc > 0.9 and params.opt = 'adam'`: clauses
+    /// joined by AND, no OR or parentheses; keys with other characters than `[A-Za-z0-9_.]`
+    /// in backticks). An empty filter matches every run. A filter the server rejects comes
+    /// back as [`StoreError::Http`] with `status: Some(400)`,
+    /// `code: Some("INVALID_PARAMETER_VALUE")` and the server's explanation as `message`.
+    pub fn search_runs_filtered(
+        &self,
+        experiment_ids: &[String],
+        filter: &str,
+        sink: &mut dyn FnMut(RunBatch),
+    ) -> Result<(), StoreError> {
+        let filter = Some(filter.trim()).filter(|f| !f.is_empty());
+        self.search_runs(experiment_ids, filter, sink)
+    }
+
+    fn search_runs(
+        &self,
+        experiment_ids: &[String],
+        filter: Option<&str>,
+        sink: &mut dyn FnMut(RunBatch),
+    ) -> Result<(), StoreError> {
+        // Pages are offsets: rows inserted meanwhile shift later pages, so keep each run once.
+        let mut seen: HashSet<String> = HashSet::new();
+        for chunk in experiment_ids.chunks(EXPERIMENTS_PER_SEARCH) {
+            let mut token: Option<String> = None;
+            let mut page_size = FIRST_RUNS_PAGE;
+            loop {
+                let mut body = json!({
+                    "experiment_ids": chunk,
+                    "run_view_type": "ALL",
+                    "max_results": page_size,
+                });
+                if let Some(f) = filter {
+                    body["filter"] = f.into();
+                }
+                if let Some(t) = &token {
+                    body["page_token"] = t.as_str().into();
+                }
+                let page: RunsPage = self.client.post("runs/search", &body)?;
+                let mut batch = RunBatch::default();
+                for wire in page.runs {
+                    match wire.into_model() {
+                        Ok(run) => {
+                            if seen.insert(run.run_id.clone()) {
+                                batch.runs.push(run);
+                            }
+                        }
+                        Err(message) => batch.warnings.push(Warning {
+                            location: format!("{} (runs/search)", self.client.shown()),
+                            message,
+                        }),
+                    }
+                }
+                sink(batch);
+                match next_token(page.next_page_token, &token) {
+                    Some(t) => token = Some(t),
+                    None => break,
+                }
+                page_size = (page_size * 4).min(MAX_RUNS_PAGE);
+            }
+        }
+        Ok(())
+    }
+
+    fn bulk_interval(
+        &self,
+        run_ids: &[String],
+        key: &str,
+        max_points: usize,
+        steps: Option<(i64, i64)>,
+    ) -> Result<HashMap<String, Vec<MetricPoint>>, StoreError> {
+        let max = max_points.clamp(1, BULK_MAX_POINTS).to_string();
+        let (lo, hi) = steps.map_or((String::new(), String::new()), |(lo, hi)| {
+            (lo.to_string(), hi.to_string())
+        });
+        let mut by_run: HashMap<String, Vec<MetricPoint>> = HashMap::new();
+        for chunk in run_ids.chunks(BULK_MAX_RUNS) {
+            let mut query: Vec<(&str, &str)> =
+                chunk.iter().map(|id| ("run_ids", id.as_str())).collect();
+            query.push(("metric_key", key));
+            query.push(("max_results", &max));
+            if steps.is_some() {
+                query.push(("start_step", &lo));
+                query.push(("end_step", &hi));
+            }
+            let page: MetricsPage = self
+                .client
+                .get("metrics/get-history-bulk-interval", &query)?;
+            for m in page.metrics {
+                let p = m.point();
+                if let Some(id) = m.run_id {
+                    by_run.entry(id).or_default().push(p);
+                }
+            }
+        }
+        Ok(by_run)
+    }
+}
+
+/// The next page token, or `None` at the end (no token, or the same one again).
+fn next_token(next: Option<String>, current: &Option<String>) -> Option<String> {
+    next.filter(|t| !t.is_empty() && Some(t) != current.as_ref())
+}
+
+/// At most `n` points, evenly spread, always keeping the first and the last.
+fn thin(points: Vec<MetricPoint>, n: usize) -> Vec<MetricPoint> {
+    let n = n.max(1);
+    if points.len() <= n {
+        return points;
+    }
+    if n == 1 {
+        return points.last().copied().into_iter().collect();
+    }
+    let last = points.len() - 1;
+    let mut idx: Vec<usize> = (0..n).map(|i| i * last / (n - 1)).collect();
+    idx.dedup();
+    idx.into_iter().map(|i| points[i]).collect()
+}
+
+impl Store for HttpStore {
+    fn describe(&self) -> String {
+        format!("server {}", self.client.shown())
+    }
+
+    fn experiments(&self) -> Result<ExperimentList, StoreError> {
+        let mut list = ExperimentList::default();
+        let mut seen = HashSet::new();
+        let mut token: Option<String> = None;
+        let page_size = EXPERIMENTS_PAGE.to_string();
+        loop {
+            let mut query = vec![("max_results", page_size.as_str()), ("view_type", "ALL")];
+            if let Some(t) = &token {
+                query.push(("page_token", t));
+            }
+            let page: ExperimentsPage = self.client.get("experiments/search", &query)?;
+            for e in page.experiments {
+                match e.into_model() {
+                    Some(e) => {
+                        if seen.insert(e.experiment_id.clone()) {
+                            list.experiments.push(e);
+                        }
+                    }
+                    None => list.warnings.push(Warning {
+                        location: format!("{} (experiments/search)", self.client.shown()),
+                        message: "an experiment without experiment_id".into(),
+                    }),
+                }
+            }
+            match next_token(page.next_page_token, &token) {
+                Some(t) => token = Some(t),
+                None => break,
+            }
+        }
+        Ok(list)
+    }
+
+    fn runs(
+        &self,
+        experiments: &[Experiment],
+        sink: &mut dyn FnMut(RunBatch),
+    ) -> Result<(), StoreError> {
+        let ids: Vec<String> = experiments
+            .iter()
+            .map(|e| e.experiment_id.clone())
+            .collect();
+        self.search_runs(&ids, None, sink)
+    }
+
+    fn run(&self, run_id: &str) -> Result<Run, StoreError> {
+        let not_found = || StoreError::RunNotFound(run_id.to_string());
+        let got: GetRun =
+            self.client
+                .get("runs/get", &[("run_id", run_id)])
+                .map_err(|e| match e {
+                    StoreError::Http {
+                        status: Some(404),
+                        code: Some(_),
+                        ..
+                    } => not_found(),
+                    other => other,
+                })?;
+        let wire = got.run.ok_or_else(not_found)?;
+        wire.into_model().map_err(|message| StoreError::Http {
+            url: format!("{} (runs/get)", self.client.shown()),
+            status: Some(200),
+            code: None,
+            message,
+        })
+    }
+
+    fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError> {
+        let mut points = Vec::new();
+        let mut token: Option<String> = None;
+        let page_size = HISTORY_PAGE.to_string();
+        loop {
+            let mut query = vec![
+                ("run_id", run_id),
+                ("metric_key", key),
+                ("max_results", page_size.as_str()),
+            ];
+            if let Some(t) = &token {
+                query.push(("page_token", t));
+            }
+            let page: MetricsPage = self.client.get("metrics/get-history", &query)?;
+            points.extend(page.metrics.iter().map(|m| m.point()));
+            match next_token(page.next_page_token, &token) {
+                Some(t) => token = Some(t),
+                None => break,
+            }
+        }
+        Ok(points)
+    }
+
+    /// Downsampled on the server (`metrics/get-history-bulk-interval`, first and last point
+    /// kept); servers older than MLflow 2.11 fall back to whole histories.
+    fn metric_history_for_chart(
+        &self,
+        run_ids: &[String],
+        key: &str,
+        max_points: usize,
+        steps: Option<(i64, i64)>,
+    ) -> Result<Vec<(String, Vec<MetricPoint>)>, StoreError> {
+        let mut by_run = match self.bulk_interval(run_ids, key, max_points, steps) {
+            Ok(map) => map,
+            Err(StoreError::Http {
+                status: Some(404),
+                code: None,
+                ..
+            }) => {
+                // No such endpoint: fetch each history (paged) and thin it here.
+                let mut map = HashMap::new();
+                for id in run_ids {
+                    map.insert(id.clone(), self.metric_history(id, key)?);
+                }
+                map
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(run_ids
+            .iter()
+            .map(|id| {
+                let mut points = by_run.remove(id).unwrap_or_default();
+                if let Some((lo, hi)) = steps {
+                    points.retain(|p| p.step >= lo && p.step <= hi);
+                }
+                (id.clone(), thin(points, max_points))
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pts(steps: impl IntoIterator<Item = i64>) -> Vec<MetricPoint> {
+        steps
+            .into_iter()
+            .map(|s| MetricPoint {
+                step: s,
+                timestamp: s,
+                value: s as f64,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn thinning_keeps_first_and_last() {
+        let got: Vec<i64> = thin(pts(0..300), 5).iter().map(|p| p.step).collect();
+        assert_eq!(got.first(), Some(&0));
+        assert_eq!(got.last(), Some(&299));
+        assert_eq!(got.len(), 5);
+        assert_eq!(thin(pts(0..3), 10).len(), 3);
+        let one: Vec<i64> = thin(pts(0..10), 1).iter().map(|p| p.step).collect();
+        assert_eq!(one, vec![9]);
+    }
+
+    #[test]
+    fn paging_stops_on_a_missing_or_repeated_token() {
+        assert_eq!(next_token(None, &None), None);
+        assert_eq!(next_token(Some(String::new()), &None), None);
+        assert_eq!(next_token(Some("a".into()), &None), Some("a".into()));
+        assert_eq!(next_token(Some("a".into()), &Some("a".into())), None);
+    }
+
+    #[test]
+    fn store_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<HttpStore>();
+    }
+}
