@@ -3,14 +3,46 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{Receiver, Sender};
 use std::thread;
 use std::time::Duration;
 
 use ratatui::crossterm::event as ct;
 
 use super::app::LoadEvent;
+use crate::model::MetricPoint;
 use crate::store::Store;
+
+/// A request for metric histories: `(run ids, key)`.
+pub type HistoryRequest = (Vec<String>, String);
+
+/// Points per run asked of a server for one chart (local stores return everything).
+const CHART_POINTS: usize = 2500;
+
+/// Loads metric histories on request, off the UI thread, until the request side closes.
+pub fn spawn_history_worker(
+    store: Arc<dyn Store>,
+    requests: Receiver<HistoryRequest>,
+    tx: Sender<Event>,
+) {
+    thread::spawn(move || {
+        for (run_ids, key) in requests {
+            let result = store
+                .metric_history_for_chart(&run_ids, &key, CHART_POINTS, None)
+                .map_err(|e| e.to_string());
+            if tx
+                .send(Event::History {
+                    key,
+                    run_ids,
+                    result,
+                })
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+}
 
 /// An event for the UI thread.
 #[derive(Debug)]
@@ -19,6 +51,12 @@ pub enum Event {
     InputFailed(String),
     Load(LoadEvent),
     Tick,
+    /// Histories for the charts arrived (or failed).
+    History {
+        key: String,
+        run_ids: Vec<String>,
+        result: Result<Vec<(String, Vec<MetricPoint>)>, String>,
+    },
     /// SIGTERM, SIGHUP, SIGINT or SIGQUIT arrived.
     Signal(i32),
 }

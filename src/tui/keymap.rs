@@ -12,6 +12,7 @@ pub enum Context {
     Runs,
     Detail,
     Compare,
+    Chart,
     Picker,
     Input,
     Help,
@@ -106,245 +107,122 @@ const fn b(
 use Action as A;
 use Key as K;
 
+#[rustfmt::skip]
 const NAV: &[Binding] = &[
     b(&[K::Up, K::Ch('k')], A::Up, "move up", None),
     b(&[K::Down, K::Ch('j')], A::Down, "move down", None),
-    b(
-        &[K::PageUp, K::Ctrl('u'), K::Ctrl('b')],
-        A::PageUp,
-        "page up",
-        None,
-    ),
-    b(
-        &[K::PageDown, K::Ctrl('d'), K::Ctrl('f')],
-        A::PageDown,
-        "page down",
-        None,
-    ),
+    b(&[K::PageUp, K::Ctrl('u'), K::Ctrl('b')], A::PageUp, "page up", None),
+    b(&[K::PageDown, K::Ctrl('d'), K::Ctrl('f')], A::PageDown, "page down", None),
     b(&[K::Ch('g'), K::Home], A::Top, "first row", None),
     b(&[K::Ch('G'), K::End], A::Bottom, "last row", None),
 ];
 
+#[rustfmt::skip]
 const GLOBAL: &[Binding] = &[
     b(&[K::Ch('?')], A::Help, "show this help", Some("help")),
     b(&[K::Esc], A::Back, "back / clear", None),
     b(&[K::Ch('q'), K::Ctrl('c')], A::Quit, "quit", Some("quit")),
 ];
 
+#[rustfmt::skip]
 const EXPERIMENTS: &[Binding] = &[
-    b(
-        &[K::Enter, K::Ch('l'), K::Right],
-        A::Open,
-        "open the runs of the experiment (or of all marked ones)",
-        Some("open"),
-    ),
-    b(
-        &[K::Ch(' ')],
-        A::ToggleMark,
-        "mark / unmark (open several experiments together)",
-        Some("mark"),
-    ),
+    b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "open the runs of the experiment (or of all marked ones)", Some("open")),
+    b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark (open several experiments together)", Some("mark")),
     b(&[K::Ch('/')], A::Filter, "filter by name", Some("filter")),
-    b(
-        &[K::Ch('s')],
-        A::SortCycle,
-        "sort: name, id, runs, last activity",
-        Some("sort"),
-    ),
-    b(
-        &[K::Ch('d')],
-        A::ToggleDeleted,
-        "show / hide deleted experiments",
-        None,
-    ),
+    b(&[K::Ch('s')], A::SortCycle, "sort: last activity, name, id, runs", Some("sort")),
+    b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted experiments", None),
     b(&[K::Ch('a')], A::MarkAll, "mark all shown", None),
     b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
 ];
 
+#[rustfmt::skip]
 const RUNS: &[Binding] = &[
     b(&[K::Enter], A::Open, "run detail", Some("detail")),
     b(&[K::Left, K::Ch('h')], A::Left, "previous column", None),
     b(&[K::Right, K::Ch('l')], A::Right, "next column", None),
-    b(
-        &[K::Ch('0'), K::Ch('^')],
-        A::FirstColumn,
-        "first column",
-        None,
-    ),
+    b(&[K::Ch('0'), K::Ch('^')], A::FirstColumn, "first column", None),
     b(&[K::Ch('$')], A::LastColumn, "last column", None),
-    b(
-        &[K::Ch(' ')],
-        A::ToggleMark,
-        "mark / unmark run",
-        Some("mark"),
-    ),
+    b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark run", Some("mark")),
     b(&[K::Ch('a')], A::MarkAll, "mark all shown runs", None),
     b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
-    b(
-        &[K::Ch('c')],
-        A::Compare,
-        "compare marked runs",
-        Some("compare"),
-    ),
-    b(
-        &[K::Ch('/')],
-        A::Filter,
-        "quick filter by text",
-        Some("filter"),
-    ),
-    b(
-        &[K::Ch('s')],
-        A::SortCycle,
-        "sort by column: ascending, descending, off",
-        Some("sort"),
-    ),
+    b(&[K::Ch('c')], A::Compare, "compare marked runs", Some("compare")),
+    b(&[K::Ch('p')], A::Plot, "chart metrics of the marked runs (or the run under the cursor)", Some("plot")),
+    b(&[K::Ch('/')], A::Filter, "quick filter by text", Some("filter")),
+    b(&[K::Ch('s')], A::SortCycle, "sort by column: ascending, descending, off", Some("sort")),
     b(&[K::Ch('[')], A::SortAsc, "sort ascending by column", None),
-    b(
-        &[K::Ch(']')],
-        A::SortDesc,
-        "sort descending by column",
-        None,
-    ),
-    b(
-        &[K::Ch('S')],
-        A::AddSortKey,
-        "add column as secondary sort key (again: flip, again: remove)",
-        None,
-    ),
-    b(
-        &[K::Ch('r')],
-        A::ClearSort,
-        "reset sort to start time",
-        None,
-    ),
-    b(
-        &[K::Ch('C')],
-        A::Columns,
-        "column picker: show, hide, reorder, pin",
-        Some("columns"),
-    ),
+    b(&[K::Ch(']')], A::SortDesc, "sort descending by column", None),
+    b(&[K::Ch('S')], A::AddSortKey, "add column as secondary sort key (again: flip, again: remove)", None),
+    b(&[K::Ch('r')], A::ClearSort, "reset sort to start time", None),
+    b(&[K::Ch('C')], A::Columns, "column picker: show, hide, reorder, pin", Some("columns")),
     b(&[K::Ch('-')], A::HideColumn, "hide column", None),
-    b(
-        &[K::Ch('x')],
-        A::ToggleDiff,
-        "hide params/metrics equal across shown runs",
-        Some("diff"),
-    ),
-    b(
-        &[K::Ch('d')],
-        A::ToggleDeleted,
-        "show / hide deleted runs",
-        None,
-    ),
-    b(
-        &[K::Ch('t')],
-        A::ToggleTree,
-        "nested runs as a tree / flat",
-        None,
-    ),
-    b(
-        &[K::Tab, K::Ch('z')],
-        A::ToggleFold,
-        "fold / unfold children of a parent run",
-        None,
-    ),
-    b(
-        &[K::Ch('e')],
-        A::Export,
-        "export the table as shown (CSV/JSON/Markdown)",
-        Some("export"),
-    ),
+    b(&[K::Ch('x')], A::ToggleDiff, "hide params/metrics equal across shown runs", Some("diff")),
+    b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted runs", None),
+    b(&[K::Ch('t')], A::ToggleTree, "nested runs as a tree / flat", None),
+    b(&[K::Tab, K::Ch('z')], A::ToggleFold, "fold / unfold children of a parent run", None),
+    b(&[K::Ch('e')], A::Export, "export the table as shown (CSV/JSON/Markdown)", Some("export")),
 ];
 
-const DETAIL: &[Binding] = &[b(
-    &[K::Ch('e')],
-    A::Export,
-    "export this run's keys and values",
-    Some("export"),
-)];
+#[rustfmt::skip]
+const DETAIL: &[Binding] = &[
+    b(&[K::Ch('e')], A::Export, "export this run's keys and values", Some("export")),
+];
 
+#[rustfmt::skip]
 const COMPARE: &[Binding] = &[
     b(&[K::Left, K::Ch('h')], A::Left, "previous run column", None),
     b(&[K::Right, K::Ch('l')], A::Right, "next run column", None),
-    b(
-        &[K::Ch('x')],
-        A::ToggleDiff,
-        "show only rows that differ",
-        Some("diff"),
-    ),
-    b(
-        &[K::Ch('b')],
-        A::SetBaseline,
-        "pin the run under the cursor as baseline (deltas)",
-        Some("baseline"),
-    ),
-    b(
-        &[K::Ch('e')],
-        A::Export,
-        "export the comparison as shown",
-        Some("export"),
-    ),
+    b(&[K::Ch('x')], A::ToggleDiff, "show only rows that differ", Some("diff")),
+    b(&[K::Ch('b')], A::SetBaseline, "pin the run under the cursor as baseline (deltas)", Some("baseline")),
+    b(&[K::Ch('p')], A::Plot, "chart metrics of the compared runs", Some("plot")),
+    b(&[K::Ch('e')], A::Export, "export the comparison as shown", Some("export")),
 ];
 
+#[rustfmt::skip]
+const CHART: &[Binding] = &[
+    b(&[K::Ch('/')], A::Filter, "search metric keys", Some("search")),
+    b(&[K::Ch('m')], A::ToggleGrid, "one chart / grid of the metric's group (train/…, val/…)", Some("grid")),
+    b(&[K::Ch('x')], A::CycleXAxis, "x axis: step, wall time, relative time", Some("x-axis")),
+    b(&[K::Ch('y')], A::ToggleLogY, "linear / log y axis", Some("log-y")),
+    b(&[K::Ch('+'), K::Ch('=')], A::SmoothMore, "more smoothing (EMA)", Some("smooth")),
+    b(&[K::Ch('-')], A::SmoothLess, "less smoothing", None),
+    b(&[K::Ch('o')], A::ToggleOutliers, "ignore outliers (5th–95th percentile y range)", Some("outliers")),
+    b(&[K::Left, K::Ch('h')], A::Left, "move the value cursor left", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "move the value cursor right", None),
+    b(&[K::Ch('z')], A::ZoomIn, "zoom in on x around the cursor", Some("zoom")),
+    b(&[K::Ch('Z')], A::ZoomOut, "zoom out", None),
+    b(&[K::Ch('H')], A::PanLeft, "pan left", None),
+    b(&[K::Ch('L')], A::PanRight, "pan right", None),
+    b(&[K::Ch('0')], A::ResetZoom, "reset zoom and cursor", None),
+    b(&[K::Ch('e')], A::Export, "export the shown points (CSV/JSON/Markdown)", Some("export")),
+];
+
+#[rustfmt::skip]
 const PICKER: &[Binding] = &[
     b(&[K::Up], A::Up, "move up", None),
     b(&[K::Down], A::Down, "move down", None),
     b(&[K::PageUp], A::PageUp, "page up", None),
     b(&[K::PageDown], A::PageDown, "page down", None),
-    b(
-        &[K::Ch(' ')],
-        A::PickerToggle,
-        "show / hide column",
-        Some("toggle"),
-    ),
-    b(
-        &[K::Ch('<')],
-        A::PickerMoveUp,
-        "move column left",
-        Some("move"),
-    ),
+    b(&[K::Ch(' ')], A::PickerToggle, "show / hide column", Some("toggle")),
+    b(&[K::Ch('<')], A::PickerMoveUp, "move column left", Some("move")),
     b(&[K::Ch('>')], A::PickerMoveDown, "move column right", None),
-    b(
-        &[K::Ch('!')],
-        A::PickerPin,
-        "pin / unpin column (stays at the left)",
-        Some("pin"),
-    ),
-    b(
-        &[K::Ch('+')],
-        A::PickerShowAll,
-        "show all matching columns",
-        None,
-    ),
-    b(
-        &[K::Ch('*')],
-        A::PickerHideAll,
-        "hide all matching columns",
-        None,
-    ),
+    b(&[K::Ch('!')], A::PickerPin, "pin / unpin column (stays at the left)", Some("pin")),
+    b(&[K::Ch('+')], A::PickerShowAll, "show all matching columns", None),
+    b(&[K::Ch('*')], A::PickerHideAll, "hide all matching columns", None),
     b(&[K::Backspace], A::InputBackspace, "edit search", None),
     b(&[K::Enter, K::Esc], A::Back, "close", Some("close")),
 ];
 
+#[rustfmt::skip]
 const INPUT: &[Binding] = &[
     b(&[K::Enter], A::InputSubmit, "apply", Some("apply")),
     b(&[K::Esc], A::InputCancel, "cancel", Some("cancel")),
     b(&[K::Tab], A::InputNextFormat, "next format (export)", None),
-    b(
-        &[K::Backspace],
-        A::InputBackspace,
-        "delete a character",
-        None,
-    ),
+    b(&[K::Backspace], A::InputBackspace, "delete a character", None),
 ];
 
+#[rustfmt::skip]
 const HELP: &[Binding] = &[
-    b(
-        &[K::Esc, K::Ch('?'), K::Ch('q')],
-        A::Back,
-        "close help",
-        Some("close"),
-    ),
+    b(&[K::Esc, K::Ch('?'), K::Ch('q')], A::Back, "close help", Some("close")),
     b(&[K::Up, K::Ch('k')], A::Up, "scroll up", None),
     b(&[K::Down, K::Ch('j')], A::Down, "scroll down", None),
 ];
@@ -360,6 +238,7 @@ pub fn groups(ctx: Context) -> Vec<(&'static str, &'static [Binding])> {
         Context::Runs => vec![("Runs", RUNS), ("Move", NAV), ("General", GLOBAL)],
         Context::Detail => vec![("Run detail", DETAIL), ("Move", NAV), ("General", GLOBAL)],
         Context::Compare => vec![("Compare", COMPARE), ("Move", NAV), ("General", GLOBAL)],
+        Context::Chart => vec![("Charts", CHART), ("Metric list", NAV), ("General", GLOBAL)],
         Context::Picker => vec![("Column picker (type to search)", PICKER)],
         Context::Input => vec![("Prompt (type to edit)", INPUT)],
         Context::Help => vec![("Help", HELP)],
@@ -402,6 +281,7 @@ mod tests {
             Context::Runs,
             Context::Detail,
             Context::Compare,
+            Context::Chart,
         ] {
             for (k, a) in [
                 (K::Up, A::Up),
@@ -435,6 +315,7 @@ mod tests {
             Context::Runs,
             Context::Detail,
             Context::Compare,
+            Context::Chart,
             Context::Picker,
             Context::Input,
             Context::Help,

@@ -57,6 +57,8 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let mut terminal = ratatui::try_init()?;
     let _guard = TerminalGuard;
     event::spawn_input(tx.clone());
+    let (history_tx, history_rx) = mpsc::channel();
+    event::spawn_history_worker(store.clone(), history_rx, tx.clone());
     event::spawn_loader(store, tx.clone(), loading.clone());
     event::spawn_ticker(tx, loading);
 
@@ -74,7 +76,7 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                 Event::Term(CtEvent::Key(k)) if k.kind != KeyEventKind::Release => {
                     if let Some(key) = Key::from_event(&k) {
                         for effect in app.on_key(key) {
-                            quit |= run_effect(&mut app, effect);
+                            quit |= run_effect(&mut app, effect, &history_tx);
                         }
                         dirty = true;
                     }
@@ -84,6 +86,14 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                 Event::InputFailed(e) => anyhow::bail!("reading the terminal failed: {e}"),
                 Event::Load(l) => {
                     app.on_load(l);
+                    dirty = true;
+                }
+                Event::History {
+                    key,
+                    run_ids,
+                    result,
+                } => {
+                    app.on_history(&key, result, &run_ids);
                     dirty = true;
                 }
                 Event::Tick => {
@@ -100,10 +110,20 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     Ok(())
 }
 
-/// Carries out an effect; returns true to quit.
-pub fn run_effect(app: &mut App, effect: Effect) -> bool {
+/// Carries out an effect; returns true to quit. History loads go to the worker.
+pub fn run_effect(
+    app: &mut App,
+    effect: Effect,
+    history: &mpsc::Sender<event::HistoryRequest>,
+) -> bool {
     match effect {
         Effect::Quit => true,
+        Effect::LoadHistories { run_ids, key } => {
+            if history.send((run_ids.clone(), key.clone())).is_err() {
+                app.on_history(&key, Err("the history loader stopped".into()), &run_ids);
+            }
+            false
+        }
         Effect::Export {
             table,
             format,

@@ -5,6 +5,7 @@
 //! plus one mltui extension: `OR` and parentheses, with `AND` binding tighter than `OR`.
 
 mod ast;
+mod check;
 mod eval;
 mod lexer;
 mod order;

@@ -6,8 +6,9 @@ use std::fmt;
 
 use super::FilterError;
 use super::ast::{Subject, key};
+use super::check::{Purpose, resolve};
 use super::lexer::{Tok, tokenize};
-use super::parser::{Parser, Purpose, resolve};
+use super::parser::Parser;
 use crate::index::column::Column;
 use crate::index::sort::{SortKey, TextOrder, sort_rows};
 use crate::model::Run;

@@ -1,6 +1,7 @@
 //! Application state and its update function: actions and load events change state and
 //! return effects; nothing here draws or touches the terminal.
 
+mod chart;
 mod compare;
 mod experiments;
 mod picker;
@@ -17,6 +18,7 @@ use crate::store::{ExperimentList, RunBatch};
 use super::action::Action;
 use super::keymap::{self, Context, Key};
 
+pub use chart::{ChartView, GRID_MAX, History, key_group};
 pub use compare::CompareView;
 pub use experiments::{ExpSort, ExperimentsView};
 pub use picker::Picker;
@@ -30,6 +32,7 @@ pub enum Screen {
     Runs,
     Detail,
     Compare,
+    Chart,
 }
 
 /// Progress of the background load.
@@ -58,6 +61,11 @@ pub enum Effect {
         table: Table,
         format: Format,
         path: PathBuf,
+    },
+    /// Load metric histories in the background; answer with `App::on_history`.
+    LoadHistories {
+        run_ids: Vec<String>,
+        key: String,
     },
 }
 
@@ -93,6 +101,8 @@ pub struct App {
     pub detail_run: Option<String>,
     pub detail_scroll: usize,
     pub compare: CompareView,
+    pub chart: ChartView,
+    pub histories: std::collections::HashMap<(String, String), History>,
     pub prompt: Option<Prompt>,
     pub picker: Option<Picker>,
     pub help_scroll: Option<usize>,
@@ -115,6 +125,8 @@ impl App {
             detail_run: None,
             detail_scroll: 0,
             compare: CompareView::default(),
+            chart: ChartView::default(),
+            histories: std::collections::HashMap::new(),
             prompt: None,
             picker: None,
             help_scroll: None,
@@ -144,6 +156,7 @@ impl App {
                 Screen::Runs => Context::Runs,
                 Screen::Detail => Context::Detail,
                 Screen::Compare => Context::Compare,
+                Screen::Chart => Context::Chart,
             }
         }
     }
@@ -171,7 +184,13 @@ impl App {
                 }
                 Vec::new()
             }
-            Context::Input => self.update_prompt(action),
+            Context::Input => {
+                let mut effects = self.update_prompt(action);
+                if self.screen() == Screen::Chart {
+                    effects.extend(self.request_histories());
+                }
+                effects
+            }
             Context::Picker => {
                 self.update_picker(action);
                 Vec::new()
@@ -196,7 +215,21 @@ impl App {
         let page = self.viewport.table_rows.get().max(1);
         match self.screen() {
             Screen::Experiments => self.update_experiments(action, page),
-            Screen::Runs => self.update_runs(action, page),
+            Screen::Runs => {
+                if action == Action::Plot {
+                    let mut ids: Vec<String> = self
+                        .shown_runs()
+                        .iter()
+                        .filter(|r| self.runs.marks.contains(&r.run_id))
+                        .map(|r| r.run_id.clone())
+                        .collect();
+                    if ids.is_empty() {
+                        ids.extend(self.current_run_id());
+                    }
+                    return self.open_chart(ids);
+                }
+                self.update_runs(action, page);
+            }
             Screen::Detail => match action {
                 Action::Back => self.back(),
                 Action::Up => self.detail_scroll = self.detail_scroll.saturating_sub(1),
@@ -207,7 +240,13 @@ impl App {
                 Action::Bottom => self.detail_scroll = usize::MAX / 2,
                 _ => {}
             },
-            Screen::Compare => self.update_compare(action, page),
+            Screen::Compare => {
+                if action == Action::Plot {
+                    return self.open_chart(self.compare.run_ids.clone());
+                }
+                self.update_compare(action, page);
+            }
+            Screen::Chart => return self.update_chart(action, page),
         }
         Vec::new()
     }

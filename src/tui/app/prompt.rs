@@ -30,6 +30,7 @@ impl App {
         let previous = match self.screen() {
             Screen::Experiments => self.experiments.filter.clone(),
             Screen::Runs => self.runs.filter.clone(),
+            Screen::Chart => self.chart.search.clone(),
             _ => return,
         };
         self.prompt = Some(Prompt {
@@ -47,6 +48,10 @@ impl App {
             Screen::Runs => {
                 self.runs.filter = text;
                 self.refresh_runs();
+            }
+            Screen::Chart => {
+                self.chart.search = text;
+                self.chart.key_cursor = 0;
             }
             _ => {}
         }
@@ -68,6 +73,10 @@ impl App {
             Screen::Runs => format!("runs-{}", self.runs.title),
             Screen::Detail => format!("run-{}", self.detail_run.as_deref().unwrap_or("")),
             Screen::Compare => "compare".to_string(),
+            Screen::Chart => format!(
+                "history-{}",
+                self.chart.current_key().map_or("", String::as_str)
+            ),
         };
         let slug: String = what
             .chars()
@@ -108,6 +117,7 @@ impl App {
                 None => Table::default(),
             },
             Screen::Compare => self.comparison().table(self.compare.diff_only),
+            Screen::Chart => self.chart_table(),
         }
     }
 

@@ -20,6 +20,7 @@ fn underlying(app: &App) -> Context {
         crate::tui::app::Screen::Runs => Context::Runs,
         crate::tui::app::Screen::Detail => Context::Detail,
         crate::tui::app::Screen::Compare => Context::Compare,
+        crate::tui::app::Screen::Chart => Context::Chart,
     }
 }
 

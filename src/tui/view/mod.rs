@@ -1,6 +1,7 @@
 //! Drawing: one function per screen or overlay, reading `App` and never changing it
 //! (except the viewport sizes and scroll offsets it records).
 
+mod chart;
 mod compare;
 mod detail;
 mod experiments;
@@ -35,6 +36,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         Screen::Runs => runs::draw(frame, body, app, theme),
         Screen::Detail => detail::draw(frame, body, app, theme),
         Screen::Compare => compare::draw(frame, body, app, theme),
+        Screen::Chart => chart::draw(frame, body, app, theme),
     }
     status::status_line(frame, status, app, theme);
     status::footer(frame, footer, app, theme);

@@ -26,6 +26,7 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             format!("Runs · {} · {}", app.runs.title, name.unwrap_or_default())
         }
         Screen::Compare => format!("Compare · {} runs", app.compare.run_ids.len()),
+        Screen::Chart => format!("Charts · {} runs", app.chart.run_ids.len()),
     };
     let mut spans = vec![
         Span::styled(" mltui ", theme.title),
@@ -126,6 +127,17 @@ fn raw_counts(app: &App) -> String {
             }
             if v.show_deleted {
                 s.push_str(" · incl. deleted");
+            }
+            s
+        }
+        Screen::Chart => {
+            let v = &app.chart;
+            let mut s = format!("{} metrics · {} runs", v.keys.len(), v.run_ids.len());
+            if !v.search.is_empty() {
+                s.push_str(&format!(" · search \"{}\"", v.search));
+            }
+            if v.grid {
+                s.push_str(" · grid");
             }
             s
         }

@@ -109,3 +109,30 @@ fn filter_prompt_and_empty_states() {
     }
     insta::assert_snapshot!(render(&app, 80, 10));
 }
+
+#[test]
+fn chart_screen_single_and_grid() {
+    use crate::tui::app::tests::{chart_app, fulfil_histories};
+    let mut app = chart_app();
+    both_sizes("chart", &app);
+    app.update(Action::SmoothMore);
+    app.update(Action::SmoothMore);
+    app.update(Action::Left);
+    insta::assert_snapshot!("chart_smoothed_cursor", render(&app, 120, 32));
+    let e = app.update(Action::ToggleGrid);
+    fulfil_histories(&mut app, e, &fixture("v3/file/mlruns"));
+    insta::assert_snapshot!("chart_grid", render(&app, 120, 32));
+}
+
+#[test]
+fn chart_shows_loading_then_data() {
+    let mut app = sweep_app();
+    app.update(Action::ToggleTree);
+    app.runs.cursor = 0;
+    app.update(Action::ToggleMark);
+    app.update(Action::ToggleMark);
+    let effects = app.update(Action::Plot);
+    assert!(!effects.is_empty());
+    let screen = render(&app, 100, 24);
+    assert!(screen.contains("loading history"), "{screen}");
+}

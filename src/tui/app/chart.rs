@@ -1,0 +1,353 @@
+//! The chart screen's state: which runs and metrics, display options, zoom and value cursor,
+//! and the cache of metric histories loaded in the background.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{App, Effect, Message, Screen, move_cursor};
+use crate::chart::{self, ChartOptions, Series};
+use crate::model::MetricPoint;
+use crate::tui::action::Action;
+
+/// Smoothing weights `+`/`-` step through.
+const SMOOTHING: [f64; 7] = [0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99];
+/// Most charts shown at once in grid mode.
+pub const GRID_MAX: usize = 9;
+
+/// A metric history in the cache.
+#[derive(Debug, Clone)]
+pub enum History {
+    Loading,
+    Loaded(Arc<Vec<MetricPoint>>),
+    Failed(String),
+}
+
+/// A series prepared with some options (drawing reuses it until the options change).
+pub type Prepared = (ChartOptions, Arc<Series>);
+
+/// State of the chart screen.
+#[derive(Debug, Default)]
+pub struct ChartView {
+    pub run_ids: Vec<String>,
+    /// Every metric key of those runs, sorted.
+    pub keys: Vec<String>,
+    /// Position in `shown_keys()`.
+    pub key_cursor: usize,
+    pub search: String,
+    pub grid: bool,
+    pub opts: ChartOptions,
+    /// The x window when zoomed.
+    pub x_range: Option<(f64, f64)>,
+    /// The value cursor's x position.
+    pub cursor_x: Option<f64>,
+    /// Prepared series by (run, key), valid for the options stored with them.
+    pub prepared: RefCell<HashMap<(String, String), Prepared>>,
+}
+
+impl ChartView {
+    /// Keys matching the search.
+    pub fn shown_keys(&self) -> Vec<&String> {
+        let needle = self.search.to_lowercase();
+        self.keys
+            .iter()
+            .filter(|k| needle.is_empty() || k.to_lowercase().contains(&needle))
+            .collect()
+    }
+
+    pub fn current_key(&self) -> Option<&String> {
+        self.shown_keys().get(self.key_cursor).copied()
+    }
+
+    /// The metrics drawn: the current one, or in grid mode its group (the keys sharing the
+    /// prefix before the first `/`), at most `GRID_MAX`.
+    pub fn chart_keys(&self) -> Vec<String> {
+        let Some(current) = self.current_key() else {
+            return Vec::new();
+        };
+        if !self.grid {
+            return vec![current.clone()];
+        }
+        let group = key_group(current);
+        let shown = self.shown_keys();
+        let start = shown
+            .iter()
+            .position(|k| key_group(k) == group)
+            .unwrap_or(0);
+        let mut keys: Vec<String> = shown
+            .iter()
+            .skip(start)
+            .filter(|k| key_group(k) == group)
+            .take(GRID_MAX)
+            .map(|k| (*k).clone())
+            .collect();
+        if !keys.contains(current) {
+            keys.truncate(GRID_MAX - 1);
+            keys.push(current.clone());
+        }
+        keys
+    }
+}
+
+/// The chart group of a metric key: the part before the first `/` (MLflow's sections).
+pub fn key_group(key: &str) -> &str {
+    key.split_once('/').map_or("", |(g, _)| g)
+}
+
+impl App {
+    /// Opens charts for the marked runs, or the run under the cursor.
+    pub(super) fn open_chart(&mut self, run_ids: Vec<String>) -> Vec<Effect> {
+        let runs: Vec<_> = run_ids.iter().filter_map(|id| self.index.run(id)).collect();
+        let mut keys: Vec<String> = runs
+            .iter()
+            .flat_map(|r| r.metrics.keys().cloned())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        if keys.is_empty() {
+            self.message = Some(Message {
+                text: "these runs have no metrics to chart".into(),
+                error: true,
+            });
+            return Vec::new();
+        }
+        // Start on a loss-like key when there is one: the curve people look at first.
+        let start = keys.iter().position(|k| k.contains("loss")).unwrap_or(0);
+        self.chart = ChartView {
+            run_ids,
+            keys,
+            key_cursor: start,
+            ..ChartView::default()
+        };
+        self.stack.push(Screen::Chart);
+        self.request_histories()
+    }
+
+    /// Effects to load the histories the chart needs that are not cached yet.
+    pub(crate) fn request_histories(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for key in self.chart.chart_keys() {
+            let missing: Vec<String> = self
+                .chart
+                .run_ids
+                .iter()
+                .filter(|id| !self.histories.contains_key(&((*id).clone(), key.clone())))
+                .filter(|id| {
+                    self.index
+                        .run(id)
+                        .is_some_and(|r| r.metrics.contains_key(&key))
+                })
+                .cloned()
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            for id in &missing {
+                self.histories
+                    .insert((id.clone(), key.clone()), History::Loading);
+            }
+            effects.push(Effect::LoadHistories {
+                run_ids: missing,
+                key,
+            });
+        }
+        effects
+    }
+
+    /// Stores loaded histories (or the error) and drops prepared series that used them.
+    pub fn on_history(
+        &mut self,
+        key: &str,
+        result: Result<Vec<(String, Vec<MetricPoint>)>, String>,
+        requested: &[String],
+    ) {
+        match result {
+            Ok(list) => {
+                for id in requested {
+                    let points = list
+                        .iter()
+                        .find(|(r, _)| r == id)
+                        .map(|(_, p)| p.clone())
+                        .unwrap_or_default();
+                    self.histories.insert(
+                        (id.clone(), key.to_string()),
+                        History::Loaded(Arc::new(points)),
+                    );
+                    self.chart
+                        .prepared
+                        .borrow_mut()
+                        .remove(&(id.clone(), key.to_string()));
+                }
+            }
+            Err(e) => {
+                for id in requested {
+                    self.histories
+                        .insert((id.clone(), key.to_string()), History::Failed(e.clone()));
+                }
+                self.message = Some(Message {
+                    text: format!("loading history of {key} failed: {e}"),
+                    error: true,
+                });
+            }
+        }
+    }
+
+    /// The prepared series of `key` for every chart run that has it loaded.
+    pub fn chart_series(&self, key: &str) -> Vec<(usize, Arc<Series>)> {
+        let v = &self.chart;
+        let mut cache = v.prepared.borrow_mut();
+        let mut out = Vec::new();
+        for (i, id) in v.run_ids.iter().enumerate() {
+            let Some(History::Loaded(points)) = self.histories.get(&(id.clone(), key.to_string()))
+            else {
+                continue;
+            };
+            let slot = (id.clone(), key.to_string());
+            let series = match cache.get(&slot) {
+                Some((opts, s)) if *opts == v.opts => s.clone(),
+                _ => {
+                    let s = Arc::new(chart::prepare(id, key, points, &v.opts));
+                    cache.insert(slot, (v.opts, s.clone()));
+                    s
+                }
+            };
+            out.push((i, series));
+        }
+        out
+    }
+
+    /// The x extent of everything drawn.
+    pub(crate) fn chart_extent(&self) -> Option<(f64, f64)> {
+        let series: Vec<Series> = self
+            .chart
+            .chart_keys()
+            .iter()
+            .flat_map(|k| self.chart_series(k))
+            .map(|(_, s)| (*s).clone())
+            .collect();
+        chart::x_extent(&series)
+    }
+
+    pub(super) fn update_chart(&mut self, action: Action, page: usize) -> Vec<Effect> {
+        let n = self.chart.shown_keys().len();
+        let v = &mut self.chart;
+        match action {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
+                v.key_cursor = move_cursor(v.key_cursor, n, action, page);
+                v.x_range = None;
+                v.cursor_x = None;
+                return self.request_histories();
+            }
+            Action::ToggleGrid => {
+                v.grid = !v.grid;
+                return self.request_histories();
+            }
+            Action::CycleXAxis => {
+                v.opts.x_mode = v.opts.x_mode.next();
+                v.x_range = None;
+                v.cursor_x = None;
+            }
+            Action::ToggleLogY => v.opts.log_y = !v.opts.log_y,
+            Action::ToggleOutliers => v.opts.clip_outliers = !v.opts.clip_outliers,
+            Action::SmoothMore | Action::SmoothLess => {
+                let i = SMOOTHING
+                    .iter()
+                    .position(|&w| w >= v.opts.smoothing)
+                    .unwrap_or(0);
+                let j = if action == Action::SmoothMore {
+                    (i + 1).min(SMOOTHING.len() - 1)
+                } else {
+                    i.saturating_sub(1)
+                };
+                v.opts.smoothing = SMOOTHING[j];
+            }
+            Action::Left
+            | Action::Right
+            | Action::ZoomIn
+            | Action::ZoomOut
+            | Action::PanLeft
+            | Action::PanRight => {
+                let Some(full) = self.chart_extent() else {
+                    return Vec::new();
+                };
+                let v = &mut self.chart;
+                let (lo, hi) = v.x_range.unwrap_or(full);
+                let span = (hi - lo).max(f64::MIN_POSITIVE);
+                let cursor = v.cursor_x.unwrap_or(hi).clamp(lo, hi);
+                match action {
+                    Action::Left => v.cursor_x = Some((cursor - span / 40.0).max(lo)),
+                    Action::Right => v.cursor_x = Some((cursor + span / 40.0).min(hi)),
+                    Action::ZoomIn => {
+                        let half = span / 4.0;
+                        let c = cursor.clamp(lo + half, hi - half);
+                        v.x_range = Some((c - half, c + half));
+                    }
+                    Action::ZoomOut => {
+                        let (a, b) = (lo - span / 2.0, hi + span / 2.0);
+                        v.x_range = if a <= full.0 && b >= full.1 {
+                            None
+                        } else {
+                            Some((a.max(full.0), b.min(full.1)))
+                        };
+                    }
+                    _ => {
+                        let shift = if action == Action::PanLeft {
+                            -span / 4.0
+                        } else {
+                            span / 4.0
+                        };
+                        let shift = shift.clamp(full.0 - lo, full.1 - hi);
+                        v.x_range = Some((lo + shift, hi + shift));
+                        v.cursor_x = Some(cursor + shift);
+                    }
+                }
+            }
+            Action::ResetZoom => {
+                v.x_range = None;
+                v.cursor_x = None;
+            }
+            Action::Filter => self.start_filter(),
+            Action::Back => self.back(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The points drawn in the chart, as a table (for export).
+    pub(super) fn chart_table(&self) -> crate::export::Table {
+        use crate::export::{Cell, Table};
+        let headers = ["run_id", "run_name", "key", "step", "timestamp", "value"];
+        let mut t = Table::new(headers.iter().map(|s| s.to_string()).collect());
+        for key in self.chart.chart_keys() {
+            for id in &self.chart.run_ids {
+                let Some(History::Loaded(points)) = self.histories.get(&(id.clone(), key.clone()))
+                else {
+                    continue;
+                };
+                let name = self
+                    .index
+                    .run(id)
+                    .map(|r| r.run_name.clone())
+                    .unwrap_or_default();
+                let mut pts: Vec<MetricPoint> = points.to_vec();
+                pts.sort_by_key(|p| (p.step, p.timestamp));
+                for p in pts {
+                    t.rows.push(vec![
+                        Cell::Text(id.clone()),
+                        Cell::Text(name.clone()),
+                        Cell::Text(key.clone()),
+                        Cell::Int(p.step),
+                        Cell::Int(p.timestamp),
+                        Cell::Number(p.value),
+                    ]);
+                }
+            }
+        }
+        t
+    }
+}
