@@ -14,7 +14,7 @@ use super::yaml::Meta;
 use super::{ExperimentList, RunBatch, Store, StoreError, Warning};
 
 /// Directories inside an experiment folder that are not runs.
-const NON_RUN_DIRS: &[&str] = &["tags", "datasets", "traces", "models"];
+pub(super) const NON_RUN_DIRS: &[&str] = &["tags", "datasets", "traces", "models"];
 /// Directories at the store root that are not experiments.
 const NON_EXPERIMENT_DIRS: &[&str] = &[".trash", "models"];
 /// How many runs are parsed before a batch is handed to the caller.
@@ -37,7 +37,7 @@ impl FileStore {
     }
 
     /// Every experiment directory: `(dir, is_in_trash)`.
-    fn experiment_dirs(&self) -> Result<Vec<(PathBuf, bool)>, StoreError> {
+    pub(super) fn experiment_dirs(&self) -> Result<Vec<(PathBuf, bool)>, StoreError> {
         let mut dirs = Vec::new();
         for entry in list_dir(&self.root)? {
             let name = entry
@@ -196,7 +196,7 @@ impl Store for FileStore {
     }
 }
 
-fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
+pub(super) fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
     let meta_path = dir.join("meta.yaml");
     let meta = Meta::read(&meta_path)?;
     let folder = dir
@@ -231,6 +231,32 @@ fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
 /// Reads one run directory. Problems with single metric files become `warnings`;
 /// a broken `meta.yaml` fails the run.
 fn read_run(dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> Result<Run, StoreError> {
+    read_run_tracked(dir, exp_id, warnings).map(|(run, _)| run)
+}
+
+/// Bytes of each metric file parsed so far (up to its last complete line), by key.
+pub(super) type MetricOffsets = Vec<(String, u64)>;
+
+/// Reads one run and reports how far each metric file was parsed, so that a follower can
+/// later read only what was appended.
+pub(super) fn read_run_tracked(
+    dir: &Path,
+    exp_id: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<(Run, MetricOffsets), StoreError> {
+    let mut run = read_run_meta(dir, exp_id)?;
+    read_key_files(&dir.join("params"), &mut run.params)?;
+    read_key_files(&dir.join("tags"), &mut run.tags)?;
+    let (metrics, offsets) = read_metrics(&dir.join("metrics"), warnings)?;
+    run.metrics = metrics;
+    fill_run_name(&mut run);
+    let exp_dir = dir.parent().unwrap_or(dir);
+    run.datasets = read_inputs(&dir.join("inputs"), exp_dir, warnings);
+    Ok((run, offsets))
+}
+
+/// A run's `meta.yaml` as a `Run` without params, tags, metrics or datasets.
+pub(super) fn read_run_meta(dir: &Path, exp_id: &str) -> Result<Run, StoreError> {
     let meta_path = dir.join("meta.yaml");
     let meta = Meta::read(&meta_path)?;
     let folder = dir
@@ -259,21 +285,9 @@ fn read_run(dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> Result<Run
             )
         })?,
     };
-    let mut params = BTreeMap::new();
-    read_key_files(&dir.join("params"), &mut params)?;
-    let mut tags = BTreeMap::new();
-    read_key_files(&dir.join("tags"), &mut tags)?;
-    let metrics = read_metrics(&dir.join("metrics"), warnings)?;
-    let run_name = meta
-        .string("run_name")
-        .filter(|n| !n.is_empty())
-        .or_else(|| tags.get(TAG_RUN_NAME).cloned())
-        .unwrap_or_default();
-    let exp_dir = dir.parent().unwrap_or(dir);
-    let datasets = read_inputs(&dir.join("inputs"), exp_dir, warnings);
     Ok(Run {
         run_id,
-        run_name,
+        run_name: meta.string("run_name").unwrap_or_default(),
         experiment_id: exp_id.to_string(),
         status,
         lifecycle: Lifecycle::parse(&meta.string("lifecycle_stage").unwrap_or_default()),
@@ -281,15 +295,27 @@ fn read_run(dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> Result<Run
         start_time: meta.int("start_time"),
         end_time: meta.int("end_time"),
         artifact_uri: meta.string("artifact_uri").unwrap_or_default(),
-        params,
-        tags,
-        metrics,
-        datasets,
+        params: BTreeMap::new(),
+        tags: BTreeMap::new(),
+        metrics: BTreeMap::new(),
+        datasets: Vec::new(),
     })
 }
 
+/// Old stores may lack `run_name` in meta.yaml: MLflow then uses the `mlflow.runName` tag.
+pub(super) fn fill_run_name(run: &mut Run) {
+    if run.run_name.is_empty() {
+        if let Some(name) = run.tags.get(TAG_RUN_NAME) {
+            run.run_name = name.clone();
+        }
+    }
+}
+
 /// Reads a params/ or tags/ folder: one file per key, `/` in keys as subfolders.
-fn read_key_files(dir: &Path, out: &mut BTreeMap<String, String>) -> Result<(), StoreError> {
+pub(super) fn read_key_files(
+    dir: &Path,
+    out: &mut BTreeMap<String, String>,
+) -> Result<(), StoreError> {
     walk_key_files(dir, "", &mut |key, path| {
         let bytes = std::fs::read(path).map_err(|e| StoreError::io(path, e))?;
         let value = match String::from_utf8(bytes) {
@@ -301,11 +327,12 @@ fn read_key_files(dir: &Path, out: &mut BTreeMap<String, String>) -> Result<(), 
     })
 }
 
-fn read_metrics(
+pub(super) fn read_metrics(
     dir: &Path,
     warnings: &mut Vec<Warning>,
-) -> Result<BTreeMap<String, MetricSummary>, StoreError> {
+) -> Result<(BTreeMap<String, MetricSummary>, MetricOffsets), StoreError> {
     let mut metrics = BTreeMap::new();
+    let mut offsets = Vec::new();
     walk_key_files(dir, "", &mut |key, path| {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
@@ -329,12 +356,13 @@ fn read_metrics(
                 message: format!("skipped malformed metric line {text:?}{more}"),
             });
         }
+        offsets.push((key.clone(), outcome.consumed as u64));
         if let Some(s) = summary {
             metrics.insert(key, s);
         }
         Ok(())
     })?;
-    Ok(metrics)
+    Ok((metrics, offsets))
 }
 
 /// Dataset inputs of a run, joined with the experiment's `datasets/` records.
@@ -388,7 +416,7 @@ fn read_inputs(inputs: &Path, exp_dir: &Path, warnings: &mut Vec<Warning>) -> Ve
 
 /// Calls `f(key, path)` for every file below `dir`, keys joined with `/`. A missing
 /// directory has no keys.
-fn walk_key_files(
+pub(super) fn walk_key_files(
     dir: &Path,
     prefix: &str,
     f: &mut dyn FnMut(String, &Path) -> Result<(), StoreError>,
@@ -417,7 +445,7 @@ fn walk_key_files(
     Ok(())
 }
 
-fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+pub(super) fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     let entries = std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
     let mut out: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     out.sort();

@@ -82,3 +82,5 @@ impl FromStr for Filter {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_match;
