@@ -26,6 +26,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
+    /// Follow the store while runs are written: refresh every SECS seconds (0: off).
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    pub refresh: f64,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -35,8 +35,16 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref()),
         None => {
             let store = open(cli.source.as_deref(), global_uri.as_deref())?;
+            if !(cli.refresh.is_finite() && cli.refresh >= 0.0) {
+                bail!(
+                    "--refresh must be a number of seconds >= 0, got {}",
+                    cli.refresh
+                );
+            }
             let opts = tui::Options {
                 no_color: cli.no_color,
+                refresh: (cli.refresh > 0.0)
+                    .then(|| std::time::Duration::from_secs_f64(cli.refresh.max(0.2))),
             };
             tui::run(std::sync::Arc::from(store), &opts)
         }

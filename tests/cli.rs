@@ -215,7 +215,7 @@ fn sources_by_uri_and_environment() {
     let out = mltui(&["runs", "http://127.0.0.1:9"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        !out.status.success() && err.contains("not supported yet"),
+        !out.status.success() && err.contains("cannot connect to http://127.0.0.1:9"),
         "{err}"
     );
 }

@@ -229,3 +229,84 @@ fn small_terminal_and_no_color_still_work() {
     s.keys("q");
     assert!(s.wait_exit().success());
 }
+
+/// CPU time (user + system) of a process so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = &stat[stat.rfind(')').expect("comm") + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+#[test]
+fn live_refresh_shows_new_runs_and_points_and_idles_quietly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("mlruns");
+    common::copy_tree(&common::fixtures().join("v3/file/mlruns"), &root);
+    let mut s = Session::start(
+        &["--refresh", "0.5", root.to_str().expect("utf-8")],
+        dir.path(),
+        &[],
+    );
+    s.wait_for("sweep");
+    s.keys("/sweep\r\r");
+    s.wait_for("sweep-4");
+    s.wait_for("● live");
+
+    // Idle: nothing changes for 3 s; the process should barely use the CPU.
+    let pid = s.child.process_id().expect("pid");
+    let before = cpu_ticks(pid);
+    std::thread::sleep(Duration::from_secs(3));
+    let used = cpu_ticks(pid) - before;
+    assert!(
+        used <= 30,
+        "idle mltui used {used} clock ticks of CPU in 3 s"
+    );
+
+    // The training job (this test) logs a point to the running run, in MLflow's format.
+    let run_dir = std::fs::read_dir(&root)
+        .expect("read_dir")
+        .flatten()
+        .flat_map(|e| std::fs::read_dir(e.path()).into_iter().flatten().flatten())
+        .map(|e| e.path())
+        .find(|p| {
+            std::fs::read_to_string(p.join("tags/mlflow.runName"))
+                .ok()
+                .as_deref()
+                == Some("sweep-4")
+        })
+        .expect("sweep-4");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(run_dir.join("metrics/loss"))
+        .expect("open");
+    writeln!(f, "1795723400000 0.0424242 99").expect("append");
+    s.wait_for("0.0424242");
+
+    // A new run appears.
+    let new_id = "00000000000000000000000000000def";
+    let new_dir = run_dir.parent().expect("exp").join(new_id);
+    common::copy_tree(&run_dir, &new_dir);
+    let meta = std::fs::read_to_string(new_dir.join("meta.yaml")).expect("meta");
+    let id = run_dir
+        .file_name()
+        .expect("id")
+        .to_string_lossy()
+        .into_owned();
+    std::fs::write(
+        new_dir.join("meta.yaml"),
+        meta.replace(&id, new_id)
+            .replace("run_name: sweep-4", "run_name: fresh-run"),
+    )
+    .expect("write");
+    s.wait_for("fresh-run");
+    // Pause and resume from the keyboard.
+    s.keys("P");
+    s.wait_for("paused");
+    s.keys("P");
+    s.wait_for("● live");
+    s.keys("q");
+    assert!(s.wait_exit().success());
+}

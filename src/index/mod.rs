@@ -35,6 +35,12 @@ impl RunIndex {
         }
     }
 
+    /// Replaces the experiment list (runs stay).
+    pub fn set_experiments(&mut self, mut experiments: Vec<Experiment>) {
+        experiments.sort_by(|a, b| cmp_ids(&a.experiment_id, &b.experiment_id));
+        self.experiments = experiments;
+    }
+
     /// Adds (or replaces, by run id) the runs of a batch and keeps its warnings.
     pub fn add_batch(&mut self, batch: RunBatch) {
         for run in batch.runs {

@@ -177,6 +177,13 @@ impl Store for FileStore {
         read_run(&dir, &exp_id, &mut Vec::new())
     }
 
+    fn follower(&self) -> Option<Box<dyn super::Follower>> {
+        let store = FileStore {
+            root: self.root.clone(),
+        };
+        Some(Box::new(super::file_follow::FileFollower::new(store)))
+    }
+
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError> {
         if !is_safe_key(key) {
             return Err(StoreError::bad(
@@ -235,7 +242,7 @@ fn read_run(dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> Result<Run
 }
 
 /// Bytes of each metric file parsed so far (up to its last complete line), by key.
-pub(super) type MetricOffsets = Vec<(String, u64)>;
+pub(crate) type MetricOffsets = Vec<(String, u64)>;
 
 /// Reads one run and reports how far each metric file was parsed, so that a follower can
 /// later read only what was appended.

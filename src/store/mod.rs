@@ -3,6 +3,8 @@
 //! Owns fetching and parsing only. It never writes to a store and never imports UI crates.
 
 mod file;
+mod file_follow;
+mod follow;
 mod http;
 mod locate;
 mod metric_file;
@@ -14,6 +16,7 @@ use std::path::PathBuf;
 use crate::model::{Experiment, MetricPoint, Run};
 
 pub use file::FileStore;
+pub use follow::{Change, Follower, follow};
 pub use http::{Auth, HttpOptions, HttpStore, Tls};
 pub use locate::{SourceSpec, parse_source, resolve_source};
 pub use sqlite::SqliteStore;
@@ -148,6 +151,12 @@ pub trait Store: Send + Sync {
 
     /// Every logged point of one metric of one run, in the order the store returns them.
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError>;
+
+    /// A follower that finds changes more cheaply than reloading everything, if the store
+    /// has one (see [`follow`]).
+    fn follower(&self) -> Option<Box<dyn Follower>> {
+        None
+    }
 
     /// Points of one metric for several runs, for drawing: at most about `max_points` per
     /// run, optionally only steps within `steps` (inclusive). Local stores return every

@@ -18,6 +18,7 @@ pub enum Action {
     Quit,
     Help,
     Filter,
+    Query,
     ToggleMark,
     MarkAll,
     ClearMarks,
@@ -35,6 +36,7 @@ pub enum Action {
     ToggleFold,
     SetBaseline,
     HideColumn,
+    TogglePause,
     // Charts.
     Plot,
     ToggleGrid,

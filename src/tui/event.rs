@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ use ratatui::crossterm::event as ct;
 
 use super::app::LoadEvent;
 use crate::model::MetricPoint;
-use crate::store::Store;
+use crate::store::{Change, Store};
 
 /// A request for metric histories: `(run ids, key)`.
 pub type HistoryRequest = (Vec<String>, String);
@@ -79,25 +79,67 @@ pub fn spawn_input(tx: Sender<Event>) {
     });
 }
 
-/// Loads experiments, then runs batch by batch; `loading` is cleared when done.
-pub fn spawn_loader(store: Arc<dyn Store>, tx: Sender<Event>, loading: Arc<AtomicBool>) {
+/// Requests to the loader while it follows the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Pause,
+    /// Resume and refresh at once.
+    Resume,
+}
+
+/// Loads everything (experiments, then runs batch by batch), clears `loading`, then —
+/// when `interval` is set — keeps following the store, sending only what changed.
+pub fn spawn_loader(
+    store: Arc<dyn Store>,
+    tx: Sender<Event>,
+    loading: Arc<AtomicBool>,
+    control: Receiver<Control>,
+    interval: Option<Duration>,
+) {
     thread::spawn(move || {
-        let result = (|| {
-            let list = store.experiments()?;
-            let experiments = list.experiments.clone();
-            if tx.send(Event::Load(LoadEvent::Experiments(list))).is_err() {
-                return Ok(());
-            }
-            store.runs(&experiments, &mut |batch| {
-                let _ = tx.send(Event::Load(LoadEvent::Runs(batch)));
+        let mut follower = crate::store::follow(store);
+        let mut poll = |tx: &Sender<Event>| {
+            follower.poll(&mut |change| {
+                let ev = match change {
+                    Change::Experiments(list) => LoadEvent::Experiments(list),
+                    Change::Runs(batch) => LoadEvent::Runs(batch),
+                };
+                let _ = tx.send(Event::Load(ev));
             })
-        })();
+        };
+        let first = poll(&tx);
         loading.store(false, Ordering::SeqCst);
-        let ev = match result {
+        let ev = match first {
             Ok(()) => LoadEvent::Done,
             Err(e) => LoadEvent::Failed(e.to_string()),
         };
-        let _ = tx.send(Event::Load(ev));
+        if tx.send(Event::Load(ev)).is_err() {
+            return;
+        }
+        let Some(interval) = interval else { return };
+        let mut paused = false;
+        loop {
+            match control.recv_timeout(interval) {
+                Ok(Control::Pause) => {
+                    paused = true;
+                    continue;
+                }
+                Ok(Control::Resume) => paused = false,
+                Err(RecvTimeoutError::Timeout) if paused => continue,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            let error = poll(&tx).err().map(|e| e.to_string());
+            let at = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            if tx
+                .send(Event::Load(LoadEvent::Refreshed { at, error }))
+                .is_err()
+            {
+                return;
+            }
+        }
     });
 }
 

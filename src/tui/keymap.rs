@@ -121,6 +121,7 @@ const NAV: &[Binding] = &[
 const GLOBAL: &[Binding] = &[
     b(&[K::Ch('?')], A::Help, "show this help", Some("help")),
     b(&[K::Esc], A::Back, "back / clear", None),
+    b(&[K::Ch('P')], A::TogglePause, "pause / resume live refresh", None),
     b(&[K::Ch('q'), K::Ctrl('c')], A::Quit, "quit", Some("quit")),
 ];
 
@@ -148,6 +149,7 @@ const RUNS: &[Binding] = &[
     b(&[K::Ch('c')], A::Compare, "compare marked runs", Some("compare")),
     b(&[K::Ch('p')], A::Plot, "chart metrics of the marked runs (or the run under the cursor)", Some("plot")),
     b(&[K::Ch('/')], A::Filter, "quick filter by text", Some("filter")),
+    b(&[K::Ch('f')], A::Query, "MLflow search filter (metrics.acc > 0.9 and params.opt = 'adam'; OR, parentheses)", Some("query")),
     b(&[K::Ch('s')], A::SortCycle, "sort by column: ascending, descending, off", Some("sort")),
     b(&[K::Ch('[')], A::SortAsc, "sort ascending by column", None),
     b(&[K::Ch(']')], A::SortDesc, "sort descending by column", None),
@@ -217,6 +219,8 @@ const INPUT: &[Binding] = &[
     b(&[K::Enter], A::InputSubmit, "apply", Some("apply")),
     b(&[K::Esc], A::InputCancel, "cancel", Some("cancel")),
     b(&[K::Tab], A::InputNextFormat, "next format (export)", None),
+    b(&[K::Up], A::Up, "earlier filter (search filter history)", None),
+    b(&[K::Down], A::Down, "later filter", None),
     b(&[K::Backspace], A::InputBackspace, "delete a character", None),
 ];
 

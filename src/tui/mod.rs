@@ -27,6 +27,8 @@ use crate::store::Store;
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub no_color: bool,
+    /// Live refresh interval; `None` turns it off.
+    pub refresh: Option<std::time::Duration>,
 }
 
 /// Restores the terminal when dropped, whatever way the loop ends.
@@ -49,6 +51,7 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let theme = Theme::from_env(opts.no_color);
     let export_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut app = App::new(store.describe(), export_dir, now_ms());
+    app.live.interval = opts.refresh.map(|d| d.as_secs_f64());
     let (tx, rx) = mpsc::channel();
     let loading = Arc::new(AtomicBool::new(true));
     event::spawn_signals(tx.clone())?;
@@ -59,7 +62,8 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     event::spawn_input(tx.clone());
     let (history_tx, history_rx) = mpsc::channel();
     event::spawn_history_worker(store.clone(), history_rx, tx.clone());
-    event::spawn_loader(store, tx.clone(), loading.clone());
+    let (control_tx, control_rx) = mpsc::channel();
+    event::spawn_loader(store, tx.clone(), loading.clone(), control_rx, opts.refresh);
     event::spawn_ticker(tx, loading);
 
     let mut dirty = true;
@@ -76,6 +80,15 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                 Event::Term(CtEvent::Key(k)) if k.kind != KeyEventKind::Release => {
                     if let Some(key) = Key::from_event(&k) {
                         for effect in app.on_key(key) {
+                            if let Effect::SetPaused(paused) = effect {
+                                let c = if paused {
+                                    event::Control::Pause
+                                } else {
+                                    event::Control::Resume
+                                };
+                                let _ = control_tx.send(c);
+                                continue;
+                            }
                             quit |= run_effect(&mut app, effect, &history_tx);
                         }
                         dirty = true;
@@ -85,7 +98,9 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                 Event::Term(_) => {}
                 Event::InputFailed(e) => anyhow::bail!("reading the terminal failed: {e}"),
                 Event::Load(l) => {
-                    app.on_load(l);
+                    for effect in app.on_load(l) {
+                        quit |= run_effect(&mut app, effect, &history_tx);
+                    }
                     dirty = true;
                 }
                 Event::History {
@@ -118,6 +133,8 @@ pub fn run_effect(
 ) -> bool {
     match effect {
         Effect::Quit => true,
+        // Handled by the event loop, which owns the loader's control channel.
+        Effect::SetPaused(_) => false,
         Effect::LoadHistories { run_ids, key } => {
             if history.send((run_ids.clone(), key.clone())).is_err() {
                 app.on_history(&key, Err("the history loader stopped".into()), &run_ids);

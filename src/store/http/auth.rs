@@ -223,6 +223,9 @@ pub struct HttpOptions {
     pub max_backoff: Duration,
     pub tls: Tls,
     pub auth: Option<Auth>,
+    /// Overrides the size of every page (runs, experiments, histories); `None` keeps the
+    /// defaults. Small pages exercise paging in tests.
+    pub page_size: Option<usize>,
 }
 
 impl Default for HttpOptions {
@@ -235,6 +238,7 @@ impl Default for HttpOptions {
             max_backoff: Duration::from_secs(4),
             tls: Tls::System,
             auth: None,
+            page_size: None,
         }
     }
 }

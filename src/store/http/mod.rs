@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::model::{Experiment, MetricPoint, Run};
 
 use super::{ExperimentList, RunBatch, Store, StoreError, Warning};
-pub use auth::{Auth, HttpOptions, ServerUrl, Tls, mask_userinfo};
+pub use auth::{Auth, HttpOptions, ServerUrl, Tls};
 use client::Client;
 use wire::{ExperimentsPage, GetRun, MetricsPage, RunsPage};
 
@@ -42,6 +42,7 @@ const BULK_MAX_POINTS: usize = 2_500;
 /// `MLFLOW_HTTP_REQUEST_MAX_RETRIES` and `MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR` (capped).
 pub struct HttpStore {
     client: Client,
+    page_size: Option<usize>,
 }
 
 impl HttpStore {
@@ -55,6 +56,7 @@ impl HttpStore {
     pub fn with_options(url: &str, options: HttpOptions) -> Result<Self, StoreError> {
         let url = ServerUrl::parse(url)?;
         Ok(Self {
+            page_size: options.page_size.map(|n| n.max(1)),
             client: Client::new(&url, options)?,
         })
     }
@@ -88,7 +90,7 @@ impl HttpStore {
         let mut seen: HashSet<String> = HashSet::new();
         for chunk in experiment_ids.chunks(EXPERIMENTS_PER_SEARCH) {
             let mut token: Option<String> = None;
-            let mut page_size = FIRST_RUNS_PAGE;
+            let mut page_size = self.page_size.unwrap_or(FIRST_RUNS_PAGE);
             loop {
                 let mut body = json!({
                     "experiment_ids": chunk,
@@ -121,7 +123,9 @@ impl HttpStore {
                     Some(t) => token = Some(t),
                     None => break,
                 }
-                page_size = (page_size * 4).min(MAX_RUNS_PAGE);
+                if self.page_size.is_none() {
+                    page_size = (page_size * 4).min(MAX_RUNS_PAGE);
+                }
             }
         }
         Ok(())
@@ -191,7 +195,7 @@ impl Store for HttpStore {
         let mut list = ExperimentList::default();
         let mut seen = HashSet::new();
         let mut token: Option<String> = None;
-        let page_size = EXPERIMENTS_PAGE.to_string();
+        let page_size = self.page_size.unwrap_or(EXPERIMENTS_PAGE).to_string();
         loop {
             let mut query = vec![("max_results", page_size.as_str()), ("view_type", "ALL")];
             if let Some(t) = &token {
@@ -256,7 +260,7 @@ impl Store for HttpStore {
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError> {
         let mut points = Vec::new();
         let mut token: Option<String> = None;
-        let page_size = HISTORY_PAGE.to_string();
+        let page_size = self.page_size.unwrap_or(HISTORY_PAGE).to_string();
         loop {
             let mut query = vec![
                 ("run_id", run_id),

@@ -131,7 +131,10 @@ impl App {
                 .chart
                 .run_ids
                 .iter()
-                .filter(|id| !self.histories.contains_key(&((*id).clone(), key.clone())))
+                .filter(|id| {
+                    let slot = ((*id).clone(), key.clone());
+                    !self.histories.contains_key(&slot) || self.stale_histories.contains(&slot)
+                })
                 .filter(|id| {
                     self.index
                         .run(id)
@@ -143,8 +146,11 @@ impl App {
                 continue;
             }
             for id in &missing {
-                self.histories
-                    .insert((id.clone(), key.clone()), History::Loading);
+                let slot = (id.clone(), key.clone());
+                // A stale history stays drawn until its reload arrives.
+                if !self.stale_histories.remove(&slot) {
+                    self.histories.insert(slot, History::Loading);
+                }
             }
             effects.push(Effect::LoadHistories {
                 run_ids: missing,

@@ -49,8 +49,25 @@ pub struct LoadState {
 pub enum LoadEvent {
     Experiments(ExperimentList),
     Runs(RunBatch),
+    /// The first, full load finished.
     Done,
+    /// The first load failed.
     Failed(String),
+    /// A live refresh finished at `at` (epoch ms), or failed.
+    Refreshed {
+        at: i64,
+        error: Option<String>,
+    },
+}
+
+/// Live refresh: following the store while training runs write to it.
+#[derive(Debug, Default, Clone)]
+pub struct Live {
+    /// Refresh interval in seconds; `None` when live refresh is off.
+    pub interval: Option<f64>,
+    pub paused: bool,
+    pub last: Option<i64>,
+    pub error: Option<String>,
 }
 
 /// Work the runtime must do for the app.
@@ -67,6 +84,8 @@ pub enum Effect {
         run_ids: Vec<String>,
         key: String,
     },
+    /// Pause or resume live refresh.
+    SetPaused(bool),
 }
 
 /// A line for the status bar.
@@ -103,6 +122,11 @@ pub struct App {
     pub compare: CompareView,
     pub chart: ChartView,
     pub histories: std::collections::HashMap<(String, String), History>,
+    /// Loaded histories whose runs changed since: reloaded, drawn until the new data comes.
+    pub stale_histories: std::collections::HashSet<(String, String)>,
+    pub live: Live,
+    /// Recent search filters, oldest first.
+    pub query_history: Vec<String>,
     pub prompt: Option<Prompt>,
     pub picker: Option<Picker>,
     pub help_scroll: Option<usize>,
@@ -127,6 +151,9 @@ impl App {
             compare: CompareView::default(),
             chart: ChartView::default(),
             histories: std::collections::HashMap::new(),
+            stale_histories: std::collections::HashSet::new(),
+            live: Live::default(),
+            query_history: Vec::new(),
             prompt: None,
             picker: None,
             help_scroll: None,
@@ -202,6 +229,17 @@ impl App {
     fn update_screen(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Quit => return vec![Effect::Quit],
+            Action::TogglePause => {
+                if self.live.interval.is_none() {
+                    self.message = Some(Message {
+                        text: "live refresh is off (--refresh 0)".into(),
+                        error: true,
+                    });
+                    return Vec::new();
+                }
+                self.live.paused = !self.live.paused;
+                return vec![Effect::SetPaused(self.live.paused)];
+            }
             Action::Help => {
                 self.help_scroll = Some(0);
                 return Vec::new();
@@ -258,21 +296,28 @@ impl App {
         }
     }
 
-    /// Applies a loader event.
-    pub fn on_load(&mut self, ev: LoadEvent) {
+    /// Applies a loader event; returns effects (histories to reload for open charts).
+    pub fn on_load(&mut self, ev: LoadEvent) -> Vec<Effect> {
         match ev {
             LoadEvent::Experiments(list) => {
-                self.index = RunIndex::new(list.experiments);
+                self.index.set_experiments(list.experiments);
                 self.index.add_warnings(list.warnings);
                 self.load.experiments_loaded = true;
                 self.refresh_experiments();
             }
             LoadEvent::Runs(batch) => {
-                self.load.runs_loaded += batch.runs.len();
+                if self.load.done {
+                    self.mark_stale_histories(&batch.runs);
+                } else {
+                    self.load.runs_loaded += batch.runs.len();
+                }
                 self.index.add_batch(batch);
                 self.refresh_experiments();
                 if self.stack.contains(&Screen::Runs) {
                     self.refresh_runs();
+                }
+                if self.screen() == Screen::Chart {
+                    return self.request_histories();
                 }
             }
             LoadEvent::Done => {
@@ -298,6 +343,29 @@ impl App {
                     error: true,
                 });
                 self.load.error = Some(e);
+            }
+            LoadEvent::Refreshed { at, error } => {
+                self.live.last = Some(at);
+                self.live.error = error;
+            }
+        }
+        Vec::new()
+    }
+
+    /// Charted histories of runs whose metrics changed become stale (reloaded, and drawn
+    /// as they were until the new points arrive).
+    fn mark_stale_histories(&mut self, runs: &[crate::model::Run]) {
+        for run in runs {
+            let Some(old) = self.index.run(&run.run_id) else {
+                continue;
+            };
+            for (key, summary) in &run.metrics {
+                let slot = (run.run_id.clone(), key.clone());
+                if old.metrics.get(key) != Some(summary)
+                    && matches!(self.histories.get(&slot), Some(History::Loaded(_)))
+                {
+                    self.stale_histories.insert(slot);
+                }
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::export::{Format, Table};
 use crate::index::compare::Comparison;
+use crate::index::filter::{Filter, FilterError, parse_filter};
 use crate::text;
 
 use super::{App, Effect, Message, Screen};
@@ -14,6 +15,14 @@ pub enum PromptKind {
     Filter { previous: String },
     /// Export of the current screen's table.
     Export { format: Format },
+    /// MLflow search filter of the run table: applied live while valid; `error` says why
+    /// the current text is not; `previous` is restored on Esc.
+    Query {
+        previous: Option<(String, Filter)>,
+        error: Option<FilterError>,
+        /// Position in the filter history while recalling with ↑/↓.
+        recall: Option<usize>,
+    },
 }
 
 /// An open prompt.
@@ -54,6 +63,34 @@ impl App {
                 self.chart.key_cursor = 0;
             }
             _ => {}
+        }
+    }
+
+    /// Opens the search filter prompt of the run table.
+    pub(super) fn start_query(&mut self) {
+        let previous = self.runs.query.clone();
+        self.prompt = Some(Prompt {
+            text: previous
+                .as_ref()
+                .map(|(t, _)| t.clone())
+                .unwrap_or_default(),
+            kind: PromptKind::Query {
+                previous,
+                error: None,
+                recall: None,
+            },
+        });
+    }
+
+    /// Applies the query text if it parses; returns the error otherwise.
+    fn preview_query(&mut self, text: &str) -> Option<FilterError> {
+        match parse_filter(text) {
+            Ok(f) => {
+                self.runs.query = (!f.is_match_all()).then(|| (text.trim().to_string(), f));
+                self.refresh_runs();
+                None
+            }
+            Err(e) => Some(e),
         }
     }
 
@@ -122,6 +159,13 @@ impl App {
     }
 
     pub(super) fn update_prompt(&mut self, action: Action) -> Vec<Effect> {
+        if matches!(
+            self.prompt.as_ref().map(|p| &p.kind),
+            Some(PromptKind::Query { .. })
+        ) {
+            self.update_query(action);
+            return Vec::new();
+        }
         let Some(prompt) = self.prompt.as_mut() else {
             return Vec::new();
         };
@@ -157,6 +201,7 @@ impl App {
                     return Vec::new();
                 };
                 match prompt.kind {
+                    PromptKind::Query { .. } => {}
                     PromptKind::Filter { .. } => self.set_filter(prompt.text),
                     PromptKind::Export { format } => {
                         let path = std::path::PathBuf::from(prompt.text.trim());
@@ -190,3 +235,76 @@ impl App {
         Vec::new()
     }
 }
+
+impl App {
+    fn update_query(&mut self, action: Action) {
+        let Some(mut prompt) = self.prompt.take() else {
+            return;
+        };
+        let PromptKind::Query {
+            previous,
+            error,
+            recall,
+        } = &mut prompt.kind
+        else {
+            return;
+        };
+        match action {
+            Action::InputChar(c) => prompt.text.push(c),
+            Action::InputBackspace => {
+                prompt.text.pop();
+            }
+            Action::Up | Action::Down => {
+                let n = self.query_history.len();
+                if n == 0 {
+                    self.prompt = Some(prompt);
+                    return;
+                }
+                let pos = match (action, *recall) {
+                    (Action::Up, None) => n - 1,
+                    (Action::Up, Some(p)) => p.saturating_sub(1),
+                    (_, Some(p)) if p + 1 < n => p + 1,
+                    _ => n - 1,
+                };
+                *recall = Some(pos);
+                prompt.text = self.query_history[pos].clone();
+            }
+            Action::InputCancel => {
+                self.runs.query = previous.take();
+                self.refresh_runs();
+                return;
+            }
+            Action::InputSubmit => {
+                if let Some(e) = error {
+                    self.message = Some(Message {
+                        text: format!("invalid filter {e}"),
+                        error: true,
+                    });
+                    self.prompt = Some(prompt);
+                    return;
+                }
+                let text = prompt.text.trim().to_string();
+                if !text.is_empty() {
+                    self.query_history.retain(|h| *h != text);
+                    self.query_history.push(text);
+                    let excess = self.query_history.len().saturating_sub(QUERY_HISTORY);
+                    self.query_history.drain(..excess);
+                }
+                return;
+            }
+            _ => {
+                self.prompt = Some(prompt);
+                return;
+            }
+        }
+        let text = prompt.text.clone();
+        let new_error = self.preview_query(&text);
+        if let PromptKind::Query { error, .. } = &mut prompt.kind {
+            *error = new_error;
+        }
+        self.prompt = Some(prompt);
+    }
+}
+
+/// How many recent search filters ↑/↓ can recall.
+const QUERY_HISTORY: usize = 20;

@@ -47,6 +47,8 @@ pub struct RunsView {
     pub col_cursor: usize,
     pub sort: Vec<SortKey>,
     pub filter: String,
+    /// The MLflow search filter (`f`), with its text.
+    pub query: Option<(String, crate::index::filter::Filter)>,
     pub marks: HashSet<String>,
     pub show_deleted: bool,
     pub diff_only: bool,
@@ -119,15 +121,13 @@ impl App {
             .collect();
         v.in_scope = in_scope.len();
         let needle = v.filter.to_lowercase();
-        let mut matched: Vec<usize> = if needle.is_empty() {
-            in_scope.clone()
-        } else {
-            in_scope
-                .iter()
-                .copied()
-                .filter(|&i| text_match(&runs[i], &needle))
-                .collect()
-        };
+        let query = v.query.as_ref().map(|(_, f)| f);
+        let mut matched: Vec<usize> = in_scope
+            .iter()
+            .copied()
+            .filter(|&i| query.is_none_or(|f| f.matches(&runs[i])))
+            .filter(|&i| needle.is_empty() || text_match(&runs[i], &needle))
+            .collect();
         v.filtered_out = v.in_scope - matched.len();
         sort_rows(runs, &mut matched, &v.sort, TextOrder::Numeric, now);
         v.rows = if v.flat {
@@ -242,10 +242,14 @@ impl App {
                 if !v.filter.is_empty() {
                     v.filter.clear();
                     self.refresh_runs();
+                } else if v.query.is_some() {
+                    v.query = None;
+                    self.refresh_runs();
                 } else {
                     self.back();
                 }
             }
+            Action::Query => self.start_query(),
             Action::ToggleMark => {
                 if let Some(id) = self.current_run_id() {
                     if !self.runs.marks.remove(&id) {

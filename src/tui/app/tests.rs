@@ -526,3 +526,66 @@ fn chart_export_writes_the_points_shown() {
         .sum();
     assert_eq!(text.lines().count(), expected + 1);
 }
+
+#[test]
+fn search_filter_prompt_applies_live_shows_errors_and_remembers() {
+    let mut app = sweep_app();
+    app.update(Action::ToggleTree);
+    app.update(Action::Query);
+    assert_eq!(app.context(), Context::Input);
+    type_text(&mut app, "metrics.acc > 0.85");
+    assert!(matches!(
+        &app.prompt,
+        Some(Prompt {
+            kind: PromptKind::Query { error: None, .. },
+            ..
+        })
+    ));
+    let shown = names(&app);
+    assert!(!shown.is_empty() && shown.len() < 8, "{shown:?}");
+    assert!(
+        app.shown_runs()
+            .iter()
+            .all(|r| r.metrics["acc"].latest.value > 0.85)
+    );
+    // Typing on makes it invalid: the last valid preview stays and the error is shown.
+    type_text(&mut app, " and params.lr = 0.1");
+    let Some(Prompt {
+        kind: PromptKind::Query { error: Some(e), .. },
+        ..
+    }) = &app.prompt
+    else {
+        panic!("expected an error")
+    };
+    assert!(e.message.contains("Expected a quoted string value"), "{e}");
+    assert_eq!(names(&app), shown);
+    app.update(Action::InputSubmit);
+    assert!(app.prompt.is_some(), "an invalid filter is not applied");
+    for _ in 0.." 0.1".len() {
+        app.update(Action::InputBackspace);
+    }
+    type_text(&mut app, " '0.1' OR status = 'FAILED'");
+    app.update(Action::InputSubmit);
+    assert!(app.prompt.is_none());
+    let got = names(&app);
+    assert!(
+        got.contains(&"sweep-2".to_string()),
+        "OR extension: {got:?}"
+    );
+    assert_eq!(app.query_history.len(), 1);
+    // Recall with ↑, cancel with Esc restores what was applied.
+    app.update(Action::Query);
+    for _ in 0..80 {
+        app.update(Action::InputBackspace);
+    }
+    assert_eq!(names(&app).len(), 8, "an empty filter matches everything");
+    app.update(Action::Up);
+    assert_eq!(
+        app.prompt.as_ref().map(|p| p.text.clone()),
+        app.query_history.last().cloned()
+    );
+    app.update(Action::InputCancel);
+    assert_eq!(names(&app), got);
+    app.update(Action::Back);
+    assert_eq!(names(&app).len(), 8, "Esc clears the search filter");
+}

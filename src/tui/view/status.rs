@@ -33,6 +33,26 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Span::styled(text::sanitize(&crumb).into_owned(), theme.title),
         Span::styled(format!("  {}", text::sanitize(&app.source)), theme.dim),
     ];
+    if app.load.done {
+        if let Some(interval) = app.live.interval {
+            let (text, style) = if app.live.paused {
+                ("  ⏸ paused".to_string(), theme.dim)
+            } else if let Some(e) = &app.live.error {
+                (
+                    format!("  ✗ refresh failed: {}", text::sanitize(e)),
+                    theme.error,
+                )
+            } else {
+                let at = app
+                    .live
+                    .last
+                    .map(|t| text::time_iso(t)[11..19].to_string())
+                    .unwrap_or_default();
+                (format!("  ● live {interval}s {at}"), theme.ok)
+            };
+            spans.push(Span::styled(text, style));
+        }
+    }
     if !app.load.done {
         let spin = SPINNER[app.spinner % SPINNER.len()];
         let what = if app.load.experiments_loaded {
@@ -49,6 +69,7 @@ pub fn status_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
     if let Some(prompt) = &app.prompt {
         let label = match &prompt.kind {
             PromptKind::Filter { .. } => "filter: ".to_string(),
+            PromptKind::Query { .. } => "search: ".to_string(),
             PromptKind::Export { format } => {
                 format!("export {} to: ", format.extension().to_uppercase())
             }
@@ -58,8 +79,23 @@ pub fn status_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
             Span::raw(text::sanitize(&prompt.text).into_owned()),
             Span::styled("█", theme.dim),
         ];
-        if matches!(prompt.kind, PromptKind::Filter { .. }) {
-            spans.push(Span::styled(format!("   {}", counts(app)), theme.dim));
+        match &prompt.kind {
+            PromptKind::Filter { .. } => {
+                spans.push(Span::styled(format!("   {}", counts(app)), theme.dim))
+            }
+            PromptKind::Query { error: Some(e), .. } => {
+                spans.push(Span::styled(
+                    format!("   ✗ {}", text::sanitize(&e.to_string())),
+                    theme.error,
+                ));
+            }
+            PromptKind::Query { error: None, .. } => {
+                spans.push(Span::styled(
+                    format!("   ✓ {} match", app.runs.rows.len()),
+                    theme.ok,
+                ));
+            }
+            PromptKind::Export { .. } => {}
         }
         frame.render_widget(
             Paragraph::new(Line::from(spans)).style(theme.status_bar),
@@ -107,6 +143,9 @@ fn raw_counts(app: &App) -> String {
             s.push_str(&format!(" · {} marked", v.marks.len()));
             if !v.filter.is_empty() {
                 s.push_str(&format!(" · filter \"{}\"", v.filter));
+            }
+            if let Some((q, _)) = &v.query {
+                s.push_str(&format!(" · search [{q}]"));
             }
             if !v.sort.is_empty() {
                 let keys: Vec<String> = v

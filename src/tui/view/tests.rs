@@ -136,3 +136,13 @@ fn chart_shows_loading_then_data() {
     let screen = render(&app, 100, 24);
     assert!(screen.contains("loading history"), "{screen}");
 }
+
+#[test]
+fn search_prompt_with_error() {
+    let mut app = sweep_app();
+    app.update(Action::Query);
+    for c in "params.lr > 1".chars() {
+        app.update(Action::InputChar(c));
+    }
+    insta::assert_snapshot!(render(&app, 100, 8));
+}

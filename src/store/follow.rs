@@ -1,0 +1,94 @@
+//! Following a store while training runs write to it: a `Follower` reports everything on
+//! its first poll and afterwards only experiments and runs that are new or changed.
+//! Stores without a cheaper way are followed by reloading and comparing signatures.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{ExperimentList, RunBatch, Store, StoreError};
+use crate::model::{Experiment, Run};
+
+/// Something a follower found.
+#[derive(Debug)]
+pub enum Change {
+    /// The full, current list of experiments (sent when it changed).
+    Experiments(ExperimentList),
+    /// New or changed runs, complete.
+    Runs(RunBatch),
+}
+
+/// Reports changes of a store, incrementally where the store allows it.
+pub trait Follower: Send {
+    /// First call: every experiment and run. Later calls: only what changed since.
+    fn poll(&mut self, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError>;
+}
+
+/// The best follower for `store`: its own when it has one, else reload-and-compare.
+pub fn follow(store: Arc<dyn Store>) -> Box<dyn Follower> {
+    match store.follower() {
+        Some(f) => f,
+        None => Box::new(ReloadFollower {
+            store,
+            experiments: None,
+            signatures: HashMap::new(),
+        }),
+    }
+}
+
+/// What identifies a version of a run cheaply: anything a training job changes.
+pub(crate) fn signature(run: &Run) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    run.status.hash(&mut h);
+    run.lifecycle.hash(&mut h);
+    run.end_time.hash(&mut h);
+    run.run_name.hash(&mut h);
+    run.params.hash(&mut h);
+    run.tags.hash(&mut h);
+    for (k, m) in &run.metrics {
+        k.hash(&mut h);
+        (
+            m.latest.step,
+            m.latest.timestamp,
+            m.latest.value.to_bits(),
+            m.count,
+        )
+            .hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Follows any store by reading everything again and passing on what differs.
+struct ReloadFollower {
+    store: Arc<dyn Store>,
+    experiments: Option<Vec<Experiment>>,
+    signatures: HashMap<String, u64>,
+}
+
+impl Follower for ReloadFollower {
+    fn poll(&mut self, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
+        let list = self.store.experiments()?;
+        let experiments = list.experiments.clone();
+        if self.experiments.as_ref() != Some(&experiments) {
+            self.experiments = Some(experiments.clone());
+            sink(Change::Experiments(list));
+        }
+        let first = self.signatures.is_empty();
+        let signatures = &mut self.signatures;
+        self.store.runs(&experiments, &mut |batch| {
+            let mut changed = RunBatch {
+                runs: Vec::new(),
+                warnings: if first { batch.warnings } else { Vec::new() },
+            };
+            for run in batch.runs {
+                let sig = signature(&run);
+                if signatures.insert(run.run_id.clone(), sig) != Some(sig) {
+                    changed.runs.push(run);
+                }
+            }
+            if !changed.runs.is_empty() || !changed.warnings.is_empty() || first {
+                sink(Change::Runs(changed));
+            }
+        })
+    }
+}
