@@ -1,7 +1,7 @@
 //! MLflow's run-search language: `parse_filter` and `Filter::matches` for `filter_string`,
 //! `parse_order_by` and `order_runs` for `order_by`, with MLflow's error messages.
 //!
-//! The grammar is MLflow's (`metrics.acc > 0.9 AND params.opt = 'adam'`, see docs/filter.md)
+//! The grammar is MLflow's (`metrics.acc > 0.9 AND params.opt = 'adam'`, see README.md)
 //! plus one mltui extension: `OR` and parentheses, with `AND` binding tighter than `OR`.
 
 mod ast;
