@@ -201,20 +201,24 @@ fn compare_cmd(args: CompareArgs, uri: Option<&str>) -> Result<()> {
         bail!("compare needs at least two run ids");
     }
     let store = open(source, uri)?;
-    let runs: Vec<model::Run> = ids
-        .iter()
-        .map(|id| {
-            store
-                .run(id)
-                .with_context(|| format!("in {}", store.describe()))
-        })
-        .collect::<Result<_>>()?;
+    let runs = fetch_runs(store.as_ref(), ids)?;
     let refs: Vec<&model::Run> = runs.iter().collect();
     let cmp = index::compare::Comparison::new(&refs, now_ms());
     let table = cmp.table(args.diff_only);
     emit(&args.output, |format, out| {
         export::write_table(&table, format, out)
     })
+}
+
+/// Runs by id, each one checked to exist.
+pub(crate) fn fetch_runs(store: &dyn Store, ids: &[String]) -> Result<Vec<model::Run>> {
+    ids.iter()
+        .map(|id| {
+            store
+                .run(id)
+                .with_context(|| format!("in {}", store.describe()))
+        })
+        .collect()
 }
 
 /// Picks the format and destination, then writes. A closed pipe (`| head`) is not an error.

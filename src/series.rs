@@ -7,7 +7,7 @@ use crate::cli::{HistoryArgs, PlotArgs, SeriesArgs};
 use crate::export::{Cell, Table};
 use crate::model::{MetricPoint, Run};
 use crate::store::Store;
-use crate::{emit, open, text};
+use crate::{emit, fetch_runs, open, text};
 
 /// Runs (checked to exist) and, per run and metric, the full history.
 struct Histories {
@@ -18,15 +18,7 @@ struct Histories {
 
 fn load(args: &SeriesArgs, uri: Option<&str>) -> Result<Histories> {
     let store: Box<dyn Store> = open(args.source.as_deref(), uri)?;
-    let runs: Vec<Run> = args
-        .runs
-        .iter()
-        .map(|id| {
-            store
-                .run(id)
-                .with_context(|| format!("in {}", store.describe()))
-        })
-        .collect::<Result<_>>()?;
+    let runs = fetch_runs(store.as_ref(), &args.runs)?;
     let mut series = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         for key in &args.metrics {

@@ -203,7 +203,9 @@ impl Store for FileStore {
     }
 }
 
-pub(super) fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
+/// A folder's `meta.yaml`: its path, its content and the folder's name (which MLflow
+/// requires to equal the id inside).
+fn read_meta(dir: &Path) -> Result<(PathBuf, Meta, String), StoreError> {
     let meta_path = dir.join("meta.yaml");
     let meta = Meta::read(&meta_path)?;
     let folder = dir
@@ -211,6 +213,11 @@ pub(super) fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
         .unwrap_or_default()
         .to_string_lossy()
         .into_owned();
+    Ok((meta_path, meta, folder))
+}
+
+pub(super) fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
+    let (meta_path, meta, folder) = read_meta(dir)?;
     let id = meta
         .string("experiment_id")
         .ok_or_else(|| StoreError::bad(&meta_path, "missing experiment_id"))?;
@@ -264,13 +271,7 @@ pub(super) fn read_run_tracked(
 
 /// A run's `meta.yaml` as a `Run` without params, tags, metrics or datasets.
 pub(super) fn read_run_meta(dir: &Path, exp_id: &str) -> Result<Run, StoreError> {
-    let meta_path = dir.join("meta.yaml");
-    let meta = Meta::read(&meta_path)?;
-    let folder = dir
-        .file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned();
+    let (meta_path, meta, folder) = read_meta(dir)?;
     let run_id = meta
         .string("run_id")
         .or_else(|| meta.string("run_uuid"))

@@ -64,3 +64,18 @@ pub enum Action {
     InputCancel,
     InputNextFormat,
 }
+
+impl Action {
+    /// Moves of a row cursor: up, down, page up/down, first, last.
+    pub fn is_row_move(self) -> bool {
+        matches!(
+            self,
+            Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom
+        )
+    }
+}

@@ -238,12 +238,7 @@ impl App {
         let n = self.chart.shown_keys().len();
         let v = &mut self.chart;
         match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
+            a if a.is_row_move() => {
                 v.key_cursor = move_cursor(v.key_cursor, n, action, page);
                 v.x_range = None;
                 v.cursor_x = None;

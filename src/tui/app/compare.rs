@@ -75,12 +75,7 @@ impl App {
         let ncols = self.compare.run_ids.len();
         let v = &mut self.compare;
         match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
+            a if a.is_row_move() => {
                 v.cursor = move_cursor(v.cursor, rows, action, page);
             }
             Action::Left => v.col_cursor = v.col_cursor.saturating_sub(1),

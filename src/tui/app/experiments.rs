@@ -108,12 +108,7 @@ impl App {
     pub(super) fn update_experiments(&mut self, action: Action, page: usize) {
         let len = self.experiments.rows.len();
         match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
+            a if a.is_row_move() => {
                 self.experiments.cursor = move_cursor(self.experiments.cursor, len, action, page);
             }
             Action::Open => self.open_experiments(),

@@ -40,12 +40,7 @@ impl App {
         let mut changed = false;
         let mut new_cursor = cursor;
         match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
+            a if a.is_row_move() => {
                 new_cursor = move_cursor(cursor, matches.len(), action, page);
             }
             Action::PickerToggle => {

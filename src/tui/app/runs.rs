@@ -219,12 +219,7 @@ impl App {
         let len = self.runs.rows.len();
         let v = &mut self.runs;
         match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
+            a if a.is_row_move() => {
                 v.cursor = move_cursor(v.cursor, len, action, page);
             }
             Action::Left => v.col_cursor = v.col_cursor.saturating_sub(1),
