@@ -74,15 +74,33 @@ pub fn load_index(
     experiments: impl Fn(&model::Experiment) -> bool,
 ) -> Result<RunIndex> {
     let list = store.experiments()?;
-    let chosen: Vec<model::Experiment> = list
+    index_runs(store, list, experiments, None)
+}
+
+/// An index of `list` and the runs of the experiments `chosen` picks. With `narrow` (an
+/// MLflow filter string), a store that can evaluate it (a server) returns only matching
+/// runs; others return all of them. Callers still apply their full filter.
+pub fn index_runs(
+    store: &dyn Store,
+    list: store::ExperimentList,
+    chosen: impl Fn(&model::Experiment) -> bool,
+    narrow: Option<&str>,
+) -> Result<RunIndex> {
+    let picked: Vec<model::Experiment> = list
         .experiments
         .iter()
-        .filter(|e| experiments(e))
+        .filter(|e| chosen(e))
         .cloned()
         .collect();
     let mut index = RunIndex::new(list.experiments);
     index.add_warnings(list.warnings);
-    store.runs(&chosen, &mut |batch| index.add_batch(batch))?;
+    let narrowed = match narrow.filter(|f| !f.trim().is_empty()) {
+        Some(f) => store.runs_where(&picked, f, &mut |batch| index.add_batch(batch))?,
+        None => false,
+    };
+    if !narrowed {
+        store.runs(&picked, &mut |batch| index.add_batch(batch))?;
+    }
     Ok(index)
 }
 
@@ -137,14 +155,17 @@ fn runs(args: RunsArgs, uri: Option<&str>) -> Result<()> {
             ),
         }
     }
-    let index = load_index(store.as_ref(), |e| {
+    // A server evaluates the MLflow part of the filter itself; mltui applies all of it.
+    let narrow = filter.mlflow_part().to_string();
+    let chosen = |e: &model::Experiment| {
         if wanted.is_empty() {
             // Deleted runs also live in active experiments: only `active` narrows these.
             view != ViewType::Active || e.lifecycle == model::Lifecycle::Active
         } else {
             wanted.contains(&e.experiment_id)
         }
-    })?;
+    };
+    let index = index_runs(store.as_ref(), list, chosen, Some(&narrow))?;
     report_warnings(&index);
     let mut rows = index.select(None, view);
     rows.retain(|&i| filter.matches(&index.runs()[i]));

@@ -17,7 +17,7 @@ use crate::model::{Experiment, MetricPoint, Run};
 
 pub use file::FileStore;
 pub use follow::{Change, Follower, follow};
-pub use http::{Auth, HttpOptions, HttpStore, Tls};
+pub use http::{Auth, HttpOptions, HttpStore, Tls, mask_userinfo};
 pub use locate::{SourceSpec, parse_source, resolve_source};
 pub use sqlite::SqliteStore;
 
@@ -145,6 +145,19 @@ pub trait Store: Send + Sync {
         experiments: &[Experiment],
         sink: &mut dyn FnMut(RunBatch),
     ) -> Result<(), StoreError>;
+
+    /// Runs of `experiments` matching `filter` (MLflow's own filter grammar), narrowed by the
+    /// store itself, delivered like [`Store::runs`]. Returns `Ok(false)` (and delivers
+    /// nothing) when the store cannot evaluate filters; the caller then reads all runs.
+    fn runs_where(
+        &self,
+        experiments: &[Experiment],
+        filter: &str,
+        sink: &mut dyn FnMut(RunBatch),
+    ) -> Result<bool, StoreError> {
+        let _ = (experiments, filter, sink);
+        Ok(false)
+    }
 
     /// One run by id, with its metric summaries.
     fn run(&self, run_id: &str) -> Result<Run, StoreError>;

@@ -60,6 +60,30 @@ impl Filter {
     pub fn is_match_all(&self) -> bool {
         self.expr.is_none()
     }
+
+    /// The part of this filter that MLflow itself can evaluate: the top-level `AND`ed
+    /// conditions outside any `OR`. It matches every run this filter matches (and maybe
+    /// more), so a server can narrow runs with it and mltui finishes the rest locally.
+    /// The match-all filter when nothing qualifies.
+    pub fn mlflow_part(&self) -> Filter {
+        let expr = match &self.expr {
+            Some(e @ ast::Expr::Cond(_)) => Some(e.clone()),
+            Some(ast::Expr::And(items)) => {
+                let conds: Vec<ast::Expr> = items
+                    .iter()
+                    .filter(|e| matches!(e, ast::Expr::Cond(_)))
+                    .cloned()
+                    .collect();
+                match conds.len() {
+                    0 => None,
+                    1 => conds.into_iter().next(),
+                    _ => Some(ast::Expr::And(conds)),
+                }
+            }
+            Some(ast::Expr::Or(_)) | None => None,
+        };
+        Filter { expr }
+    }
 }
 
 /// Canonical text: `parse_filter(&f.to_string()) == Ok(f)`. Empty for the match-all filter.

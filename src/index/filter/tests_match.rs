@@ -250,3 +250,22 @@ fn garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn mlflow_part_keeps_and_conditions_outside_or() {
+    let part = |s: &str| {
+        crate::index::parse_filter(s)
+            .expect("valid")
+            .mlflow_part()
+            .to_string()
+    };
+    assert_eq!(part("metrics.acc > 0.9"), "metrics.acc > 0.9");
+    assert_eq!(
+        part(
+            "metrics.acc > 0.9 and (status = 'FAILED' or status = 'KILLED') and params.lr = '0.1'"
+        ),
+        "metrics.acc > 0.9 AND params.lr = '0.1'"
+    );
+    assert_eq!(part("status = 'FAILED' or status = 'KILLED'"), "");
+    assert_eq!(part(""), "");
+}

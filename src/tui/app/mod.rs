@@ -322,6 +322,7 @@ impl App {
             }
             LoadEvent::Done => {
                 self.load.done = true;
+                self.live.last = Some(self.now_ms);
                 let warnings = self.index.warnings().len();
                 if warnings > 0 {
                     let first = self

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::centered;
 use crate::tui::app::App;
@@ -54,6 +54,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, scroll:
         .title(" keys · Esc closes ")
         .style(theme.base);
     let para = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
         .block(block)
         .scroll((scroll.min(max) as u16, 0));
     frame.render_widget(para, popup);
