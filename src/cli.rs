@@ -9,7 +9,8 @@ use crate::model::ViewType;
 
 /// A fast terminal UI for browsing and comparing MLflow experiments and runs.
 ///
-/// SOURCE is an mlruns directory, a SQLite file (mlflow.db), a file: or sqlite: URI.
+/// SOURCE is an mlruns directory, a SQLite file (mlflow.db), a file: or sqlite: URI, or
+/// the http(s):// URL of a tracking server.
 /// Without one, mltui uses --tracking-uri, then MLFLOW_TRACKING_URI, then ./mlflow.db,
 /// then ./mlruns. mltui never writes to a store.
 #[derive(Debug, Parser)]
@@ -26,9 +27,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
-    /// Follow the store while runs are written: refresh every SECS seconds (0: off).
-    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
-    pub refresh: f64,
+    /// Follow the store while runs are written: refresh every SECS seconds (0: off;
+    /// default 2 for local stores, 10 for a tracking server).
+    #[arg(long, value_name = "SECS")]
+    pub refresh: Option<f64>,
 
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -34,17 +34,22 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref()),
         None => {
-            let store = open(cli.source.as_deref(), global_uri.as_deref())?;
-            if !(cli.refresh.is_finite() && cli.refresh >= 0.0) {
-                bail!(
-                    "--refresh must be a number of seconds >= 0, got {}",
-                    cli.refresh
-                );
+            let spec = locate(cli.source.as_deref(), global_uri.as_deref())?;
+            // Polling a server costs it work: follow it less often by default.
+            let default = if matches!(spec, SourceSpec::Http(_)) {
+                10.0
+            } else {
+                2.0
+            };
+            let refresh = cli.refresh.unwrap_or(default);
+            if !(refresh.is_finite() && refresh >= 0.0) {
+                bail!("--refresh must be a number of seconds >= 0, got {refresh}");
             }
+            let store = store::open(&spec)?;
             let opts = tui::Options {
                 no_color: cli.no_color,
-                refresh: (cli.refresh > 0.0)
-                    .then(|| std::time::Duration::from_secs_f64(cli.refresh.max(0.2))),
+                refresh: (refresh > 0.0)
+                    .then(|| std::time::Duration::from_secs_f64(refresh.max(0.2))),
             };
             tui::run(std::sync::Arc::from(store), &opts)
         }

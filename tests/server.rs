@@ -95,7 +95,10 @@ fn strip_extras(runs: &mut Value) {
 fn real_server_answers_like_the_sqlite_store() {
     let Some(bin) = mlflow_bin() else { return };
     let server = MlflowServer::start(&bin, &fixture_dir().join("mlflow.db"), None);
-    eprintln!("mlflow server up in {:.1?} at {}", server.startup, server.url);
+    eprintln!(
+        "mlflow server up in {:.1?} at {}",
+        server.startup, server.url
+    );
     run_cases(
         &server,
         &[
@@ -108,8 +111,14 @@ fn real_server_answers_like_the_sqlite_store() {
             ("run_by_id_and_unknown_id", run_by_id),
             ("compare_command_over_http", compare_command),
             ("chart_points_are_downsampled_on_the_server", chart_points),
-            ("server_filter_matches_recorded_mlflow_answers", server_filters),
+            (
+                "server_filter_matches_recorded_mlflow_answers",
+                server_filters,
+            ),
             ("wrong_path_is_not_an_mlflow_server", wrong_path),
+            ("runs_filter_over_http_equals_local", filter_over_http),
+            // Last: it writes to the server.
+            ("follower_reports_only_new_and_changed_runs", follow_server),
         ],
     );
 }
@@ -139,7 +148,12 @@ fn experiments_json(s: &MlflowServer) {
         v.as_array()
             .expect("array")
             .iter()
-            .map(|e| (e["experiment_id"].as_str().expect("id").to_string(), e.clone()))
+            .map(|e| {
+                (
+                    e["experiment_id"].as_str().expect("id").to_string(),
+                    e.clone(),
+                )
+            })
             .collect()
     };
     assert_eq!(by_id(&ours), by_id(&theirs));
@@ -245,7 +259,10 @@ fn batches_per_page(s: &MlflowServer) {
         .runs(&exps, &mut |b| sizes.push(b.runs.len()))
         .expect("runs");
     assert_eq!(sizes.iter().sum::<usize>(), 13, "{sizes:?}");
-    assert!(sizes.iter().all(|&n| n <= 5) && sizes.len() >= 3, "{sizes:?}");
+    assert!(
+        sizes.iter().all(|&n| n <= 5) && sizes.len() >= 3,
+        "{sizes:?}"
+    );
 }
 
 fn run_by_id(s: &MlflowServer) {
@@ -257,10 +274,16 @@ fn run_by_id(s: &MlflowServer) {
         assert_eq!((&one.params, &one.tags), (&r.params, &r.tags));
         assert_eq!(one.datasets, r.datasets);
     }
-    let with_dataset = runs.iter().find(|r| r.run_name == "sweep-1").expect("sweep-1");
+    let with_dataset = runs
+        .iter()
+        .find(|r| r.run_name == "sweep-1")
+        .expect("sweep-1");
     assert_eq!(with_dataset.datasets.len(), 1);
     assert_eq!(with_dataset.datasets[0].name, "train-set");
-    assert_eq!(with_dataset.datasets[0].context.as_deref(), Some("training"));
+    assert_eq!(
+        with_dataset.datasets[0].context.as_deref(),
+        Some("training")
+    );
     match st.run("deadbeefdeadbeefdeadbeefdeadbeef") {
         Err(StoreError::RunNotFound(id)) => assert!(id.starts_with("deadbeef")),
         other => panic!("unknown run: {other:?}"),
@@ -277,7 +300,10 @@ fn compare_command(s: &MlflowServer) {
         .collect();
     let out = mltui_env(&["compare", &s.url, ids[0], ids[1], "-f", "csv"], &[]);
     let text = ok(&out, "compare");
-    assert!(text.starts_with("key,") && text.contains("params.lr"), "{text}");
+    assert!(
+        text.starts_with("key,") && text.contains("params.lr"),
+        "{text}"
+    );
 }
 
 fn chart_points(s: &MlflowServer) {
@@ -302,8 +328,15 @@ fn chart_points(s: &MlflowServer) {
             full.iter().map(|p| p.step).min().expect("min"),
             full.iter().map(|p| p.step).max().expect("max"),
         );
-        assert_eq!((steps[0], steps[steps.len() - 1]), (lo, hi), "{id}: first/last");
-        assert!(steps.windows(2).all(|w| w[0] < w[1]), "{id}: ascending {steps:?}");
+        assert_eq!(
+            (steps[0], steps[steps.len() - 1]),
+            (lo, hi),
+            "{id}: first/last"
+        );
+        assert!(
+            steps.windows(2).all(|w| w[0] < w[1]),
+            "{id}: ascending {steps:?}"
+        );
         for p in points {
             assert!(full.contains(p), "{id}: {p:?} is a logged point");
         }
@@ -353,7 +386,13 @@ fn server_filters(s: &MlflowServer) {
                 }
                 matched += 1;
             }
-            (_, Value::String(_), Err(StoreError::Http { status, message, .. })) => {
+            (
+                _,
+                Value::String(_),
+                Err(StoreError::Http {
+                    status, message, ..
+                }),
+            ) => {
                 assert!(
                     matches!(status, Some(400..=499) | Some(500)),
                     "filter {filter:?}: status {status:?}"
@@ -366,7 +405,10 @@ fn server_filters(s: &MlflowServer) {
             }
         }
     }
-    assert!(matched > 50 && refused > 5, "{matched} matched, {refused} refused");
+    assert!(
+        matched > 50 && refused > 5,
+        "{matched} matched, {refused} refused"
+    );
     let mut sink = |_| {};
     match st.search_runs_filtered(&exps, "metrics.acc > 'x'", &mut sink) {
         Err(StoreError::Http {
@@ -385,7 +427,10 @@ fn server_filters(s: &MlflowServer) {
 fn wrong_path(s: &MlflowServer) {
     let url = format!("{}/not-mlflow", s.url);
     let err = failed(&mltui_env(&["runs", &url], &[]), "runs on a wrong path");
-    assert!(err.contains("probably not an MLflow tracking server"), "{err}");
+    assert!(
+        err.contains("probably not an MLflow tracking server"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -398,7 +443,10 @@ fn basic_auth_server_needs_the_right_credentials() {
             admin_password: ADMIN_PASSWORD,
         }),
     );
-    eprintln!("basic-auth server up in {:.1?} at {}", server.startup, server.url);
+    eprintln!(
+        "basic-auth server up in {:.1?} at {}",
+        server.startup, server.url
+    );
     run_cases(
         &server,
         &[
@@ -413,7 +461,10 @@ fn basic_auth_server_needs_the_right_credentials() {
 }
 
 fn auth_none(s: &MlflowServer) {
-    let err = failed(&mltui_env(&["runs", &s.url], &[]), "runs without credentials");
+    let err = failed(
+        &mltui_env(&["runs", &s.url], &[]),
+        "runs without credentials",
+    );
     assert!(err.contains("401"), "{err}");
     assert!(
         err.contains("MLFLOW_TRACKING_USERNAME")
@@ -450,12 +501,17 @@ fn auth_right(s: &MlflowServer) {
 }
 
 fn auth_url(s: &MlflowServer) {
-    let good = s.url.replace("http://", &format!("http://admin:{ADMIN_PASSWORD}@"));
+    let good = s
+        .url
+        .replace("http://", &format!("http://admin:{ADMIN_PASSWORD}@"));
     let out = mltui_env(&["experiments", &good, "-f", "csv"], &[]);
     assert!(ok(&out, "credentials in the URL").contains("sweep"));
     let bad = s.url.replace("http://", "http://admin:wrong-pw-in-url@");
     let err = failed(&mltui_env(&["runs", &bad], &[]), "wrong URL password");
-    assert!(err.contains("401") && err.contains("http://***@127.0.0.1"), "{err}");
+    assert!(
+        err.contains("401") && err.contains("http://***@127.0.0.1"),
+        "{err}"
+    );
     assert!(!err.contains("wrong-pw-in-url"), "password leaked: {err}");
 }
 
@@ -474,11 +530,103 @@ fn auth_file(s: &MlflowServer) {
 
 fn auth_bearer(s: &MlflowServer) {
     // MLflow's basic-auth app does not take tokens: a clear 401 naming the token variable.
-    let out = mltui_env(&["runs", &s.url], &[("MLFLOW_TRACKING_TOKEN", ADMIN_PASSWORD)]);
+    let out = mltui_env(
+        &["runs", &s.url],
+        &[("MLFLOW_TRACKING_TOKEN", ADMIN_PASSWORD)],
+    );
     let err = failed(&out, "runs with a bearer token");
     assert!(
         err.contains("401") && err.contains("credentials from MLFLOW_TRACKING_TOKEN"),
         "{err}"
     );
     assert!(!err.contains(ADMIN_PASSWORD), "token leaked: {err}");
+}
+
+/// A training job's call to the server (MLflow's REST API, as its client makes it).
+fn post(s: &MlflowServer, path: &str, body: Value) -> Value {
+    let url = format!("{}/api/2.0/mlflow/{path}", s.url);
+    let mut resp = ureq::post(&url)
+        .header("Content-Type", "application/json")
+        .send(body.to_string())
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+    let text = resp.body_mut().read_to_string().expect("body");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+fn follow_server(s: &MlflowServer) {
+    use mltui::store::{Change, follow};
+    let st: std::sync::Arc<dyn Store> = std::sync::Arc::new(store(&s.url));
+    let mut f = follow(st);
+    let mut poll = |f: &mut Box<dyn mltui::store::Follower>| -> Vec<mltui::model::Run> {
+        let mut runs = Vec::new();
+        f.poll(&mut |c| {
+            if let Change::Runs(b) = c {
+                runs.extend(b.runs);
+            }
+        })
+        .expect("poll");
+        runs
+    };
+    let all = poll(&mut f);
+    assert_eq!(all.len(), 13, "first poll: every run");
+    assert!(poll(&mut f).is_empty(), "nothing changed");
+    let running = all
+        .iter()
+        .find(|r| r.run_name == "sweep-4")
+        .expect("sweep-4");
+    post(
+        s,
+        "runs/log-metric",
+        serde_json::json!({
+            "run_id": running.run_id, "key": "loss", "value": 0.0123, "timestamp": 1_900_000_000_000i64, "step": 999
+        }),
+    );
+    let created = post(
+        s,
+        "runs/create",
+        serde_json::json!({
+            "experiment_id": running.experiment_id, "run_name": "late-run", "start_time": 1_900_000_000_000i64
+        }),
+    );
+    assert!(created["run"]["info"]["run_id"].is_string(), "{created}");
+    let changed = poll(&mut f);
+    let names: Vec<&str> = changed.iter().map(|r| r.run_name.as_str()).collect();
+    assert!(
+        names.contains(&"sweep-4") && names.contains(&"late-run"),
+        "{names:?}"
+    );
+    let r = changed
+        .iter()
+        .find(|r| r.run_name == "sweep-4")
+        .expect("sweep-4");
+    assert_eq!(r.metrics["loss"].latest.value, 0.0123);
+    assert!(poll(&mut f).is_empty(), "nothing new since");
+}
+
+/// `runs --filter` on a server (narrowed by the server, finished locally) gives what the
+/// same filter gives on the SQLite store the server serves.
+fn filter_over_http(s: &MlflowServer) {
+    let db = fixture_dir().join("mlflow.db");
+    for filter in [
+        "metrics.acc > 0.8 and params.optimizer = 'adam'",
+        "metrics.acc > 0.8 and (status = 'FAILED' or params.lr = '0.1')",
+        "status = 'KILLED' or run_name LIKE 'child-%'",
+    ] {
+        let args = |src: &str| -> Vec<String> {
+            [
+                "runs", src, "--view", "all", "--filter", filter, "-c", "run_id", "-f", "csv",
+            ]
+            .iter()
+            .map(|a| a.to_string())
+            .collect()
+        };
+        let remote = args(&s.url);
+        let local = args(db.to_str().expect("utf-8"));
+        let r: Vec<&str> = remote.iter().map(String::as_str).collect();
+        let l: Vec<&str> = local.iter().map(String::as_str).collect();
+        let got = ok(&mltui_env(&r, &[]), filter);
+        let want = ok(&mltui_env(&l, &[]), filter);
+        assert_eq!(got, want, "{filter}");
+        assert!(got.lines().count() > 1, "{filter} matches something");
+    }
 }

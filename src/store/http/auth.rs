@@ -1,5 +1,5 @@
-//! Connection settings the way MLflow's Python client reads them: the server URL (with any
-//! userinfo taken out and masked), credentials, TLS, timeouts and retries from the environment.
+//! Connection settings the way MLflow's Python client reads them from the environment and
+//! `~/.mlflow/credentials`: credentials (Basic or Bearer), TLS, timeouts and retries.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ pub const ENV_PASSWORD: &str = "MLFLOW_TRACKING_PASSWORD";
 pub const ENV_TOKEN: &str = "MLFLOW_TRACKING_TOKEN";
 pub const ENV_INSECURE_TLS: &str = "MLFLOW_TRACKING_INSECURE_TLS";
 pub const ENV_CERT_PATH: &str = "MLFLOW_TRACKING_SERVER_CERT_PATH";
+pub const ENV_CLIENT_CERT_PATH: &str = "MLFLOW_TRACKING_CLIENT_CERT_PATH";
 pub const ENV_TIMEOUT: &str = "MLFLOW_HTTP_REQUEST_TIMEOUT";
 pub const ENV_MAX_RETRIES: &str = "MLFLOW_HTTP_REQUEST_MAX_RETRIES";
 pub const ENV_BACKOFF_FACTOR: &str = "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR";
@@ -21,113 +22,6 @@ pub const ENV_BACKOFF_FACTOR: &str = "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR";
 /// factor 2 s) can keep a client waiting for minutes.
 pub const MAX_RETRIES_CAP: u32 = 5;
 const BACKOFF_FACTOR_CAP: f64 = 2.0;
-
-/// A server URL split into what is sent and what is shown.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ServerUrl {
-    /// `scheme://host[:port][/prefix]` without userinfo or a trailing slash.
-    pub base: String,
-    /// The same with any userinfo replaced by `***`, for messages.
-    pub masked: String,
-    /// `user:password` from the URL, percent-decoded.
-    pub userinfo: Option<(String, String)>,
-}
-
-impl fmt::Debug for ServerUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerUrl")
-            .field("url", &self.masked)
-            .finish()
-    }
-}
-
-impl ServerUrl {
-    /// Parses `http(s)://[user[:password]@]host[:port][/prefix]`; a query or fragment is
-    /// dropped.
-    pub fn parse(url: &str) -> Result<Self, StoreError> {
-        let url = url.trim();
-        let bad = |why: &str| StoreError::Unsupported(format!("{}: {why}", mask_userinfo(url)));
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| bad("not an http:// or https:// URL"))?;
-        let scheme = scheme.to_ascii_lowercase();
-        if scheme != "http" && scheme != "https" {
-            return Err(bad("not an http:// or https:// URL"));
-        }
-        let rest = rest.split(['?', '#']).next().unwrap_or_default();
-        let (authority, path) = match rest.find('/') {
-            Some(i) => rest.split_at(i),
-            None => (rest, ""),
-        };
-        let (userinfo, host) = match authority.rsplit_once('@') {
-            Some((info, host)) => (Some(info), host),
-            None => (None, authority),
-        };
-        if host.is_empty() {
-            return Err(bad("the URL has no host"));
-        }
-        let path = path.trim_end_matches('/');
-        let base = format!("{scheme}://{host}{path}");
-        let masked = match userinfo {
-            Some(_) => format!("{scheme}://***@{host}{path}"),
-            None => base.clone(),
-        };
-        let userinfo = userinfo.map(|info| {
-            let (user, password) = info.split_once(':').unwrap_or((info, ""));
-            (percent_decode(user), percent_decode(password))
-        });
-        Ok(Self {
-            base,
-            masked,
-            userinfo,
-        })
-    }
-}
-
-/// Replaces the userinfo of every `scheme://user:pw@host` in `text` with `***`.
-pub fn mask_userinfo(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match authority.rfind('@') {
-            Some(at) => {
-                out.push_str("***");
-                out.push_str(&authority[at..]);
-            }
-            None => out.push_str(authority),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(v) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 /// Credentials sent with every request.
 #[derive(Clone, PartialEq, Eq)]
@@ -222,6 +116,9 @@ pub struct HttpOptions {
     /// The longest single wait between tries.
     pub max_backoff: Duration,
     pub tls: Tls,
+    /// A PEM file with a client certificate and its key, for mutual TLS
+    /// (`MLFLOW_TRACKING_CLIENT_CERT_PATH`).
+    pub client_cert: Option<PathBuf>,
     pub auth: Option<Auth>,
     /// Overrides the size of every page (runs, experiments, histories); `None` keeps the
     /// defaults. Small pages exercise paging in tests.
@@ -237,6 +134,7 @@ impl Default for HttpOptions {
             backoff_factor: Duration::from_millis(500),
             max_backoff: Duration::from_secs(4),
             tls: Tls::System,
+            client_cert: None,
             auth: None,
             page_size: None,
         }
@@ -297,6 +195,7 @@ impl HttpOptions {
             (false, Some(path)) => Tls::CaBundle(PathBuf::from(path)),
             (false, None) => Tls::System,
         };
+        o.client_cert = get(ENV_CLIENT_CERT_PATH).map(PathBuf::from);
 
         // MLflow: each of username and password from the environment, else from the file;
         // Basic when both are there, else a token as Bearer.
@@ -398,31 +297,6 @@ mod tests {
     }
 
     #[test]
-    fn url_userinfo_is_taken_out_and_masked() {
-        let u = ServerUrl::parse("HTTP://al%40ice:p%3Aw@host:5000/prefix/").expect("url");
-        assert_eq!(u.base, "http://host:5000/prefix");
-        assert_eq!(u.masked, "http://***@host:5000/prefix");
-        assert_eq!(u.userinfo, Some(("al@ice".into(), "p:w".into())));
-        assert!(!format!("{u:?}").contains("p:w"));
-        let u = ServerUrl::parse("https://mlflow.example.com").expect("url");
-        assert_eq!(u.base, "https://mlflow.example.com");
-        assert_eq!(u.masked, u.base);
-        assert_eq!(u.userinfo, None);
-        assert!(ServerUrl::parse("http://").is_err());
-        let e = ServerUrl::parse("ftp://u:secret@h").expect_err("scheme");
-        assert!(!e.to_string().contains("secret"), "{e}");
-    }
-
-    #[test]
-    fn mask_userinfo_in_free_text() {
-        assert_eq!(
-            mask_userinfo("GET http://user:pw@host/x failed; see https://h2/y"),
-            "GET http://***@host/x failed; see https://h2/y"
-        );
-        assert_eq!(mask_userinfo("no url"), "no url");
-    }
-
-    #[test]
     fn basic_auth_header_is_base64() {
         let a = Auth::Basic {
             username: "admin".into(),
@@ -488,6 +362,8 @@ mod tests {
         assert_eq!(o.tls, Tls::Insecure);
         let o = opts(&[(ENV_CERT_PATH, "/ca.pem")], None).expect("opts");
         assert_eq!(o.tls, Tls::CaBundle("/ca.pem".into()));
+        let o = opts(&[(ENV_CLIENT_CERT_PATH, "/me.pem")], None).expect("opts");
+        assert_eq!(o.client_cert, Some(PathBuf::from("/me.pem")));
         let e = opts(
             &[(ENV_CERT_PATH, "/ca.pem"), (ENV_INSECURE_TLS, "true")],
             None,

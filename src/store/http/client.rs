@@ -1,19 +1,18 @@
-//! One HTTP exchange with the server's REST API: building requests (auth, no Origin), bounded
-//! retries with backoff, and turning transport failures and error statuses into `StoreError`s
-//! that say what to do — checked by status before any JSON is parsed.
+//! One HTTP exchange with the server's REST API: the agent (TLS, timeouts), requests (auth, no
+//! Origin), bounded retries with backoff, and the status checked before any JSON is parsed
+//! (`errors` words what went wrong).
 
 use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use ureq::Agent;
-use ureq::tls::{PemItem, RootCerts, TlsConfig};
+use ureq::tls::{ClientCert, PemItem, RootCerts, TlsConfig};
 
-use super::auth::{
-    Auth, ENV_CERT_PATH, ENV_INSECURE_TLS, ENV_PASSWORD, ENV_TIMEOUT, ENV_TOKEN, ENV_USERNAME,
-    HttpOptions, ServerUrl, Tls, mask_userinfo,
-};
-use super::wire::ErrorBody;
+use super::auth::{Auth, ENV_CERT_PATH, ENV_CLIENT_CERT_PATH, HttpOptions, Tls};
+use super::errors::{Context, Phase, http_error, status_error, transport_error};
+use super::url::ServerUrl;
 use crate::store::StoreError;
 
 /// Path of MLflow's REST API below the tracking URI.
@@ -61,31 +60,7 @@ impl Client {
                 source: "the URL",
             });
         }
-        let tls = match &options.tls {
-            Tls::System => TlsConfig::builder()
-                .root_certs(RootCerts::PlatformVerifier)
-                .build(),
-            Tls::Insecure => TlsConfig::builder().disable_verification(true).build(),
-            Tls::CaBundle(path) => {
-                let bad = |message: String| StoreError::BadData {
-                    path: path.clone(),
-                    message: format!("{ENV_CERT_PATH}: {message}"),
-                };
-                let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-                let mut certs = Vec::new();
-                for item in ureq::tls::parse_pem(&pem) {
-                    if let PemItem::Certificate(c) = item.map_err(|e| bad(e.to_string()))? {
-                        certs.push(c);
-                    }
-                }
-                if certs.is_empty() {
-                    return Err(bad("no PEM certificate in the file".into()));
-                }
-                TlsConfig::builder()
-                    .root_certs(RootCerts::new_with_certs(&certs))
-                    .build()
-            }
-        };
+        let tls = tls_config(&options)?;
         let request = Some(options.request_timeout);
         let connect = Some(options.connect_timeout);
         let config = Agent::config_builder()
@@ -207,7 +182,8 @@ impl Client {
                 .header("Content-Type", "application/json")
                 .send(body),
         };
-        let mut response = result.map_err(|e| self.transport_failure(e, shown_url))?;
+        let mut response =
+            result.map_err(|e| self.transport_failure(e, shown_url, Phase::Request))?;
         let status = response.status().as_u16();
         let header = |name: &str| {
             response
@@ -240,7 +216,7 @@ impl Client {
                 .with_config()
                 .limit(MAX_BODY)
                 .read_to_vec()
-                .map_err(|e| self.transport_failure(e, shown_url));
+                .map_err(|e| self.transport_failure(e, shown_url, Phase::Body));
         }
         let mut text = Vec::new();
         // The error body only adds detail; a failure to read it changes nothing.
@@ -251,7 +227,7 @@ impl Client {
             .read_to_end(&mut text);
         let text = String::from_utf8_lossy(&text);
         Err(Failure {
-            error: self.status_error(status, &content_type, &text, shown_url),
+            error: status_error(&self.context(), status, &content_type, &text, shown_url),
             retry: matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
             retry_after,
         })
@@ -264,185 +240,84 @@ impl Client {
         }
     }
 
-    /// What to do about a 401/403: which variables to set, or which ones were rejected.
-    fn auth_hint(&self, status: u16) -> String {
-        let vars = format!("{ENV_USERNAME} and {ENV_PASSWORD}, or {ENV_TOKEN}");
-        match (&self.auth, status) {
-            (None, _) => format!("the server requires credentials: set {vars}"),
-            (Some(a), 401) => format!(
-                "the server rejected the credentials from {}: check {vars}",
-                a.source()
-            ),
-            (Some(a), _) => format!(
-                "the user given by {} may not read this; ask the server's admin for \
-                 permission, or set {vars} to another user",
-                a.source()
-            ),
+    fn context(&self) -> Context<'_> {
+        Context {
+            shown: &self.shown,
+            auth: self.auth.as_ref(),
+            request_timeout: self.options.request_timeout,
+            connect_timeout: self.options.connect_timeout,
         }
     }
 
-    fn status_error(&self, status: u16, content_type: &str, body: &str, url: &str) -> StoreError {
-        let json = if content_type.contains("json") || body.trim_start().starts_with('{') {
-            serde_json::from_str::<ErrorBody>(body)
-                .ok()
-                .filter(|b| b.error_code.is_some() || b.message.is_some())
-        } else {
-            None
-        };
-        let reason = reason(status);
-        let message = match (status, json) {
-            (401, _) => format!("HTTP 401 {reason}: {}", self.auth_hint(status)),
-            (403, _) if body.contains("Invalid Host header") => format!(
-                "HTTP 403: the server refused the Host header (MLflow's DNS-rebinding protection); \
-                 start it with --allowed-hosts including {}",
-                host_of(&self.shown)
-            ),
-            (403, json) => {
-                let detail = json
-                    .and_then(|b| b.message)
-                    .map(|m| format!(" ({})", one_line(&m)))
-                    .unwrap_or_default();
-                format!("HTTP 403 {reason}{detail}: {}", self.auth_hint(status))
-            }
-            (_, Some(b)) => {
-                let code = b.error_code.unwrap_or_else(|| format!("HTTP {status}"));
-                let message = one_line(b.message.as_deref().unwrap_or(reason));
-                return StoreError::Http {
-                    url: url.to_string(),
-                    status: Some(status),
-                    code: Some(code.clone()),
-                    message: format!("{code}: {message}"),
-                };
-            }
-            (404, None) => format!(
-                "HTTP 404 {reason}: {} is probably not an MLflow tracking server \
-                 (nothing answers at {API_PATH}; check the URL and any path prefix)",
-                self.shown
-            ),
-            (_, None) if content_type.contains("html") || body.trim().is_empty() => {
-                format!("HTTP {status} {reason}")
-            }
-            (_, None) => format!("HTTP {status} {reason}: {}", one_line(body)),
-        };
-        http_error(url, Some(status), &message)
-    }
-
-    fn transport_failure(&self, e: ureq::Error, url: &str) -> Failure {
-        use std::io::ErrorKind as K;
-        let secs = |d: Duration| {
-            format!("{:.3}", d.as_secs_f64())
-                .trim_end_matches(['0', '.'])
-                .to_string()
-        };
-        let unreachable = |message: String| {
-            Failure::fatal(StoreError::Unreachable {
-                url: self.shown.clone(),
-                message: mask_userinfo(&message),
-            })
-        };
-        let fatal = |message: String| Failure::fatal(http_error(url, None, &message));
-        match e {
-            ureq::Error::Io(io) => match io.kind() {
-                K::ConnectionRefused => unreachable(
-                    "connection refused (is the server running, on this host and port?)".into(),
-                ),
-                K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe => {
-                    Failure {
-                        error: http_error(
-                            url,
-                            None,
-                            &format!(
-                                "the connection closed before the whole answer arrived ({io})"
-                            ),
-                        ),
-                        retry: true,
-                        retry_after: None,
-                    }
-                }
-                K::TimedOut | K::WouldBlock => fatal(format!(
-                    "no answer within {} s ({ENV_TIMEOUT})",
-                    secs(self.options.request_timeout)
-                )),
-                K::NetworkUnreachable | K::HostUnreachable | K::AddrNotAvailable => {
-                    unreachable(io.to_string())
-                }
-                _ => fatal(format!("network error: {io}")),
-            },
-            ureq::Error::Timeout(t) => match t {
-                ureq::Timeout::Resolve | ureq::Timeout::Connect => unreachable(format!(
-                    "no connection within {} s",
-                    secs(self.options.connect_timeout)
-                )),
-                _ => fatal(format!(
-                    "no answer within {} s ({ENV_TIMEOUT}={}): the server is stalled or slow; \
-                     raise {ENV_TIMEOUT} if it is just slow",
-                    secs(self.options.request_timeout),
-                    secs(self.options.request_timeout)
-                )),
-            },
-            ureq::Error::HostNotFound => unreachable("host not found (DNS lookup failed)".into()),
-            ureq::Error::ConnectionFailed => unreachable("connection failed".into()),
-            e @ (ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_)) => {
-                unreachable(format!(
-                    "TLS: {e}; for a private CA set {ENV_CERT_PATH} to its PEM bundle \
-                     (or {ENV_INSECURE_TLS}=true to skip verification)"
-                ))
-            }
-            ureq::Error::Protocol(p) => fatal(format!(
-                "not a valid HTTP answer ({p}): is this an HTTP(S) MLflow server, and is the \
-                 scheme (http/https) right?"
-            )),
-            ureq::Error::BodyExceedsLimit(n) => {
-                fatal(format!("the answer is larger than {n} bytes"))
-            }
-            other => fatal(format!("request failed: {other}")),
+    fn transport_failure(&self, e: ureq::Error, url: &str, phase: Phase) -> Failure {
+        let (error, retry) = transport_error(&self.context(), e, url, phase);
+        Failure {
+            error,
+            retry,
+            retry_after: None,
         }
     }
 }
 
-fn http_error(url: &str, status: Option<u16>, message: &str) -> StoreError {
-    StoreError::Http {
-        url: url.to_string(),
-        status,
-        code: None,
-        message: mask_userinfo(message),
+/// Server verification (system roots, a CA bundle, or none) and an optional client
+/// certificate, from PEM files.
+fn tls_config(options: &HttpOptions) -> Result<TlsConfig, StoreError> {
+    let mut builder = TlsConfig::builder();
+    builder = match &options.tls {
+        Tls::System => builder.root_certs(RootCerts::PlatformVerifier),
+        Tls::Insecure => builder.disable_verification(true),
+        Tls::CaBundle(path) => {
+            let certs: Vec<_> = read_pem(path, ENV_CERT_PATH)?
+                .into_iter()
+                .filter_map(|item| match item {
+                    PemItem::Certificate(c) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            if certs.is_empty() {
+                return Err(pem_error(
+                    path,
+                    ENV_CERT_PATH,
+                    "no PEM certificate in the file",
+                ));
+            }
+            builder.root_certs(RootCerts::new_with_certs(&certs))
+        }
+    };
+    if let Some(path) = &options.client_cert {
+        // MLflow (requests' `cert=`): one PEM file with the certificate chain and its key.
+        let mut certs = Vec::new();
+        let mut key = None;
+        for item in read_pem(path, ENV_CLIENT_CERT_PATH)? {
+            match item {
+                PemItem::Certificate(c) => certs.push(c),
+                PemItem::PrivateKey(k) => key = Some(k),
+                _ => {}
+            }
+        }
+        let Some(key) = key.filter(|_| !certs.is_empty()) else {
+            return Err(pem_error(
+                path,
+                ENV_CLIENT_CERT_PATH,
+                "expected a PEM file with the client certificate and its private key",
+            ));
+        };
+        builder = builder.client_cert(Some(ClientCert::new_with_certs(&certs, key)));
     }
+    Ok(builder.build())
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "error",
-    }
+fn read_pem(path: &Path, var: &str) -> Result<Vec<PemItem<'static>>, StoreError> {
+    let pem = std::fs::read(path).map_err(|e| pem_error(path, var, &e.to_string()))?;
+    ureq::tls::parse_pem(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| pem_error(path, var, &e.to_string()))
 }
 
-/// The host part of a URL, for messages.
-fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    host.rsplit_once(':')
-        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-        .map_or(host, |(h, _)| h)
-}
-
-/// A short single-line excerpt of server text for a message.
-fn one_line(text: &str) -> String {
-    let joined: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match joined.char_indices().nth(300) {
-        Some((i, _)) => format!("{}…", &joined[..i]),
-        None => joined,
+fn pem_error(path: &Path, var: &str, message: &str) -> StoreError {
+    StoreError::BadData {
+        path: path.to_path_buf(),
+        message: format!("{var}: {message}"),
     }
 }
 
@@ -463,13 +338,9 @@ pub fn encode(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn client(auth: Option<Auth>) -> Client {
+    fn client() -> Client {
         let url = ServerUrl::parse("http://mlflow.example:5000/pre").expect("url");
-        let options = HttpOptions {
-            auth,
-            ..HttpOptions::default()
-        };
-        Client::new(&url, options).expect("client")
+        Client::new(&url, HttpOptions::default()).expect("client")
     }
 
     #[test]
@@ -489,66 +360,8 @@ mod tests {
     }
 
     #[test]
-    fn status_errors_say_what_to_do() {
-        let c = client(None);
-        let e = c.status_error(401, "text/html", "You are not authenticated.", "u");
-        let s = e.to_string();
-        assert!(
-            s.contains("MLFLOW_TRACKING_USERNAME") && s.contains("MLFLOW_TRACKING_TOKEN"),
-            "{s}"
-        );
-        let c = client(Some(Auth::Bearer {
-            token: "sekrit".into(),
-        }));
-        let s = c.status_error(401, "text/html", "", "u").to_string();
-        assert!(
-            s.contains("rejected the credentials from MLFLOW_TRACKING_TOKEN"),
-            "{s}"
-        );
-        assert!(!s.contains("sekrit"));
-        let s = c
-            .status_error(403, "text/html", "Permission denied", "u")
-            .to_string();
-        assert!(s.contains("403") && s.contains("permission"), "{s}");
-        let s = c
-            .status_error(
-                403,
-                "text/plain",
-                "Invalid Host header - possible DNS rebinding",
-                "u",
-            )
-            .to_string();
-        assert!(
-            s.contains("--allowed-hosts including mlflow.example"),
-            "{s}"
-        );
-        let s = c
-            .status_error(404, "text/html", "<html>nope</html>", "u")
-            .to_string();
-        assert!(s.contains("probably not an MLflow tracking server"), "{s}");
-        let e = c.status_error(
-            404,
-            "application/json",
-            r#"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Run with id=x not found"}"#,
-            "u",
-        );
-        assert!(
-            matches!(&e, StoreError::Http { status: Some(404), code: Some(c), .. }
-            if c == "RESOURCE_DOES_NOT_EXIST")
-        );
-        assert_eq!(
-            e.to_string(),
-            "u: RESOURCE_DOES_NOT_EXIST: Run with id=x not found"
-        );
-        let s = c
-            .status_error(502, "text/plain", "upstream\n  down", "u")
-            .to_string();
-        assert_eq!(s, "u: HTTP 502 Bad Gateway: upstream down");
-    }
-
-    #[test]
     fn backoff_doubles_and_is_capped() {
-        let c = client(None);
+        let c = client();
         assert_eq!(c.backoff(0, None), Duration::from_millis(500));
         assert_eq!(c.backoff(1, None), Duration::from_secs(1));
         assert_eq!(c.backoff(2, None), Duration::from_secs(2));

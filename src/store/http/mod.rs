@@ -2,10 +2,14 @@
 //! (`/api/2.0/mlflow/...`), paging through every list and streaming runs page by page.
 //!
 //! `auth` reads settings and credentials the way MLflow's client does, `client` makes one
-//! request (retries, errors), `wire` holds the JSON shapes and their mapping to the model.
+//! request (with retries), `errors` explains failures, `url` masks credentials in the URL,
+//! `wire` holds the JSON shapes and their mapping to the model.
 
 mod auth;
 mod client;
+mod errors;
+mod follow;
+mod url;
 mod wire;
 
 use std::collections::{HashMap, HashSet};
@@ -15,8 +19,10 @@ use serde_json::json;
 use crate::model::{Experiment, MetricPoint, Run};
 
 use super::{ExperimentList, RunBatch, Store, StoreError, Warning};
-pub use auth::{Auth, HttpOptions, ServerUrl, Tls};
+pub use auth::{Auth, HttpOptions, Tls};
 use client::Client;
+use url::ServerUrl;
+pub use url::mask_userinfo;
 use wire::{ExperimentsPage, GetRun, MetricsPage, RunsPage};
 
 /// Experiments per `runs/search` call.
@@ -40,8 +46,9 @@ const BULK_MAX_POINTS: usize = 2_500;
 /// `MLFLOW_TRACKING_TOKEN` (Bearer), `MLFLOW_TRACKING_INSECURE_TLS`,
 /// `MLFLOW_TRACKING_SERVER_CERT_PATH`, `MLFLOW_HTTP_REQUEST_TIMEOUT`,
 /// `MLFLOW_HTTP_REQUEST_MAX_RETRIES` and `MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR` (capped).
+#[derive(Clone)]
 pub struct HttpStore {
-    client: Client,
+    client: std::sync::Arc<Client>,
     page_size: Option<usize>,
 }
 
@@ -57,7 +64,7 @@ impl HttpStore {
         let url = ServerUrl::parse(url)?;
         Ok(Self {
             page_size: options.page_size.map(|n| n.max(1)),
-            client: Client::new(&url, options)?,
+            client: std::sync::Arc::new(Client::new(&url, options)?),
         })
     }
 
@@ -70,6 +77,9 @@ impl HttpStore {
     /// in backticks). An empty filter matches every run. A filter the server rejects comes
     /// back as [`StoreError::Http`] with `status: Some(400)`,
     /// `code: Some("INVALID_PARAMETER_VALUE")` and the server's explanation as `message`.
+    ///
+    /// For a source that resolved to `SourceSpec::Http(url)`, `HttpStore::open(url)` gives the
+    /// store this is called on (`store::open` returns it as a `Box<dyn Store>`).
     pub fn search_runs_filtered(
         &self,
         experiment_ids: &[String],
@@ -80,7 +90,7 @@ impl HttpStore {
         self.search_runs(experiment_ids, filter, sink)
     }
 
-    fn search_runs(
+    pub(super) fn search_runs(
         &self,
         experiment_ids: &[String],
         filter: Option<&str>,
@@ -233,6 +243,24 @@ impl Store for HttpStore {
             .map(|e| e.experiment_id.clone())
             .collect();
         self.search_runs(&ids, None, sink)
+    }
+
+    fn runs_where(
+        &self,
+        experiments: &[Experiment],
+        filter: &str,
+        sink: &mut dyn FnMut(RunBatch),
+    ) -> Result<bool, StoreError> {
+        let ids: Vec<String> = experiments
+            .iter()
+            .map(|e| e.experiment_id.clone())
+            .collect();
+        self.search_runs_filtered(&ids, filter, sink)?;
+        Ok(true)
+    }
+
+    fn follower(&self) -> Option<Box<dyn super::Follower>> {
+        Some(Box::new(follow::HttpFollower::new(self.clone())))
     }
 
     fn run(&self, run_id: &str) -> Result<Run, StoreError> {

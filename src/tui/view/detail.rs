@@ -95,6 +95,14 @@ pub fn lines<'a>(run: &Run, now: i64, theme: &Theme) -> Vec<Line<'a>> {
         )));
         for (k, m) in &run.metrics {
             let count = m.count.map_or("-".into(), |c| c.to_string());
+            // A server reports only the latest value: min and max are unknown, not NaN.
+            let extreme = |v: f64| {
+                if m.count.is_none() && v.is_nan() {
+                    "-".to_string()
+                } else {
+                    text::float_short(v)
+                }
+            };
             out.push(Line::from(vec![
                 Span::styled(
                     format!("  {}", text::pad(&text::sanitize(k), w, false)),
@@ -103,8 +111,8 @@ pub fn lines<'a>(run: &Run, now: i64, theme: &Theme) -> Vec<Line<'a>> {
                 Span::raw(format!(
                     "  {:>12} {:>12} {:>12} {:>10} {:>8}",
                     text::float_short(m.latest.value),
-                    text::float_short(m.min),
-                    text::float_short(m.max),
+                    extreme(m.min),
+                    extreme(m.max),
                     m.latest.step,
                     count
                 )),

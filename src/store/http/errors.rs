@@ -1,0 +1,382 @@
+//! Turning what went wrong with a request into a `StoreError` that says what to do: transport
+//! failures (refused, DNS, timeouts, TLS, dropped connections) and error statuses (401/403 with
+//! the variables to set, HTML 404 from something that is not MLflow, MLflow's JSON errors).
+
+use std::time::Duration;
+
+use super::auth::{
+    Auth, ENV_CERT_PATH, ENV_INSECURE_TLS, ENV_PASSWORD, ENV_TIMEOUT, ENV_TOKEN, ENV_USERNAME,
+};
+use super::client::API_PATH;
+use super::url::mask_userinfo;
+use super::wire::ErrorBody;
+use crate::store::StoreError;
+
+/// What an error message may mention about the connection.
+pub struct Context<'a> {
+    /// The server URL as shown (userinfo masked).
+    pub shown: &'a str,
+    pub auth: Option<&'a Auth>,
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+/// Where in the exchange a transport error happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Connecting, sending, or waiting for the status line.
+    Request,
+    /// Reading the body of a response that had started.
+    Body,
+}
+
+/// A transport error as a `StoreError`, and whether trying again may help.
+pub fn transport_error(
+    cx: &Context<'_>,
+    e: ureq::Error,
+    url: &str,
+    phase: Phase,
+) -> (StoreError, bool) {
+    use std::io::ErrorKind as K;
+    let https = cx.shown.starts_with("https://");
+    let unreachable = |message: String| {
+        (
+            StoreError::Unreachable {
+                url: cx.shown.to_string(),
+                message: mask_userinfo(&message),
+            },
+            false,
+        )
+    };
+    let tls = |detail: String| {
+        unreachable(format!(
+            "TLS: {detail}; if the server speaks plain HTTP use http://, for a private CA set \
+             {ENV_CERT_PATH} to its PEM bundle (or {ENV_INSECURE_TLS}=true to skip verification)"
+        ))
+    };
+    let fatal = |message: String| (http_error(url, None, &message), false);
+    let timeout = || {
+        let t = secs(cx.request_timeout);
+        fatal(format!(
+            "no answer within {t} s ({ENV_TIMEOUT}={t}): the server is stalled or slow; \
+             raise {ENV_TIMEOUT} if it is just slow"
+        ))
+    };
+    match e {
+        ureq::Error::Io(io) => {
+            let text = io.to_string();
+            match io.kind() {
+                K::ConnectionRefused => unreachable(
+                    "connection refused (is the server running, on this host and port?)".into(),
+                ),
+                _ if is_dns_failure(&text) => {
+                    unreachable(format!("host not found (DNS lookup failed: {text})"))
+                }
+                K::NetworkUnreachable | K::HostUnreachable | K::AddrNotAvailable => {
+                    unreachable(text)
+                }
+                K::InvalidData if https && phase == Phase::Request => tls(text),
+                K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe => {
+                    let what = match phase {
+                        Phase::Body => "the connection closed before the whole answer arrived",
+                        Phase::Request if https => {
+                            "the server closed the connection without answering (during the \
+                             TLS handshake, if the server speaks plain HTTP: then use http://)"
+                        }
+                        Phase::Request => "the server closed the connection without answering",
+                    };
+                    (http_error(url, None, &format!("{what} ({text})")), true)
+                }
+                K::TimedOut | K::WouldBlock => timeout(),
+                _ => fatal(format!("network error: {text}")),
+            }
+        }
+        ureq::Error::Timeout(t) => match t {
+            ureq::Timeout::Resolve | ureq::Timeout::Connect => unreachable(format!(
+                "no connection within {} s",
+                secs(cx.connect_timeout)
+            )),
+            _ => timeout(),
+        },
+        ureq::Error::HostNotFound => unreachable("host not found (DNS lookup failed)".into()),
+        ureq::Error::ConnectionFailed => unreachable("connection failed".into()),
+        e @ (ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_)) => {
+            tls(e.to_string())
+        }
+        ureq::Error::Protocol(p) => fatal(format!(
+            "not a valid HTTP answer ({p}): is this an MLflow server, and is the scheme \
+             (http/https) right?"
+        )),
+        ureq::Error::BodyExceedsLimit(n) => fatal(format!("the answer is larger than {n} bytes")),
+        other => fatal(format!("request failed: {other}")),
+    }
+}
+
+/// The standard library's resolver reports failures as uncategorised I/O errors.
+fn is_dns_failure(text: &str) -> bool {
+    [
+        "failed to lookup address",
+        "Name or service not known",
+        "nodename nor servname",
+        "No address associated",
+        "Temporary failure in name resolution",
+    ]
+    .iter()
+    .any(|s| text.contains(s))
+}
+
+/// An error status as a `StoreError`; `body` is the (start of the) response body.
+pub fn status_error(
+    cx: &Context<'_>,
+    status: u16,
+    content_type: &str,
+    body: &str,
+    url: &str,
+) -> StoreError {
+    let json = if content_type.contains("json") || body.trim_start().starts_with('{') {
+        serde_json::from_str::<ErrorBody>(body)
+            .ok()
+            .filter(|b| b.error_code.is_some() || b.message.is_some())
+    } else {
+        None
+    };
+    let reason = reason(status);
+    let message = match (status, json) {
+        (401, _) => format!("HTTP 401 {reason}: {}", auth_hint(cx, status)),
+        (403, _) if body.contains("Invalid Host header") => format!(
+            "HTTP 403: the server refused the Host header (MLflow's DNS-rebinding protection); \
+             start it with --allowed-hosts including {}",
+            host_of(cx.shown)
+        ),
+        (403, json) => {
+            let detail = json
+                .and_then(|b| b.message)
+                .map(|m| format!(" ({})", one_line(&m)))
+                .unwrap_or_default();
+            format!("HTTP 403 {reason}{detail}: {}", auth_hint(cx, status))
+        }
+        (_, Some(b)) => {
+            let code = b.error_code.unwrap_or_else(|| format!("HTTP {status}"));
+            let message = one_line(b.message.as_deref().unwrap_or(reason));
+            return StoreError::Http {
+                url: url.to_string(),
+                status: Some(status),
+                code: Some(code.clone()),
+                message: mask_userinfo(&format!("{code}: {message}")),
+            };
+        }
+        (404, None) => format!(
+            "HTTP 404 {reason}: {} is probably not an MLflow tracking server \
+             (nothing answers at {API_PATH}; check the URL and any path prefix)",
+            cx.shown
+        ),
+        (_, None) if content_type.contains("html") || body.trim().is_empty() => {
+            format!("HTTP {status} {reason}")
+        }
+        (_, None) => format!("HTTP {status} {reason}: {}", one_line(body)),
+    };
+    http_error(url, Some(status), &message)
+}
+
+/// What to do about a 401/403: which variables to set, or which ones were rejected.
+fn auth_hint(cx: &Context<'_>, status: u16) -> String {
+    let vars = format!("{ENV_USERNAME} and {ENV_PASSWORD}, or {ENV_TOKEN}");
+    match (cx.auth, status) {
+        (None, _) => format!("the server requires credentials: set {vars}"),
+        (Some(a), 401) => format!(
+            "the server rejected the credentials from {}: check {vars}",
+            a.source()
+        ),
+        (Some(a), _) => format!(
+            "the user given by {} may not read this; ask the server's admin for \
+             permission, or set {vars} to another user",
+            a.source()
+        ),
+    }
+}
+
+/// A `StoreError::Http` without an MLflow error code; any userinfo in the text is masked.
+pub fn http_error(url: &str, status: Option<u16>, message: &str) -> StoreError {
+    StoreError::Http {
+        url: url.to_string(),
+        status,
+        code: None,
+        message: mask_userinfo(message),
+    }
+}
+
+fn secs(d: Duration) -> String {
+    let s = format!("{:.3}", d.as_secs_f64());
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "error",
+    }
+}
+
+/// The host part of a URL, for messages.
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    host.rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host, |(h, _)| h)
+}
+
+/// A short single-line excerpt of server text for a message.
+fn one_line(text: &str) -> String {
+    let joined: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match joined.char_indices().nth(300) {
+        Some((i, _)) => format!("{}…", &joined[..i]),
+        None => joined,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cx(auth: Option<&Auth>) -> Context<'_> {
+        Context {
+            shown: "http://mlflow.example:5000/pre",
+            auth,
+            request_timeout: Duration::from_secs(120),
+            connect_timeout: Duration::from_millis(2500),
+        }
+    }
+
+    #[test]
+    fn status_errors_say_what_to_do() {
+        let s = status_error(
+            &cx(None),
+            401,
+            "text/html",
+            "You are not authenticated.",
+            "u",
+        )
+        .to_string();
+        assert!(
+            s.contains("MLFLOW_TRACKING_USERNAME") && s.contains("MLFLOW_TRACKING_TOKEN"),
+            "{s}"
+        );
+        let bearer = Auth::Bearer {
+            token: "sekrit".into(),
+        };
+        let c = cx(Some(&bearer));
+        let s = status_error(&c, 401, "text/html", "", "u").to_string();
+        assert!(
+            s.contains("rejected the credentials from MLFLOW_TRACKING_TOKEN"),
+            "{s}"
+        );
+        assert!(!s.contains("sekrit"));
+        let s = status_error(&c, 403, "text/html", "Permission denied", "u").to_string();
+        assert!(s.contains("403") && s.contains("permission"), "{s}");
+        let s = status_error(
+            &c,
+            403,
+            "text/plain",
+            "Invalid Host header - possible DNS rebinding",
+            "u",
+        )
+        .to_string();
+        assert!(
+            s.contains("--allowed-hosts including mlflow.example"),
+            "{s}"
+        );
+        let s = status_error(&c, 404, "text/html", "<html>nope</html>", "u").to_string();
+        assert!(s.contains("probably not an MLflow tracking server"), "{s}");
+        let e = status_error(
+            &c,
+            404,
+            "application/json",
+            r#"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Run with id=x not found"}"#,
+            "u",
+        );
+        assert!(
+            matches!(&e, StoreError::Http { status: Some(404), code: Some(c), .. }
+            if c == "RESOURCE_DOES_NOT_EXIST")
+        );
+        assert_eq!(
+            e.to_string(),
+            "u: RESOURCE_DOES_NOT_EXIST: Run with id=x not found"
+        );
+        let s = status_error(&c, 502, "text/plain", "upstream\n  down", "u").to_string();
+        assert_eq!(s, "u: HTTP 502 Bad Gateway: upstream down");
+    }
+
+    #[test]
+    fn transport_errors_are_classified() {
+        use std::io::{Error, ErrorKind};
+        let c = cx(None);
+        let io = |k: ErrorKind, m: &str| ureq::Error::Io(Error::new(k, m.to_string()));
+        let (e, retry) = transport_error(
+            &c,
+            io(ErrorKind::ConnectionRefused, "x"),
+            "u",
+            Phase::Request,
+        );
+        assert!(matches!(e, StoreError::Unreachable { .. }) && !retry, "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("cannot connect to http://mlflow.example:5000/pre")
+        );
+        let (e, retry) = transport_error(
+            &c,
+            io(
+                ErrorKind::Other,
+                "failed to lookup address information: Name or service not known",
+            ),
+            "u",
+            Phase::Request,
+        );
+        assert!(matches!(e, StoreError::Unreachable { .. }) && !retry, "{e}");
+        assert!(e.to_string().contains("host not found"), "{e}");
+        let (e, retry) = transport_error(&c, io(ErrorKind::UnexpectedEof, "eof"), "u", Phase::Body);
+        assert!(
+            retry && e.to_string().contains("before the whole answer"),
+            "{e}"
+        );
+        let (e, retry) = transport_error(
+            &c,
+            ureq::Error::Timeout(ureq::Timeout::RecvResponse),
+            "u",
+            Phase::Request,
+        );
+        assert!(
+            !retry && e.to_string().contains("no answer within 120 s"),
+            "{e}"
+        );
+        let (e, _) = transport_error(
+            &c,
+            ureq::Error::Timeout(ureq::Timeout::Connect),
+            "u",
+            Phase::Request,
+        );
+        assert!(e.to_string().contains("no connection within 2.5 s"), "{e}");
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(host_of("http://***@h.example:80/p"), "h.example");
+        assert_eq!(host_of("https://h"), "h");
+        assert_eq!(one_line(" a\n\tb  c "), "a b c");
+        assert_eq!(one_line(&"x".repeat(400)).chars().count(), 301);
+        assert_eq!(secs(Duration::from_secs(120)), "120");
+        assert_eq!(secs(Duration::from_millis(1500)), "1.5");
+    }
+}
