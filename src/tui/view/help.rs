@@ -44,7 +44,7 @@ pub fn help_lines(ctx: Context, theme: &Theme) -> Vec<Line<'static>> {
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, scroll: usize) {
     let lines = help_lines(underlying(app), theme);
-    let popup = centered(area, 76, (lines.len() as u16).saturating_add(2));
+    let popup = centered(area, 110, (lines.len() as u16).saturating_add(2));
     let max = lines
         .len()
         .saturating_sub(popup.height.saturating_sub(2) as usize);
