@@ -154,7 +154,7 @@ pub struct Bounds {
 }
 
 /// The full x extent of some series.
-pub fn x_extent(series: &[Series]) -> Option<(f64, f64)> {
+pub fn x_extent(series: &[&Series]) -> Option<(f64, f64)> {
     let xs = series
         .iter()
         .flat_map(|s| [s.raw.first(), s.raw.last()])
@@ -169,36 +169,41 @@ pub fn x_extent(series: &[Series]) -> Option<(f64, f64)> {
 /// Bounds for drawing: x over `x_range` (or everything), y over the points in that range,
 /// 5th–95th percentile when clipping outliers, padded a little.
 pub fn bounds(
-    series: &[Series],
+    series: &[&Series],
     opts: &ChartOptions,
     x_range: Option<(f64, f64)>,
 ) -> Option<Bounds> {
     let (x_lo, x_hi) = x_range.or_else(|| x_extent(series))?;
-    let mut ys: Vec<f64> = Vec::new();
-    for s in series {
-        for curve in [Some(&s.raw[..]), s.smoothed.as_deref()]
-            .into_iter()
-            .flatten()
-        {
+    let windows = series
+        .iter()
+        .flat_map(|s| [Some(&s.raw[..]), s.smoothed.as_deref()])
+        .flatten()
+        .map(|curve| {
             let a = curve.partition_point(|p| p.0 < x_lo);
             let b = curve.partition_point(|p| p.0 <= x_hi);
-            ys.extend(curve[a..b].iter().map(|p| p.1));
-        }
-    }
-    if ys.is_empty() {
-        return None;
-    }
+            &curve[a..b]
+        });
     let (mut y_lo, mut y_hi) = if opts.clip_outliers {
-        ys.sort_by(f64::total_cmp);
+        // Percentiles need the values; only collected when asked for.
+        let mut ys: Vec<f64> = windows.flat_map(|w| w.iter().map(|p| p.1)).collect();
+        if ys.is_empty() {
+            return None;
+        }
+        ys.sort_unstable_by(f64::total_cmp);
         (
             stats::percentile_sorted(&ys, 5.0),
             stats::percentile_sorted(&ys, 95.0),
         )
     } else {
-        ys.iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &y| {
-                (lo.min(y), hi.max(y))
-            })
+        let (lo, hi) = windows
+            .flat_map(|w| w.iter())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                (lo.min(p.1), hi.max(p.1))
+            });
+        if lo > hi {
+            return None;
+        }
+        (lo, hi)
     };
     if y_hi - y_lo < f64::EPSILON * y_hi.abs().max(1.0) {
         let pad = if y_lo == 0.0 { 1.0 } else { y_lo.abs() * 0.05 };
@@ -337,16 +342,11 @@ mod tests {
             clip_outliers: true,
             ..ChartOptions::default()
         };
-        let b = bounds(std::slice::from_ref(&s), &opts, None).expect("bounds");
+        let b = bounds(&[&s], &opts, None).expect("bounds");
         assert!(b.y.1 < 200.0, "the spike is clipped: {b:?}");
-        let b = bounds(std::slice::from_ref(&s), &ChartOptions::default(), None).expect("bounds");
+        let b = bounds(&[&s], &ChartOptions::default(), None).expect("bounds");
         assert!(b.y.1 > 1e9);
-        let zoomed = bounds(
-            std::slice::from_ref(&s),
-            &ChartOptions::default(),
-            Some((10.0, 20.0)),
-        )
-        .expect("b");
+        let zoomed = bounds(&[&s], &ChartOptions::default(), Some((10.0, 20.0))).expect("b");
         assert!(zoomed.y.0 > 9.0 && zoomed.y.1 < 21.0, "{zoomed:?}");
     }
 

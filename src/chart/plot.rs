@@ -111,7 +111,8 @@ fn draw<DB: DrawingBackend>(
     let areas = root.split_evenly((rows, cols));
     let opts = &plot.opts;
     for (panel, area) in plot.panels.iter().zip(areas) {
-        let Some(b) = bounds(&panel.series, opts, None) else {
+        let refs: Vec<&Series> = panel.series.iter().collect();
+        let Some(b) = bounds(&refs, opts, None) else {
             continue;
         };
         let span = b.x.1 - b.x.0;

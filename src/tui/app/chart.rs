@@ -224,14 +224,15 @@ impl App {
 
     /// The x extent of everything drawn.
     pub(crate) fn chart_extent(&self) -> Option<(f64, f64)> {
-        let series: Vec<Series> = self
+        let series: Vec<Arc<Series>> = self
             .chart
             .chart_keys()
             .iter()
             .flat_map(|k| self.chart_series(k))
-            .map(|(_, s)| (*s).clone())
+            .map(|(_, s)| s)
             .collect();
-        chart::x_extent(&series)
+        let refs: Vec<&Series> = series.iter().map(Arc::as_ref).collect();
+        chart::x_extent(&refs)
     }
 
     pub(super) fn update_chart(&mut self, action: Action, page: usize) -> Vec<Effect> {

@@ -168,7 +168,7 @@ fn draw_one(
     let block = Block::default().title(Span::styled(format!(" {title} "), theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let plain: Vec<Series> = series.iter().map(|(_, s)| (**s).clone()).collect();
+    let plain: Vec<&Series> = series.iter().map(|(_, s)| s.as_ref()).collect();
     let Some(b) = chart::bounds(&plain, &v.opts, v.x_range) else {
         let msg = match (&failed, loading) {
             (Some(e), _) => format!("failed: {e}"),
