@@ -589,3 +589,27 @@ fn search_filter_prompt_applies_live_shows_errors_and_remembers() {
     app.update(Action::Back);
     assert_eq!(names(&app).len(), 8, "Esc clears the search filter");
 }
+
+#[test]
+fn nested_run_cycles_in_bad_data_still_show_every_run() {
+    use crate::index::tests::run_with;
+    use crate::model::TAG_PARENT_RUN;
+    let mut a = run_with("a", 1, &[], &[]);
+    let mut b = run_with("b", 2, &[], &[]);
+    a.tags.insert(TAG_PARENT_RUN.into(), "b".into());
+    b.tags.insert(TAG_PARENT_RUN.into(), "a".into());
+    let c = run_with("c", 3, &[], &[]);
+    let mut app = App::new("t".into(), std::env::temp_dir(), NOW);
+    app.on_load(LoadEvent::Experiments(
+        crate::store::ExperimentList::default(),
+    ));
+    app.on_load(LoadEvent::Runs(crate::store::RunBatch {
+        runs: vec![a, b, c],
+        warnings: Vec::new(),
+    }));
+    app.on_load(LoadEvent::Done);
+    app.open_runs(vec!["1".into()], "t".into());
+    let mut shown = names(&app);
+    shown.sort();
+    assert_eq!(shown, ["name-a", "name-b", "name-c"]);
+}
