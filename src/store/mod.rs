@@ -165,6 +165,12 @@ pub trait Store: Send + Sync {
     /// Every logged point of one metric of one run, in the order the store returns them.
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError>;
 
+    /// True when `metric_history_for_chart` returns a sample (a server downsamples), so a
+    /// zoomed chart should ask again for the zoomed step range.
+    fn samples_histories(&self) -> bool {
+        false
+    }
+
     /// A follower that finds changes more cheaply than reloading everything, if the store
     /// has one (see [`follow`]).
     fn follower(&self) -> Option<Box<dyn Follower>> {

@@ -13,8 +13,8 @@ use super::app::LoadEvent;
 use crate::model::MetricPoint;
 use crate::store::{Change, Store};
 
-/// A request for metric histories: `(run ids, key)`.
-pub type HistoryRequest = (Vec<String>, String);
+/// A request for metric histories: `(run ids, key, step range)`.
+pub type HistoryRequest = (Vec<String>, String, Option<(i64, i64)>);
 
 /// Points per run asked of a server for one chart (local stores return everything).
 const CHART_POINTS: usize = 2500;
@@ -26,14 +26,15 @@ pub fn spawn_history_worker(
     tx: Sender<Event>,
 ) {
     thread::spawn(move || {
-        for (run_ids, key) in requests {
+        for (run_ids, key, steps) in requests {
             let result = store
-                .metric_history_for_chart(&run_ids, &key, CHART_POINTS, None)
+                .metric_history_for_chart(&run_ids, &key, CHART_POINTS, steps)
                 .map_err(|e| e.to_string());
             if tx
                 .send(Event::History {
                     key,
                     run_ids,
+                    steps,
                     result,
                 })
                 .is_err()
@@ -55,6 +56,7 @@ pub enum Event {
     History {
         key: String,
         run_ids: Vec<String>,
+        steps: Option<(i64, i64)>,
         result: Result<Vec<(String, Vec<MetricPoint>)>, String>,
     },
     /// SIGTERM, SIGHUP, SIGINT or SIGQUIT arrived.

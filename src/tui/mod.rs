@@ -52,6 +52,7 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let export_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut app = App::new(store.describe(), export_dir, now_ms());
     app.live.interval = opts.refresh.map(|d| d.as_secs_f64());
+    app.chart.sampled = store.samples_histories();
     let (tx, rx) = mpsc::channel();
     let loading = Arc::new(AtomicBool::new(true));
     event::spawn_signals(tx.clone())?;
@@ -106,9 +107,10 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                 Event::History {
                     key,
                     run_ids,
+                    steps,
                     result,
                 } => {
-                    app.on_history(&key, result, &run_ids);
+                    app.on_history(&key, steps, result, &run_ids);
                     dirty = true;
                 }
                 Event::Tick => {
@@ -135,9 +137,18 @@ pub fn run_effect(
         Effect::Quit => true,
         // Handled by the event loop, which owns the loader's control channel.
         Effect::SetPaused(_) => false,
-        Effect::LoadHistories { run_ids, key } => {
-            if history.send((run_ids.clone(), key.clone())).is_err() {
-                app.on_history(&key, Err("the history loader stopped".into()), &run_ids);
+        Effect::LoadHistories {
+            run_ids,
+            key,
+            steps,
+        } => {
+            if history.send((run_ids.clone(), key.clone(), steps)).is_err() {
+                app.on_history(
+                    &key,
+                    steps,
+                    Err("the history loader stopped".into()),
+                    &run_ids,
+                );
             }
             false
         }

@@ -259,6 +259,10 @@ impl Store for HttpStore {
         Ok(true)
     }
 
+    fn samples_histories(&self) -> bool {
+        true
+    }
+
     fn follower(&self) -> Option<Box<dyn super::Follower>> {
         Some(Box::new(follow::HttpFollower::new(self.clone())))
     }

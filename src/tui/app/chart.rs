@@ -24,7 +24,7 @@ pub enum History {
 }
 
 /// A series prepared with some options (drawing reuses it until the options change).
-pub type Prepared = (ChartOptions, Arc<Series>);
+pub type Prepared = (ChartOptions, Option<(i64, i64)>, Arc<Series>);
 
 /// State of the chart screen.
 #[derive(Debug, Default)]
@@ -41,8 +41,12 @@ pub struct ChartView {
     pub x_range: Option<(f64, f64)>,
     /// The value cursor's x position.
     pub cursor_x: Option<f64>,
-    /// Prepared series by (run, key), valid for the options stored with them.
+    /// Prepared series by (run, key), valid for the options and step range stored with them.
     pub prepared: RefCell<HashMap<(String, String), Prepared>>,
+    /// The store sends samples of long histories (a server): zooming asks for the range.
+    pub sampled: bool,
+    /// Samples of the zoomed step range, by (run, key).
+    pub zoomed: HashMap<(String, String), ((i64, i64), Arc<Vec<MetricPoint>>)>,
 }
 
 impl ChartView {
@@ -155,6 +159,7 @@ impl App {
             effects.push(Effect::LoadHistories {
                 run_ids: missing,
                 key,
+                steps: None,
             });
         }
         effects
@@ -164,9 +169,20 @@ impl App {
     pub fn on_history(
         &mut self,
         key: &str,
+        steps: Option<(i64, i64)>,
         result: Result<Vec<(String, Vec<MetricPoint>)>, String>,
         requested: &[String],
     ) {
+        if let (Some(range), Ok(list)) = (steps, &result) {
+            for (id, points) in list {
+                let slot = (id.clone(), key.to_string());
+                self.chart
+                    .zoomed
+                    .insert(slot.clone(), (range, Arc::new(points.clone())));
+                self.chart.prepared.borrow_mut().remove(&slot);
+            }
+            return;
+        }
         match result {
             Ok(list) => {
                 for id in requested {
@@ -198,22 +214,32 @@ impl App {
         }
     }
 
-    /// The prepared series of `key` for every chart run that has it loaded.
+    /// The prepared series of `key` for every chart run that has it loaded (the finer
+    /// sample of the zoomed range where there is one).
     pub fn chart_series(&self, key: &str) -> Vec<(usize, Arc<Series>)> {
+        self.series_of(key, true)
+    }
+
+    fn series_of(&self, key: &str, use_zoom: bool) -> Vec<(usize, Arc<Series>)> {
         let v = &self.chart;
         let mut cache = v.prepared.borrow_mut();
         let mut out = Vec::new();
         for (i, id) in v.run_ids.iter().enumerate() {
-            let Some(History::Loaded(points)) = self.histories.get(&(id.clone(), key.to_string()))
-            else {
+            let slot = (id.clone(), key.to_string());
+            let Some(History::Loaded(full)) = self.histories.get(&slot) else {
                 continue;
             };
-            let slot = (id.clone(), key.to_string());
+            // A zoomed chart of sampled histories draws the finer sample of its range.
+            let wanted = self.zoom_steps().filter(|_| use_zoom);
+            let (range, points) = match (wanted, v.zoomed.get(&slot)) {
+                (Some(w), Some((r, pts))) if *r == w => (Some(w), pts),
+                _ => (None, full),
+            };
             let series = match cache.get(&slot) {
-                Some((opts, s)) if *opts == v.opts => s.clone(),
+                Some((opts, r, s)) if *opts == v.opts && *r == range => s.clone(),
                 _ => {
                     let s = Arc::new(chart::prepare(id, key, points, &v.opts));
-                    cache.insert(slot, (v.opts, s.clone()));
+                    cache.insert(slot, (v.opts, range, s.clone()));
                     s
                 }
             };
@@ -222,13 +248,39 @@ impl App {
         out
     }
 
+    /// The step range to ask a sampling store for: set when zoomed on the step axis.
+    fn zoom_steps(&self) -> Option<(i64, i64)> {
+        let v = &self.chart;
+        if !v.sampled || v.opts.x_mode != chart::XMode::Step {
+            return None;
+        }
+        v.x_range
+            .map(|(lo, hi)| (lo.floor() as i64, hi.ceil() as i64))
+    }
+
+    /// Effects asking a sampling store for the zoomed range of every drawn metric.
+    fn request_zoomed(&mut self) -> Vec<Effect> {
+        let Some(steps) = self.zoom_steps() else {
+            return Vec::new();
+        };
+        self.chart
+            .chart_keys()
+            .into_iter()
+            .map(|key| Effect::LoadHistories {
+                run_ids: self.chart.run_ids.clone(),
+                key,
+                steps: Some(steps),
+            })
+            .collect()
+    }
+
     /// The x extent of everything drawn.
     pub(crate) fn chart_extent(&self) -> Option<(f64, f64)> {
         let series: Vec<Arc<Series>> = self
             .chart
             .chart_keys()
             .iter()
-            .flat_map(|k| self.chart_series(k))
+            .flat_map(|k| self.series_of(k, false))
             .map(|(_, s)| s)
             .collect();
         let refs: Vec<&Series> = series.iter().map(Arc::as_ref).collect();
@@ -307,6 +359,9 @@ impl App {
                         v.x_range = Some((lo + shift, hi + shift));
                         v.cursor_x = Some(cursor + shift);
                     }
+                }
+                if !matches!(action, Action::Left | Action::Right) {
+                    return self.request_zoomed();
                 }
             }
             Action::ResetZoom => {

@@ -83,6 +83,8 @@ pub enum Effect {
     LoadHistories {
         run_ids: Vec<String>,
         key: String,
+        /// A step range, for a zoomed chart of a store that samples histories.
+        steps: Option<(i64, i64)>,
     },
     /// Pause or resume live refresh.
     SetPaused(bool),

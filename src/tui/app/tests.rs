@@ -368,11 +368,16 @@ pub(crate) fn fulfil_histories(app: &mut App, effects: Vec<Effect>, path: &Path)
     let spec = store::parse_source(&path.display().to_string(), Path::new("/")).expect("source");
     let st = store::open(&spec).expect("open");
     for e in effects {
-        if let Effect::LoadHistories { run_ids, key } = e {
+        if let Effect::LoadHistories {
+            run_ids,
+            key,
+            steps,
+        } = e
+        {
             let result = st
-                .metric_history_for_chart(&run_ids, &key, 2500, None)
+                .metric_history_for_chart(&run_ids, &key, 2500, steps)
                 .map_err(|e| e.to_string());
-            app.on_history(&key, result, &run_ids);
+            app.on_history(&key, steps, result, &run_ids);
         }
     }
 }
@@ -612,4 +617,37 @@ fn nested_run_cycles_in_bad_data_still_show_every_run() {
     let mut shown = names(&app);
     shown.sort();
     assert_eq!(shown, ["name-a", "name-b", "name-c"]);
+}
+
+#[test]
+fn zooming_a_sampled_chart_asks_for_the_step_range() {
+    let mut app = chart_app();
+    let path = fixture("v3/file/mlruns");
+    // Pretend the store samples histories (as a server does).
+    app.chart.sampled = true;
+    let full = app.chart_extent().expect("extent");
+    let effects = app.update(Action::ZoomIn);
+    let steps = effects.iter().find_map(|e| match e {
+        Effect::LoadHistories { steps, .. } => *steps,
+        _ => None,
+    });
+    let (lo, hi) = steps.expect("a ranged request");
+    fulfil_histories(&mut app, effects, &path);
+    for (_, s) in app.chart_series("loss") {
+        assert!(
+            s.raw.iter().all(|p| p.0 >= lo as f64 && p.0 <= hi as f64),
+            "zoomed sample drawn"
+        );
+    }
+    assert_eq!(
+        app.chart_extent(),
+        Some(full),
+        "the full extent stays known for zooming out"
+    );
+    app.update(Action::ResetZoom);
+    assert!(
+        app.chart_series("loss")
+            .iter()
+            .any(|(_, s)| s.raw.first().map(|p| p.0) == Some(full.0))
+    );
 }
