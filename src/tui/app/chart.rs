@@ -23,6 +23,9 @@ pub enum History {
     Failed(String),
 }
 
+/// A finer sample of a step range of a history.
+pub type ZoomSample = ((i64, i64), Arc<Vec<MetricPoint>>);
+
 /// A series prepared with some options (drawing reuses it until the options change).
 pub type Prepared = (ChartOptions, Option<(i64, i64)>, Arc<Series>);
 
@@ -46,7 +49,7 @@ pub struct ChartView {
     /// The store sends samples of long histories (a server): zooming asks for the range.
     pub sampled: bool,
     /// Samples of the zoomed step range, by (run, key).
-    pub zoomed: HashMap<(String, String), ((i64, i64), Arc<Vec<MetricPoint>>)>,
+    pub zoomed: HashMap<(String, String), ZoomSample>,
 }
 
 impl ChartView {
