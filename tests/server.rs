@@ -557,7 +557,7 @@ fn follow_server(s: &MlflowServer) {
     use mltui::store::{Change, follow};
     let st: std::sync::Arc<dyn Store> = std::sync::Arc::new(store(&s.url));
     let mut f = follow(st);
-    let mut poll = |f: &mut Box<dyn mltui::store::Follower>| -> Vec<mltui::model::Run> {
+    let poll = |f: &mut Box<dyn mltui::store::Follower>| -> Vec<mltui::model::Run> {
         let mut runs = Vec::new();
         f.poll(&mut |c| {
             if let Change::Runs(b) = c {
