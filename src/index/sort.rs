@@ -3,6 +3,8 @@
 
 use std::cmp::Ordering;
 
+use rayon::prelude::*;
+
 use super::column::{Attr, Column, Value};
 use crate::model::Run;
 
@@ -48,6 +50,7 @@ enum Key<'a> {
     Missing,
 }
 
+#[cfg(test)]
 impl Key<'_> {
     fn rank(&self) -> u8 {
         match self {
@@ -74,6 +77,7 @@ fn key_of<'a>(run: &'a Run, column: &Column, text: TextOrder, now_ms: i64) -> Ke
     }
 }
 
+#[cfg(test)]
 fn cmp_keys(a: &Key<'_>, b: &Key<'_>, descending: bool) -> Ordering {
     let by_rank = a.rank().cmp(&b.rank());
     if by_rank != Ordering::Equal {
@@ -91,31 +95,132 @@ fn cmp_keys(a: &Key<'_>, b: &Key<'_>, descending: bool) -> Ordering {
     if descending { ord.reverse() } else { ord }
 }
 
+/// A sort key encoded for cheap comparison: `class` orders the kinds (numbers and text by
+/// direction, then NaN, then missing), `num` is an order-preserving encoding of a number
+/// (already flipped for descending), and `text` is compared (reversed for descending) only
+/// between two texts. Comparing encodings gives exactly the order of `cmp_keys`.
+#[derive(Clone, Copy)]
+struct Enc<'a> {
+    class: u8,
+    is_text: bool,
+    num: u64,
+    text: &'a str,
+}
+
+impl<'a> Enc<'a> {
+    fn new(key: Key<'a>, descending: bool) -> Self {
+        // Numbers sort before text ascending, and after it descending.
+        let (num_class, text_class) = if descending { (1, 0) } else { (0, 1) };
+        match key {
+            Key::Num(v) => {
+                // -0.0 ties 0.0, as in `cmp_keys`.
+                let v = if v == 0.0 { 0.0 } else { v };
+                let bits = v.to_bits();
+                let ordered = if bits >> 63 == 1 {
+                    !bits
+                } else {
+                    bits | 1 << 63
+                };
+                Self {
+                    class: num_class,
+                    is_text: false,
+                    num: if descending { !ordered } else { ordered },
+                    text: "",
+                }
+            }
+            Key::Text(text) => Self {
+                class: text_class,
+                is_text: true,
+                num: 0,
+                text,
+            },
+            Key::Nan => Self {
+                class: 2,
+                is_text: false,
+                num: 0,
+                text: "",
+            },
+            Key::Missing => Self {
+                class: 3,
+                is_text: false,
+                num: 0,
+                text: "",
+            },
+        }
+    }
+
+    fn cmp(&self, other: &Self, descending: bool) -> Ordering {
+        match self.class.cmp(&other.class) {
+            Ordering::Equal => {}
+            o => return o,
+        }
+        if !self.is_text {
+            // Same class and not text: both numbers, or both NaN or missing (num 0).
+            return self.num.cmp(&other.num);
+        }
+        if descending {
+            other.text.cmp(self.text)
+        } else {
+            self.text.cmp(other.text)
+        }
+    }
+}
+
+/// Sorts of at least this many rows use every core.
+const PARALLEL_FROM: usize = 10_000;
+
+/// One row being sorted: its first two keys inline (so comparisons touch only the two
+/// items compared), the rest in a side table read on ties.
+struct Item<'a> {
+    k0: Enc<'a>,
+    k1: Enc<'a>,
+    pos: usize,
+}
+
 /// Sorts `rows` (indices into `runs`) by `keys`, then by MLflow's default order.
 pub fn sort_rows(runs: &[Run], rows: &mut [usize], keys: &[SortKey], text: TextOrder, now_ms: i64) {
     let mut all: Vec<SortKey> = keys.to_vec();
     all.push(SortKey::desc(Column::Attr(Attr::StartTime)));
     all.push(SortKey::asc(Column::Attr(Attr::RunId)));
-    // Decorate: one key vector per sort key, indexed by row position.
-    let decorated: Vec<Vec<Key<'_>>> = all
-        .iter()
-        .map(|k| {
-            rows.iter()
-                .map(|&r| key_of(&runs[r], &k.column, text, now_ms))
-                .collect()
-        })
-        .collect();
-    let mut perm: Vec<usize> = (0..rows.len()).collect();
-    perm.sort_by(|&a, &b| {
-        for (k, vals) in all.iter().zip(&decorated) {
-            let o = cmp_keys(&vals[a], &vals[b], k.descending);
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        Ordering::Equal
-    });
-    let sorted: Vec<usize> = perm.iter().map(|&i| rows[i]).collect();
+    let desc: Vec<bool> = all.iter().map(|k| k.descending).collect();
+    let enc =
+        |r: usize, k: &SortKey| Enc::new(key_of(&runs[r], &k.column, text, now_ms), k.descending);
+    let item = |(pos, &r): (usize, &usize)| Item {
+        k0: enc(r, &all[0]),
+        k1: enc(r, &all[1]),
+        pos,
+    };
+    let nrest = all.len() - 2;
+    let rest_of = |&r: &usize| all[2..].iter().map(move |k| enc(r, k));
+    let cmp = |a: &Item<'_>, b: &Item<'_>, rest: &[Enc<'_>]| {
+        a.k0.cmp(&b.k0, desc[0])
+            .then_with(|| a.k1.cmp(&b.k1, desc[1]))
+            .then_with(|| {
+                let (ra, rb) = (&rest[a.pos * nrest..], &rest[b.pos * nrest..]);
+                for (i, d) in desc[2..].iter().enumerate() {
+                    let o = ra[i].cmp(&rb[i], *d);
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+                a.pos.cmp(&b.pos)
+            })
+    };
+    // Looking values up is bound by memory latency (each run's maps live apart), so big
+    // sorts spread it, and the sort, over rayon's threads. The position breaks every
+    // remaining tie, so an unstable sort gives the order a stable one would.
+    let items: Vec<Item<'_>> = if rows.len() >= PARALLEL_FROM {
+        let rest: Vec<Enc<'_>> = rows.par_iter().flat_map_iter(rest_of).collect();
+        let mut items: Vec<Item<'_>> = rows.par_iter().enumerate().map(item).collect();
+        items.par_sort_unstable_by(|a, b| cmp(a, b, &rest));
+        items
+    } else {
+        let rest: Vec<Enc<'_>> = rows.iter().flat_map(rest_of).collect();
+        let mut items: Vec<Item<'_>> = rows.iter().enumerate().map(item).collect();
+        items.sort_unstable_by(|a, b| cmp(a, b, &rest));
+        items
+    };
+    let sorted: Vec<usize> = items.iter().map(|it| rows[it.pos]).collect();
     rows.copy_from_slice(&sorted);
 }
 
@@ -148,6 +253,84 @@ mod tests {
             order(&runs, &[SortKey::desc(col)], TextOrder::Lexical),
             ["d", "a", "e", "b", "c"]
         );
+    }
+
+    #[test]
+    fn encoded_keys_compare_like_cmp_keys() {
+        let keys = [
+            Key::Num(f64::NEG_INFINITY),
+            Key::Num(-1.5),
+            Key::Num(-0.0),
+            Key::Num(0.0),
+            Key::Num(1e-300),
+            Key::Num(2.0),
+            Key::Num(f64::MAX),
+            Key::Num(f64::INFINITY),
+            Key::Text(""),
+            Key::Text("128"),
+            Key::Text("32"),
+            Key::Text("a"),
+            Key::Nan,
+            Key::Missing,
+        ];
+        for descending in [false, true] {
+            for a in keys {
+                for b in keys {
+                    let want = cmp_keys(&a, &b, descending);
+                    let got = Enc::new(a, descending).cmp(&Enc::new(b, descending), descending);
+                    assert_eq!(got, want, "{a:?} vs {b:?}, descending {descending}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn many_keys_and_ties_keep_the_input_order_rule() {
+        let runs: Vec<Run> = (0..40)
+            .map(|i| {
+                let acc = [0.5, f64::NAN, 0.7][i % 3];
+                let mut r = run_with(
+                    &format!("r{:02}", 39 - i),
+                    (i % 4) as i64,
+                    &[("acc", acc)],
+                    &[],
+                );
+                if i % 5 == 0 {
+                    r.metrics.clear();
+                }
+                r.params
+                    .insert("bs".into(), ["32", "128", "x"][i % 3].into());
+                r
+            })
+            .collect();
+        let keys = [
+            SortKey::asc(Column::Param("bs".into())),
+            SortKey::desc(Column::Metric("acc".into())),
+            SortKey::asc(Column::Attr(Attr::Status)),
+        ];
+        // Reference: a stable sort comparing the keys one by one.
+        let mut all = keys.to_vec();
+        all.push(SortKey::desc(Column::Attr(Attr::StartTime)));
+        all.push(SortKey::asc(Column::Attr(Attr::RunId)));
+        for text in [TextOrder::Lexical, TextOrder::Numeric] {
+            let mut want: Vec<usize> = (0..runs.len()).collect();
+            want.sort_by(|&a, &b| {
+                for k in &all {
+                    let o = cmp_keys(
+                        &key_of(&runs[a], &k.column, text, 0),
+                        &key_of(&runs[b], &k.column, text, 0),
+                        k.descending,
+                    );
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+                Ordering::Equal
+            });
+            let mut got: Vec<usize> = (0..runs.len()).collect();
+            sort_rows(&runs, &mut got, &keys, text, 0);
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 
     #[test]

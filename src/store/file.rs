@@ -1,6 +1,8 @@
 //! The file store backend: MLflow's `mlruns/` directory tree, read in parallel with rayon.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -9,7 +11,7 @@ use crate::model::{
     DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunStatus, TAG_RUN_NAME,
 };
 
-use super::metric_file::parse_metric_lines;
+use super::metric_file::{parse_metric_lines, read_metric_lines};
 use super::yaml::Meta;
 use super::{ExperimentList, RunBatch, Store, StoreError, Warning};
 
@@ -17,8 +19,11 @@ use super::{ExperimentList, RunBatch, Store, StoreError, Warning};
 pub(super) const NON_RUN_DIRS: &[&str] = &["tags", "datasets", "traces", "models"];
 /// Directories at the store root that are not experiments.
 const NON_EXPERIMENT_DIRS: &[&str] = &[".trash", "models"];
-/// How many runs are parsed before a batch is handed to the caller.
-const BATCH: usize = 256;
+/// How many runs are parsed before the first batch is handed to the caller (so that the
+/// first rows show at once); later batches double up to [`MAX_BATCH`], so that a caller
+/// that re-sorts on every batch does so a few times, not once per 256 runs.
+const FIRST_BATCH: usize = 256;
+const MAX_BATCH: usize = 4096;
 
 /// An `mlruns` directory.
 pub struct FileStore {
@@ -124,14 +129,13 @@ impl Store for FileStore {
                 });
                 continue;
             };
-            match list_dir(&dir) {
+            // Directory entries carry their type: no stat per run. Folders without a
+            // meta.yaml are dropped when reading them finds none.
+            match list_subdirs(&dir) {
                 Ok(entries) => {
                     for entry in entries {
                         let name = entry.file_name().unwrap_or_default().to_string_lossy();
-                        if entry.is_dir()
-                            && !NON_RUN_DIRS.contains(&name.as_ref())
-                            && entry.join("meta.yaml").is_file()
-                        {
+                        if !NON_RUN_DIRS.contains(&name.as_ref()) {
                             run_dirs.push((entry, exp.experiment_id.clone()));
                         }
                     }
@@ -145,7 +149,12 @@ impl Store for FileStore {
                 warnings,
             });
         }
-        for chunk in run_dirs.chunks(BATCH) {
+        let mut rest = &run_dirs[..];
+        let mut size = FIRST_BATCH;
+        while !rest.is_empty() {
+            let (chunk, tail) = rest.split_at(size.min(rest.len()));
+            rest = tail;
+            size = (size * 2).min(MAX_BATCH);
             let results: Vec<(Result<Run, StoreError>, Vec<Warning>)> = chunk
                 .par_iter()
                 .map(|(dir, exp_id)| {
@@ -154,10 +163,12 @@ impl Store for FileStore {
                 })
                 .collect();
             let mut batch = RunBatch::default();
-            for (r, w) in results {
+            for ((r, w), (dir, _)) in results.into_iter().zip(chunk) {
                 batch.warnings.extend(w);
                 match r {
                     Ok(run) => batch.runs.push(run),
+                    // A folder without meta.yaml is not a run (MLflow skips it too).
+                    Err(e) if is_missing_meta(&e, dir) => {}
                     Err(e) => batch.warnings.push(e.into()),
                 }
             }
@@ -324,14 +335,13 @@ pub(super) fn read_key_files(
     dir: &Path,
     out: &mut BTreeMap<String, String>,
 ) -> Result<(), StoreError> {
-    walk_key_files(dir, "", &mut |key, path| {
-        let bytes = std::fs::read(path).map_err(|e| StoreError::io(path, e))?;
-        let value = match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
-        out.insert(key, value);
-        Ok(())
+    with_read_buf(|buf| {
+        walk_key_files(dir, "", &mut |key, path| {
+            let n = read_file(path, buf).map_err(|e| StoreError::io(path, e))?;
+            let value = String::from_utf8_lossy(&buf[..n]).into_owned();
+            out.insert(key, value);
+            Ok(())
+        })
     })
 }
 
@@ -341,34 +351,35 @@ pub(super) fn read_metrics(
 ) -> Result<(BTreeMap<String, MetricSummary>, MetricOffsets), StoreError> {
     let mut metrics = BTreeMap::new();
     let mut offsets = Vec::new();
-    walk_key_files(dir, "", &mut |key, path| {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                warnings.push(StoreError::io(path, e).into());
-                return Ok(());
-            }
-        };
-        let mut summary: Option<MetricSummary> = None;
-        let outcome = parse_metric_lines(&bytes, |p| match summary.as_mut() {
-            Some(s) => s.push(p),
-            None => summary = Some(MetricSummary::from_point(p)),
-        });
-        if let Some((line, text)) = outcome.first_bad {
-            let more = match outcome.bad_lines {
-                1 => String::new(),
-                n => format!(" ({} more bad lines)", n - 1),
+    with_read_buf(|buf| {
+        walk_key_files(dir, "", &mut |key, path| {
+            let mut summary: Option<MetricSummary> = None;
+            let outcome = match stream_metric_file(path, buf, |p| match summary.as_mut() {
+                Some(s) => s.push(p),
+                None => summary = Some(MetricSummary::from_point(p)),
+            }) {
+                Ok(o) => o,
+                Err(e) => {
+                    warnings.push(StoreError::io(path, e).into());
+                    return Ok(());
+                }
             };
-            warnings.push(Warning {
-                location: format!("{}:{line}", path.display()),
-                message: format!("skipped malformed metric line {text:?}{more}"),
-            });
-        }
-        offsets.push((key.clone(), outcome.consumed as u64));
-        if let Some(s) = summary {
-            metrics.insert(key, s);
-        }
-        Ok(())
+            if let Some((line, text)) = outcome.first_bad {
+                let more = match outcome.bad_lines {
+                    1 => String::new(),
+                    n => format!(" ({} more bad lines)", n - 1),
+                };
+                warnings.push(Warning {
+                    location: format!("{}:{line}", path.display()),
+                    message: format!("skipped malformed metric line {text:?}{more}"),
+                });
+            }
+            offsets.push((key.clone(), outcome.consumed as u64));
+            if let Some(s) = summary {
+                metrics.insert(key, s);
+            }
+            Ok(())
+        })
     })?;
     Ok((metrics, offsets))
 }
@@ -453,6 +464,84 @@ pub(super) fn walk_key_files(
     Ok(())
 }
 
+/// Files are read into a buffer kept per thread: no allocation, and no `statx` for a size
+/// hint, per file. Buffers grown by a huge file are not kept.
+fn with_read_buf<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
+    const KEEP: usize = 1 << 20;
+    thread_local! {
+        static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    BUF.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            let out = f(&mut buf);
+            if buf.len() > KEEP {
+                *buf = Vec::new();
+            }
+            out
+        }
+        Err(_) => f(&mut Vec::new()),
+    })
+}
+
+/// Reads a whole file into `buf` (grown as needed); returns its length.
+fn read_file(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut file = std::fs::File::open(path)?;
+    if buf.len() < 4096 {
+        buf.resize(4096, 0);
+    }
+    let mut n = 0;
+    loop {
+        if n == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        match file.read(&mut buf[n..]) {
+            Ok(0) => return Ok(n),
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Parses a metric file in chunks through `buf`, so memory stays small for huge files.
+fn stream_metric_file(
+    path: &Path,
+    buf: &mut Vec<u8>,
+    on_point: impl FnMut(MetricPoint),
+) -> std::io::Result<super::metric_file::ParseOutcome> {
+    let mut file = std::fs::File::open(path)?;
+    read_metric_lines(&mut file, buf, on_point)
+}
+
+/// True when reading a run failed only because its folder has no `meta.yaml` (or it is not
+/// a file): such a folder is not a run, and MLflow skips it silently.
+fn is_missing_meta(e: &StoreError, dir: &Path) -> bool {
+    use std::io::ErrorKind;
+    matches!(e, StoreError::Io { path, source }
+        if matches!(source.kind(), ErrorKind::NotFound | ErrorKind::IsADirectory)
+            && path.parent() == Some(dir)
+            && path.file_name().is_some_and(|n| n == "meta.yaml"))
+}
+
+/// The subfolders of `dir` (following symlinks), sorted. File types come from the directory
+/// entries, so this costs no `stat` per entry.
+fn list_subdirs(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let is_dir = match entry.file_type() {
+            Ok(t) if t.is_symlink() => entry.path().is_dir(),
+            Ok(t) => t.is_dir(),
+            Err(_) => entry.path().is_dir(),
+        };
+        if is_dir {
+            out.push(entry.path());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 pub(super) fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     let entries = std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
     let mut out: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -468,4 +557,62 @@ fn is_safe_name(s: &str) -> bool {
 /// A metric key as MLflow allows it: `/`-separated, no empty, `.` or `..` parts.
 fn is_safe_key(key: &str) -> bool {
     !key.is_empty() && key.split('/').all(is_safe_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
+    fn run_meta(id: &str) -> String {
+        format!(
+            "experiment_id: '1'\nrun_id: {id}\nrun_name: r-{id}\nstatus: 3\nstart_time: 1\n\
+             lifecycle_stage: active\n"
+        )
+    }
+
+    #[test]
+    fn folders_without_meta_are_skipped_silently_and_batches_grow() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        write(
+            &root.join("1/meta.yaml"),
+            "experiment_id: '1'\nname: e\nlifecycle_stage: active\n",
+        );
+        for i in 0..300 {
+            let id = format!("run{i:03}");
+            write(&root.join("1").join(&id).join("meta.yaml"), &run_meta(&id));
+            write(
+                &root.join("1").join(&id).join("metrics/a/b"),
+                "1 0.5 0\n2 nan 1\n",
+            );
+            write(&root.join("1").join(&id).join("params/p"), "v");
+        }
+        std::fs::create_dir_all(root.join("1/stray/params")).expect("mkdir");
+        std::fs::create_dir_all(root.join("1/meta-is-a-dir/meta.yaml")).expect("mkdir");
+        write(&root.join("1/not-a-dir"), "x");
+        let store = FileStore::open(root).expect("open");
+        let exps = store.experiments().expect("experiments").experiments;
+        let mut sizes = Vec::new();
+        let mut warnings = Vec::new();
+        let mut runs = Vec::new();
+        store
+            .runs(&exps, &mut |b| {
+                sizes.push(b.runs.len());
+                warnings.extend(b.warnings);
+                runs.extend(b.runs);
+            })
+            .expect("runs");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        // 256 folders, then the other 47 (the stray ones take slots too).
+        assert_eq!(sizes, [255, 45]);
+        assert_eq!(runs.len(), 300);
+        let m = &runs[0].metrics["a/b"];
+        assert_eq!((m.count, m.min, m.latest.step), (Some(2), 0.5, 1));
+        assert_eq!(runs[0].params["p"], "v");
+    }
 }

@@ -1,6 +1,8 @@
 //! Parsing a file store's metric files: one `<timestamp> <value> <step> [dataset fields]` line
 //! per point. Shared by full loads and (later) by tailing appended bytes.
 
+use std::io::Read;
+
 use crate::model::MetricPoint;
 
 use super::yaml::parse_int_lenient;
@@ -20,9 +22,65 @@ pub struct ParseOutcome {
 /// Parses every complete line of `bytes`, calling `on_point` for each valid point in order.
 pub fn parse_metric_lines(bytes: &[u8], mut on_point: impl FnMut(MetricPoint)) -> ParseOutcome {
     let mut out = ParseOutcome::default();
+    let (consumed, _) = parse_chunk(bytes, 0, &mut out, &mut on_point);
+    out.consumed = consumed;
+    out
+}
+
+/// Reads `reader` to its end through `buf` (reused, grown only for a line longer than it),
+/// parsing as it goes: the same outcome as [`parse_metric_lines`] on the whole content, in
+/// bounded memory.
+pub fn read_metric_lines(
+    reader: &mut impl Read,
+    buf: &mut Vec<u8>,
+    mut on_point: impl FnMut(MetricPoint),
+) -> std::io::Result<ParseOutcome> {
+    const CHUNK: usize = 64 * 1024;
+    if buf.len() < CHUNK {
+        buf.resize(CHUNK, 0);
+    }
+    let mut out = ParseOutcome::default();
+    let mut lines = 0;
+    let mut filled = 0;
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => return Ok(out),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+        let (consumed, n) = parse_chunk(&buf[..filled], lines, &mut out, &mut on_point);
+        lines += n;
+        out.consumed += consumed;
+        buf.copy_within(consumed..filled, 0);
+        filled -= consumed;
+    }
+}
+
+/// Parses the complete lines of `bytes` (numbered from `first_line + 1`), counting bad
+/// lines into `out`; returns the bytes and lines consumed.
+fn parse_chunk(
+    bytes: &[u8],
+    first_line: usize,
+    out: &mut ParseOutcome,
+    on_point: &mut impl FnMut(MetricPoint),
+) -> (usize, usize) {
     let mut start = 0;
-    let mut line_no = 0;
-    while let Some(rel) = bytes[start..].iter().position(|&b| b == b'\n') {
+    let mut line_no = first_line;
+    while start < bytes.len() {
+        // Fast path: the `ts value step\n` lines MLflow writes, parsed in one pass.
+        if let Some((p, next)) = parse_plain_line(bytes, start) {
+            on_point(p);
+            line_no += 1;
+            start = next;
+            continue;
+        }
+        let Some(rel) = find_newline(&bytes[start..]) else {
+            break;
+        };
         let line = &bytes[start..start + rel];
         start += rel + 1;
         line_no += 1;
@@ -42,8 +100,87 @@ pub fn parse_metric_lines(bytes: &[u8], mut on_point: impl FnMut(MetricPoint)) -
             }
         }
     }
-    out.consumed = start;
-    out
+    (start, line_no - first_line)
+}
+
+/// Position of the first `\n`, scanning a word at a time.
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const NL: u64 = LO * b'\n' as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ NL;
+        if (x.wrapping_sub(LO) & !x & HI) != 0 {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(|&b| b == b'\n').map(|i| at + i)
+}
+
+/// Parses `<digits> <value> <digits>\n` (optionally `\r\n`) at `start`: the exact form MLflow
+/// writes. Returns the point and the start of the next line, or `None` for anything else
+/// (other spacing, 2 or 5 fields, float timestamps, a missing newline), which the general
+/// parser then handles. Accepting only a subset of what [`parse_line`] accepts, with the
+/// same result, keeps both paths in agreement.
+fn parse_plain_line(bytes: &[u8], start: usize) -> Option<(MetricPoint, usize)> {
+    let (timestamp, mut i) = parse_plain_int(bytes, start)?;
+    if bytes.get(i) != Some(&b' ') {
+        return None;
+    }
+    i += 1;
+    let value_start = i;
+    while i < bytes.len() && !matches!(bytes[i], b' ' | b'\n' | b'\r' | b'\t') {
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b' ') {
+        return None;
+    }
+    let value = parse_value(std::str::from_utf8(&bytes[value_start..i]).ok()?)?;
+    let (step, mut i) = parse_plain_int(bytes, i + 1)?;
+    if bytes.get(i) == Some(&b'\r') {
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b'\n') {
+        return None;
+    }
+    Some((
+        MetricPoint {
+            step,
+            timestamp,
+            value,
+        },
+        i + 1,
+    ))
+}
+
+/// An optional `-` and 1 to 18 digits (cannot overflow an i64); returns the value and the
+/// index after it.
+fn parse_plain_int(bytes: &[u8], mut i: usize) -> Option<(i64, usize)> {
+    let negative = bytes.get(i) == Some(&b'-');
+    if negative {
+        i += 1;
+    }
+    let digits_start = i;
+    let mut n: i64 = 0;
+    while let Some(&b) = bytes.get(i) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        if i - digits_start == 18 {
+            return None;
+        }
+        n = n * 10 + i64::from(b - b'0');
+        i += 1;
+    }
+    if i == digits_start {
+        return None;
+    }
+    Some((if negative { -n } else { n }, i))
 }
 
 /// Parses one line: 2 fields (`ts value`, step 0), 3 fields, or 5 fields (MLflow 3 adds the
@@ -130,6 +267,108 @@ mod tests {
         let (pts, out) = parse("17957");
         assert!(pts.is_empty());
         assert_eq!(out.consumed, 0);
+    }
+
+    #[test]
+    fn fast_and_general_paths_agree() {
+        let lines = [
+            "1000 0.5 0",
+            "-5 -0.0 -7",
+            "1795721746511 nan 3",
+            "1795721746511 -inf 3",
+            "1795721746511 +1.5 3",
+            "1795721746511 1e-20 1099511627776",
+            "1795721746511 1.2345678901234567e+19 12",
+            "1 2 3  ",
+            "1  2 3",
+            "\t1 2 3",
+            "9999999999999999999 1.0 0",
+            "123456789012345678 1.0 -123456789012345678",
+            "1 2 3 4",
+            "1 2 3 ds digest",
+            "1 x 3",
+            "- 1.0 3",
+            "1 1.0 -",
+            "1 1.0 3-",
+            "1.5 1.0 3",
+            "1 1.0",
+        ];
+        for line in lines {
+            for ending in ["\n", "\r\n"] {
+                let text = format!("{line}{ending}");
+                let fast = parse_plain_line(text.as_bytes(), 0).map(|(p, _)| p);
+                let general = parse_line(line.trim_end_matches(['\r', '\n']).as_bytes());
+                if let Some(f) = fast {
+                    let g = general.unwrap_or_else(|| panic!("{line:?}: fast accepted"));
+                    assert_eq!(
+                        (f.step, f.timestamp, f.value.to_bits()),
+                        (g.step, g.timestamp, g.value.to_bits()),
+                        "{line:?}"
+                    );
+                }
+                let (pts, out) = parse(&text);
+                assert_eq!(pts.len(), usize::from(general.is_some()), "{line:?}");
+                assert_eq!(out.consumed, text.len());
+            }
+        }
+    }
+
+    /// Hands out at most `step` bytes per read, to split lines across chunks.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn streaming_matches_parsing_the_whole_content() {
+        let mut text = String::new();
+        for i in 0..5000 {
+            text.push_str(&format!(
+                "{} {} {}\n",
+                1_700_000_000_000i64 + i,
+                i as f64 / 7.0,
+                i
+            ));
+            if i % 997 == 0 {
+                text.push_str("garbage line\n\r\n1 2\n");
+            }
+        }
+        text.push_str("1 2 3 partial");
+        let mut whole = Vec::new();
+        let want = parse_metric_lines(text.as_bytes(), |p| whole.push(p));
+        for step in [1, 7, 4096, 1 << 20] {
+            let mut got = Vec::new();
+            let mut buf = Vec::new();
+            let mut r = Trickle {
+                data: text.as_bytes(),
+                step,
+            };
+            let out = read_metric_lines(&mut r, &mut buf, |p| got.push(p)).expect("read");
+            assert_eq!(out, want, "step {step}");
+            assert_eq!(got, whole, "step {step}");
+        }
+        assert_eq!(want.bad_lines, 6);
+        assert_eq!(want.first_bad, Some((2, "garbage line".to_string())));
+    }
+
+    #[test]
+    fn newlines_are_found_at_every_offset() {
+        for len in 0..40 {
+            let mut text = vec![b'x'; len];
+            assert_eq!(find_newline(&text), None);
+            text.push(b'\n');
+            text.extend_from_slice(b"ab\n");
+            assert_eq!(find_newline(&text), Some(len));
+        }
     }
 
     #[test]

@@ -48,9 +48,16 @@ impl Schema {
 /// Which runs a load covers.
 enum RunScope<'a> {
     Experiments(&'a [String]),
+    /// These runs, with metric min, max and count left for a later full load (shown first
+    /// while the rest loads).
+    Preview(&'a [String]),
     One(&'a str),
     Ids(&'a [String]),
 }
+
+/// How many runs (the newest) are loaded first when an experiment chunk has many more, so
+/// that the first rows show long before everything is read.
+const FIRST_BATCH: usize = 256;
 
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -91,7 +98,7 @@ impl SqliteStore {
                 (format!("experiment_id IN ({marks})"), ids.to_vec())
             }
             RunScope::One(id) => ("run_uuid = ?".into(), vec![id.to_string()]),
-            RunScope::Ids(ids) => {
+            RunScope::Ids(ids) | RunScope::Preview(ids) => {
                 let marks = vec!["?"; ids.len()].join(",");
                 (format!("run_uuid IN ({marks})"), ids.to_vec())
             }
@@ -129,31 +136,68 @@ impl SqliteStore {
             .map(|(i, r)| (r.run_id.clone(), i))
             .collect();
 
-        for (table, is_param) in [("params", true), ("tags", false)] {
-            if !s.has_table(table) {
-                continue;
-            }
-            let sql = format!("SELECT run_uuid, key, value FROM {table} WHERE run_uuid IN ({sub})");
-            self.for_each_row(&conn, &sql, &args, |row| {
-                let id: String = row.get(0)?;
-                let key: String = row.get(1)?;
-                let value: Option<String> = row.get(2)?;
-                if let Some(&i) = by_id.get(&id) {
+        // Min, max and count of every metric need the whole `metrics` table. When most runs
+        // are wanted, reading it in rowid order on other connections (in parallel, while
+        // this one reads params and tags) beats one indexed lookup per row.
+        let preview = matches!(scope, RunScope::Preview(_));
+        let scan = if matches!(scope, RunScope::Experiments(_)) {
+            self.scan_plan(&conn, runs.len())?
+        } else {
+            None
+        };
+        let ids = &by_id;
+        let extremes = std::thread::scope(|threads| -> Result<_, StoreError> {
+            let workers: Vec<_> = scan
+                .iter()
+                .flatten()
+                .map(|&(lo, hi)| threads.spawn(move || self.scan_extremes(lo, hi, ids)))
+                .collect();
+
+            for (table, is_param) in [("params", true), ("tags", false)] {
+                if !s.has_table(table) {
+                    continue;
+                }
+                let sql =
+                    format!("SELECT run_uuid, key, value FROM {table} WHERE run_uuid IN ({sub})");
+                self.for_each_row(&conn, &sql, &args, |row| {
+                    let Some(&i) = by_id.get(row.get_ref(0)?.as_str()?) else {
+                        return Ok(());
+                    };
+                    let key: String = row.get(1)?;
+                    let value: Option<String> = row.get(2)?;
                     let map = if is_param {
                         &mut runs[i].params
                     } else {
                         &mut runs[i].tags
                     };
                     map.insert(key, value.unwrap_or_default());
-                }
-                Ok(())
-            })?;
-        }
+                    Ok(())
+                })?;
+            }
 
-        let metrics = self.metric_summaries(&conn, &sub, &args)?;
-        for ((id, key), summary) in metrics {
-            if let Some(&i) = by_id.get(&id) {
-                runs[i].metrics.insert(key, summary);
+            let extremes = scan.is_none() && !preview;
+            let metrics = self.metric_summaries(&conn, &sub, &args, extremes)?;
+            for ((id, key), summary) in metrics {
+                if let Some(&i) = by_id.get(&id) {
+                    runs[i].metrics.insert(key, summary);
+                }
+            }
+            let mut parts = Vec::with_capacity(workers.len());
+            for w in workers {
+                match w.join() {
+                    Ok(part) => parts.push(part?),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            Ok(parts)
+        })?;
+        for part in extremes {
+            for (i, keys) in part.into_iter().enumerate() {
+                for (key, acc) in keys {
+                    if let Some(sum) = runs[i].metrics.get_mut(key.as_ref()) {
+                        acc.merge_into(sum);
+                    }
+                }
             }
         }
 
@@ -197,12 +241,132 @@ impl SqliteStore {
         Ok((runs, warnings))
     }
 
-    /// Latest value from `latest_metrics`, with min, max and count from `metrics`.
+    /// The ids of the [`FIRST_BATCH`] newest runs of `experiments` (MLflow's default order)
+    /// when they have more than four times as many; else none.
+    fn newest_runs(&self, experiments: &[String]) -> Result<Vec<String>, StoreError> {
+        let conn = connect(&self.path)?;
+        let marks = vec!["?"; experiments.len()].join(",");
+        let sql = format!(
+            "SELECT run_uuid FROM runs WHERE experiment_id IN ({marks}) \
+             ORDER BY start_time DESC, run_uuid LIMIT {}",
+            4 * FIRST_BATCH + 1
+        );
+        let mut ids = Vec::new();
+        self.for_each_row(&conn, &sql, experiments, |row| {
+            ids.push(row.get::<_, String>(0)?);
+            Ok(())
+        })?;
+        if ids.len() <= 4 * FIRST_BATCH {
+            return Ok(Vec::new());
+        }
+        ids.truncate(FIRST_BATCH);
+        Ok(ids)
+    }
+
+    /// Whether to scan the whole `metrics` table for min, max and count, and if so the
+    /// rowid ranges to scan in parallel: when `latest_metrics` holds the latest values and
+    /// the `wanted` runs are at least half of all runs.
+    fn scan_plan(
+        &self,
+        conn: &Connection,
+        wanted: usize,
+    ) -> Result<Option<Vec<(i64, i64)>>, StoreError> {
+        let s = &self.schema;
+        if wanted == 0 || !s.has_table("metrics") || !s.has_table("latest_metrics") {
+            return Ok(None);
+        }
+        let total: i64 = conn
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+            .map_err(|e| self.sql_err(e))?;
+        if (wanted as i64) * 2 < total {
+            return Ok(None);
+        }
+        // A table without rowids (never made by MLflow) keeps the indexed path.
+        let Ok((lo, hi)) = conn.query_row(
+            // Two subqueries: each is a single b-tree seek, unlike MIN and MAX in one.
+            "SELECT (SELECT MIN(rowid) FROM metrics), (SELECT MAX(rowid) FROM metrics)",
+            [],
+            |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?)),
+        ) else {
+            return Ok(None);
+        };
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            return Ok(Some(Vec::new()));
+        };
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as i64;
+        let span = (hi - lo) / n + 1;
+        Ok(Some(
+            (0..n)
+                .map(|k| (lo + k * span, (lo + (k + 1) * span - 1).min(hi)))
+                .filter(|(a, b)| a <= b)
+                .collect(),
+        ))
+    }
+
+    /// Min, max and count per metric of the runs in `by_id`, from the `metrics` rows with
+    /// rowids in `lo..=hi`, on a connection of its own. Indexed like `by_id`'s values.
+    fn scan_extremes(
+        &self,
+        lo: i64,
+        hi: i64,
+        by_id: &HashMap<String, usize>,
+    ) -> Result<Vec<RunExtremes>, StoreError> {
+        let conn = connect(&self.path)?;
+        let is_nan = if self.schema.has_column("metrics", "is_nan") {
+            "is_nan"
+        } else {
+            "0"
+        };
+        let sql = format!(
+            "SELECT run_uuid, key, value, {is_nan} FROM metrics WHERE rowid BETWEEN ?1 AND ?2"
+        );
+        let mut out: Vec<RunExtremes> = vec![Vec::new(); by_id.len()];
+        // Consecutive rows mostly belong to the same run: skip the lookup then.
+        let mut last: Option<(String, usize)> = None;
+        let mut stmt = conn.prepare(&sql).map_err(|e| self.sql_err(e))?;
+        let mut rows = stmt.query([lo, hi]).map_err(|e| self.sql_err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
+            let mut fold = || -> rusqlite::Result<Option<(usize, &str, Option<f64>)>> {
+                let id = row.get_ref(0)?.as_str()?;
+                let i = match &last {
+                    Some((last_id, i)) if last_id == id => *i,
+                    _ => match by_id.get(id) {
+                        Some(&i) => {
+                            last = Some((id.to_string(), i));
+                            i
+                        }
+                        None => return Ok(None),
+                    },
+                };
+                let key = row.get_ref(1)?.as_str()?;
+                let value: Option<f64> = row.get(2)?;
+                let nan = row.get::<_, Option<i64>>(3)?.unwrap_or(0) != 0;
+                Ok(Some((i, key, if nan { None } else { value })))
+            };
+            let Some((i, key, value)) = fold().map_err(|e| self.sql_err(e))? else {
+                continue;
+            };
+            let keys = &mut out[i];
+            let at = match keys.iter().position(|(k, _)| k.as_ref() == key) {
+                Some(at) => at,
+                None => {
+                    keys.push((key.into(), Extremes::default()));
+                    keys.len() - 1
+                }
+            };
+            keys[at].1.add(value);
+        }
+        Ok(out)
+    }
+
+    /// Latest value from `latest_metrics`, with min, max and count from `metrics` unless
+    /// `extremes` is false (they are scanned separately then).
     fn metric_summaries(
         &self,
         conn: &Connection,
         sub: &str,
         args: &[String],
+        extremes: bool,
     ) -> Result<HashMap<(String, String), MetricSummary>, StoreError> {
         let s = &self.schema;
         let mut out: HashMap<(String, String), MetricSummary> = HashMap::new();
@@ -250,6 +414,9 @@ impl SqliteStore {
             out.insert(key, summary);
             Ok(())
         })?;
+        if !extremes {
+            return Ok(out);
+        }
         let sql = format!(
             "SELECT run_uuid, key, MIN(CASE WHEN {is_nan} THEN NULL ELSE value END), \
              MAX(CASE WHEN {is_nan} THEN NULL ELSE value END), COUNT(*) FROM metrics \
@@ -347,7 +514,21 @@ impl Store for SqliteStore {
             .map(|e| e.experiment_id.clone())
             .collect();
         // SQLite limits bound parameters; stay well below it.
-        for chunk in ids.chunks(500) {
+        for (n, chunk) in ids.chunks(500).enumerate() {
+            // When there are many runs, the newest few come first, without min, max and
+            // count (which need the whole metrics table); the full batch replaces them.
+            let first = if n == 0 {
+                self.newest_runs(chunk)?
+            } else {
+                Vec::new()
+            };
+            if !first.is_empty() {
+                let (runs, _) = self.load_runs(RunScope::Preview(&first))?;
+                sink(RunBatch {
+                    runs,
+                    warnings: Vec::new(),
+                });
+            }
             let (runs, warnings) = self.load_runs(RunScope::Experiments(chunk))?;
             sink(RunBatch { runs, warnings });
         }
@@ -399,6 +580,53 @@ impl Store for SqliteStore {
         })?;
         Ok(points)
     }
+}
+
+/// The extremes of one run's metrics, by key.
+type RunExtremes = Vec<(Box<str>, Extremes)>;
+
+/// Min and max of the non-NaN values of one metric, and how many rows it has.
+#[derive(Debug, Clone, Copy, Default)]
+struct Extremes {
+    min: Option<f64>,
+    max: Option<f64>,
+    count: u64,
+}
+
+impl Extremes {
+    /// Adds one row: its value, or `None` for NaN (or NULL), which only counts.
+    fn add(&mut self, value: Option<f64>) {
+        self.count += 1;
+        if let Some(v) = value {
+            self.min = Some(self.min.map_or(v, |m| m.min(v)));
+            self.max = Some(self.max.map_or(v, |m| m.max(v)));
+        }
+    }
+
+    /// Combines this part with what `sum` holds from other parts (or from its latest point
+    /// only, when `count` is still unknown), as SQL's MIN, MAX and COUNT over all rows would.
+    fn merge_into(self, sum: &mut MetricSummary) {
+        let (mut min, mut max, mut count) = match sum.count {
+            Some(c) => (non_nan(sum.min), non_nan(sum.max), c),
+            None => (None, None, 0),
+        };
+        min = match (min, self.min.map(unclamp)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        max = match (max, self.max.map(unclamp)) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        count += self.count;
+        sum.min = min.unwrap_or(f64::NAN);
+        sum.max = max.unwrap_or(f64::NAN);
+        sum.count = Some(count);
+    }
+}
+
+fn non_nan(v: f64) -> Option<f64> {
+    (!v.is_nan()).then_some(v)
 }
 
 /// Opens a read-only connection (`mode=ro`); reads wait briefly for a writer's commit.
@@ -637,5 +865,117 @@ impl super::Follower for SqliteFollower {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal MLflow-like database: `runs` runs in experiment 1, each with metric `m`
+    /// logged as 3.0, NaN, 1.0 (latest 1.0 at step 2) and, for every third run, `x` = +inf.
+    fn database(runs: usize) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("mlflow.db");
+        let conn = Connection::open(&path).expect("create");
+        conn.execute_batch(
+            "CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY, name TEXT, \
+             lifecycle_stage TEXT);
+             CREATE TABLE runs (run_uuid TEXT PRIMARY KEY, name TEXT, status TEXT, \
+             start_time INTEGER, end_time INTEGER, lifecycle_stage TEXT, experiment_id INTEGER);
+             CREATE TABLE params (key TEXT, value TEXT, run_uuid TEXT);
+             CREATE TABLE metrics (key TEXT, value FLOAT, timestamp INTEGER, run_uuid TEXT, \
+             step INTEGER, is_nan BOOLEAN);
+             CREATE INDEX metrics_run ON metrics (run_uuid, key, step);
+             CREATE TABLE latest_metrics (key TEXT, value FLOAT, timestamp INTEGER, \
+             step INTEGER, is_nan BOOLEAN, run_uuid TEXT);
+             INSERT INTO experiments VALUES (1, 'e', 'active');
+             BEGIN;",
+        )
+        .expect("schema");
+        for i in 0..runs {
+            let id = format!("{i:032x}");
+            let start = i as i64;
+            conn.execute(
+                "INSERT INTO runs VALUES (?1, ?2, 'FINISHED', ?3, ?3, 'active', 1)",
+                rusqlite::params![id, format!("r{i}"), start],
+            )
+            .expect("run");
+            conn.execute("INSERT INTO params VALUES ('p', 'v', ?1)", [&id])
+                .expect("param");
+            for (step, value, nan) in [(0, 3.0, 0), (1, 0.0, 1), (2, 1.0, 0)] {
+                conn.execute(
+                    "INSERT INTO metrics VALUES ('m', ?1, 10, ?2, ?3, ?4)",
+                    rusqlite::params![value, id, step, nan],
+                )
+                .expect("metric");
+            }
+            conn.execute(
+                "INSERT INTO latest_metrics VALUES ('m', 1.0, 10, 2, 0, ?1)",
+                [&id],
+            )
+            .expect("latest");
+            if i % 3 == 0 {
+                conn.execute(
+                    "INSERT INTO metrics VALUES ('x', ?1, 10, ?2, 0, 0)",
+                    rusqlite::params![f64::MAX, id],
+                )
+                .expect("metric");
+                conn.execute(
+                    "INSERT INTO latest_metrics VALUES ('x', ?1, 10, 0, 0, ?2)",
+                    rusqlite::params![f64::MAX, id],
+                )
+                .expect("latest");
+            }
+        }
+        conn.execute_batch("COMMIT").expect("commit");
+        (dir, path)
+    }
+
+    fn load(path: &Path) -> (Vec<usize>, HashMap<String, Run>) {
+        let store = SqliteStore::open(path).expect("open");
+        let exps = store.experiments().expect("experiments").experiments;
+        let mut sizes = Vec::new();
+        let mut runs = HashMap::new();
+        store
+            .runs(&exps, &mut |b| {
+                sizes.push(b.runs.len());
+                for r in b.runs {
+                    runs.insert(r.run_id.clone(), r);
+                }
+            })
+            .expect("runs");
+        (sizes, runs)
+    }
+
+    #[test]
+    fn many_runs_preview_the_newest_then_load_all_with_scanned_extremes() {
+        let (_dir, path) = database(1100);
+        let (sizes, runs) = load(&path);
+        assert_eq!(sizes, [FIRST_BATCH, 1100]);
+        for (id, run) in &runs {
+            let m = &run.metrics["m"];
+            assert_eq!((m.latest.value, m.latest.step), (1.0, 2), "{id}");
+            assert_eq!((m.min, m.max, m.count), (1.0, 3.0, Some(3)), "{id}");
+            assert_eq!(run.params["p"], "v");
+        }
+        let x = &runs[&format!("{:032x}", 3)].metrics["x"];
+        assert_eq!(
+            (x.min, x.max, x.count),
+            (f64::INFINITY, f64::INFINITY, Some(1))
+        );
+        // The same answers through the indexed path, one run at a time.
+        let store = SqliteStore::open(&path).expect("open");
+        for id in [format!("{:032x}", 3), format!("{:032x}", 1099)] {
+            assert_eq!(store.run(&id).expect("run"), runs[&id]);
+        }
+    }
+
+    #[test]
+    fn few_runs_come_in_one_batch() {
+        let (_dir, path) = database(10);
+        let (sizes, runs) = load(&path);
+        assert_eq!(sizes, [10]);
+        assert_eq!(runs.len(), 10);
     }
 }

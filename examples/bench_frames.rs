@@ -1,0 +1,357 @@
+//! In-process benchmarks, timed with `Instant` over repeated iterations (median reported):
+//!
+//! - `sort_100k`: sorting 100,000 runs by a metric (synthetic runs, deterministic).
+//! - `table_frame`: drawing one frame of the run table (160×48, `TestBackend`) with every
+//!   run of the store's largest experiment shown (20,000 on the `sweep` store).
+//! - `first_rows`: from opening the store to the first drawn frame that has rows, loading
+//!   the way the TUI does (a loader thread sending batches; the experiment opened as soon
+//!   as experiments are known), and `tui_loaded`: until every batch is applied and drawn.
+//! - `history_load`, `chart_first_frame`, `chart_frame`: on the `long` store, loading 10
+//!   histories of 1,000,000 points, the first chart frame (which prepares, i.e. smooths and
+//!   downsamples, the series) and a redraw with prepared series.
+//!
+//! ```sh
+//! cargo run --release --example bench_frames -- --sweep DIR_OR_DB --long DIR_OR_DB
+//! ```
+//!
+//! Prints one `name<TAB>milliseconds<TAB>note` line per measurement (bench/run.sh reads them).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use mltui::index::{Column, SortKey, TextOrder, sort_rows};
+use mltui::model::{Lifecycle, MetricPoint, MetricSummary, Run, RunStatus};
+use mltui::store::{self, ExperimentList, RunBatch, Store};
+use mltui::tui::action::Action;
+use mltui::tui::app::{App, Effect, LoadEvent};
+use mltui::tui::theme::Theme;
+use mltui::tui::view;
+
+const WIDTH: u16 = 160;
+const HEIGHT: u16 = 48;
+/// A fixed "now" so that durations of running runs do not change between frames.
+const NOW_MS: i64 = 1_800_000_000_000;
+
+fn report(name: &str, d: Duration, note: &str) {
+    println!("{name}\t{:.3}\t{note}", d.as_secs_f64() * 1e3);
+}
+
+/// Median of `iters` timings of `f` (after one warm-up call).
+fn median(iters: usize, mut f: impl FnMut()) -> Duration {
+    f();
+    let mut times: Vec<Duration> = (0..iters)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// splitmix64, for deterministic synthetic runs.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn f64(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// `n` runs with 5 metrics and 10 params each; 1% have no `val/acc`, 1% have NaN.
+fn synthetic_runs(n: usize) -> Vec<Run> {
+    let mut rng = Rng(7);
+    (0..n)
+        .map(|i| {
+            let start = 1_736_121_600_000 + (rng.next() % 10_000_000) as i64;
+            let mut metrics = BTreeMap::new();
+            for key in ["train/loss", "val/loss", "val/acc", "lr", "grad_norm"] {
+                let roll = rng.next() % 100;
+                if key == "val/acc" && roll == 0 {
+                    continue;
+                }
+                let value = if key == "val/acc" && roll == 1 {
+                    f64::NAN
+                } else {
+                    rng.f64()
+                };
+                let p = MetricPoint {
+                    step: 199,
+                    timestamp: start + 60_000,
+                    value,
+                };
+                metrics.insert(key.to_string(), MetricSummary::from_point(p));
+            }
+            let params = (0..10)
+                .map(|k| (format!("p{k}"), (rng.next() % 1000).to_string()))
+                .collect();
+            Run {
+                run_id: format!("{:016x}{:016x}", rng.next(), i),
+                run_name: format!("run-{i}"),
+                experiment_id: "1".into(),
+                status: RunStatus::Finished,
+                lifecycle: Lifecycle::Active,
+                user_id: "alice".into(),
+                start_time: Some(start),
+                end_time: Some(start + 60_000),
+                artifact_uri: String::new(),
+                params,
+                tags: BTreeMap::new(),
+                metrics,
+                datasets: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+fn bench_sort() {
+    let runs = synthetic_runs(100_000);
+    let keys = [SortKey::desc(Column::Metric("val/acc".into()))];
+    let t = median(15, || {
+        let mut rows: Vec<usize> = (0..runs.len()).collect();
+        sort_rows(&runs, &mut rows, &keys, TextOrder::Numeric, NOW_MS);
+        std::hint::black_box(&rows);
+    });
+    report("sort_100k", t, "100,000 runs by metrics.val/acc desc");
+    let t = median(15, || {
+        let mut rows: Vec<usize> = (0..runs.len()).collect();
+        sort_rows(&runs, &mut rows, &[], TextOrder::Numeric, NOW_MS);
+        std::hint::black_box(&rows);
+    });
+    report(
+        "sort_100k_default",
+        t,
+        "100,000 runs in MLflow's default order",
+    );
+}
+
+fn open_store(path: &str) -> Arc<dyn Store> {
+    let spec = store::parse_source(
+        path,
+        &std::env::current_dir().unwrap_or_else(|e| fail("cwd", &e)),
+    )
+    .unwrap_or_else(|e| fail(path, &e));
+    Arc::from(store::open(&spec).unwrap_or_else(|e| fail(path, &e)))
+}
+
+fn fail(what: &str, e: &dyn std::fmt::Display) -> ! {
+    eprintln!("bench_frames: {what}: {e}");
+    std::process::exit(1)
+}
+
+/// Puts the experiment cursor on the experiment with the most runs (or, before runs are
+/// loaded, the last experiment that is not `Default`) and opens it.
+fn open_biggest_experiment(app: &mut App) {
+    let pos = app
+        .experiments
+        .rows
+        .iter()
+        .enumerate()
+        .max_by_key(|&(_, &i)| {
+            let e = &app.index.experiments()[i];
+            (
+                app.index.run_count(&e.experiment_id),
+                e.experiment_id != "0",
+            )
+        })
+        .map_or(0, |(pos, _)| pos);
+    app.experiments.cursor = pos;
+    app.update(Action::Open);
+}
+
+fn draw(term: &mut Terminal<TestBackend>, app: &App, theme: &Theme) {
+    term.draw(|f| view::draw(f, app, theme))
+        .unwrap_or_else(|e| fail("draw", &e));
+}
+
+fn new_app() -> App {
+    App::new("bench".into(), std::env::temp_dir(), NOW_MS)
+}
+
+fn terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap_or_else(|e| fail("terminal", &e))
+}
+
+enum Loaded {
+    Experiments(ExperimentList),
+    Batch(RunBatch),
+    Done,
+    Failed(String),
+}
+
+/// Loads `path` the way the TUI does and reports when rows first show and when all is in.
+fn bench_first_rows(path: &str) -> App {
+    let theme = Theme::monochrome();
+    let t0 = Instant::now();
+    let st = open_store(path);
+    let (tx, rx) = mpsc::channel();
+    let loader = std::thread::spawn(move || {
+        let result = (|| {
+            let list = st.experiments()?;
+            let exps = list.experiments.clone();
+            let _ = tx.send(Loaded::Experiments(list));
+            st.runs(&exps, &mut |b| {
+                let _ = tx.send(Loaded::Batch(b));
+            })
+        })();
+        let _ = tx.send(match result {
+            Ok(()) => Loaded::Done,
+            Err(e) => Loaded::Failed(e.to_string()),
+        });
+    });
+    let mut app = new_app();
+    let mut term = terminal();
+    let mut first_rows = None;
+    let mut batches = 0;
+    let mut frames = 0;
+    'outer: while let Ok(first) = rx.recv() {
+        let mut done = false;
+        // Like the TUI loop: apply everything pending, then draw once.
+        for ev in std::iter::once(first).chain(rx.try_iter()) {
+            match ev {
+                Loaded::Experiments(list) => {
+                    app.on_load(LoadEvent::Experiments(list));
+                    open_biggest_experiment(&mut app);
+                }
+                Loaded::Batch(b) => {
+                    batches += 1;
+                    app.on_load(LoadEvent::Runs(b));
+                }
+                Loaded::Done => {
+                    app.on_load(LoadEvent::Done);
+                    done = true;
+                }
+                Loaded::Failed(e) => fail(path, &e),
+            }
+        }
+        draw(&mut term, &app, &theme);
+        frames += 1;
+        if first_rows.is_none() && !app.runs.rows.is_empty() {
+            first_rows = Some(t0.elapsed());
+        }
+        if done {
+            break 'outer;
+        }
+    }
+    let total = t0.elapsed();
+    let _ = loader.join();
+    let rows = app.runs.rows.len();
+    report(
+        "first_rows",
+        first_rows.unwrap_or(total),
+        &format!("{path}: open to first frame with rows"),
+    );
+    report(
+        "tui_loaded",
+        total,
+        &format!("{path}: {rows} rows; {batches} batches, {frames} frames drawn"),
+    );
+    app
+}
+
+fn bench_table_frame(app: &App) {
+    let theme = Theme::monochrome();
+    let mut term = terminal();
+    let rows = app.runs.rows.len();
+    let t = median(30, || draw(&mut term, app, &theme));
+    report(
+        "table_frame",
+        t,
+        &format!("{rows} runs shown, {WIDTH}x{HEIGHT}"),
+    );
+}
+
+fn bench_chart(path: &str) {
+    let theme = Theme::monochrome();
+    let st = open_store(path);
+    let mut app = new_app();
+    let list = st.experiments().unwrap_or_else(|e| fail(path, &e));
+    let exps = list.experiments.clone();
+    app.on_load(LoadEvent::Experiments(list));
+    st.runs(&exps, &mut |b| {
+        app.on_load(LoadEvent::Runs(b));
+    })
+    .unwrap_or_else(|e| fail(path, &e));
+    app.on_load(LoadEvent::Done);
+    open_biggest_experiment(&mut app);
+    app.update(Action::MarkAll);
+    let effects = app.update(Action::Plot);
+    let mut points = 0usize;
+    let mut runs = 0usize;
+    let t = Instant::now();
+    for effect in effects {
+        if let Effect::LoadHistories { run_ids, key, .. } = effect {
+            let loaded: Vec<(String, Vec<MetricPoint>)> = run_ids
+                .iter()
+                .map(|id| {
+                    let h = st
+                        .metric_history(id, &key)
+                        .unwrap_or_else(|e| fail(path, &e));
+                    (id.clone(), h)
+                })
+                .collect();
+            runs += loaded.len();
+            points += loaded.iter().map(|(_, p)| p.len()).sum::<usize>();
+            app.on_history(&key, None, Ok(loaded), &run_ids);
+        }
+    }
+    report(
+        "history_load",
+        t.elapsed(),
+        &format!("{runs} histories, {points} points"),
+    );
+    let mut term = terminal();
+    let t = Instant::now();
+    draw(&mut term, &app, &theme);
+    report(
+        "chart_first_frame",
+        t.elapsed(),
+        &format!(
+            "{runs} series x {} points: prepare + draw",
+            points / runs.max(1)
+        ),
+    );
+    let t = median(20, || draw(&mut term, &app, &theme));
+    report("chart_frame", t, "redraw with prepared series");
+}
+
+fn main() {
+    let mut sweep = None;
+    let mut long = None;
+    let mut only_sort = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--sweep" => sweep = args.next(),
+            "--long" => long = args.next(),
+            "--sort" => only_sort = true,
+            _ => {
+                eprintln!("usage: bench_frames [--sort] [--sweep STORE] [--long STORE]");
+                std::process::exit(2);
+            }
+        }
+    }
+    if only_sort || (sweep.is_none() && long.is_none()) {
+        bench_sort();
+    }
+    if let Some(path) = sweep {
+        let app = bench_first_rows(&path);
+        bench_table_frame(&app);
+    }
+    if let Some(path) = long {
+        bench_chart(&path);
+    }
+}
