@@ -9,6 +9,8 @@ mod http;
 mod locate;
 mod metric_file;
 mod sqlite;
+mod sqlite_follow;
+mod sqlite_metrics;
 mod yaml;
 
 use std::path::PathBuf;

@@ -8,35 +8,35 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Row, params_from_iter};
 
 use crate::model::{
-    DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunStatus, TAG_RUN_NAME,
+    DatasetInput, Experiment, Lifecycle, MetricPoint, Run, RunStatus, TAG_RUN_NAME,
 };
 
 use super::{ExperimentList, RunBatch, Store, StoreError, Warning};
 
 /// A SQLite tracking database.
 pub struct SqliteStore {
-    path: PathBuf,
-    schema: Schema,
+    pub(super) path: PathBuf,
+    pub(super) schema: Schema,
 }
 
 /// Which optional tables and columns this database has (MLflow 1.x to 3.x differ).
-#[derive(Debug, Default)]
-struct Schema {
+#[derive(Debug, Default, Clone)]
+pub(super) struct Schema {
     tables: HashSet<String>,
     columns: HashMap<String, HashSet<String>>,
 }
 
 impl Schema {
-    fn has_table(&self, t: &str) -> bool {
+    pub(super) fn has_table(&self, t: &str) -> bool {
         self.tables.contains(t)
     }
 
-    fn has_column(&self, t: &str, c: &str) -> bool {
+    pub(super) fn has_column(&self, t: &str, c: &str) -> bool {
         self.columns.get(t).is_some_and(|cols| cols.contains(c))
     }
 
     /// `column` if the table has it, else `NULL` (for SELECT lists).
-    fn col_or_null(&self, table: &str, column: &str) -> String {
+    pub(super) fn col_or_null(&self, table: &str, column: &str) -> String {
         if self.has_column(table, column) {
             column.to_string()
         } else {
@@ -46,7 +46,7 @@ impl Schema {
 }
 
 /// Which runs a load covers.
-enum RunScope<'a> {
+pub(super) enum RunScope<'a> {
     Experiments(&'a [String]),
     /// These runs, with metric min, max and count left for a later full load (shown first
     /// while the rest loads).
@@ -85,11 +85,14 @@ impl SqliteStore {
         })
     }
 
-    fn sql_err(&self, e: rusqlite::Error) -> StoreError {
+    pub(super) fn sql_err(&self, e: rusqlite::Error) -> StoreError {
         sql_error(&self.path, e)
     }
 
-    fn load_runs(&self, scope: RunScope<'_>) -> Result<(Vec<Run>, Vec<Warning>), StoreError> {
+    pub(super) fn load_runs(
+        &self,
+        scope: RunScope<'_>,
+    ) -> Result<(Vec<Run>, Vec<Warning>), StoreError> {
         let conn = connect(&self.path)?;
         let s = &self.schema;
         let (cond, args): (String, Vec<String>) = match scope {
@@ -263,178 +266,7 @@ impl SqliteStore {
         Ok(ids)
     }
 
-    /// Whether to scan the whole `metrics` table for min, max and count, and if so the
-    /// rowid ranges to scan in parallel: when `latest_metrics` holds the latest values and
-    /// the `wanted` runs are at least half of all runs.
-    fn scan_plan(
-        &self,
-        conn: &Connection,
-        wanted: usize,
-    ) -> Result<Option<Vec<(i64, i64)>>, StoreError> {
-        let s = &self.schema;
-        if wanted == 0 || !s.has_table("metrics") || !s.has_table("latest_metrics") {
-            return Ok(None);
-        }
-        let total: i64 = conn
-            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
-            .map_err(|e| self.sql_err(e))?;
-        if (wanted as i64) * 2 < total {
-            return Ok(None);
-        }
-        // A table without rowids (never made by MLflow) keeps the indexed path.
-        let Ok((lo, hi)) = conn.query_row(
-            // Two subqueries: each is a single b-tree seek, unlike MIN and MAX in one.
-            "SELECT (SELECT MIN(rowid) FROM metrics), (SELECT MAX(rowid) FROM metrics)",
-            [],
-            |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?)),
-        ) else {
-            return Ok(None);
-        };
-        let (Some(lo), Some(hi)) = (lo, hi) else {
-            return Ok(Some(Vec::new()));
-        };
-        let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as i64;
-        let span = (hi - lo) / n + 1;
-        Ok(Some(
-            (0..n)
-                .map(|k| (lo + k * span, (lo + (k + 1) * span - 1).min(hi)))
-                .filter(|(a, b)| a <= b)
-                .collect(),
-        ))
-    }
-
-    /// Min, max and count per metric of the runs in `by_id`, from the `metrics` rows with
-    /// rowids in `lo..=hi`, on a connection of its own. Indexed like `by_id`'s values.
-    fn scan_extremes(
-        &self,
-        lo: i64,
-        hi: i64,
-        by_id: &HashMap<String, usize>,
-    ) -> Result<Vec<RunExtremes>, StoreError> {
-        let conn = connect(&self.path)?;
-        let is_nan = if self.schema.has_column("metrics", "is_nan") {
-            "is_nan"
-        } else {
-            "0"
-        };
-        let sql = format!(
-            "SELECT run_uuid, key, value, {is_nan} FROM metrics WHERE rowid BETWEEN ?1 AND ?2"
-        );
-        let mut out: Vec<RunExtremes> = vec![Vec::new(); by_id.len()];
-        // Consecutive rows mostly belong to the same run: skip the lookup then.
-        let mut last: Option<(String, usize)> = None;
-        let mut stmt = conn.prepare(&sql).map_err(|e| self.sql_err(e))?;
-        let mut rows = stmt.query([lo, hi]).map_err(|e| self.sql_err(e))?;
-        while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
-            let mut fold = || -> rusqlite::Result<Option<(usize, &str, Option<f64>)>> {
-                let id = row.get_ref(0)?.as_str()?;
-                let i = match &last {
-                    Some((last_id, i)) if last_id == id => *i,
-                    _ => match by_id.get(id) {
-                        Some(&i) => {
-                            last = Some((id.to_string(), i));
-                            i
-                        }
-                        None => return Ok(None),
-                    },
-                };
-                let key = row.get_ref(1)?.as_str()?;
-                let value: Option<f64> = row.get(2)?;
-                let nan = row.get::<_, Option<i64>>(3)?.unwrap_or(0) != 0;
-                Ok(Some((i, key, if nan { None } else { value })))
-            };
-            let Some((i, key, value)) = fold().map_err(|e| self.sql_err(e))? else {
-                continue;
-            };
-            let keys = &mut out[i];
-            let at = match keys.iter().position(|(k, _)| k.as_ref() == key) {
-                Some(at) => at,
-                None => {
-                    keys.push((key.into(), Extremes::default()));
-                    keys.len() - 1
-                }
-            };
-            keys[at].1.add(value);
-        }
-        Ok(out)
-    }
-
-    /// Latest value from `latest_metrics`, with min, max and count from `metrics` unless
-    /// `extremes` is false (they are scanned separately then).
-    fn metric_summaries(
-        &self,
-        conn: &Connection,
-        sub: &str,
-        args: &[String],
-        extremes: bool,
-    ) -> Result<HashMap<(String, String), MetricSummary>, StoreError> {
-        let s = &self.schema;
-        let mut out: HashMap<(String, String), MetricSummary> = HashMap::new();
-        if !s.has_table("metrics") {
-            return Ok(out);
-        }
-        let is_nan = if s.has_column("metrics", "is_nan") {
-            "is_nan"
-        } else {
-            "0"
-        };
-        if !s.has_table("latest_metrics") {
-            // Very old schemas: derive everything from the full history.
-            let sql = format!(
-                "SELECT run_uuid, key, step, timestamp, value, {is_nan} FROM metrics \
-                 WHERE run_uuid IN ({sub}) ORDER BY rowid"
-            );
-            self.for_each_row(conn, &sql, args, |row| {
-                let key = (row.get::<_, String>(0)?, row.get::<_, String>(1)?);
-                let p = point_from_row(row, 2)?;
-                match out.get_mut(&key) {
-                    Some(sum) => sum.push(p),
-                    None => {
-                        out.insert(key, MetricSummary::from_point(p));
-                    }
-                }
-                Ok(())
-            })?;
-            return Ok(out);
-        }
-        let lm_nan = if s.has_column("latest_metrics", "is_nan") {
-            "is_nan"
-        } else {
-            "0"
-        };
-        let sql = format!(
-            "SELECT run_uuid, key, step, timestamp, value, {lm_nan} FROM latest_metrics \
-             WHERE run_uuid IN ({sub})"
-        );
-        self.for_each_row(conn, &sql, args, |row| {
-            let key = (row.get::<_, String>(0)?, row.get::<_, String>(1)?);
-            let p = point_from_row(row, 2)?;
-            let mut summary = MetricSummary::from_point(p);
-            summary.count = None;
-            out.insert(key, summary);
-            Ok(())
-        })?;
-        if !extremes {
-            return Ok(out);
-        }
-        let sql = format!(
-            "SELECT run_uuid, key, MIN(CASE WHEN {is_nan} THEN NULL ELSE value END), \
-             MAX(CASE WHEN {is_nan} THEN NULL ELSE value END), COUNT(*) FROM metrics \
-             WHERE run_uuid IN ({sub}) GROUP BY run_uuid, key"
-        );
-        self.for_each_row(conn, &sql, args, |row| {
-            let key = (row.get::<_, String>(0)?, row.get::<_, String>(1)?);
-            if let Some(sum) = out.get_mut(&key) {
-                sum.min = row.get::<_, Option<f64>>(2)?.map_or(f64::NAN, unclamp);
-                sum.max = row.get::<_, Option<f64>>(3)?.map_or(f64::NAN, unclamp);
-                sum.count = row.get::<_, Option<i64>>(4)?.map(|c| c.max(0) as u64);
-            }
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
-    fn for_each_row(
+    pub(super) fn for_each_row(
         &self,
         conn: &Connection,
         sql: &str,
@@ -542,20 +374,11 @@ impl Store for SqliteStore {
     }
 
     fn follower(&self) -> Option<Box<dyn super::Follower>> {
-        Some(Box::new(SqliteFollower {
-            store: SqliteStore {
-                path: self.path.clone(),
-                schema: Schema {
-                    tables: self.schema.tables.clone(),
-                    columns: self.schema.columns.clone(),
-                },
-            },
-            conn: None,
-            data_version: None,
-            runs: HashMap::new(),
-            latest: HashMap::new(),
-            experiments: None,
-        }))
+        let store = SqliteStore {
+            path: self.path.clone(),
+            schema: self.schema.clone(),
+        };
+        Some(Box::new(super::sqlite_follow::SqliteFollower::new(store)))
     }
 
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError> {
@@ -582,55 +405,8 @@ impl Store for SqliteStore {
     }
 }
 
-/// The extremes of one run's metrics, by key.
-type RunExtremes = Vec<(Box<str>, Extremes)>;
-
-/// Min and max of the non-NaN values of one metric, and how many rows it has.
-#[derive(Debug, Clone, Copy, Default)]
-struct Extremes {
-    min: Option<f64>,
-    max: Option<f64>,
-    count: u64,
-}
-
-impl Extremes {
-    /// Adds one row: its value, or `None` for NaN (or NULL), which only counts.
-    fn add(&mut self, value: Option<f64>) {
-        self.count += 1;
-        if let Some(v) = value {
-            self.min = Some(self.min.map_or(v, |m| m.min(v)));
-            self.max = Some(self.max.map_or(v, |m| m.max(v)));
-        }
-    }
-
-    /// Combines this part with what `sum` holds from other parts (or from its latest point
-    /// only, when `count` is still unknown), as SQL's MIN, MAX and COUNT over all rows would.
-    fn merge_into(self, sum: &mut MetricSummary) {
-        let (mut min, mut max, mut count) = match sum.count {
-            Some(c) => (non_nan(sum.min), non_nan(sum.max), c),
-            None => (None, None, 0),
-        };
-        min = match (min, self.min.map(unclamp)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        max = match (max, self.max.map(unclamp)) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
-        count += self.count;
-        sum.min = min.unwrap_or(f64::NAN);
-        sum.max = max.unwrap_or(f64::NAN);
-        sum.count = Some(count);
-    }
-}
-
-fn non_nan(v: f64) -> Option<f64> {
-    (!v.is_nan()).then_some(v)
-}
-
 /// Opens a read-only connection (`mode=ro`); reads wait briefly for a writer's commit.
-fn connect(path: &Path) -> Result<Connection, StoreError> {
+pub(super) fn connect(path: &Path) -> Result<Connection, StoreError> {
     let uri = format!("file:{}?mode=ro", uri_escape(&path.to_string_lossy()));
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
@@ -699,7 +475,7 @@ fn run_from_row(row: &Row<'_>) -> Result<Run, String> {
 }
 
 /// Reads `step, timestamp, value, is_nan` starting at column `at`.
-fn point_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<MetricPoint> {
+pub(super) fn point_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<MetricPoint> {
     let value: Option<f64> = row.get(at + 2)?;
     let is_nan: Option<i64> = row.get(at + 3)?;
     let value = if is_nan.unwrap_or(0) != 0 {
@@ -750,122 +526,6 @@ fn uri_escape(path: &str) -> String {
         }
     }
     out
-}
-
-/// Follows a SQLite store: `PRAGMA data_version` (which changes when another connection
-/// commits) says whether anything happened; then cheap scans of `runs` and
-/// `latest_metrics` say which runs changed, and only those (and running ones) are re-read.
-struct SqliteFollower {
-    store: SqliteStore,
-    conn: Option<Connection>,
-    data_version: Option<i64>,
-    /// Per run: status, lifecycle, end time, name.
-    runs: HashMap<String, (String, String, Option<i64>, String)>,
-    /// Per (run, key): step, timestamp, value bits.
-    latest: HashMap<(String, String), (i64, i64, u64)>,
-    experiments: Option<Vec<Experiment>>,
-}
-
-type RunSignatures = HashMap<String, (String, String, Option<i64>, String)>;
-type LatestSignatures = HashMap<(String, String), (i64, i64, u64)>;
-
-impl SqliteFollower {
-    fn scan(&self, conn: &Connection) -> Result<(RunSignatures, LatestSignatures), StoreError> {
-        let s = &self.store.schema;
-        let mut runs = HashMap::new();
-        let sql = format!(
-            "SELECT run_uuid, status, {lc}, end_time, {name} FROM runs",
-            lc = s.col_or_null("runs", "lifecycle_stage"),
-            name = s.col_or_null("runs", "name"),
-        );
-        self.store.for_each_row(conn, &sql, &[], |row| {
-            let id: String = row.get(0)?;
-            let sig = (
-                row.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                row.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                row.get::<_, Option<i64>>(3)?,
-                row.get::<_, Option<String>>(4)?.unwrap_or_default(),
-            );
-            runs.insert(id, sig);
-            Ok(())
-        })?;
-        let mut latest = HashMap::new();
-        if s.has_table("latest_metrics") {
-            let sql = "SELECT run_uuid, key, step, timestamp, value FROM latest_metrics";
-            self.store.for_each_row(conn, sql, &[], |row| {
-                let key = (row.get::<_, String>(0)?, row.get::<_, String>(1)?);
-                let sig = (
-                    row.get::<_, Option<i64>>(2)?.unwrap_or(0),
-                    row.get::<_, Option<i64>>(3)?.unwrap_or(0),
-                    row.get::<_, Option<f64>>(4)?.unwrap_or(0.0).to_bits(),
-                );
-                latest.insert(key, sig);
-                Ok(())
-            })?;
-        }
-        Ok((runs, latest))
-    }
-}
-
-impl super::Follower for SqliteFollower {
-    fn poll(&mut self, sink: &mut dyn FnMut(super::Change)) -> Result<(), StoreError> {
-        let conn = match self.conn.take() {
-            Some(c) => c,
-            None => connect(&self.store.path)?,
-        };
-        let version: i64 = conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(|e| self.store.sql_err(e))?;
-        let first = self.data_version.is_none();
-        if !first && self.data_version == Some(version) {
-            self.conn = Some(conn);
-            return Ok(());
-        }
-        let list = self.store.experiments()?;
-        if self.experiments.as_ref() != Some(&list.experiments) {
-            self.experiments = Some(list.experiments.clone());
-            sink(super::Change::Experiments(list));
-        }
-        let (runs, latest) = self.scan(&conn)?;
-        if first {
-            self.runs = runs;
-            self.latest = latest;
-            self.data_version = Some(version);
-            self.conn = Some(conn);
-            let experiments = self.experiments.clone().unwrap_or_default();
-            return self
-                .store
-                .runs(&experiments, &mut |batch| sink(super::Change::Runs(batch)));
-        }
-        let ids: Vec<String> = {
-            let mut changed: HashSet<String> = runs
-                .iter()
-                .filter(|(id, sig)| {
-                    self.runs.get(*id) != Some(*sig)
-                        || matches!(sig.0.as_str(), "RUNNING" | "SCHEDULED")
-                })
-                .map(|(id, _)| id.clone())
-                .collect();
-            changed.extend(
-                latest
-                    .iter()
-                    .filter(|(k, sig)| self.latest.get(*k) != Some(*sig))
-                    .map(|((id, _), _)| id.clone()),
-            );
-            changed.into_iter().collect()
-        };
-        self.runs = runs;
-        self.latest = latest;
-        self.data_version = Some(version);
-        self.conn = Some(conn);
-        for chunk in ids.chunks(500) {
-            let (runs, warnings) = self.store.load_runs(RunScope::Ids(chunk))?;
-            if !runs.is_empty() || !warnings.is_empty() {
-                sink(super::Change::Runs(RunBatch { runs, warnings }));
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
