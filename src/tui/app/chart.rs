@@ -23,6 +23,36 @@ pub enum History {
     Failed(String),
 }
 
+/// A downsampled line of a chart: run position, drawn faint (raw under smoothed), points.
+pub type Curve = (usize, bool, Vec<(f64, f64)>);
+
+/// A chart as last drawn: what it was drawn from, its bounds and its curves.
+pub type Drawn = (DrawStamp, chart::Bounds, Arc<Vec<Curve>>);
+
+/// What a drawn chart depends on; the same stamp means the same curves.
+#[derive(Debug, Clone)]
+pub struct DrawStamp {
+    pub opts: ChartOptions,
+    pub x_range: Option<(f64, f64)>,
+    pub width: usize,
+    /// The prepared series drawn (held, so a new preparation is always a new allocation).
+    pub series: Vec<(usize, Arc<Series>)>,
+}
+
+impl PartialEq for DrawStamp {
+    fn eq(&self, other: &Self) -> bool {
+        self.opts == other.opts
+            && self.x_range == other.x_range
+            && self.width == other.width
+            && self.series.len() == other.series.len()
+            && self
+                .series
+                .iter()
+                .zip(&other.series)
+                .all(|(a, b)| a.0 == b.0 && Arc::ptr_eq(&a.1, &b.1))
+    }
+}
+
 /// A finer sample of a step range of a history.
 pub type ZoomSample = ((i64, i64), Arc<Vec<MetricPoint>>);
 
@@ -48,6 +78,8 @@ pub struct ChartView {
     pub prepared: RefCell<HashMap<(String, String), Prepared>>,
     /// The store sends samples of long histories (a server): zooming asks for the range.
     pub sampled: bool,
+    /// Bounds and curves last drawn per metric, with what they were drawn from.
+    pub drawn: RefCell<HashMap<String, Drawn>>,
     /// Samples of the zoomed step range, by (run, key).
     pub zoomed: HashMap<(String, String), ZoomSample>,
 }

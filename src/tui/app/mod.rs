@@ -18,7 +18,7 @@ use crate::store::{ExperimentList, RunBatch};
 use super::action::Action;
 use super::keymap::{self, Context, Key};
 
-pub use chart::{ChartView, GRID_MAX, History, key_group};
+pub use chart::{ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
 pub use compare::CompareView;
 pub use experiments::{ExpSort, ExperimentsView};
 pub use picker::Picker;

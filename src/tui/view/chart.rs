@@ -9,12 +9,14 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
 
+use std::sync::Arc;
+
 use super::{empty_hint, fit, scroll_to};
 use crate::chart::labels::legend_labels;
 use crate::chart::plot::PALETTE;
 use crate::chart::{self, Bounds, Series, downsample};
 use crate::text;
-use crate::tui::app::{App, History, key_group};
+use crate::tui::app::{App, Curve, DrawStamp, History, key_group};
 use crate::tui::theme::Theme;
 
 const LIST_WIDTH: u16 = 28;
@@ -133,6 +135,45 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
 }
 
 /// Draws one metric's chart; returns its bounds when something was drawn.
+/// Bounds and downsampled curves of one chart, reused while nothing they depend on (the
+/// prepared series, options, zoom and width) changed: redraws for a moving cursor or a
+/// refresh that brought nothing new cost no pass over long histories.
+fn curves(
+    app: &App,
+    key: &str,
+    series: &[(usize, Arc<Series>)],
+    width: usize,
+) -> Option<(Bounds, Arc<Vec<Curve>>)> {
+    let v = &app.chart;
+    let stamp = DrawStamp {
+        opts: v.opts,
+        x_range: v.x_range,
+        width,
+        series: series.to_vec(),
+    };
+    if let Some((st, b, c)) = v.drawn.borrow().get(key) {
+        if *st == stamp {
+            return Some((*b, c.clone()));
+        }
+    }
+    let plain: Vec<&Series> = series.iter().map(|(_, s)| s.as_ref()).collect();
+    let b = chart::bounds(&plain, &v.opts, v.x_range)?;
+    let mut data: Vec<Curve> = Vec::new();
+    for (i, s) in series {
+        if let Some(sm) = &s.smoothed {
+            data.push((*i, true, downsample::minmax(&s.raw, b.x.0, b.x.1, width)));
+            data.push((*i, false, downsample::minmax(sm, b.x.0, b.x.1, width)));
+        } else {
+            data.push((*i, false, downsample::minmax(&s.raw, b.x.0, b.x.1, width)));
+        }
+    }
+    let data = Arc::new(data);
+    v.drawn
+        .borrow_mut()
+        .insert(key.to_string(), (stamp, b, data.clone()));
+    Some((b, data))
+}
+
 fn draw_one(
     frame: &mut Frame<'_>,
     area: Rect,
@@ -168,8 +209,8 @@ fn draw_one(
     let block = Block::default().title(Span::styled(format!(" {title} "), theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let plain: Vec<&Series> = series.iter().map(|(_, s)| s.as_ref()).collect();
-    let Some(b) = chart::bounds(&plain, &v.opts, v.x_range) else {
+    let width = inner.width.saturating_sub(8).max(10) as usize * 2;
+    let Some((b, data)) = curves(app, key, &series, width) else {
         let msg = match (&failed, loading) {
             (Some(e), _) => format!("failed: {e}"),
             (None, true) => "loading history…".to_string(),
@@ -178,18 +219,6 @@ fn draw_one(
         empty_hint(frame, inner, &text::sanitize(&msg), theme);
         return None;
     };
-    let width = inner.width.saturating_sub(8).max(10) as usize * 2;
-    // (run position, drawn faint, points)
-    type Curve = (usize, bool, Vec<(f64, f64)>);
-    let mut data: Vec<Curve> = Vec::new();
-    for (i, s) in &series {
-        if let Some(sm) = &s.smoothed {
-            data.push((*i, true, downsample::minmax(&s.raw, b.x.0, b.x.1, width)));
-            data.push((*i, false, downsample::minmax(sm, b.x.0, b.x.1, width)));
-        } else {
-            data.push((*i, false, downsample::minmax(&s.raw, b.x.0, b.x.1, width)));
-        }
-    }
     let cursor_line = v
         .cursor_x
         .filter(|c| *c >= b.x.0 && *c <= b.x.1)

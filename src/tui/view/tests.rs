@@ -146,3 +146,25 @@ fn search_prompt_with_error() {
     }
     insta::assert_snapshot!(render(&app, 100, 8));
 }
+
+#[test]
+fn chart_redraws_new_points_after_a_reload() {
+    use crate::model::MetricPoint;
+    use crate::tui::app::tests::chart_app;
+    let mut app = chart_app();
+    let before = render(&app, 120, 32);
+    let id = app.chart.run_ids[0].clone();
+    let mut points: Vec<MetricPoint> = match app.histories.get(&(id.clone(), "loss".into())) {
+        Some(crate::tui::app::History::Loaded(p)) => p.to_vec(),
+        _ => panic!("loaded"),
+    };
+    points.push(MetricPoint {
+        step: 500,
+        timestamp: 1,
+        value: 0.0123,
+    });
+    app.on_history("loss", None, Ok(vec![(id.clone(), points)]), &[id]);
+    let after = render(&app, 120, 32);
+    assert_ne!(before, after);
+    assert!(after.contains("0.0123") && after.contains("500"), "{after}");
+}
