@@ -325,7 +325,23 @@ fn bench_chart(path: &str) {
         ),
     );
     let t = median(20, || draw(&mut term, &app, &theme));
-    report("chart_frame", t, "redraw with prepared series");
+    report("chart_frame", t, "redraw, nothing changed (cached curves)");
+    // A new zoom window: bounds and downsampling run again over every point in it.
+    let mut zoomed = false;
+    let t = median(10, || {
+        app.update(if zoomed {
+            Action::ResetZoom
+        } else {
+            Action::ZoomIn
+        });
+        zoomed = !zoomed;
+        draw(&mut term, &app, &theme);
+    });
+    report(
+        "chart_frame_new_zoom",
+        t,
+        "zoom in/out, then draw: curves recomputed",
+    );
 }
 
 fn main() {

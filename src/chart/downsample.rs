@@ -16,26 +16,26 @@ pub fn minmax(pts: &[(f64, f64)], lo: f64, hi: f64, buckets: usize) -> Vec<(f64,
     let mut out = Vec::with_capacity(4 * buckets + 2);
     let mut i = 0;
     while i < window.len() {
-        let bucket_of = |x: f64| (((x - lo) / span) * buckets as f64).floor() as i64;
-        let b0 = bucket_of(window[i].0);
-        let mut j = i;
-        let (mut min_i, mut max_i) = (i, i);
-        while j < window.len() && bucket_of(window[j].0) == b0 {
-            if window[j].1 < window[min_i].1 {
-                min_i = j;
+        // The bucket of point i, and where it ends (a binary search, not a division per point).
+        let b = (((window[i].0 - lo) / span) * buckets as f64).floor();
+        let edge = lo + (b + 1.0) * span / buckets as f64;
+        let j = i + window[i..].partition_point(|p| p.0 < edge).max(1);
+        let bucket = &window[i..j];
+        let (mut min_k, mut max_k) = (0, 0);
+        for (k, p) in bucket.iter().enumerate() {
+            if p.1 < bucket[min_k].1 {
+                min_k = k;
             }
-            if window[j].1 > window[max_i].1 {
-                max_i = j;
+            if p.1 > bucket[max_k].1 {
+                max_k = k;
             }
-            j += 1;
         }
-        let last = j - 1;
-        let mut keep = [i, min_i, max_i, last];
+        let mut keep = [0, min_k, max_k, bucket.len() - 1];
         keep.sort_unstable();
         let mut prev = usize::MAX;
         for k in keep {
             if k != prev {
-                out.push(window[k]);
+                out.push(bucket[k]);
                 prev = k;
             }
         }
