@@ -79,17 +79,35 @@ pub fn load_index(
     experiments: impl Fn(&model::Experiment) -> bool,
 ) -> Result<RunIndex> {
     let list = store.experiments()?;
-    index_runs(store, list, experiments, None)
+    index_runs(store, list, experiments, Needs::default())
 }
 
-/// An index of `list` and the runs of the experiments `chosen` picks. With `narrow` (an
-/// MLflow filter string), a store that can evaluate it (a server) returns only matching
+/// What a load of runs needs beyond the runs themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct Needs<'a> {
+    /// An MLflow filter string a store may narrow the runs with (see [`index_runs`]).
+    pub narrow: Option<&'a str>,
+    /// Min, max and count of every metric, not only its latest value.
+    pub summaries: bool,
+}
+
+impl Default for Needs<'_> {
+    fn default() -> Self {
+        Self {
+            narrow: None,
+            summaries: true,
+        }
+    }
+}
+
+/// An index of `list` and the runs of the experiments `chosen` picks. With `needs.narrow`
+/// (an MLflow filter string), a store that can evaluate it (a server) returns only matching
 /// runs; others return all of them. Callers still apply their full filter.
 pub fn index_runs(
     store: &dyn Store,
     list: store::ExperimentList,
     chosen: impl Fn(&model::Experiment) -> bool,
-    narrow: Option<&str>,
+    needs: Needs<'_>,
 ) -> Result<RunIndex> {
     let picked: Vec<model::Experiment> = list
         .experiments
@@ -99,12 +117,14 @@ pub fn index_runs(
         .collect();
     let mut index = RunIndex::new(list.experiments);
     index.add_warnings(list.warnings);
-    let narrowed = match narrow.filter(|f| !f.trim().is_empty()) {
+    let narrowed = match needs.narrow.filter(|f| !f.trim().is_empty()) {
         Some(f) => store.runs_where(&picked, f, &mut |batch| index.add_batch(batch))?,
         None => false,
     };
-    if !narrowed {
+    if !narrowed && needs.summaries {
         store.runs(&picked, &mut |batch| index.add_batch(batch))?;
+    } else if !narrowed {
+        store.runs_latest(&picked, &mut |batch| index.add_batch(batch))?;
     }
     Ok(index)
 }
@@ -124,7 +144,13 @@ fn now_ms() -> i64 {
 
 fn experiments(args: ExperimentsArgs, uri: Option<&str>) -> Result<()> {
     let store = open(args.source.as_deref(), uri)?;
-    let index = load_index(store.as_ref(), |_| true)?;
+    // Only run counts are shown: metric summaries need not be computed.
+    let list = store.experiments()?;
+    let needs = Needs {
+        narrow: None,
+        summaries: false,
+    };
+    let index = index_runs(store.as_ref(), list, |_| true, needs)?;
     report_warnings(&index);
     let view: ViewType = args.view.into();
     let exps = index.experiments_in(view);
@@ -170,7 +196,12 @@ fn runs(args: RunsArgs, uri: Option<&str>) -> Result<()> {
             wanted.contains(&e.experiment_id)
         }
     };
-    let index = index_runs(store.as_ref(), list, chosen, Some(&narrow))?;
+    // Only JSON of whole runs carries min, max and count.
+    let needs = Needs {
+        narrow: Some(&narrow),
+        summaries: args.columns.is_none() && output_format(&args.output) == Format::Json,
+    };
+    let index = index_runs(store.as_ref(), list, chosen, needs)?;
     report_warnings(&index);
     let mut rows = index.select(None, view);
     rows.retain(|&i| filter.matches(&index.runs()[i]));
@@ -236,6 +267,14 @@ fn compare_cmd(args: CompareArgs, uri: Option<&str>) -> Result<()> {
     })
 }
 
+/// The format asked for: `--format`, else the `-o` file's extension, else a text table.
+fn output_format(output: &OutputArgs) -> Format {
+    output
+        .format
+        .or_else(|| output.output.as_deref().and_then(Format::from_path))
+        .unwrap_or_default()
+}
+
 /// Runs by id, each one checked to exist.
 pub(crate) fn fetch_runs(store: &dyn Store, ids: &[String]) -> Result<Vec<model::Run>> {
     ids.iter()
@@ -252,10 +291,7 @@ pub(crate) fn emit(
     output: &OutputArgs,
     write: impl FnOnce(Format, &mut dyn Write) -> Result<(), export::ExportError>,
 ) -> Result<()> {
-    let format = output
-        .format
-        .or_else(|| output.output.as_deref().and_then(Format::from_path))
-        .unwrap_or_default();
+    let format = output_format(output);
     let result = match &output.output {
         Some(path) => write_file(path, |out| write(format, out)),
         None => {

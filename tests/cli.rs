@@ -219,3 +219,36 @@ fn sources_by_uri_and_environment() {
         "{err}"
     );
 }
+
+#[test]
+fn latest_only_outputs_match_full_loads() {
+    // Tables, CSV and column-picked JSON need only latest values (SQLite then skips the
+    // min/max/count scan); they must show the same values as a full load.
+    for store in [v3_sqlite(), v3_file()] {
+        let full = mltui_ok(&["runs", &store, "--view", "all", "-f", "json"]);
+        let full: Value = serde_json::from_str(&full).expect("json");
+        let picked = mltui_ok(&[
+            "runs",
+            &store,
+            "--view",
+            "all",
+            "-c",
+            "run_id,metrics.dup,metrics.weird,metrics.loss",
+            "-f",
+            "json",
+        ]);
+        let picked: Value = serde_json::from_str(&picked).expect("json");
+        for (f, p) in full
+            .as_array()
+            .expect("array")
+            .iter()
+            .zip(picked.as_array().expect("array"))
+        {
+            assert_eq!(f["run_id"], p["run_id"]);
+            for key in ["dup", "weird", "loss"] {
+                let want = f["metrics"].get(key).cloned().unwrap_or(Value::Null);
+                assert_eq!(p[format!("metrics.{key}")], want, "{store} {key}");
+            }
+        }
+    }
+}

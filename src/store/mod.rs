@@ -148,6 +148,17 @@ pub trait Store: Send + Sync {
         sink: &mut dyn FnMut(RunBatch),
     ) -> Result<(), StoreError>;
 
+    /// Like [`Store::runs`] for callers that need only the latest value of each metric:
+    /// a store may then leave min, max and count unknown (`NaN`, `NaN`, `None`) when
+    /// computing them costs a pass over every logged point (SQLite).
+    fn runs_latest(
+        &self,
+        experiments: &[Experiment],
+        sink: &mut dyn FnMut(RunBatch),
+    ) -> Result<(), StoreError> {
+        self.runs(experiments, sink)
+    }
+
     /// Runs of `experiments` matching `filter` (MLflow's own filter grammar), narrowed by the
     /// store itself, delivered like [`Store::runs`]. Returns `Ok(false)` (and delivers
     /// nothing) when the store cannot evaluate filters; the caller then reads all runs.

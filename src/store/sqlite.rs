@@ -48,6 +48,9 @@ impl Schema {
 /// Which runs a load covers.
 pub(super) enum RunScope<'a> {
     Experiments(&'a [String]),
+    /// The runs of these experiments with their latest metric values only (no min, max
+    /// or count, which need the whole metrics table).
+    ExperimentsLatest(&'a [String]),
     /// These runs, with metric min, max and count left for a later full load (shown first
     /// while the rest loads).
     Preview(&'a [String]),
@@ -96,7 +99,7 @@ impl SqliteStore {
         let conn = connect(&self.path)?;
         let s = &self.schema;
         let (cond, args): (String, Vec<String>) = match scope {
-            RunScope::Experiments(ids) => {
+            RunScope::Experiments(ids) | RunScope::ExperimentsLatest(ids) => {
                 let marks = vec!["?"; ids.len()].join(",");
                 (format!("experiment_id IN ({marks})"), ids.to_vec())
             }
@@ -142,7 +145,7 @@ impl SqliteStore {
         // Min, max and count of every metric need the whole `metrics` table. When most runs
         // are wanted, reading it in rowid order on other connections (in parallel, while
         // this one reads params and tags) beats one indexed lookup per row.
-        let preview = matches!(scope, RunScope::Preview(_));
+        let preview = matches!(scope, RunScope::Preview(_) | RunScope::ExperimentsLatest(_));
         let scan = if matches!(scope, RunScope::Experiments(_)) {
             self.scan_plan(&conn, runs.len())?
         } else {
@@ -362,6 +365,22 @@ impl Store for SqliteStore {
                 });
             }
             let (runs, warnings) = self.load_runs(RunScope::Experiments(chunk))?;
+            sink(RunBatch { runs, warnings });
+        }
+        Ok(())
+    }
+
+    fn runs_latest(
+        &self,
+        experiments: &[Experiment],
+        sink: &mut dyn FnMut(RunBatch),
+    ) -> Result<(), StoreError> {
+        let ids: Vec<String> = experiments
+            .iter()
+            .map(|e| e.experiment_id.clone())
+            .collect();
+        for chunk in ids.chunks(500) {
+            let (runs, warnings) = self.load_runs(RunScope::ExperimentsLatest(chunk))?;
             sink(RunBatch { runs, warnings });
         }
         Ok(())
