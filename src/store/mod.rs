@@ -223,6 +223,14 @@ pub fn open(spec: &SourceSpec) -> Result<Box<dyn Store>, StoreError> {
     }
 }
 
+/// The ids of `experiments`.
+pub(crate) fn experiment_ids(experiments: &[Experiment]) -> Vec<String> {
+    experiments
+        .iter()
+        .map(|e| e.experiment_id.clone())
+        .collect()
+}
+
 /// Loads every run of `experiments` into one vector (the headless commands use this).
 pub fn load_runs(
     store: &dyn Store,

@@ -344,10 +344,7 @@ impl Store for SqliteStore {
         experiments: &[Experiment],
         sink: &mut dyn FnMut(RunBatch),
     ) -> Result<(), StoreError> {
-        let ids: Vec<String> = experiments
-            .iter()
-            .map(|e| e.experiment_id.clone())
-            .collect();
+        let ids = crate::store::experiment_ids(experiments);
         // SQLite limits bound parameters; stay well below it.
         for (n, chunk) in ids.chunks(500).enumerate() {
             // When there are many runs, the newest few come first, without min, max and
@@ -375,10 +372,7 @@ impl Store for SqliteStore {
         experiments: &[Experiment],
         sink: &mut dyn FnMut(RunBatch),
     ) -> Result<(), StoreError> {
-        let ids: Vec<String> = experiments
-            .iter()
-            .map(|e| e.experiment_id.clone())
-            .collect();
+        let ids = crate::store::experiment_ids(experiments);
         for chunk in ids.chunks(500) {
             let (runs, warnings) = self.load_runs(RunScope::ExperimentsLatest(chunk))?;
             sink(RunBatch { runs, warnings });

@@ -84,10 +84,7 @@ impl Follower for HttpFollower {
         let first = self.polls == 0;
         let full = self.polls % FULL_EVERY == 0;
         self.polls += 1;
-        let ids: Vec<String> = experiments
-            .iter()
-            .map(|e| e.experiment_id.clone())
-            .collect();
+        let ids = crate::store::experiment_ids(&experiments);
         let active: Vec<String> = self.active.iter().cloned().collect();
         let since = format!("attributes.start_time >= {}", self.newest_start);
         let mut seen = Seen {

@@ -238,10 +238,7 @@ impl Store for HttpStore {
         experiments: &[Experiment],
         sink: &mut dyn FnMut(RunBatch),
     ) -> Result<(), StoreError> {
-        let ids: Vec<String> = experiments
-            .iter()
-            .map(|e| e.experiment_id.clone())
-            .collect();
+        let ids = crate::store::experiment_ids(experiments);
         self.search_runs(&ids, None, sink)
     }
 
@@ -251,10 +248,7 @@ impl Store for HttpStore {
         filter: &str,
         sink: &mut dyn FnMut(RunBatch),
     ) -> Result<bool, StoreError> {
-        let ids: Vec<String> = experiments
-            .iter()
-            .map(|e| e.experiment_id.clone())
-            .collect();
+        let ids = crate::store::experiment_ids(experiments);
         self.search_runs_filtered(&ids, filter, sink)?;
         Ok(true)
     }
