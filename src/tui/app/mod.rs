@@ -402,3 +402,5 @@ pub(crate) fn move_cursor(cursor: usize, len: usize, action: Action, page: usize
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_chart;

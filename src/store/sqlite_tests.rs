@@ -1,0 +1,110 @@
+//! Tests of the sqlite backend that need its private parts.
+
+use super::*;
+
+/// A minimal MLflow-like database: `runs` runs in experiment 1, each with metric `m`
+/// logged as 3.0, NaN, 1.0 (latest 1.0 at step 2) and, for every third run, `x` = +inf.
+fn database(runs: usize) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mlflow.db");
+    let conn = Connection::open(&path).expect("create");
+    conn.execute_batch(
+        "CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY, name TEXT, \
+         lifecycle_stage TEXT);
+         CREATE TABLE runs (run_uuid TEXT PRIMARY KEY, name TEXT, status TEXT, \
+         start_time INTEGER, end_time INTEGER, lifecycle_stage TEXT, experiment_id INTEGER);
+         CREATE TABLE params (key TEXT, value TEXT, run_uuid TEXT);
+         CREATE TABLE metrics (key TEXT, value FLOAT, timestamp INTEGER, run_uuid TEXT, \
+         step INTEGER, is_nan BOOLEAN);
+         CREATE INDEX metrics_run ON metrics (run_uuid, key, step);
+         CREATE TABLE latest_metrics (key TEXT, value FLOAT, timestamp INTEGER, \
+         step INTEGER, is_nan BOOLEAN, run_uuid TEXT);
+         INSERT INTO experiments VALUES (1, 'e', 'active');
+         BEGIN;",
+    )
+    .expect("schema");
+    for i in 0..runs {
+        let id = format!("{i:032x}");
+        let start = i as i64;
+        conn.execute(
+            "INSERT INTO runs VALUES (?1, ?2, 'FINISHED', ?3, ?3, 'active', 1)",
+            rusqlite::params![id, format!("r{i}"), start],
+        )
+        .expect("run");
+        conn.execute("INSERT INTO params VALUES ('p', 'v', ?1)", [&id])
+            .expect("param");
+        for (step, value, nan) in [(0, 3.0, 0), (1, 0.0, 1), (2, 1.0, 0)] {
+            conn.execute(
+                "INSERT INTO metrics VALUES ('m', ?1, 10, ?2, ?3, ?4)",
+                rusqlite::params![value, id, step, nan],
+            )
+            .expect("metric");
+        }
+        conn.execute(
+            "INSERT INTO latest_metrics VALUES ('m', 1.0, 10, 2, 0, ?1)",
+            [&id],
+        )
+        .expect("latest");
+        if i % 3 == 0 {
+            conn.execute(
+                "INSERT INTO metrics VALUES ('x', ?1, 10, ?2, 0, 0)",
+                rusqlite::params![f64::MAX, id],
+            )
+            .expect("metric");
+            conn.execute(
+                "INSERT INTO latest_metrics VALUES ('x', ?1, 10, 0, 0, ?2)",
+                rusqlite::params![f64::MAX, id],
+            )
+            .expect("latest");
+        }
+    }
+    conn.execute_batch("COMMIT").expect("commit");
+    (dir, path)
+}
+
+fn load(path: &Path) -> (Vec<usize>, HashMap<String, Run>) {
+    let store = SqliteStore::open(path).expect("open");
+    let exps = store.experiments().expect("experiments").experiments;
+    let mut sizes = Vec::new();
+    let mut runs = HashMap::new();
+    store
+        .runs(&exps, &mut |b| {
+            sizes.push(b.runs.len());
+            for r in b.runs {
+                runs.insert(r.run_id.clone(), r);
+            }
+        })
+        .expect("runs");
+    (sizes, runs)
+}
+
+#[test]
+fn many_runs_preview_the_newest_then_load_all_with_scanned_extremes() {
+    let (_dir, path) = database(1100);
+    let (sizes, runs) = load(&path);
+    assert_eq!(sizes, [FIRST_BATCH, 1100]);
+    for (id, run) in &runs {
+        let m = &run.metrics["m"];
+        assert_eq!((m.latest.value, m.latest.step), (1.0, 2), "{id}");
+        assert_eq!((m.min, m.max, m.count), (1.0, 3.0, Some(3)), "{id}");
+        assert_eq!(run.params["p"], "v");
+    }
+    let x = &runs[&format!("{:032x}", 3)].metrics["x"];
+    assert_eq!(
+        (x.min, x.max, x.count),
+        (f64::INFINITY, f64::INFINITY, Some(1))
+    );
+    // The same answers through the indexed path, one run at a time.
+    let store = SqliteStore::open(&path).expect("open");
+    for id in [format!("{:032x}", 3), format!("{:032x}", 1099)] {
+        assert_eq!(store.run(&id).expect("run"), runs[&id]);
+    }
+}
+
+#[test]
+fn few_runs_come_in_one_batch() {
+    let (_dir, path) = database(10);
+    let (sizes, runs) = load(&path);
+    assert_eq!(sizes, [10]);
+    assert_eq!(runs.len(), 10);
+}
