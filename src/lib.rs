@@ -19,7 +19,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use cli::{Cli, Command, CompareArgs, ExperimentsArgs, OutputArgs, RunsArgs};
-use export::{Format, Table};
+use export::Format;
 use index::{Column, RunIndex};
 use model::ViewType;
 use store::{SourceSpec, Store};
@@ -321,11 +321,4 @@ pub fn write_file(
     write(&mut w)?;
     w.flush()?;
     Ok(())
-}
-
-/// A table for tests and callers that need one without a format decision.
-pub fn render_table(table: &Table, format: Format) -> Result<String> {
-    let mut out = Vec::new();
-    export::write_table(table, format, &mut out)?;
-    Ok(String::from_utf8(out)?)
 }

@@ -10,13 +10,13 @@ mod common;
 #[path = "common/mlflow_server.rs"]
 mod mlflow_server;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
-use common::{fixtures, read_json, unclamp_json};
+use common::{experiments_by_id, fixtures, read_json, strip_extras, unclamp_json};
 use mlflow_server::{BasicAuth, MlflowServer, mlflow_bin};
 use mltui::store::{HttpOptions, HttpStore, Store, StoreError};
 use serde_json::Value;
@@ -83,14 +83,6 @@ fn run_cases(server: &MlflowServer, cases: &[Case]) {
     );
 }
 
-fn strip_extras(runs: &mut Value) {
-    for run in runs.as_array_mut().expect("array") {
-        let obj = run.as_object_mut().expect("object");
-        obj.remove("metric_summaries");
-        obj.remove("datasets");
-    }
-}
-
 #[test]
 fn real_server_answers_like_the_sqlite_store() {
     let Some(bin) = mlflow_bin() else { return };
@@ -144,19 +136,7 @@ fn experiments_json(s: &MlflowServer) {
     let out = mltui_env(&["experiments", &s.url, "--view", "all", "-f", "json"], &[]);
     let ours: Value = serde_json::from_str(&ok(&out, "experiments")).expect("json");
     let theirs = read_json(&fixture_dir().join("expected_experiments.json"));
-    let by_id = |v: &Value| -> BTreeMap<String, Value> {
-        v.as_array()
-            .expect("array")
-            .iter()
-            .map(|e| {
-                (
-                    e["experiment_id"].as_str().expect("id").to_string(),
-                    e.clone(),
-                )
-            })
-            .collect()
-    };
-    assert_eq!(by_id(&ours), by_id(&theirs));
+    assert_eq!(experiments_by_id(&ours), experiments_by_id(&theirs));
 }
 
 fn history_json(points: &[mltui::model::MetricPoint]) -> Vec<Value> {

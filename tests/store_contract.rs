@@ -3,18 +3,8 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use common::*;
 use serde_json::Value;
-
-fn strip_extras(runs: &mut Value) {
-    for run in runs.as_array_mut().expect("array") {
-        let obj = run.as_object_mut().expect("object");
-        obj.remove("metric_summaries");
-        obj.remove("datasets");
-    }
-}
 
 #[test]
 fn runs_json_equals_mlflow_search_runs() {
@@ -53,19 +43,11 @@ fn experiments_json_equals_mlflow_search_experiments() {
         ]);
         let ours: Value = serde_json::from_str(&out).expect("json");
         let theirs = read_json(&dir.join("expected_experiments.json"));
-        let by_id = |v: &Value| -> BTreeMap<String, Value> {
-            v.as_array()
-                .expect("array")
-                .iter()
-                .map(|e| {
-                    (
-                        e["experiment_id"].as_str().expect("id").to_string(),
-                        e.clone(),
-                    )
-                })
-                .collect()
-        };
-        assert_eq!(by_id(&ours), by_id(&theirs), "{label}");
+        assert_eq!(
+            experiments_by_id(&ours),
+            experiments_by_id(&theirs),
+            "{label}"
+        );
     }
 }
 

@@ -94,10 +94,6 @@ impl RunIndex {
         self.by_run_id.get(run_id).map(|&i| &self.runs[i])
     }
 
-    pub fn run_index(&self, run_id: &str) -> Option<usize> {
-        self.by_run_id.get(run_id).copied()
-    }
-
     pub fn experiment(&self, id: &str) -> Option<&Experiment> {
         self.experiments.iter().find(|e| e.experiment_id == id)
     }

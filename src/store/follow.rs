@@ -35,6 +35,21 @@ pub fn follow(store: Arc<dyn Store>) -> Box<dyn Follower> {
     }
 }
 
+/// Passes `list` on when it differs from the `last` one sent (remembering it), and returns
+/// the current experiments. Every follower reports experiments this way.
+pub(crate) fn experiments_if_changed(
+    last: &mut Option<Vec<Experiment>>,
+    list: ExperimentList,
+    sink: &mut dyn FnMut(Change),
+) -> Vec<Experiment> {
+    let current = list.experiments.clone();
+    if last.as_ref() != Some(&current) {
+        *last = Some(current.clone());
+        sink(Change::Experiments(list));
+    }
+    current
+}
+
 /// What identifies a version of a run cheaply: anything a training job changes.
 pub(crate) fn signature(run: &Run) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -68,11 +83,7 @@ struct ReloadFollower {
 impl Follower for ReloadFollower {
     fn poll(&mut self, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
         let list = self.store.experiments()?;
-        let experiments = list.experiments.clone();
-        if self.experiments.as_ref() != Some(&experiments) {
-            self.experiments = Some(experiments.clone());
-            sink(Change::Experiments(list));
-        }
+        let experiments = experiments_if_changed(&mut self.experiments, list, sink);
         let first = self.signatures.is_empty();
         let signatures = &mut self.signatures;
         self.store.runs(&experiments, &mut |batch| {

@@ -230,17 +230,3 @@ pub(crate) fn experiment_ids(experiments: &[Experiment]) -> Vec<String> {
         .map(|e| e.experiment_id.clone())
         .collect()
 }
-
-/// Loads every run of `experiments` into one vector (the headless commands use this).
-pub fn load_runs(
-    store: &dyn Store,
-    experiments: &[Experiment],
-) -> Result<(Vec<Run>, Vec<Warning>), StoreError> {
-    let mut runs = Vec::new();
-    let mut warnings = Vec::new();
-    store.runs(experiments, &mut |batch| {
-        runs.extend(batch.runs);
-        warnings.extend(batch.warnings);
-    })?;
-    Ok((runs, warnings))
-}

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::Connection;
 
+use super::follow::experiments_if_changed;
 use super::sqlite::{RunScope, SqliteStore, connect};
 use super::{Change, Follower, RunBatch, Store, StoreError};
 use crate::model::Experiment;
@@ -78,6 +79,8 @@ impl SqliteFollower {
 
 impl Follower for SqliteFollower {
     fn poll(&mut self, sink: &mut dyn FnMut(super::Change)) -> Result<(), StoreError> {
+        // data_version is per connection: a new one (after an error) proves nothing.
+        let reconnected = self.conn.is_none();
         let conn = match self.conn.take() {
             Some(c) => c,
             None => connect(&self.store.path)?,
@@ -86,22 +89,18 @@ impl Follower for SqliteFollower {
             .query_row("PRAGMA data_version", [], |r| r.get(0))
             .map_err(|e| self.store.sql_err(e))?;
         let first = self.data_version.is_none();
-        if !first && self.data_version == Some(version) {
+        if !first && !reconnected && self.data_version == Some(version) {
             self.conn = Some(conn);
             return Ok(());
         }
         let list = self.store.experiments()?;
-        if self.experiments.as_ref() != Some(&list.experiments) {
-            self.experiments = Some(list.experiments.clone());
-            sink(Change::Experiments(list));
-        }
+        let experiments = experiments_if_changed(&mut self.experiments, list, sink);
         let (runs, latest) = self.scan(&conn)?;
         if first {
             self.runs = runs;
             self.latest = latest;
             self.data_version = Some(version);
             self.conn = Some(conn);
-            let experiments = self.experiments.clone().unwrap_or_default();
             return self
                 .store
                 .runs(&experiments, &mut |batch| sink(Change::Runs(batch)));

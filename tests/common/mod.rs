@@ -46,6 +46,31 @@ pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Drops the fields mltui adds to `search_runs`' shape (per-metric summaries, datasets).
+pub fn strip_extras(runs: &mut serde_json::Value) {
+    for run in runs.as_array_mut().expect("array") {
+        let obj = run.as_object_mut().expect("object");
+        obj.remove("metric_summaries");
+        obj.remove("datasets");
+    }
+}
+
+/// A JSON array of experiments keyed by `experiment_id`, to compare regardless of order.
+pub fn experiments_by_id(
+    v: &serde_json::Value,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|e| {
+            (
+                e["experiment_id"].as_str().expect("id").to_string(),
+                e.clone(),
+            )
+        })
+        .collect()
+}
+
 /// MLflow's SQL stores hand back ±inf as ±f64::MAX; mltui shows them as infinities.
 pub fn unclamp_json(v: &mut serde_json::Value) {
     match v {

@@ -75,7 +75,9 @@ pub struct ChartView {
     /// The value cursor's x position.
     pub cursor_x: Option<f64>,
     /// Prepared series by (run, key), valid for the options and step range stored with them.
-    pub prepared: RefCell<HashMap<(String, String), Prepared>>,
+    /// Kept apart for the full history (`false`) and the zoomed sample (`true`), so that
+    /// reading the full extent while zoomed does not evict the zoomed series.
+    pub prepared: RefCell<HashMap<(String, String, bool), Prepared>>,
     /// The store sends samples of long histories (a server): zooming asks for the range.
     pub sampled: bool,
     /// Bounds and curves last drawn per metric, with what they were drawn from.
@@ -214,7 +216,10 @@ impl App {
                 self.chart
                     .zoomed
                     .insert(slot.clone(), (range, Arc::new(points.clone())));
-                self.chart.prepared.borrow_mut().remove(&slot);
+                self.chart
+                    .prepared
+                    .borrow_mut()
+                    .remove(&(slot.0, slot.1, true));
             }
             return;
         }
@@ -233,7 +238,7 @@ impl App {
                     self.chart
                         .prepared
                         .borrow_mut()
-                        .remove(&(id.clone(), key.to_string()));
+                        .remove(&(id.clone(), key.to_string(), false));
                 }
             }
             Err(e) => {
@@ -270,11 +275,12 @@ impl App {
                 (Some(w), Some((r, pts))) if *r == w => (Some(w), pts),
                 _ => (None, full),
             };
-            let series = match cache.get(&slot) {
+            let cache_key = (slot.0, slot.1, range.is_some());
+            let series = match cache.get(&cache_key) {
                 Some((opts, r, s)) if *opts == v.opts && *r == range => s.clone(),
                 _ => {
                     let s = Arc::new(chart::prepare(id, key, points, &v.opts));
-                    cache.insert(slot, (v.opts, range, s.clone()));
+                    cache.insert(cache_key, (v.opts, range, s.clone()));
                     s
                 }
             };

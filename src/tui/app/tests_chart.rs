@@ -1,6 +1,8 @@
 //! Chart screen scenarios: opening charts, lazy history loading, options, zoom, export.
 
 use super::tests::{chart_app, fixture, fulfil_histories, sweep_app};
+use std::sync::Arc;
+
 use super::*;
 
 #[test]
@@ -14,7 +16,19 @@ fn plot_opens_charts_of_marked_runs_and_loads_histories_in_the_background() {
         1,
         "no marks: the run under the cursor"
     );
-    assert!(effects.is_empty() || matches!(effects[0], Effect::LoadHistories { .. }));
+    let current = app.chart.current_key().cloned().expect("a metric");
+    match effects.as_slice() {
+        [
+            Effect::LoadHistories {
+                run_ids,
+                key,
+                steps: None,
+            },
+        ] => {
+            assert_eq!((run_ids, key), (&app.chart.run_ids, &current));
+        }
+        other => panic!("expected one history load, got {other:?}"),
+    }
     app.update(Action::Back);
 
     let app = chart_app();
@@ -46,11 +60,18 @@ fn chart_keys_search_grid_and_lazy_loading() {
             .get(&(app.chart.run_ids[0].clone(), "val/acc".into())),
         Some(History::Loaded(_))
     ));
+    // Esc in the prompt keeps the search in force; clearing it shows every key again.
     app.update(Action::Filter);
+    app.update(Action::InputBackspace);
     app.update(Action::InputCancel);
-    let e = app.update(Action::InputCancel);
-    assert!(e.is_empty());
-    app.chart.search.clear();
+    assert_eq!(app.chart.search, "val");
+    app.update(Action::Filter);
+    for _ in 0..3 {
+        app.update(Action::InputBackspace);
+    }
+    let e = app.update(Action::InputSubmit);
+    fulfil_histories(&mut app, e, &path);
+    assert_eq!(app.chart.shown_keys().len(), app.chart.keys.len());
     let e = app.update(Action::ToggleGrid);
     fulfil_histories(&mut app, e, &path);
     assert_eq!(key_group(app.chart.current_key().expect("key")), "");
@@ -155,10 +176,19 @@ fn zooming_a_sampled_chart_asks_for_the_step_range() {
             "zoomed sample drawn"
         );
     }
+    let before = app.chart_series("loss");
     assert_eq!(
         app.chart_extent(),
         Some(full),
         "the full extent stays known for zooming out"
+    );
+    let after = app.chart_series("loss");
+    assert!(
+        before
+            .iter()
+            .zip(&after)
+            .all(|(a, b)| Arc::ptr_eq(&a.1, &b.1)),
+        "reading the extent does not evict the prepared zoomed series"
     );
     app.update(Action::ResetZoom);
     assert!(
