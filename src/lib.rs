@@ -144,13 +144,24 @@ fn now_ms() -> i64 {
 
 fn experiments(args: ExperimentsArgs, uri: Option<&str>) -> Result<()> {
     let store = open(args.source.as_deref(), uri)?;
-    // Only run counts are shown: metric summaries need not be computed.
+    // Only run counts are shown: counted by the store when it can, else by loading runs
+    // (without metric summaries).
     let list = store.experiments()?;
-    let needs = Needs {
-        narrow: None,
-        summaries: false,
+    let index = match store.run_counts(&list.experiments)? {
+        Some(counts) => {
+            let mut index = RunIndex::new(list.experiments);
+            index.add_warnings(list.warnings);
+            index.set_run_counts(counts);
+            index
+        }
+        None => {
+            let needs = Needs {
+                narrow: None,
+                summaries: false,
+            };
+            index_runs(store.as_ref(), list, |_| true, needs)?
+        }
     };
-    let index = index_runs(store.as_ref(), list, |_| true, needs)?;
     report_warnings(&index);
     let view: ViewType = args.view.into();
     let exps = index.experiments_in(view);

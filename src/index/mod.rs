@@ -85,6 +85,11 @@ impl RunIndex {
         self.warnings.extend(w);
     }
 
+    /// Run counts given by the store, for an index that holds no runs (the experiment list).
+    pub fn set_run_counts(&mut self, counts: HashMap<String, usize>) {
+        self.run_counts = counts;
+    }
+
     /// Number of runs (any lifecycle) of an experiment.
     pub fn run_count(&self, experiment_id: &str) -> usize {
         self.run_counts.get(experiment_id).copied().unwrap_or(0)

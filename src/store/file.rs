@@ -1,7 +1,7 @@
 //! The file store backend: MLflow's `mlruns/` directory tree, read in parallel with rayon.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -129,16 +129,10 @@ impl Store for FileStore {
                 });
                 continue;
             };
-            // Directory entries carry their type: no stat per run. Folders without a
-            // meta.yaml are dropped when reading them finds none.
-            match list_subdirs(&dir) {
+            // Folders without a meta.yaml are dropped when reading them finds none.
+            match run_candidates(&dir) {
                 Ok(entries) => {
-                    for entry in entries {
-                        let name = entry.file_name().unwrap_or_default().to_string_lossy();
-                        if !NON_RUN_DIRS.contains(&name.as_ref()) {
-                            run_dirs.push((entry, exp.experiment_id.clone()));
-                        }
-                    }
+                    run_dirs.extend(entries.into_iter().map(|e| (e, exp.experiment_id.clone())))
                 }
                 Err(e) => warnings.push(e.into()),
             }
@@ -186,6 +180,25 @@ impl Store for FileStore {
             .to_string_lossy()
             .into_owned();
         read_run(&dir, &exp_id, &mut Vec::new())
+    }
+
+    /// Run folders (those with a `meta.yaml`) per experiment: one directory listing each.
+    fn run_counts(
+        &self,
+        experiments: &[Experiment],
+    ) -> Result<Option<HashMap<String, usize>>, StoreError> {
+        let mut counts = HashMap::new();
+        for exp in experiments {
+            let n = match self.experiment_dir(&exp.experiment_id) {
+                Some(dir) => run_candidates(&dir)?
+                    .iter()
+                    .filter(|d| d.join("meta.yaml").is_file())
+                    .count(),
+                None => 0,
+            };
+            counts.insert(exp.experiment_id.clone(), n);
+        }
+        Ok(Some(counts))
     }
 
     fn follower(&self) -> Option<Box<dyn super::Follower>> {
@@ -521,6 +534,17 @@ fn is_missing_meta(e: &StoreError, dir: &Path) -> bool {
         if matches!(source.kind(), ErrorKind::NotFound | ErrorKind::IsADirectory)
             && path.parent() == Some(dir)
             && path.file_name().is_some_and(|n| n == "meta.yaml"))
+}
+
+/// The folders of an experiment that may be runs: its subfolders but `tags/`, `datasets/`,
+/// `traces/` and `models/`. Directory entries carry their type: no `stat` per run.
+pub(super) fn run_candidates(exp_dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let mut dirs = list_subdirs(exp_dir)?;
+    dirs.retain(|d| {
+        let name = d.file_name().unwrap_or_default().to_string_lossy();
+        !NON_RUN_DIRS.contains(&name.as_ref())
+    });
+    Ok(dirs)
 }
 
 /// The subfolders of `dir` (following symlinks), sorted. File types come from the directory

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::file::{
-    FileStore, NON_RUN_DIRS, fill_run_name, list_dir, read_experiment, read_key_files,
-    read_run_meta, read_run_tracked, walk_key_files,
+    FileStore, fill_run_name, read_experiment, read_key_files, read_run_meta, read_run_tracked,
+    run_candidates, walk_key_files,
 };
 use super::follow::{Change, Follower};
 use super::metric_file::parse_metric_lines;
@@ -243,7 +243,7 @@ impl Follower for FileFollower {
                 .unwrap_or_default()
                 .to_string_lossy()
                 .into_owned();
-            let entries = match list_dir(exp_dir) {
+            let entries = match run_candidates(exp_dir) {
                 Ok(e) => e,
                 Err(e) => {
                     warnings.push(e.into());
@@ -251,12 +251,7 @@ impl Follower for FileFollower {
                 }
             };
             for entry in entries {
-                let name = entry
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned();
-                if NON_RUN_DIRS.contains(&name.as_str()) || !entry.join("meta.yaml").is_file() {
+                if !entry.join("meta.yaml").is_file() {
                     continue;
                 }
                 present.insert(entry.clone());

@@ -172,6 +172,16 @@ pub trait Store: Send + Sync {
         Ok(false)
     }
 
+    /// The number of runs (any lifecycle) of each experiment, when the store can count them
+    /// without reading the runs; `None` means the caller must load them to count.
+    fn run_counts(
+        &self,
+        experiments: &[Experiment],
+    ) -> Result<Option<std::collections::HashMap<String, usize>>, StoreError> {
+        let _ = experiments;
+        Ok(None)
+    }
+
     /// One run by id, with its metric summaries.
     fn run(&self, run_id: &str) -> Result<Run, StoreError>;
 

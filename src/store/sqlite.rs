@@ -380,6 +380,26 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn run_counts(
+        &self,
+        experiments: &[Experiment],
+    ) -> Result<Option<HashMap<String, usize>>, StoreError> {
+        let conn = connect(&self.path)?;
+        let mut counts: HashMap<String, usize> = experiments
+            .iter()
+            .map(|e| (e.experiment_id.clone(), 0))
+            .collect();
+        let sql = "SELECT CAST(experiment_id AS TEXT), COUNT(*) FROM runs GROUP BY experiment_id";
+        self.for_each_row(&conn, sql, &[], |row| {
+            let id: String = row.get(0)?;
+            if let Some(c) = counts.get_mut(&id) {
+                *c = row.get::<_, i64>(1)?.max(0) as usize;
+            }
+            Ok(())
+        })?;
+        Ok(Some(counts))
+    }
+
     fn run(&self, run_id: &str) -> Result<Run, StoreError> {
         let (mut runs, _) = self.load_runs(RunScope::One(run_id))?;
         runs.pop()
