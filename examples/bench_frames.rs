@@ -203,7 +203,7 @@ fn bench_first_rows(path: &str) -> App {
             let list = st.experiments()?;
             let exps = list.experiments.clone();
             let _ = tx.send(Loaded::Experiments(list));
-            st.runs(&exps, &mut |b| {
+            st.runs(&mltui::store::RunQuery::all(&exps), &mut |b| {
                 let _ = tx.send(Loaded::Batch(b));
             })
         })();
@@ -281,7 +281,7 @@ fn bench_chart(path: &str) {
     let list = st.experiments().unwrap_or_else(|e| fail(path, &e));
     let exps = list.experiments.clone();
     app.on_load(LoadEvent::Experiments(list));
-    st.runs(&exps, &mut |b| {
+    st.runs(&mltui::store::RunQuery::all(&exps), &mut |b| {
         app.on_load(LoadEvent::Runs(b));
     })
     .unwrap_or_else(|e| fail(path, &e));

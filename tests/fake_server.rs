@@ -487,7 +487,11 @@ fn requests_carry_auth_and_prefix_and_no_origin() {
     };
     let s = store(&format!("{}/mlflow/", fake.url), bearer);
     s.experiments().expect("experiments");
-    s.runs(&[experiment("1")], &mut |_| {}).expect("runs");
+    s.runs(
+        &mltui::store::RunQuery::all(&[experiment("1")]),
+        &mut |_| {},
+    )
+    .expect("runs");
     let url = fake.url.replace("http://", "http://al%40ice:s3cret@");
     store(&url, quick()).experiments().expect("experiments");
     let hits = fake.hits();
@@ -542,7 +546,9 @@ fn runs_are_paged_deduplicated_and_streamed_per_page() {
     });
     let mut batches: Vec<RunBatch> = Vec::new();
     store(&fake.url, quick())
-        .runs(&[experiment("1")], &mut |b| batches.push(b))
+        .runs(&mltui::store::RunQuery::all(&[experiment("1")]), &mut |b| {
+            batches.push(b)
+        })
         .expect("runs");
     let ids: Vec<Vec<&str>> = batches
         .iter()
@@ -570,7 +576,7 @@ fn many_experiments_are_searched_in_batches() {
     let fake = Fake::start(|_, _| json_reply(200, json!({})));
     let exps: Vec<Experiment> = (0..250).map(|i| experiment(&i.to_string())).collect();
     store(&fake.url, quick())
-        .runs(&exps, &mut |_| {})
+        .runs(&mltui::store::RunQuery::all(&exps), &mut |_| {})
         .expect("runs");
     let sizes: Vec<usize> = fake
         .hits()

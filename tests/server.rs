@@ -189,7 +189,7 @@ fn load(store: &dyn Store) -> (Vec<mltui::model::Experiment>, Vec<mltui::model::
     let mut runs = Vec::new();
     let mut batches = 0;
     store
-        .runs(&exps, &mut |b| {
+        .runs(&mltui::store::RunQuery::all(&exps), &mut |b| {
             batches += 1;
             runs.extend(b.runs);
         })
@@ -236,7 +236,9 @@ fn batches_per_page(s: &MlflowServer) {
     let exps = small.experiments().expect("experiments").experiments;
     let mut sizes = Vec::new();
     small
-        .runs(&exps, &mut |b| sizes.push(b.runs.len()))
+        .runs(&mltui::store::RunQuery::all(&exps), &mut |b| {
+            sizes.push(b.runs.len())
+        })
         .expect("runs");
     assert_eq!(sizes.iter().sum::<usize>(), 13, "{sizes:?}");
     assert!(

@@ -88,3 +88,15 @@ pub fn json_float(v: f64) -> serde_json::Value {
         None => "-Infinity".into(),
     }
 }
+
+/// Writes a file through a buffered writer.
+pub fn write_file(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
+    let file = std::fs::File::create(path)?;
+    let mut w = std::io::BufWriter::new(file);
+    write(&mut w)?;
+    w.flush()?;
+    Ok(())
+}

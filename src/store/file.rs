@@ -13,7 +13,7 @@ use crate::model::{
 
 use super::metric_file::{parse_metric_lines, read_metric_lines};
 use super::yaml::Meta;
-use super::{ExperimentList, RunBatch, Store, StoreError, Warning};
+use super::{ExperimentList, RunBatch, RunQuery, Store, StoreError, Warning};
 
 /// Directories inside an experiment folder that are not runs.
 pub(super) const NON_RUN_DIRS: &[&str] = &["tags", "datasets", "traces", "models"];
@@ -114,11 +114,8 @@ impl Store for FileStore {
         Ok(list)
     }
 
-    fn runs(
-        &self,
-        experiments: &[Experiment],
-        sink: &mut dyn FnMut(RunBatch),
-    ) -> Result<(), StoreError> {
+    fn runs(&self, query: &RunQuery<'_>, sink: &mut dyn FnMut(RunBatch)) -> Result<(), StoreError> {
+        let experiments = query.experiments;
         let mut run_dirs = Vec::new();
         let mut warnings = Vec::new();
         for exp in experiments {

@@ -40,7 +40,7 @@ fn folders_without_meta_are_skipped_silently_and_batches_grow() {
     let mut warnings = Vec::new();
     let mut runs = Vec::new();
     store
-        .runs(&exps, &mut |b| {
+        .runs(&crate::store::RunQuery::all(&exps), &mut |b| {
             sizes.push(b.runs.len());
             warnings.extend(b.warnings);
             runs.extend(b.runs);

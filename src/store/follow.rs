@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{ExperimentList, RunBatch, Store, StoreError};
+use super::{ExperimentList, RunBatch, RunQuery, Store, StoreError};
 use crate::model::{Experiment, Run};
 
 /// Something a follower found.
@@ -86,7 +86,7 @@ impl Follower for ReloadFollower {
         let experiments = experiments_if_changed(&mut self.experiments, list, sink);
         let first = self.signatures.is_empty();
         let signatures = &mut self.signatures;
-        self.store.runs(&experiments, &mut |batch| {
+        self.store.runs(&RunQuery::all(&experiments), &mut |batch| {
             let mut changed = RunBatch {
                 runs: Vec::new(),
                 warnings: if first { batch.warnings } else { Vec::new() },

@@ -129,6 +129,44 @@ pub struct RunBatch {
     pub warnings: Vec<Warning>,
 }
 
+/// Which metric summaries a load needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Summaries {
+    /// Latest value of each metric, plus min, max and point count.
+    #[default]
+    Full,
+    /// Only the latest value: a store may leave min, max and count unknown (`NaN`, `NaN`,
+    /// `None`) when computing them costs a pass over every logged point (SQLite).
+    Latest,
+}
+
+/// What a load of runs asks of a store: one value that grows with new needs, rather than
+/// one more [`Store`] method per need.
+#[derive(Debug, Clone, Copy)]
+pub struct RunQuery<'a> {
+    /// The experiments whose runs are wanted.
+    pub experiments: &'a [Experiment],
+    /// An MLflow filter string (MLflow's own grammar) the store may narrow the runs with.
+    pub narrow: Option<&'a str>,
+    pub summaries: Summaries,
+}
+
+impl<'a> RunQuery<'a> {
+    /// Every run of `experiments`, with full metric summaries.
+    pub fn all(experiments: &'a [Experiment]) -> Self {
+        Self {
+            experiments,
+            narrow: None,
+            summaries: Summaries::Full,
+        }
+    }
+
+    /// The narrowing filter, when there is a non-blank one.
+    pub fn narrow(&self) -> Option<&'a str> {
+        self.narrow.filter(|f| !f.trim().is_empty())
+    }
+}
+
 /// A read-only MLflow tracking store.
 ///
 /// Implementations are synchronous and safe to share between threads; callers that must
@@ -140,37 +178,13 @@ pub trait Store: Send + Sync {
     /// Every experiment, active and deleted.
     fn experiments(&self) -> Result<ExperimentList, StoreError>;
 
-    /// Every run (active and deleted) of the given experiments, delivered in one or more
+    /// The runs (active and deleted) that `query` asks for, delivered in one or more
     /// batches through `sink`. Broken runs become warnings in a batch, not errors.
-    fn runs(
-        &self,
-        experiments: &[Experiment],
-        sink: &mut dyn FnMut(RunBatch),
-    ) -> Result<(), StoreError>;
-
-    /// Like [`Store::runs`] for callers that need only the latest value of each metric:
-    /// a store may then leave min, max and count unknown (`NaN`, `NaN`, `None`) when
-    /// computing them costs a pass over every logged point (SQLite).
-    fn runs_latest(
-        &self,
-        experiments: &[Experiment],
-        sink: &mut dyn FnMut(RunBatch),
-    ) -> Result<(), StoreError> {
-        self.runs(experiments, sink)
-    }
-
-    /// Runs of `experiments` matching `filter` (MLflow's own filter grammar), narrowed by the
-    /// store itself, delivered like [`Store::runs`]. Returns `Ok(false)` (and delivers
-    /// nothing) when the store cannot evaluate filters; the caller then reads all runs.
-    fn runs_where(
-        &self,
-        experiments: &[Experiment],
-        filter: &str,
-        sink: &mut dyn FnMut(RunBatch),
-    ) -> Result<bool, StoreError> {
-        let _ = (experiments, filter, sink);
-        Ok(false)
-    }
+    ///
+    /// A store may deliver more than the query's narrowing filter matches (only a server
+    /// and stores that can evaluate a filter exactly narrow at all): callers apply their
+    /// whole filter to what arrives.
+    fn runs(&self, query: &RunQuery<'_>, sink: &mut dyn FnMut(RunBatch)) -> Result<(), StoreError>;
 
     /// The number of runs (any lifecycle) of each experiment, when the store can count them
     /// without reading the runs; `None` means the caller must load them to count.

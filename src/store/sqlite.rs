@@ -11,7 +11,7 @@ use crate::model::{
     DatasetInput, Experiment, Lifecycle, MetricPoint, Run, RunStatus, TAG_RUN_NAME,
 };
 
-use super::{ExperimentList, RunBatch, Store, StoreError, Warning};
+use super::{ExperimentList, RunBatch, RunQuery, Store, StoreError, Summaries, Warning};
 
 /// A SQLite tracking database.
 pub struct SqliteStore {
@@ -339,14 +339,15 @@ impl Store for SqliteStore {
         })
     }
 
-    fn runs(
-        &self,
-        experiments: &[Experiment],
-        sink: &mut dyn FnMut(RunBatch),
-    ) -> Result<(), StoreError> {
-        let ids = crate::store::experiment_ids(experiments);
+    fn runs(&self, query: &RunQuery<'_>, sink: &mut dyn FnMut(RunBatch)) -> Result<(), StoreError> {
+        let ids = crate::store::experiment_ids(query.experiments);
         // SQLite limits bound parameters; stay well below it.
         for (n, chunk) in ids.chunks(500).enumerate() {
+            if query.summaries == Summaries::Latest {
+                let (runs, warnings) = self.load_runs(RunScope::ExperimentsLatest(chunk))?;
+                sink(RunBatch { runs, warnings });
+                continue;
+            }
             // When there are many runs, the newest few come first, without min, max and
             // count (which need the whole metrics table); the full batch replaces them.
             let first = if n == 0 {
@@ -362,19 +363,6 @@ impl Store for SqliteStore {
                 });
             }
             let (runs, warnings) = self.load_runs(RunScope::Experiments(chunk))?;
-            sink(RunBatch { runs, warnings });
-        }
-        Ok(())
-    }
-
-    fn runs_latest(
-        &self,
-        experiments: &[Experiment],
-        sink: &mut dyn FnMut(RunBatch),
-    ) -> Result<(), StoreError> {
-        let ids = crate::store::experiment_ids(experiments);
-        for chunk in ids.chunks(500) {
-            let (runs, warnings) = self.load_runs(RunScope::ExperimentsLatest(chunk))?;
             sink(RunBatch { runs, warnings });
         }
         Ok(())

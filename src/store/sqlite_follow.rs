@@ -8,7 +8,7 @@ use rusqlite::Connection;
 
 use super::follow::experiments_if_changed;
 use super::sqlite::{RunScope, SqliteStore, connect};
-use super::{Change, Follower, RunBatch, Store, StoreError};
+use super::{Change, Follower, RunBatch, RunQuery, Store, StoreError};
 use crate::model::Experiment;
 
 /// Follows a SQLite store: `PRAGMA data_version` (which changes when another connection
@@ -101,9 +101,9 @@ impl Follower for SqliteFollower {
             self.latest = latest;
             self.data_version = Some(version);
             self.conn = Some(conn);
-            return self
-                .store
-                .runs(&experiments, &mut |batch| sink(Change::Runs(batch)));
+            return self.store.runs(&RunQuery::all(&experiments), &mut |batch| {
+                sink(Change::Runs(batch))
+            });
         }
         let ids: Vec<String> = {
             let mut changed: HashSet<String> = runs

@@ -68,7 +68,7 @@ fn load(path: &Path) -> (Vec<usize>, HashMap<String, Run>) {
     let mut sizes = Vec::new();
     let mut runs = HashMap::new();
     store
-        .runs(&exps, &mut |b| {
+        .runs(&crate::store::RunQuery::all(&exps), &mut |b| {
             sizes.push(b.runs.len());
             for r in b.runs {
                 runs.insert(r.run_id.clone(), r);

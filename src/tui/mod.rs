@@ -157,18 +157,19 @@ pub fn run_effect(
             format,
             path,
         } => {
-            let result =
-                crate::write_file(&path, |out| crate::export::write_table(&table, format, out))
-                    .map(|()| {
-                        let shown = std::fs::canonicalize(&path).unwrap_or(path.clone());
-                        format!(
-                            "exported {} rows × {} columns to {}",
-                            table.rows.len(),
-                            table.headers.len(),
-                            shown.display()
-                        )
-                    })
-                    .map_err(|e| format!("export to {} failed: {e}", path.display()));
+            let result = crate::export::write_file(&path, |out| {
+                crate::export::write_table(&table, format, out)
+            })
+            .map(|()| {
+                let shown = std::fs::canonicalize(&path).unwrap_or(path.clone());
+                format!(
+                    "exported {} rows × {} columns to {}",
+                    table.rows.len(),
+                    table.headers.len(),
+                    shown.display()
+                )
+            })
+            .map_err(|e| format!("export to {} failed: {e}", path.display()));
             app.export_done(result);
             false
         }

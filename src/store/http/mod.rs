@@ -16,9 +16,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 
-use crate::model::{Experiment, MetricPoint, Run};
+use crate::model::{MetricPoint, Run};
 
-use super::{ExperimentList, RunBatch, Store, StoreError, Warning};
+use super::{ExperimentList, RunBatch, RunQuery, Store, StoreError, Warning};
 pub use auth::{Auth, HttpOptions, Tls};
 use client::Client;
 use url::ServerUrl;
@@ -233,24 +233,12 @@ impl Store for HttpStore {
         Ok(list)
     }
 
-    fn runs(
-        &self,
-        experiments: &[Experiment],
-        sink: &mut dyn FnMut(RunBatch),
-    ) -> Result<(), StoreError> {
-        let ids = crate::store::experiment_ids(experiments);
-        self.search_runs(&ids, None, sink)
-    }
-
-    fn runs_where(
-        &self,
-        experiments: &[Experiment],
-        filter: &str,
-        sink: &mut dyn FnMut(RunBatch),
-    ) -> Result<bool, StoreError> {
-        let ids = crate::store::experiment_ids(experiments);
-        self.search_runs_filtered(&ids, filter, sink)?;
-        Ok(true)
+    fn runs(&self, query: &RunQuery<'_>, sink: &mut dyn FnMut(RunBatch)) -> Result<(), StoreError> {
+        let ids = crate::store::experiment_ids(query.experiments);
+        match query.narrow() {
+            Some(filter) => self.search_runs_filtered(&ids, filter, sink),
+            None => self.search_runs(&ids, None, sink),
+        }
     }
 
     fn samples_histories(&self) -> bool {

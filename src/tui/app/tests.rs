@@ -25,7 +25,10 @@ pub(crate) fn loaded_app(store_path: &Path) -> App {
     let exps = list.experiments.clone();
     app.on_load(LoadEvent::Experiments(list));
     let mut batches = Vec::new();
-    st.runs(&exps, &mut |b| batches.push(b)).expect("runs");
+    st.runs(&crate::store::RunQuery::all(&exps), &mut |b| {
+        batches.push(b)
+    })
+    .expect("runs");
     for b in batches {
         app.on_load(LoadEvent::Runs(b));
     }

@@ -1,13 +1,82 @@
 //! The `history` and `plot` commands: metric histories of chosen runs, as a table or an image.
 
-use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
 
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use super::{OutputArgs, emit, fetch_runs, open};
 use crate::chart::{self, ChartOptions, labels::legend_labels, plot};
-use crate::cli::{HistoryArgs, PlotArgs, SeriesArgs};
 use crate::export::{Cell, Table};
 use crate::model::{MetricPoint, Run};
 use crate::store::Store;
-use crate::{emit, fetch_runs, open, text};
+use crate::text;
+
+/// Which runs and metrics a history or plot covers.
+#[derive(Debug, Args)]
+pub struct SeriesArgs {
+    /// The store (see `mltui --help`).
+    pub source: Option<String>,
+
+    /// Run id (repeatable).
+    #[arg(long = "run", short = 'r', required = true, value_name = "RUN_ID")]
+    pub runs: Vec<String>,
+
+    /// Metric key (repeatable).
+    #[arg(long = "metric", short = 'm', required = true, value_name = "KEY")]
+    pub metrics: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub series: SeriesArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    #[command(flatten)]
+    pub series: SeriesArgs,
+
+    /// The image to write: FILE.png or FILE.svg.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// X axis: the step, wall-clock time, or time since each run's first point.
+    #[arg(long, value_enum, default_value_t)]
+    pub x: crate::chart::XMode,
+
+    /// EMA smoothing weight in [0, 1) (TensorBoard-style, debiased); the raw curve stays faint.
+    #[arg(long, default_value_t = 0.0, value_name = "W")]
+    pub smooth: f64,
+
+    /// Logarithmic y axis (values <= 0 are left out and counted in the caption).
+    #[arg(long)]
+    pub log_y: bool,
+
+    /// Y range from the 5th to the 95th percentile (ignore outliers).
+    #[arg(long)]
+    pub clip_outliers: bool,
+
+    /// Image size in pixels.
+    #[arg(long, default_value = "1200x700", value_name = "WxH", value_parser = parse_size)]
+    pub size: (u32, u32),
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or("expected WIDTHxHEIGHT, e.g. 1200x700")?;
+    let w: u32 = w.trim().parse().map_err(|_| format!("bad width '{w}'"))?;
+    let h: u32 = h.trim().parse().map_err(|_| format!("bad height '{h}'"))?;
+    if !(100..=10_000).contains(&w) || !(100..=10_000).contains(&h) {
+        return Err("width and height must be between 100 and 10000".into());
+    }
+    Ok((w, h))
+}
 
 /// Runs (checked to exist) and, per run and metric, the full history.
 struct Histories {

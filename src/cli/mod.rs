@@ -1,0 +1,186 @@
+//! The command line: clap definitions (one file per command, beside its body) and the
+//! helpers the commands share (finding the store, choosing the output, writing it).
+
+mod browse;
+mod compare;
+mod experiments;
+mod runs;
+mod series;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::export::{self, Format};
+use crate::model::{self, ViewType};
+use crate::store::{self, SourceSpec, Store};
+use crate::text;
+
+pub use compare::CompareArgs;
+pub use experiments::ExperimentsArgs;
+pub use runs::RunsArgs;
+pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
+
+/// A fast terminal UI for browsing and comparing MLflow experiments and runs.
+///
+/// SOURCE is an mlruns directory, a SQLite file (mlflow.db), a file: or sqlite: URI, or
+/// the http(s):// URL of a tracking server.
+/// Without one, mltui uses --tracking-uri, then MLFLOW_TRACKING_URI, then ./mlflow.db,
+/// then ./mlruns. mltui never writes to a store.
+#[derive(Debug, Parser)]
+#[command(name = "mltui", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// The store to open in the terminal UI.
+    pub source: Option<String>,
+
+    /// The store, as MLflow's tracking URI (overrides MLFLOW_TRACKING_URI).
+    #[arg(long, global = true, value_name = "URI")]
+    pub tracking_uri: Option<String>,
+
+    /// Monochrome output (also when the NO_COLOR environment variable is set).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// Follow the store while runs are written: refresh every SECS seconds (0: off;
+    /// default 2 for local stores, 10 for a tracking server).
+    #[arg(long, value_name = "SECS")]
+    pub refresh: Option<f64>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List experiments.
+    Experiments(ExperimentsArgs),
+    /// List runs with their params, latest metrics and tags.
+    Runs(RunsArgs),
+    /// Compare runs side by side: one row per key, one column per run.
+    Compare(CompareArgs),
+    /// Every logged point of metrics of runs (like MLflow's get_metric_history).
+    History(HistoryArgs),
+    /// Draw metric curves of runs to a PNG or SVG image.
+    Plot(PlotArgs),
+}
+
+/// Which lifecycle stages to include.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum View {
+    #[default]
+    Active,
+    Deleted,
+    All,
+}
+
+impl From<View> for ViewType {
+    fn from(v: View) -> Self {
+        match v {
+            View::Active => ViewType::Active,
+            View::Deleted => ViewType::Deleted,
+            View::All => ViewType::All,
+        }
+    }
+}
+
+/// Output options shared by the listing commands.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format (default: from the -o file's extension, else table).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs the command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let global_uri = cli.tracking_uri.clone();
+    match cli.command {
+        Some(Command::Experiments(args)) => experiments::run(args, global_uri.as_deref()),
+        Some(Command::Runs(args)) => runs::run(args, global_uri.as_deref()),
+        Some(Command::Compare(args)) => compare::run(args, global_uri.as_deref()),
+        Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
+        Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref()),
+        None => browse::run(&cli),
+    }
+}
+
+/// Resolves the source from the positional argument, `--tracking-uri`, the environment and
+/// the current directory.
+pub fn locate(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<SourceSpec> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let env = std::env::var("MLFLOW_TRACKING_URI").ok();
+    Ok(store::resolve_source(
+        positional.or(tracking_uri),
+        env.as_deref(),
+        &cwd,
+    )?)
+}
+
+fn open(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<Box<dyn Store>> {
+    let spec = locate(positional, tracking_uri)?;
+    Ok(store::open(&spec)?)
+}
+
+fn report_warnings(index: &crate::index::RunIndex) {
+    let mut err = std::io::stderr().lock();
+    for w in index.warnings() {
+        let _ = writeln!(err, "mltui: warning: {}", text::sanitize(&w.to_string()));
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The format asked for: `--format`, else the `-o` file's extension, else a text table.
+fn output_format(output: &OutputArgs) -> Format {
+    output
+        .format
+        .or_else(|| output.output.as_deref().and_then(Format::from_path))
+        .unwrap_or_default()
+}
+
+/// Runs by id, each one checked to exist.
+pub(crate) fn fetch_runs(store: &dyn Store, ids: &[String]) -> Result<Vec<model::Run>> {
+    ids.iter()
+        .map(|id| {
+            store
+                .run(id)
+                .with_context(|| format!("in {}", store.describe()))
+        })
+        .collect()
+}
+
+/// Picks the format and destination, then writes. A closed pipe (`| head`) is not an error.
+pub(crate) fn emit(
+    output: &OutputArgs,
+    write: impl FnOnce(Format, &mut dyn Write) -> Result<(), export::ExportError>,
+) -> Result<()> {
+    let format = output_format(output);
+    let result = match &output.output {
+        Some(path) => export::write_file(path, |out| write(format, out)),
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            write(format, &mut lock).and_then(|()| lock.flush().map_err(Into::into))
+        }
+    };
+    match result {
+        Err(export::ExportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(export::ExportError::Csv(e)) if is_broken_pipe(&e) => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn is_broken_pipe(e: &csv::Error) -> bool {
+    matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
+}
