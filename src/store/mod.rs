@@ -8,9 +8,10 @@ mod follow;
 mod http;
 mod locate;
 mod metric_file;
+mod sql;
 mod sqlite;
-mod sqlite_follow;
 mod sqlite_metrics;
+mod sqlite_vfs;
 mod yaml;
 
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ pub use file::FileStore;
 pub use follow::{Change, Follower, follow};
 pub use http::{Auth, HttpOptions, HttpStore, Tls, mask_userinfo};
 pub use locate::{SourceSpec, parse_source, resolve_source};
-pub use sqlite::SqliteStore;
+pub(crate) use sqlite::SqliteStore;
 
 /// Errors from opening or reading a store.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,10 @@ pub enum StoreError {
     /// A SQLite database could not be queried.
     #[error("{path}: {message}")]
     Sqlite { path: PathBuf, message: String },
+    /// A database server (PostgreSQL, MySQL) refused or failed a query, or its content is
+    /// not MLflow's. `location` is the URI (password masked), maybe with a table and run.
+    #[error("{location}: {message}")]
+    Database { location: String, message: String },
     /// The source is valid but not supported by this build.
     #[error("{0}")]
     Unsupported(String),
@@ -107,6 +112,7 @@ impl From<StoreError> for Warning {
                     message,
                 }
             }
+            StoreError::Database { location, message } => Warning { location, message },
             other => Warning {
                 location: String::new(),
                 message: other.to_string(),
@@ -242,7 +248,7 @@ pub trait Store: Send + Sync {
 pub fn open(spec: &SourceSpec) -> Result<Box<dyn Store>, StoreError> {
     match spec {
         SourceSpec::File(path) => Ok(Box::new(FileStore::open(path)?)),
-        SourceSpec::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
+        SourceSpec::Sqlite(path) => Ok(Box::new(SqliteStore::open_sqlite(path)?)),
         SourceSpec::Http(url) => Ok(Box::new(HttpStore::open(url)?)),
     }
 }

@@ -1,531 +1,513 @@
-//! The SQLite backend (`mlflow.db`): read-only, one short statement at a time so that
-//! MLflow's own writers are never kept waiting, with the schema checked rather than assumed.
+//! The SQLite backend (`mlflow.db`) of the SQL reader: read-only connections that create no
+//! file next to the store, and statements that each hold SQLite's read lock for a few
+//! milliseconds at most, so that MLflow's writers (which wait for readers to let go before
+//! they can commit) are never kept waiting.
+//!
+//! - Rollback-journal databases (MLflow's default) are opened `mode=ro`. A hot journal left
+//!   by a crashed writer cannot be rolled back by a reader; mltui says so and how to recover.
+//! - WAL databases are read through a VFS that cannot create files (`sqlite_vfs.rs`) with
+//!   `readonly_shm=1`: when the writer's `-wal` and `-shm` exist they are used (live data);
+//!   when they do not (no writer has the database open, so the main file holds everything),
+//!   the file is read with `immutable=1`, and a follower reopens it once it changes.
+//! - Tables are read in rowid ranges, a statement giving up after [`BUDGET`] and the next
+//!   one carrying on after the last row it delivered.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
-use rusqlite::{Connection, OpenFlags, Row, params_from_iter};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags};
 
-use crate::model::{
-    DatasetInput, Experiment, Lifecycle, MetricPoint, Run, RunStatus, TAG_RUN_NAME,
-};
+use super::StoreError;
+pub(crate) use super::sql::extremes::unclamp;
+use super::sql::{Arg, Backend, Cell, Conn, Dialect, Row, Scan, SqlStore};
 
-use super::{ExperimentList, RunBatch, RunQuery, Store, StoreError, Summaries, Warning};
+/// How long one statement may hold the read lock before it stops and lets writers in.
+pub(super) const BUDGET: Duration = Duration::from_millis(8);
 
 /// A SQLite tracking database.
-pub struct SqliteStore {
+pub(crate) type SqliteStore = SqlStore<Sqlite>;
+
+/// Where and how a SQLite database is read.
+#[derive(Clone)]
+pub(crate) struct Sqlite {
     pub(super) path: PathBuf,
-    pub(super) schema: Schema,
+    pub(super) info: Arc<Info>,
 }
 
-/// Which optional tables and columns this database has (MLflow 1.x to 3.x differ).
-#[derive(Debug, Default, Clone)]
-pub(super) struct Schema {
-    tables: HashSet<String>,
-    columns: HashMap<String, HashSet<String>>,
+/// What the schema check does not cover: indexes and rowids, which decide how reads are
+/// kept short.
+#[derive(Debug, Default)]
+pub(super) struct Info {
+    /// An index on `metrics (run_uuid)` alone (rowids follow in it).
+    pub run_index: Option<String>,
+    /// An index on `metrics (run_uuid, key, step)`.
+    pub key_step_index: Option<String>,
+    /// Tables without rowids (never made by MLflow), read in one statement.
+    pub no_rowid: HashSet<String>,
 }
 
-impl Schema {
-    pub(super) fn has_table(&self, t: &str) -> bool {
-        self.tables.contains(t)
-    }
-
-    pub(super) fn has_column(&self, t: &str, c: &str) -> bool {
-        self.columns.get(t).is_some_and(|cols| cols.contains(c))
-    }
-
-    /// `column` if the table has it, else `NULL` (for SELECT lists).
-    pub(super) fn col_or_null(&self, table: &str, column: &str) -> String {
-        if self.has_column(table, column) {
-            column.to_string()
-        } else {
-            "NULL".to_string()
-        }
-    }
-}
-
-/// Which runs a load covers.
-pub(super) enum RunScope<'a> {
-    Experiments(&'a [String]),
-    /// The runs of these experiments with their latest metric values only (no min, max
-    /// or count, which need the whole metrics table).
-    ExperimentsLatest(&'a [String]),
-    /// These runs, with metric min, max and count left for a later full load (shown first
-    /// while the rest loads).
-    Preview(&'a [String]),
-    One(&'a str),
-    Ids(&'a [String]),
-}
-
-/// How many runs (the newest) are loaded first when an experiment chunk has many more, so
-/// that the first rows show long before everything is read.
-const FIRST_BATCH: usize = 256;
-
-impl SqliteStore {
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = connect(path)?;
-        let schema = read_schema(&conn, path)?;
-        for required in ["experiments", "runs"] {
-            if !schema.has_table(required) {
-                return Err(StoreError::bad(
-                    path,
-                    format!("not an MLflow tracking database: it has no '{required}' table"),
-                ));
-            }
-        }
-        for col in ["run_uuid", "experiment_id", "status", "start_time"] {
-            if !schema.has_column("runs", col) {
-                return Err(StoreError::bad(
-                    path,
-                    format!("not an MLflow tracking database: table 'runs' has no '{col}' column"),
-                ));
-            }
-        }
-        Ok(Self {
+impl SqlStore<Sqlite> {
+    /// Opens a SQLite tracking database read-only.
+    pub(crate) fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
+        let mut backend = Sqlite {
             path: path.to_path_buf(),
-            schema,
-        })
-    }
-
-    pub(super) fn sql_err(&self, e: rusqlite::Error) -> StoreError {
-        sql_error(&self.path, e)
-    }
-
-    pub(super) fn load_runs(
-        &self,
-        scope: RunScope<'_>,
-    ) -> Result<(Vec<Run>, Vec<Warning>), StoreError> {
-        let conn = connect(&self.path)?;
-        let s = &self.schema;
-        let (cond, args): (String, Vec<String>) = match scope {
-            RunScope::Experiments(ids) | RunScope::ExperimentsLatest(ids) => {
-                let marks = vec!["?"; ids.len()].join(",");
-                (format!("experiment_id IN ({marks})"), ids.to_vec())
-            }
-            RunScope::One(id) => ("run_uuid = ?".into(), vec![id.to_string()]),
-            RunScope::Ids(ids) | RunScope::Preview(ids) => {
-                let marks = vec!["?"; ids.len()].join(",");
-                (format!("run_uuid IN ({marks})"), ids.to_vec())
-            }
+            info: Arc::new(Info::default()),
         };
-        let sub = format!("SELECT run_uuid FROM runs WHERE {cond}");
-        let mut warnings = Vec::new();
-
-        let sql = format!(
-            "SELECT run_uuid, {name}, CAST(experiment_id AS TEXT), status, {lc}, {user}, start_time, \
-             end_time, {art} FROM runs WHERE {cond}",
-            name = s.col_or_null("runs", "name"),
-            lc = s.col_or_null("runs", "lifecycle_stage"),
-            user = s.col_or_null("runs", "user_id"),
-            art = s.col_or_null("runs", "artifact_uri"),
-        );
-        let mut runs: Vec<Run> = Vec::new();
-        let mut stmt = conn.prepare(&sql).map_err(|e| self.sql_err(e))?;
-        let mut rows = stmt
-            .query(params_from_iter(&args))
-            .map_err(|e| self.sql_err(e))?;
-        while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
-            match run_from_row(row) {
-                Ok(run) => runs.push(run),
-                Err(message) => warnings.push(Warning {
-                    location: format!("{} (table runs)", self.path.display()),
-                    message,
-                }),
-            }
-        }
-        drop(rows);
-        drop(stmt);
-        let by_id: HashMap<String, usize> = runs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.run_id.clone(), i))
-            .collect();
-
-        // Min, max and count of every metric need the whole `metrics` table. When most runs
-        // are wanted, reading it in rowid order on other connections (in parallel, while
-        // this one reads params and tags) beats one indexed lookup per row.
-        let preview = matches!(scope, RunScope::Preview(_) | RunScope::ExperimentsLatest(_));
-        let scan = if matches!(scope, RunScope::Experiments(_)) {
-            self.scan_plan(&conn, runs.len())?
-        } else {
-            None
-        };
-        let ids = &by_id;
-        let extremes = std::thread::scope(|threads| -> Result<_, StoreError> {
-            let workers: Vec<_> = scan
-                .iter()
-                .flatten()
-                .map(|&(lo, hi)| threads.spawn(move || self.scan_extremes(lo, hi, ids)))
-                .collect();
-
-            for (table, is_param) in [("params", true), ("tags", false)] {
-                if !s.has_table(table) {
-                    continue;
-                }
-                let sql =
-                    format!("SELECT run_uuid, key, value FROM {table} WHERE run_uuid IN ({sub})");
-                self.for_each_row(&conn, &sql, &args, |row| {
-                    let Some(&i) = by_id.get(row.get_ref(0)?.as_str()?) else {
-                        return Ok(());
-                    };
-                    let key: String = row.get(1)?;
-                    let value: Option<String> = row.get(2)?;
-                    let map = if is_param {
-                        &mut runs[i].params
-                    } else {
-                        &mut runs[i].tags
-                    };
-                    map.insert(key, value.unwrap_or_default());
-                    Ok(())
-                })?;
-            }
-
-            let extremes = scan.is_none() && !preview;
-            let metrics = self.metric_summaries(&conn, &sub, &args, extremes)?;
-            for ((id, key), summary) in metrics {
-                if let Some(&i) = by_id.get(&id) {
-                    runs[i].metrics.insert(key, summary);
-                }
-            }
-            let mut parts = Vec::with_capacity(workers.len());
-            for w in workers {
-                match w.join() {
-                    Ok(part) => parts.push(part?),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            Ok(parts)
-        })?;
-        for part in extremes {
-            for (i, keys) in part.into_iter().enumerate() {
-                for (key, acc) in keys {
-                    if let Some(sum) = runs[i].metrics.get_mut(key.as_ref()) {
-                        acc.merge_into(sum);
-                    }
-                }
-            }
-        }
-
-        if s.has_table("inputs") && s.has_table("datasets") {
-            let context = if s.has_table("input_tags") {
-                "(SELECT value FROM input_tags t WHERE t.input_uuid = i.input_uuid \
-                 AND t.name = 'mlflow.data.context')"
-            } else {
-                "NULL"
-            };
-            let sql = format!(
-                "SELECT i.destination_id, d.name, d.digest, {context}, d.dataset_source_type, \
-                 d.dataset_source FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id \
-                 WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' \
-                 AND i.destination_id IN ({sub})"
-            );
-            self.for_each_row(&conn, &sql, &args, |row| {
-                let id: String = row.get(0)?;
-                if let Some(&i) = by_id.get(&id) {
-                    runs[i].datasets.push(DatasetInput {
-                        name: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                        digest: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                        context: row.get(3)?,
-                        source_type: row.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                        source: row.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                    });
-                }
-                Ok(())
-            })?;
-        }
-
-        for run in &mut runs {
-            if run.run_name.is_empty() {
-                if let Some(name) = run.tags.get(TAG_RUN_NAME) {
-                    run.run_name = name.clone();
-                }
-            }
-            run.datasets
-                .sort_by(|a, b| (&a.name, &a.digest).cmp(&(&b.name, &b.digest)));
-        }
-        Ok((runs, warnings))
-    }
-
-    /// The ids of the [`FIRST_BATCH`] newest runs of `experiments` (MLflow's default order)
-    /// when they have more than four times as many; else none.
-    fn newest_runs(&self, experiments: &[String]) -> Result<Vec<String>, StoreError> {
-        let conn = connect(&self.path)?;
-        let marks = vec!["?"; experiments.len()].join(",");
-        let sql = format!(
-            "SELECT run_uuid FROM runs WHERE experiment_id IN ({marks}) \
-             ORDER BY start_time DESC, run_uuid LIMIT {}",
-            4 * FIRST_BATCH + 1
-        );
-        let mut ids = Vec::new();
-        self.for_each_row(&conn, &sql, experiments, |row| {
-            ids.push(row.get::<_, String>(0)?);
-            Ok(())
-        })?;
-        if ids.len() <= 4 * FIRST_BATCH {
-            return Ok(Vec::new());
-        }
-        ids.truncate(FIRST_BATCH);
-        Ok(ids)
-    }
-
-    pub(super) fn for_each_row(
-        &self,
-        conn: &Connection,
-        sql: &str,
-        args: &[String],
-        mut f: impl FnMut(&Row<'_>) -> rusqlite::Result<()>,
-    ) -> Result<(), StoreError> {
-        let mut stmt = conn.prepare(sql).map_err(|e| self.sql_err(e))?;
-        let mut rows = stmt
-            .query(params_from_iter(args))
-            .map_err(|e| self.sql_err(e))?;
-        while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
-            f(row).map_err(|e| self.sql_err(e))?;
-        }
-        Ok(())
+        let mut conn = backend.connect()?;
+        backend.info = Arc::new(read_info(&mut conn)?);
+        SqlStore::open(backend)
     }
 }
 
-impl Store for SqliteStore {
+/// Finds the indexes and rowid-less tables.
+fn read_info(conn: &mut SqliteConn) -> Result<Info, StoreError> {
+    let mut info = Info::default();
+    let mut indexes: Vec<(String, Vec<String>)> = Vec::new();
+    let sql = "SELECT il.name, ii.name FROM pragma_index_list('metrics') il \
+               JOIN pragma_index_info(il.name) ii ORDER BY il.name, ii.seqno";
+    conn.query(sql, &[], &mut |row| {
+        let (Cell::Text(index), Cell::Text(col)) = (row.cell(0), row.cell(1)) else {
+            return;
+        };
+        let (index, col) = (
+            String::from_utf8_lossy(index).into_owned(),
+            String::from_utf8_lossy(col).to_ascii_lowercase(),
+        );
+        match indexes.last_mut() {
+            Some((name, cols)) if *name == index => cols.push(col),
+            _ => indexes.push((index, vec![col])),
+        }
+    })?;
+    for (name, cols) in indexes {
+        if cols == ["run_uuid"] {
+            info.run_index.get_or_insert(name);
+        } else if cols == ["run_uuid", "key", "step"] {
+            info.key_step_index.get_or_insert(name);
+        }
+    }
+    conn.query(
+        "SELECT name FROM pragma_table_list WHERE wr = 1",
+        &[],
+        &mut |row| {
+            if let Cell::Text(t) = row.cell(0) {
+                info.no_rowid
+                    .insert(String::from_utf8_lossy(t).to_ascii_lowercase());
+            }
+        },
+    )?;
+    Ok(info)
+}
+
+impl Backend for Sqlite {
+    type Conn = SqliteConn;
+    const DIALECT: Dialect = Dialect::Sqlite;
+
     fn describe(&self) -> String {
         format!("SQLite {}", self.path.display())
     }
 
-    fn experiments(&self) -> Result<ExperimentList, StoreError> {
-        let conn = connect(&self.path)?;
-        let s = &self.schema;
-        let sql = format!(
-            "SELECT CAST(experiment_id AS TEXT), name, {art}, {lc}, {ct}, {ut} FROM experiments",
-            art = s.col_or_null("experiments", "artifact_location"),
-            lc = s.col_or_null("experiments", "lifecycle_stage"),
-            ct = s.col_or_null("experiments", "creation_time"),
-            ut = s.col_or_null("experiments", "last_update_time"),
-        );
-        let mut experiments = Vec::new();
-        self.for_each_row(&conn, &sql, &[], |row| {
-            experiments.push(Experiment {
-                experiment_id: row.get(0)?,
-                name: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                artifact_location: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                lifecycle: Lifecycle::parse(&row.get::<_, Option<String>>(3)?.unwrap_or_default()),
-                creation_time: row.get(4)?,
-                last_update_time: row.get(5)?,
-                tags: BTreeMap::new(),
-            });
-            Ok(())
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn connect(&self) -> Result<SqliteConn, StoreError> {
+        connect(&self.path, self.info.clone())
+    }
+
+    fn runs_estimate(&self, conn: &mut SqliteConn) -> Result<Option<usize>, StoreError> {
+        Ok(conn
+            .rowid_span("runs")?
+            .map(|(lo, hi)| (hi.saturating_sub(lo) as usize).saturating_add(1)))
+    }
+
+    fn bulk_extremes(
+        store: &SqlStore<Self>,
+        by_id: &std::collections::HashMap<String, usize>,
+        upto: Option<i64>,
+        warnings: &mut super::sql::Warnings,
+    ) -> Result<Option<Vec<super::sql::RunExtremes>>, StoreError> {
+        super::sqlite_metrics::bulk_extremes(store, by_id, upto, warnings).map(Some)
+    }
+
+    fn run_extremes(
+        store: &SqlStore<Self>,
+        conn: &mut SqliteConn,
+        ids: &[String],
+        upto: Option<i64>,
+        warnings: &mut super::sql::Warnings,
+    ) -> Result<std::collections::HashMap<(String, String), super::sql::Extremes>, StoreError> {
+        super::sqlite_metrics::run_extremes(store, conn, ids, upto, warnings)
+    }
+
+    fn history(
+        store: &SqlStore<Self>,
+        conn: &mut SqliteConn,
+        run_id: &str,
+        key: &str,
+    ) -> Result<Vec<crate::model::MetricPoint>, StoreError> {
+        super::sqlite_metrics::history(store, conn, run_id, key)
+    }
+
+    fn change_token(conn: &mut SqliteConn) -> Result<Option<i64>, StoreError> {
+        let mut v = None;
+        conn.query("PRAGMA data_version", &[], &mut |row| {
+            v = row.cell(0).int().ok().flatten();
         })?;
-        if s.has_table("experiment_tags") {
-            let index: HashMap<String, usize> = experiments
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (e.experiment_id.clone(), i))
-                .collect();
-            let sql = "SELECT CAST(experiment_id AS TEXT), key, value FROM experiment_tags";
-            self.for_each_row(&conn, sql, &[], |row| {
-                let id: String = row.get(0)?;
-                if let Some(&i) = index.get(&id) {
-                    let value: Option<String> = row.get(2)?;
-                    experiments[i]
-                        .tags
-                        .insert(row.get(1)?, value.unwrap_or_default());
-                }
-                Ok(())
-            })?;
+        Ok(v)
+    }
+
+    fn is_current(&self, conn: &SqliteConn) -> bool {
+        match &conn.immutable {
+            None => true,
+            Some(stamp) => Stamp::of(&self.path) == *stamp,
         }
-        Ok(ExperimentList {
-            experiments,
-            warnings: Vec::new(),
-        })
     }
 
-    fn runs(&self, query: &RunQuery<'_>, sink: &mut dyn FnMut(RunBatch)) -> Result<(), StoreError> {
-        let ids = crate::store::experiment_ids(query.experiments);
-        // SQLite limits bound parameters; stay well below it.
-        for (n, chunk) in ids.chunks(500).enumerate() {
-            if query.summaries == Summaries::Latest {
-                let (runs, warnings) = self.load_runs(RunScope::ExperimentsLatest(chunk))?;
-                sink(RunBatch { runs, warnings });
-                continue;
-            }
-            // When there are many runs, the newest few come first, without min, max and
-            // count (which need the whole metrics table); the full batch replaces them.
-            let first = if n == 0 {
-                self.newest_runs(chunk)?
-            } else {
-                Vec::new()
-            };
-            if !first.is_empty() {
-                let (runs, _) = self.load_runs(RunScope::Preview(&first))?;
-                sink(RunBatch {
-                    runs,
-                    warnings: Vec::new(),
-                });
-            }
-            let (runs, warnings) = self.load_runs(RunScope::Experiments(chunk))?;
-            sink(RunBatch { runs, warnings });
+    fn metrics_tail_start(
+        store: &SqlStore<Self>,
+        conn: &mut SqliteConn,
+    ) -> Result<Option<i64>, StoreError> {
+        if !store.schema.has_table("metrics") || conn.info.no_rowid.contains("metrics") {
+            return Ok(None);
         }
-        Ok(())
+        Ok(Some(conn.rowid_span("metrics")?.map_or(0, |(_, hi)| hi)))
     }
 
-    fn run_counts(
-        &self,
-        experiments: &[Experiment],
-    ) -> Result<Option<HashMap<String, usize>>, StoreError> {
-        let conn = connect(&self.path)?;
-        let mut counts: HashMap<String, usize> = experiments
-            .iter()
-            .map(|e| (e.experiment_id.clone(), 0))
-            .collect();
-        let sql = "SELECT CAST(experiment_id AS TEXT), COUNT(*) FROM runs GROUP BY experiment_id";
-        self.for_each_row(&conn, sql, &[], |row| {
-            let id: String = row.get(0)?;
-            if let Some(c) = counts.get_mut(&id) {
-                *c = row.get::<_, i64>(1)?.max(0) as usize;
-            }
-            Ok(())
-        })?;
-        Ok(Some(counts))
+    fn metrics_tail(
+        store: &SqlStore<Self>,
+        conn: &mut SqliteConn,
+        after: i64,
+        f: &mut dyn FnMut(&str, &str, Option<f64>),
+        warnings: &mut super::sql::Warnings,
+    ) -> Result<Option<i64>, StoreError> {
+        super::sqlite_metrics::tail(store, conn, after, f, warnings).map(Some)
     }
 
-    fn run(&self, run_id: &str) -> Result<Run, StoreError> {
-        let (mut runs, _) = self.load_runs(RunScope::One(run_id))?;
-        runs.pop()
-            .ok_or_else(|| StoreError::RunNotFound(run_id.to_string()))
-    }
-
-    fn follower(&self) -> Option<Box<dyn super::Follower>> {
-        let store = SqliteStore {
-            path: self.path.clone(),
-            schema: self.schema.clone(),
-        };
-        Some(Box::new(super::sqlite_follow::SqliteFollower::new(store)))
-    }
-
-    fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError> {
-        if !self.schema.has_table("metrics") {
-            return Ok(Vec::new());
+    fn notes(&self) -> Vec<super::Warning> {
+        match Access::decide(&self.path) {
+            Ok(Access::Immutable(Some(why))) => vec![super::Warning {
+                location: self.location(),
+                message: why,
+            }],
+            _ => Vec::new(),
         }
-        let conn = connect(&self.path)?;
-        let is_nan = if self.schema.has_column("metrics", "is_nan") {
-            "is_nan"
-        } else {
-            "0"
-        };
-        let sql = format!(
-            "SELECT step, timestamp, value, {is_nan} FROM metrics WHERE run_uuid = ? AND key = ? \
-             ORDER BY timestamp, step"
-        );
-        let mut points = Vec::new();
-        let args = [run_id.to_string(), key.to_string()];
-        self.for_each_row(&conn, &sql, &args, |row| {
-            points.push(point_from_row(row, 0)?);
-            Ok(())
-        })?;
-        Ok(points)
     }
 }
 
-/// Opens a read-only connection (`mode=ro`); reads wait briefly for a writer's commit.
-pub(super) fn connect(path: &Path) -> Result<Connection, StoreError> {
-    let uri = format!("file:{}?mode=ro", uri_escape(&path.to_string_lossy()));
+/// How a connection reads the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Access {
+    /// `mode=ro` (with the writer's `-wal`/`-shm` for a WAL database).
+    Live,
+    /// `immutable=1`: the main file alone; `Some(why)` when that leaves changes out.
+    Immutable(Option<String>),
+}
+
+impl Access {
+    fn decide(path: &Path) -> Result<Access, StoreError> {
+        if !is_wal(path)? {
+            return Ok(Access::Live);
+        }
+        let wal = sibling(path, "-wal");
+        let shm = sibling(path, "-shm");
+        Ok(match (wal.exists(), shm.exists()) {
+            (true, true) => Access::Live,
+            // No writer has the database open: the main file holds every commit.
+            (false, _) => Access::Immutable(None),
+            (true, false) => Access::Immutable(Some(format!(
+                "{} exists without {}: showing the database file without the changes still \
+                 in the WAL (they appear once MLflow opens the database again)",
+                wal.display(),
+                shm.display()
+            ))),
+        })
+    }
+}
+
+/// True when the database header says WAL mode (file format versions 2).
+fn is_wal(path: &Path) -> Result<bool, StoreError> {
+    let mut head = [0u8; 20];
+    let mut f = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => return Err(StoreError::io(path, e)),
+        }
+    }
+    Ok(n == head.len() && head[18] == 2 && head[19] == 2)
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Size and modification time of the database and whether a `-wal` exists: when any of
+/// them changes, an immutable connection is out of date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp(Option<(u64, Option<SystemTime>)>, bool);
+
+impl Stamp {
+    fn of(path: &Path) -> Stamp {
+        let meta = std::fs::metadata(path).ok();
+        Stamp(
+            meta.map(|m| (m.len(), m.modified().ok())),
+            sibling(path, "-wal").exists(),
+        )
+    }
+}
+
+/// A read-only connection.
+pub(crate) struct SqliteConn {
+    conn: Connection,
+    path: PathBuf,
+    pub(super) info: Arc<Info>,
+    /// Set for an immutable connection: the file as it was when opened.
+    immutable: Option<Stamp>,
+}
+
+fn connect(path: &Path, info: Arc<Info>) -> Result<SqliteConn, StoreError> {
+    super::sqlite_vfs::register().map_err(|m| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        message: m,
+    })?;
+    let mut access = Access::decide(path)?;
+    loop {
+        let stamp = Stamp::of(path);
+        let conn = open(path, &access)?;
+        let c = SqliteConn {
+            conn,
+            path: path.to_path_buf(),
+            info: info.clone(),
+            immutable: matches!(access, Access::Immutable(_)).then_some(stamp),
+        };
+        // The first read opens the WAL and checks for a hot journal.
+        match c
+            .conn
+            .query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))
+        {
+            Ok(()) => return Ok(c),
+            // The writer closed (and removed its -wal) between the check and the open:
+            // this VFS cannot create it, and the main file now holds everything.
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if access == Access::Live
+                    && e.code == rusqlite::ErrorCode::CannotOpen
+                    && is_wal(path)? =>
+            {
+                access = Access::Immutable(None);
+            }
+            Err(e) => return Err(sql_error(path, e)),
+        }
+    }
+}
+
+fn open(path: &Path, access: &Access) -> Result<Connection, StoreError> {
+    let mode = match access {
+        Access::Live => "mode=ro&readonly_shm=1",
+        Access::Immutable(_) => "mode=ro&immutable=1",
+    };
+    let uri = format!("file:{}?{mode}", uri_escape(&path.to_string_lossy()));
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(uri, flags).map_err(|e| sql_error(path, e))?;
+    let conn = Connection::open_with_flags_and_vfs(uri, flags, super::sqlite_vfs::NAME)
+        .map_err(|e| sql_error(path, e))?;
+    // Readers wait for a writer's commit (which takes milliseconds) rather than fail.
     conn.busy_timeout(Duration::from_secs(5))
         .map_err(|e| sql_error(path, e))?;
     Ok(conn)
 }
 
-fn read_schema(conn: &Connection, path: &Path) -> Result<Schema, StoreError> {
-    let mut schema = Schema::default();
-    let mut stmt = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .map_err(|e| sql_error(path, e))?;
-    let names = stmt
-        .query_map([], |r| r.get::<_, String>(0))
-        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-        .map_err(|e| sql_error(path, e))?;
-    for table in names {
-        let mut cols = HashSet::new();
-        // Table names come from sqlite_master; quote them anyway.
-        let pragma = format!("PRAGMA table_info(\"{}\")", table.replace('"', "\"\""));
-        let mut stmt = conn.prepare(&pragma).map_err(|e| sql_error(path, e))?;
-        let names = stmt
-            .query_map([], |r| r.get::<_, String>(1))
-            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-            .map_err(|e| sql_error(path, e))?;
-        cols.extend(names);
-        schema.columns.insert(table.clone(), cols);
-        schema.tables.insert(table);
-    }
-    Ok(schema)
-}
-
-fn run_from_row(row: &Row<'_>) -> Result<Run, String> {
-    let get = |i: usize| -> Result<Option<String>, String> {
-        row.get::<_, Option<String>>(i).map_err(|e| e.to_string())
-    };
-    let get_int = |i: usize| -> Result<Option<i64>, String> {
-        row.get::<_, Option<i64>>(i).map_err(|e| e.to_string())
-    };
-    let run_id = get(0)?.ok_or("a run with a NULL run_uuid")?;
-    let status_text = get(3)?.unwrap_or_default();
-    let status = if status_text.is_empty() {
-        RunStatus::Running
-    } else {
-        RunStatus::from_name(&status_text)
-            .ok_or_else(|| format!("run {run_id}: unknown status {status_text:?}"))?
-    };
-    Ok(Run {
-        run_id,
-        run_name: get(1)?.unwrap_or_default(),
-        experiment_id: get(2)?.unwrap_or_default(),
-        status,
-        lifecycle: Lifecycle::parse(&get(4)?.unwrap_or_default()),
-        user_id: get(5)?.unwrap_or_default(),
-        start_time: get_int(6)?,
-        end_time: get_int(7)?,
-        artifact_uri: get(8)?.unwrap_or_default(),
-        params: BTreeMap::new(),
-        tags: BTreeMap::new(),
-        metrics: BTreeMap::new(),
-        datasets: Vec::new(),
-    })
-}
-
-/// Reads `step, timestamp, value, is_nan` starting at column `at`.
-pub(super) fn point_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<MetricPoint> {
-    let value: Option<f64> = row.get(at + 2)?;
-    let is_nan: Option<i64> = row.get(at + 3)?;
-    let value = if is_nan.unwrap_or(0) != 0 {
-        f64::NAN
-    } else {
-        value.map_or(f64::NAN, unclamp)
-    };
-    Ok(MetricPoint {
-        step: row.get::<_, Option<i64>>(at)?.unwrap_or(0),
-        timestamp: row.get::<_, Option<i64>>(at + 1)?.unwrap_or(0),
-        value,
-    })
-}
-
-/// MLflow's SQL stores clamp ±inf to ±f64::MAX; show them as the infinities they were.
-pub(crate) fn unclamp(v: f64) -> f64 {
-    if v == f64::MAX {
-        f64::INFINITY
-    } else if v == -f64::MAX {
-        f64::NEG_INFINITY
-    } else {
-        v
+impl rusqlite::ToSql for Arg {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        match self {
+            Arg::Text(s) => s.to_sql(),
+            Arg::Int(v) => v.to_sql(),
+            Arg::Real(v) => v.to_sql(),
+        }
     }
 }
 
-fn sql_error(path: &Path, e: rusqlite::Error) -> StoreError {
+/// A result row, seen from column `skip` on.
+struct SqlRow<'a, 'b> {
+    row: &'a rusqlite::Row<'b>,
+    skip: usize,
+}
+
+impl Row for SqlRow<'_, '_> {
+    fn cell(&self, i: usize) -> Cell<'_> {
+        match self.row.get_ref(i + self.skip) {
+            Ok(ValueRef::Integer(v)) => Cell::Int(v),
+            Ok(ValueRef::Real(v)) => Cell::Real(v),
+            Ok(ValueRef::Text(b)) => Cell::Text(b),
+            Ok(ValueRef::Blob(b)) => Cell::Blob(b),
+            Ok(ValueRef::Null) | Err(_) => Cell::Null,
+        }
+    }
+}
+
+/// Smallest and largest span of rowids one statement covers.
+const MIN_SPAN: i64 = 64;
+const FIRST_SPAN: i64 = 8192;
+const MAX_SPAN: i64 = 1 << 20;
+
+impl SqliteConn {
+    pub(super) fn err(&self, e: rusqlite::Error) -> StoreError {
+        sql_error(&self.path, e)
+    }
+
+    /// Smallest and largest rowid of `table` (two b-tree seeks), `None` when it is empty.
+    pub(super) fn rowid_span(&mut self, table: &str) -> Result<Option<(i64, i64)>, StoreError> {
+        let sql =
+            format!("SELECT (SELECT MIN(rowid) FROM {table}), (SELECT MAX(rowid) FROM {table})");
+        let span = self
+            .conn
+            .query_row(&sql, [], |r| {
+                Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(match span {
+            (Some(lo), Some(hi)) => Some((lo, hi)),
+            _ => None,
+        })
+    }
+
+    /// The rows of `scan` with rowids in `after+1 ..= upto`, in rowid order, each statement
+    /// stopping after [`BUDGET`] (or, when grouped, covering a span sized to take about that
+    /// long). `f` sees the scan's columns (the rowid is not among them).
+    pub(super) fn scan_range(
+        &mut self,
+        scan: &Scan<'_>,
+        after: i64,
+        upto: i64,
+        f: &mut dyn FnMut(i64, &dyn Row),
+    ) -> Result<(), StoreError> {
+        let grouped = scan.group.is_some();
+        let cond = scan.cond.map_or(String::new(), |c| format!("({c}) AND "));
+        let sql = match scan.group {
+            Some(g) => format!(
+                "SELECT {} FROM {} t {} WHERE {cond}t.rowid > ? AND t.rowid <= ? GROUP BY {g}",
+                scan.cols, scan.table, scan.join
+            ),
+            None => format!(
+                "SELECT t.rowid, {} FROM {} t {} WHERE {cond}t.rowid > ? AND t.rowid <= ? \
+                 ORDER BY t.rowid",
+                scan.cols, scan.table, scan.join
+            ),
+        };
+        let path = self.path.clone();
+        let err = |e| sql_error(&path, e);
+        let mut stmt = self.conn.prepare(&sql).map_err(err)?;
+        let n = scan.args.len();
+        for (i, a) in scan.args.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, a).map_err(err)?;
+        }
+        let mut from = after;
+        let mut span = FIRST_SPAN;
+        while from < upto {
+            let to = from.saturating_add(span).min(upto);
+            stmt.raw_bind_parameter(n + 1, from).map_err(err)?;
+            stmt.raw_bind_parameter(n + 2, to).map_err(err)?;
+            let started = Instant::now();
+            let mut stopped_at = None;
+            {
+                let mut rows = stmt.raw_query();
+                let mut k = 0u32;
+                while let Some(row) = rows.next().map_err(err)? {
+                    if grouped {
+                        f(0, &SqlRow { row, skip: 0 });
+                        continue;
+                    }
+                    let rowid = row.get::<_, i64>(0).map_err(err)?;
+                    f(rowid, &SqlRow { row, skip: 1 });
+                    k += 1;
+                    if k % 32 == 0 && started.elapsed() > BUDGET && rowid < to {
+                        stopped_at = Some(rowid);
+                        break;
+                    }
+                }
+                // Dropping `rows` resets the statement: the read lock is released here.
+            }
+            let took = started.elapsed();
+            match stopped_at {
+                // Time ran out while rows kept coming: carry on after the last one.
+                Some(r) => from = r,
+                None => {
+                    from = to;
+                    if took < BUDGET / 4 {
+                        span = span.saturating_mul(2).min(MAX_SPAN);
+                    } else if took > BUDGET {
+                        span = (span / 2).max(MIN_SPAN);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Conn for SqliteConn {
+    fn query(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+        f: &mut dyn FnMut(&dyn Row),
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |e| sql_error(&path, e);
+        let mut stmt = self.conn.prepare(sql).map_err(err)?;
+        for (i, a) in args.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, a).map_err(err)?;
+        }
+        let mut rows = stmt.raw_query();
+        while let Some(row) = rows.next().map_err(err)? {
+            f(&SqlRow { row, skip: 0 });
+        }
+        Ok(())
+    }
+
+    fn scan(&mut self, scan: &Scan<'_>, f: &mut dyn FnMut(&dyn Row)) -> Result<(), StoreError> {
+        if self.info.no_rowid.contains(scan.table) {
+            return self.query(&scan.sql(), scan.args, f);
+        }
+        match self.rowid_span(scan.table)? {
+            Some((lo, hi)) => self.scan_range(scan, lo.saturating_sub(1), hi, &mut |_, row| f(row)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A SQLite error as a store error, with what to do for the ones users meet.
+pub(super) fn sql_error(path: &Path, e: rusqlite::Error) -> StoreError {
     let message = match &e {
         rusqlite::Error::SqliteFailure(err, _) if err.code == rusqlite::ErrorCode::NotADatabase => {
             "not a SQLite database (file is encrypted or corrupt)".to_string()
+        }
+        rusqlite::Error::SqliteFailure(err, _)
+            if err.extended_code == ffi_code::READONLY_ROLLBACK
+                || (err.code == rusqlite::ErrorCode::ReadOnly
+                    && sibling(path, "-journal").exists()) =>
+        {
+            format!(
+                "a writer stopped in the middle of a transaction (it crashed or was killed) and \
+                 left a hot journal, {}. SQLite must roll that transaction back before the \
+                 database can be read, and mltui only ever reads. To recover, open the database \
+                 once with write access as its owner, e.g. `sqlite3 {} \"PRAGMA quick_check;\"` \
+                 or any mlflow command on it; do not delete the journal (that can corrupt the \
+                 database)",
+                sibling(path, "-journal").display(),
+                path.display()
+            )
+        }
+        rusqlite::Error::SqliteFailure(err, _) if err.code == rusqlite::ErrorCode::DatabaseBusy => {
+            "the database stayed locked by a writer for more than 5 s; try again".to_string()
         }
         _ => e.to_string(),
     };
@@ -533,6 +515,11 @@ fn sql_error(path: &Path, e: rusqlite::Error) -> StoreError {
         path: path.to_path_buf(),
         message,
     }
+}
+
+mod ffi_code {
+    /// SQLITE_READONLY_ROLLBACK: a hot journal a read-only connection cannot roll back.
+    pub const READONLY_ROLLBACK: std::ffi::c_int = rusqlite::ffi::SQLITE_READONLY_ROLLBACK;
 }
 
 /// Escapes the characters that end or alter the path part of a SQLite URI.

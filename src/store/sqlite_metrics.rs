@@ -1,231 +1,334 @@
-//! Metric summaries from SQLite: latest values from `latest_metrics`, and min, max and
-//! point count from `metrics` — by an indexed query for a few runs, or for most runs by
-//! scanning the table in rowid ranges on parallel read-only connections.
+//! The `metrics` table of SQLite, read in short statements: min, max and count of most runs
+//! by scanning rowid ranges on parallel connections; of a few runs, and their histories, by
+//! walking MLflow's indexes in bounded steps; and the rows added since a rowid, for followers.
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
-
 use super::StoreError;
-use super::sqlite::{SqliteStore, connect, point_from_row, unclamp};
-use crate::model::MetricSummary;
+use super::sql::load::point;
+use super::sql::{Arg, Backend, Cells, Extremes, Row, RunExtremes, Scan, SqlStore, Warnings, at};
+use super::sqlite::{Sqlite, SqliteConn};
+use crate::model::MetricPoint;
 
-impl SqliteStore {
-    /// Whether to scan the whole `metrics` table for min, max and count, and if so the
-    /// rowid ranges to scan in parallel: when `latest_metrics` holds the latest values and
-    /// the `wanted` runs are at least half of all runs.
-    pub(super) fn scan_plan(
-        &self,
-        conn: &Connection,
-        wanted: usize,
-    ) -> Result<Option<Vec<(i64, i64)>>, StoreError> {
-        let s = &self.schema;
-        if wanted == 0 || !s.has_table("metrics") || !s.has_table("latest_metrics") {
-            return Ok(None);
-        }
-        let total: i64 = conn
-            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
-            .map_err(|e| self.sql_err(e))?;
-        if (wanted as i64) * 2 < total {
-            return Ok(None);
-        }
-        // A table without rowids (never made by MLflow) keeps the indexed path.
-        let Ok((lo, hi)) = conn.query_row(
-            // Two subqueries: each is a single b-tree seek, unlike MIN and MAX in one.
-            "SELECT (SELECT MIN(rowid) FROM metrics), (SELECT MAX(rowid) FROM metrics)",
-            [],
-            |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?)),
-        ) else {
-            return Ok(None);
-        };
-        let (Some(lo), Some(hi)) = (lo, hi) else {
-            return Ok(Some(Vec::new()));
-        };
-        let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as i64;
-        let span = (hi - lo) / n + 1;
-        Ok(Some(
-            (0..n)
-                .map(|k| (lo + k * span, (lo + (k + 1) * span - 1).min(hi)))
-                .filter(|(a, b)| a <= b)
-                .collect(),
-        ))
+/// `run_uuid, key, value, is_nan` of metrics `t`.
+fn extremes_cols(store: &SqlStore<Sqlite>) -> String {
+    format!(
+        "t.run_uuid, t.\"key\", t.value, {}",
+        store.schema.is_nan("metrics", "t")
+    )
+}
+
+/// Reads `run_uuid, key, value, is_nan`: the run and key (when readable) and the value
+/// (`None` for NaN, and for an unreadable value, which is also a warning).
+fn decode(
+    row: &dyn Row,
+    loc: &str,
+    warnings: &mut Warnings,
+) -> Option<(String, String, Option<f64>)> {
+    let mut c = Cells::new(row);
+    let run = c.name(0, "run_uuid");
+    let key = c.name(1, "key");
+    let nan = c.flag(3, "is_nan");
+    let value = if nan { None } else { c.real(2, "value") };
+    warnings.row(
+        "metrics",
+        || at(loc, "metrics", "run", run.as_deref(), key.as_deref()),
+        &c,
+    );
+    Some((run?, key?, value))
+}
+
+/// Min, max and count per metric of the runs in `by_id` (indexed like its values), from the
+/// `metrics` rows with rowids up to `upto` (default: all now), scanned in parallel rowid
+/// ranges.
+pub(super) fn bulk_extremes(
+    store: &SqlStore<Sqlite>,
+    by_id: &HashMap<String, usize>,
+    upto: Option<i64>,
+    warnings: &mut Warnings,
+) -> Result<Vec<RunExtremes>, StoreError> {
+    let mut out: Vec<RunExtremes> = vec![Vec::new(); by_id.len()];
+    if !store.schema.has_table("metrics") {
+        return Ok(out);
     }
-
-    /// Min, max and count per metric of the runs in `by_id`, from the `metrics` rows with
-    /// rowids in `lo..=hi`, on a connection of its own. Indexed like `by_id`'s values.
-    pub(super) fn scan_extremes(
-        &self,
-        lo: i64,
-        hi: i64,
-        by_id: &HashMap<String, usize>,
-    ) -> Result<Vec<RunExtremes>, StoreError> {
-        let conn = connect(&self.path)?;
-        let is_nan = if self.schema.has_column("metrics", "is_nan") {
-            "is_nan"
-        } else {
-            "0"
-        };
-        let sql = format!(
-            "SELECT run_uuid, key, value, {is_nan} FROM metrics WHERE rowid BETWEEN ?1 AND ?2"
-        );
-        let mut out: Vec<RunExtremes> = vec![Vec::new(); by_id.len()];
-        // Consecutive rows mostly belong to the same run: skip the lookup then.
-        let mut last: Option<(String, usize)> = None;
-        let mut stmt = conn.prepare(&sql).map_err(|e| self.sql_err(e))?;
-        let mut rows = stmt.query([lo, hi]).map_err(|e| self.sql_err(e))?;
-        while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
-            let mut fold = || -> rusqlite::Result<Option<(usize, &str, Option<f64>)>> {
-                let id = row.get_ref(0)?.as_str()?;
-                let i = match &last {
-                    Some((last_id, i)) if last_id == id => *i,
-                    _ => match by_id.get(id) {
-                        Some(&i) => {
-                            last = Some((id.to_string(), i));
-                            i
-                        }
-                        None => return Ok(None),
-                    },
-                };
-                let key = row.get_ref(1)?.as_str()?;
-                let value: Option<f64> = row.get(2)?;
-                let nan = row.get::<_, Option<i64>>(3)?.unwrap_or(0) != 0;
-                Ok(Some((i, key, if nan { None } else { value })))
-            };
-            let Some((i, key, value)) = fold().map_err(|e| self.sql_err(e))? else {
-                continue;
-            };
-            let keys = &mut out[i];
-            let at = match keys.iter().position(|(k, _)| k.as_ref() == key) {
-                Some(at) => at,
-                None => {
-                    keys.push((key.into(), Extremes::default()));
-                    keys.len() - 1
+    let mut conn = store.backend.connect()?;
+    let Some((lo, hi)) = conn.rowid_span("metrics")? else {
+        return Ok(out);
+    };
+    let hi = upto.map_or(hi, |u| u.min(hi));
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as i64;
+    let span = (hi - lo) / n + 1;
+    let ranges: Vec<(i64, i64)> = (0..n)
+        .map(|k| (lo - 1 + k * span, (lo - 1 + (k + 1) * span).min(hi)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    let cols = extremes_cols(store);
+    let loc = store.backend.location();
+    let parts = std::thread::scope(|threads| {
+        let workers: Vec<_> = ranges
+            .iter()
+            .map(|&(a, b)| {
+                let (cols, loc) = (&cols, &loc);
+                threads.spawn(move || scan_part(store, cols, loc, a, b, by_id))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| match w.join() {
+                Ok(part) => part,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect::<Vec<_>>()
+    });
+    for part in parts {
+        let (part, w) = part?;
+        warnings.extend(w);
+        for (i, keys) in part.into_iter().enumerate() {
+            for (key, e) in keys {
+                match out[i].iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, acc)) => acc.combine(e),
+                    None => out[i].push((key, e)),
                 }
-            };
-            keys[at].1.add(value);
-        }
-        Ok(out)
-    }
-
-    /// Latest value from `latest_metrics`, with min, max and count from `metrics` unless
-    /// `extremes` is false (they are scanned separately then).
-    pub(super) fn metric_summaries(
-        &self,
-        conn: &Connection,
-        sub: &str,
-        args: &[String],
-        extremes: bool,
-    ) -> Result<HashMap<(String, String), MetricSummary>, StoreError> {
-        let s = &self.schema;
-        let mut out: HashMap<(String, String), MetricSummary> = HashMap::new();
-        if !s.has_table("metrics") {
-            return Ok(out);
-        }
-        let is_nan = if s.has_column("metrics", "is_nan") {
-            "is_nan"
-        } else {
-            "0"
-        };
-        if !s.has_table("latest_metrics") {
-            // Very old schemas: derive everything from the full history.
-            let sql = format!(
-                "SELECT run_uuid, key, step, timestamp, value, {is_nan} FROM metrics \
-                 WHERE run_uuid IN ({sub}) ORDER BY rowid"
-            );
-            self.for_each_row(conn, &sql, args, |row| {
-                let key = (row.get::<_, String>(0)?, row.get::<_, String>(1)?);
-                let p = point_from_row(row, 2)?;
-                match out.get_mut(&key) {
-                    Some(sum) => sum.push(p),
-                    None => {
-                        out.insert(key, MetricSummary::from_point(p));
-                    }
-                }
-                Ok(())
-            })?;
-            return Ok(out);
-        }
-        let lm_nan = if s.has_column("latest_metrics", "is_nan") {
-            "is_nan"
-        } else {
-            "0"
-        };
-        let sql = format!(
-            "SELECT run_uuid, key, step, timestamp, value, {lm_nan} FROM latest_metrics \
-             WHERE run_uuid IN ({sub})"
-        );
-        self.for_each_row(conn, &sql, args, |row| {
-            let key = (row.get::<_, String>(0)?, row.get::<_, String>(1)?);
-            let p = point_from_row(row, 2)?;
-            let mut summary = MetricSummary::from_point(p);
-            summary.count = None;
-            out.insert(key, summary);
-            Ok(())
-        })?;
-        if !extremes {
-            return Ok(out);
-        }
-        let sql = format!(
-            "SELECT run_uuid, key, MIN(CASE WHEN {is_nan} THEN NULL ELSE value END), \
-             MAX(CASE WHEN {is_nan} THEN NULL ELSE value END), COUNT(*) FROM metrics \
-             WHERE run_uuid IN ({sub}) GROUP BY run_uuid, key"
-        );
-        self.for_each_row(conn, &sql, args, |row| {
-            let key = (row.get::<_, String>(0)?, row.get::<_, String>(1)?);
-            if let Some(sum) = out.get_mut(&key) {
-                sum.min = row.get::<_, Option<f64>>(2)?.map_or(f64::NAN, unclamp);
-                sum.max = row.get::<_, Option<f64>>(3)?.map_or(f64::NAN, unclamp);
-                sum.count = row.get::<_, Option<i64>>(4)?.map(|c| c.max(0) as u64);
             }
-            Ok(())
-        })?;
-        Ok(out)
-    }
-}
-
-/// The extremes of one run's metrics, by key.
-pub(super) type RunExtremes = Vec<(Box<str>, Extremes)>;
-
-/// Min and max of the non-NaN values of one metric, and how many rows it has.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Extremes {
-    min: Option<f64>,
-    max: Option<f64>,
-    count: u64,
-}
-
-impl Extremes {
-    /// Adds one row: its value, or `None` for NaN (or NULL), which only counts.
-    pub(super) fn add(&mut self, value: Option<f64>) {
-        self.count += 1;
-        if let Some(v) = value {
-            self.min = Some(self.min.map_or(v, |m| m.min(v)));
-            self.max = Some(self.max.map_or(v, |m| m.max(v)));
         }
     }
+    Ok(out)
+}
 
-    /// Combines this part with what `sum` holds from other parts (or from its latest point
-    /// only, when `count` is still unknown), as SQL's MIN, MAX and COUNT over all rows would.
-    pub(super) fn merge_into(self, sum: &mut MetricSummary) {
-        let (mut min, mut max, mut count) = match sum.count {
-            Some(c) => (non_nan(sum.min), non_nan(sum.max), c),
-            None => (None, None, 0),
-        };
-        min = match (min, self.min.map(unclamp)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        max = match (max, self.max.map(unclamp)) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
-        count += self.count;
-        sum.min = min.unwrap_or(f64::NAN);
-        sum.max = max.unwrap_or(f64::NAN);
-        sum.count = Some(count);
+/// `run_uuid, key, value, is_nan` when every cell is what MLflow writes (no copies).
+fn fast(row: &dyn Row) -> Option<(&str, &str, Option<f64>)> {
+    use super::sql::Cell;
+    let (Cell::Text(run), Cell::Text(key)) = (row.cell(0), row.cell(1)) else {
+        return None;
+    };
+    let nan = match row.cell(3) {
+        Cell::Int(v) => v != 0,
+        _ => return None,
+    };
+    let value = match row.cell(2) {
+        Cell::Real(v) => v,
+        Cell::Int(v) => v as f64,
+        _ => return None,
+    };
+    Some((
+        std::str::from_utf8(run).ok()?,
+        std::str::from_utf8(key).ok()?,
+        (!nan).then_some(value),
+    ))
+}
+
+fn add(keys: &mut RunExtremes, key: &str, value: Option<f64>) {
+    match keys.iter_mut().find(|(k, _)| k.as_ref() == key) {
+        Some((_, e)) => e.add(value),
+        None => {
+            let mut e = Extremes::default();
+            e.add(value);
+            keys.push((key.into(), e));
+        }
     }
 }
 
-fn non_nan(v: f64) -> Option<f64> {
-    (!v.is_nan()).then_some(v)
+/// One range of [`bulk_extremes`], on a connection of its own.
+fn scan_part(
+    store: &SqlStore<Sqlite>,
+    cols: &str,
+    loc: &str,
+    after: i64,
+    upto: i64,
+    by_id: &HashMap<String, usize>,
+) -> Result<(Vec<RunExtremes>, Warnings), StoreError> {
+    let mut conn = store.backend.connect()?;
+    let mut out: Vec<RunExtremes> = vec![Vec::new(); by_id.len()];
+    let mut warnings = Warnings::default();
+    // Consecutive rows mostly belong to the same run: skip the lookup then.
+    let mut last: Option<(String, usize)> = None;
+    conn.scan_range(&Scan::new("metrics", cols), after, upto, &mut |_, row| {
+        let (run, key, value): (&str, std::borrow::Cow<'_, str>, Option<f64>) = match fast(row) {
+            Some((run, key, value)) => (run, key.into(), value),
+            None => {
+                // Something unusual: decode with warnings.
+                let Some((run, key, value)) = decode(row, loc, &mut warnings) else {
+                    return;
+                };
+                if let Some(&i) = by_id.get(&run) {
+                    add(&mut out[i], &key, value);
+                }
+                return;
+            }
+        };
+        let i = match &last {
+            Some((id, i)) if id == run => *i,
+            _ => match by_id.get(run) {
+                Some(&i) => {
+                    last = Some((run.to_string(), i));
+                    i
+                }
+                None => return,
+            },
+        };
+        add(&mut out[i], &key, value);
+    })?;
+    Ok((out, warnings))
+}
+
+/// The rows of one run (and key), walking the `metrics (run_uuid)` index in bounded rowid
+/// ranges (or the whole table in ranges when there is no such index).
+fn run_rows(
+    conn: &mut SqliteConn,
+    run: &str,
+    key: Option<&str>,
+    cols: &str,
+    upto: Option<i64>,
+    f: &mut dyn FnMut(&dyn Row),
+) -> Result<(), StoreError> {
+    let mut cond = "t.run_uuid = ?".to_string();
+    let mut args = vec![Arg::Text(run.to_string())];
+    if let Some(k) = key {
+        cond.push_str(" AND t.\"key\" = ?");
+        args.push(Arg::Text(k.to_string()));
+    }
+    let (join, span) = match conn.info.run_index.clone() {
+        Some(index) => {
+            // Where the run's rows are: two seeks in the index.
+            let sql = format!(
+                "SELECT (SELECT MIN(rowid) FROM metrics INDEXED BY \"{0}\" WHERE run_uuid = ?1), \
+                 (SELECT MAX(rowid) FROM metrics INDEXED BY \"{0}\" WHERE run_uuid = ?1)",
+                index.replace('"', "\"\"")
+            );
+            let mut span = None;
+            use super::sql::Conn;
+            conn.query(&sql, &args[..1], &mut |row| {
+                if let (Ok(Some(lo)), Ok(Some(hi))) = (row.cell(0).int(), row.cell(1).int()) {
+                    span = Some((lo, hi));
+                }
+            })?;
+            (
+                format!("INDEXED BY \"{}\"", index.replace('"', "\"\"")),
+                span,
+            )
+        }
+        None => (String::new(), conn.rowid_span("metrics")?),
+    };
+    let Some((lo, hi)) = span else {
+        return Ok(());
+    };
+    let hi = upto.map_or(hi, |u| u.min(hi));
+    let scan = Scan {
+        join: &join,
+        cond: Some(&cond),
+        args: &args,
+        ..Scan::new("metrics", cols)
+    };
+    conn.scan_range(&scan, lo.saturating_sub(1), hi, &mut |_, row| f(row))
+}
+
+/// Min, max and count per metric of a few runs.
+pub(super) fn run_extremes(
+    store: &SqlStore<Sqlite>,
+    conn: &mut SqliteConn,
+    ids: &[String],
+    upto: Option<i64>,
+    warnings: &mut Warnings,
+) -> Result<HashMap<(String, String), Extremes>, StoreError> {
+    let mut out: HashMap<(String, String), Extremes> = HashMap::new();
+    if !store.schema.has_table("metrics") {
+        return Ok(out);
+    }
+    let cols = extremes_cols(store);
+    let loc = store.backend.location();
+    for id in ids {
+        run_rows(conn, id, None, &cols, upto, &mut |row| {
+            if let Some((run, key, value)) = decode(row, &loc, warnings) {
+                out.entry((run, key)).or_default().add(value);
+            }
+        })?;
+    }
+    Ok(out)
+}
+
+/// Every point of `key` of `run`: along the `(run_uuid, key, step)` index in steps of a few
+/// thousand rows when there is one, else along the run's rows.
+pub(super) fn history(
+    store: &SqlStore<Sqlite>,
+    conn: &mut SqliteConn,
+    run: &str,
+    key: &str,
+) -> Result<Vec<MetricPoint>, StoreError> {
+    let mut points = Vec::new();
+    let Some(index) = conn.info.key_step_index.clone() else {
+        let cols = store.point_cols();
+        run_rows(conn, run, Some(key), &cols, None, &mut |row| {
+            points.extend(point(&mut Cells::new(row), 0));
+        })?;
+        return Ok(points);
+    };
+    const STEP: usize = 4096;
+    let sql = format!(
+        "SELECT t.step, t.rowid, t.\"timestamp\", t.value, {} FROM metrics t INDEXED BY \"{}\" \
+         WHERE t.run_uuid = ? AND t.\"key\" = ? AND (t.step, t.rowid) > (?, ?) \
+         ORDER BY t.step, t.rowid LIMIT {STEP}",
+        store.schema.is_nan("metrics", "t"),
+        index.replace('"', "\"\"")
+    );
+    let mut after = (i64::MIN, i64::MIN);
+    loop {
+        let args = [
+            Arg::Text(run.into()),
+            Arg::Text(key.into()),
+            Arg::Int(after.0),
+            Arg::Int(after.1),
+        ];
+        let mut n = 0;
+        let mut last = after;
+        use super::sql::Conn;
+        conn.query(&sql, &args, &mut |row| {
+            n += 1;
+            let mut c = Cells::new(row);
+            if let (Some(step), Some(rowid)) = (c.int(0, "step"), c.int(1, "rowid")) {
+                last = (step, rowid);
+            }
+            // Columns: step, rowid, timestamp, value, is_nan → a point without the rowid.
+            let p = ShiftedPoint(row);
+            points.extend(point(&mut Cells::new(&p), 0));
+        })?;
+        if n < STEP || last == after {
+            break;
+        }
+        after = last;
+    }
+    Ok(points)
+}
+
+/// A history row seen as `step, timestamp, value, is_nan` (the rowid left out).
+struct ShiftedPoint<'a>(&'a dyn Row);
+
+impl Row for ShiftedPoint<'_> {
+    fn cell(&self, i: usize) -> super::sql::Cell<'_> {
+        self.0.cell(if i == 0 { 0 } else { i + 1 })
+    }
+}
+
+/// The `metrics` rows after rowid `after` (new points), as `(run, key, value)`; returns the
+/// highest rowid now (lower than `after` when rows were deleted).
+pub(super) fn tail(
+    store: &SqlStore<Sqlite>,
+    conn: &mut SqliteConn,
+    after: i64,
+    f: &mut dyn FnMut(&str, &str, Option<f64>),
+    warnings: &mut Warnings,
+) -> Result<i64, StoreError> {
+    let Some((_, hi)) = conn.rowid_span("metrics")? else {
+        return Ok(0);
+    };
+    if hi <= after {
+        return Ok(hi);
+    }
+    let cols = extremes_cols(store);
+    let loc = store.backend.location();
+    conn.scan_range(&Scan::new("metrics", &cols), after, hi, &mut |_, row| {
+        if let Some((run, key, value)) = decode(row, &loc, warnings) {
+            f(&run, &key, value);
+        }
+    })?;
+    Ok(hi)
 }

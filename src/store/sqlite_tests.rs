@@ -1,6 +1,10 @@
 //! Tests of the sqlite backend that need its private parts.
 
 use super::*;
+use crate::model::Run;
+use crate::store::Store;
+use crate::store::sql::load::FIRST_BATCH;
+use std::collections::HashMap;
 
 /// A minimal MLflow-like database: `runs` runs in experiment 1, each with metric `m`
 /// logged as 3.0, NaN, 1.0 (latest 1.0 at step 2) and, for every third run, `x` = +inf.
@@ -63,7 +67,7 @@ fn database(runs: usize) -> (tempfile::TempDir, PathBuf) {
 }
 
 fn load(path: &Path) -> (Vec<usize>, HashMap<String, Run>) {
-    let store = SqliteStore::open(path).expect("open");
+    let store = SqliteStore::open_sqlite(path).expect("open");
     let exps = store.experiments().expect("experiments").experiments;
     let mut sizes = Vec::new();
     let mut runs = HashMap::new();
@@ -95,7 +99,7 @@ fn many_runs_preview_the_newest_then_load_all_with_scanned_extremes() {
         (f64::INFINITY, f64::INFINITY, Some(1))
     );
     // The same answers through the indexed path, one run at a time.
-    let store = SqliteStore::open(&path).expect("open");
+    let store = SqliteStore::open_sqlite(&path).expect("open");
     for id in [format!("{:032x}", 3), format!("{:032x}", 1099)] {
         assert_eq!(store.run(&id).expect("run"), runs[&id]);
     }

@@ -9,7 +9,7 @@ use crate::index::column::Attr;
 /// A boolean combination of conditions. The parser flattens nested groups of the same kind,
 /// so an `And` never directly holds an `And` and an `Or` never directly holds an `Or`.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Expr {
+pub(crate) enum Expr {
     Cond(Cond),
     And(Vec<Expr>),
     Or(Vec<Expr>),
@@ -17,14 +17,14 @@ pub(super) enum Expr {
 
 /// One comparison: what is compared and how.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Cond {
+pub(crate) struct Cond {
     pub subject: Subject,
     pub test: Test,
 }
 
 /// The left-hand side of a comparison.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Subject {
+pub(crate) enum Subject {
     Metric(String),
     Param(String),
     Tag(String),
@@ -35,7 +35,7 @@ pub(super) enum Subject {
 
 /// The dataset input fields MLflow can filter on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum DatasetField {
+pub(crate) enum DatasetField {
     Name,
     Digest,
     Context,
@@ -53,7 +53,7 @@ impl DatasetField {
 
 /// Numeric comparators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum NumOp {
+pub(crate) enum NumOp {
     Eq,
     Ne,
     Lt,
@@ -77,7 +77,7 @@ impl NumOp {
 
 /// String comparators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum TextOp {
+pub(crate) enum TextOp {
     Eq,
     Ne,
     Like,
@@ -97,7 +97,7 @@ impl TextOp {
 
 /// The comparator and right-hand side of a comparison.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Test {
+pub(crate) enum Test {
     Num(NumOp, f64),
     Text(TextOp, String),
     /// `IN (...)`, or `NOT IN (...)` when `negated`.

@@ -4,7 +4,7 @@
 //! The grammar is MLflow's (`metrics.acc > 0.9 AND params.opt = 'adam'`, see README.md)
 //! plus one mltui extension: `OR` and parentheses, with `AND` binding tighter than `OR`.
 
-mod ast;
+pub(crate) mod ast;
 mod check;
 mod eval;
 mod lexer;
@@ -59,6 +59,22 @@ impl Filter {
     /// True for the filter that matches every run (the empty filter).
     pub fn is_match_all(&self) -> bool {
         self.expr.is_none()
+    }
+
+    /// The top-level `AND`ed conditions (all of them when there is no `OR` at the top), for
+    /// stores that narrow runs themselves.
+    pub(crate) fn conjuncts(&self) -> Vec<&ast::Cond> {
+        match &self.expr {
+            Some(ast::Expr::Cond(c)) => vec![c],
+            Some(ast::Expr::And(items)) => items
+                .iter()
+                .filter_map(|e| match e {
+                    ast::Expr::Cond(c) => Some(c),
+                    _ => None,
+                })
+                .collect(),
+            Some(ast::Expr::Or(_)) | None => Vec::new(),
+        }
     }
 
     /// The part of this filter that MLflow itself can evaluate: the top-level `AND`ed

@@ -1,0 +1,594 @@
+//! Loading runs: the `runs` rows, then params, tags, latest metric values and dataset inputs,
+//! then (for full summaries) min, max and count of every metric. Most of a store is read by
+//! scanning whole tables; a few runs by looking them up.
+
+use std::collections::HashMap;
+
+use super::narrow::Narrowing;
+use super::{Arg, Backend, Cells, Conn, Extremes, Scan, SqlStore, Warnings, at};
+use crate::model::TAG_RUN_NAME;
+use crate::model::{DatasetInput, Lifecycle, MetricPoint, MetricSummary, Run, RunStatus};
+use crate::store::{RunBatch, StoreError, Summaries};
+
+/// How many runs (the newest) are shown first when an experiment chunk has many more, so
+/// that the first rows appear long before min, max and count are known.
+pub(crate) const FIRST_BATCH: usize = 256;
+
+/// Runs of one load and what was wrong with some of their rows.
+pub(crate) struct Loaded {
+    pub runs: Vec<Run>,
+    pub warnings: Warnings,
+}
+
+/// Which rows of a table belong to the wanted runs.
+enum Source<'a> {
+    /// The whole table; rows of other runs are dropped while reading.
+    All,
+    /// Rows whose run is in this subquery on `runs r` (servers).
+    Subquery(&'a str, &'a [Arg]),
+    /// Rows of these runs, looked up by `run_uuid`.
+    Ids(&'a [String]),
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// The runs of `experiments` (narrowed by `narrow` where the store can), delivered to
+    /// `sink`: the newest few first when there are many, then all of them.
+    pub(crate) fn load_experiments(
+        &self,
+        conn: &mut B::Conn,
+        experiments: &[crate::model::Experiment],
+        narrow: Option<&Narrowing>,
+        summaries: Summaries,
+        sink: &mut dyn FnMut(RunBatch),
+    ) -> Result<(), StoreError> {
+        // Experiment ids of SQL stores are integers; they go into the SQL text as such.
+        let ids: Vec<i64> = experiments
+            .iter()
+            .filter_map(|e| e.experiment_id.parse().ok())
+            .collect();
+        for (n, chunk) in ids.chunks(500).enumerate() {
+            let loaded = self.load_chunk(conn, chunk, narrow, summaries, n == 0, None, sink)?;
+            sink(RunBatch {
+                runs: loaded.runs,
+                warnings: loaded.warnings.finish(&self.backend.location()),
+            });
+        }
+        Ok(())
+    }
+
+    /// The runs of a chunk of experiments. With full summaries and many runs, the newest
+    /// [`FIRST_BATCH`] go to `sink` first (latest values only). `upto`: see
+    /// [`Backend::bulk_extremes`].
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn load_chunk(
+        &self,
+        conn: &mut B::Conn,
+        experiments: &[i64],
+        narrow: Option<&Narrowing>,
+        summaries: Summaries,
+        preview: bool,
+        upto: Option<i64>,
+        sink: &mut dyn FnMut(RunBatch),
+    ) -> Result<Loaded, StoreError> {
+        let list = experiments
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut runs_cond = format!("t.experiment_id IN ({list})");
+        let mut sub = format!("SELECT r.run_uuid FROM runs r WHERE r.experiment_id IN ({list})");
+        let mut args = Vec::new();
+        if let Some(n) = narrow {
+            runs_cond.push_str(&format!(" AND {}", n.sql("t")));
+            sub.push_str(&format!(" AND {}", n.sql("r")));
+            args = n.args.clone();
+        }
+        let mut warnings = Warnings::default();
+        let mut runs = self.runs_rows(conn, &runs_cond, &args, &mut warnings)?;
+
+        if preview && summaries == Summaries::Full && runs.len() > 4 * FIRST_BATCH {
+            let mut newest: Vec<&Run> = runs.iter().collect();
+            newest.sort_by(|a, b| {
+                b.start_time
+                    .cmp(&a.start_time)
+                    .then_with(|| a.run_id.cmp(&b.run_id))
+            });
+            let ids: Vec<String> = newest[..FIRST_BATCH]
+                .iter()
+                .map(|r| r.run_id.clone())
+                .collect();
+            let (first, _) = self.load_ids(conn, &ids, Summaries::Latest, None)?;
+            sink(RunBatch {
+                runs: first,
+                warnings: Vec::new(),
+            });
+        }
+
+        let by_id = index(&runs);
+        let ids: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
+        let source = if B::DIALECT.subqueries_in_scans() {
+            Source::Subquery(&sub, &args)
+        } else {
+            // Looking a few runs up beats reading whole tables.
+            let total = B::runs_estimate(&self.backend, conn)?.unwrap_or(usize::MAX);
+            if runs.len().saturating_mul(3) >= total {
+                Source::All
+            } else {
+                Source::Ids(&ids)
+            }
+        };
+        self.fill(conn, &mut runs, &by_id, &source, &mut warnings)?;
+        if summaries == Summaries::Full && self.schema.has_table("latest_metrics") {
+            let bulk = match source {
+                Source::All => B::bulk_extremes(self, &by_id, upto, &mut warnings)?,
+                _ => None,
+            };
+            match (bulk, &source) {
+                (Some(parts), _) => {
+                    for (i, keys) in parts.into_iter().enumerate() {
+                        for (key, e) in keys {
+                            if let Some(sum) = runs[i].metrics.get_mut(key.as_ref()) {
+                                e.merge_into(sum);
+                            }
+                        }
+                    }
+                }
+                (None, Source::Subquery(sub, args)) => {
+                    let found =
+                        self.grouped_extremes(conn, &RunFilter::Sub(sub, args), &mut warnings)?;
+                    apply_extremes(&mut runs, &by_id, found);
+                }
+                (None, _) => {
+                    for chunk in ids.chunks(B::DIALECT.batch()) {
+                        let found = B::run_extremes(self, conn, chunk, upto, &mut warnings)?;
+                        apply_extremes(&mut runs, &by_id, found);
+                    }
+                }
+            }
+        }
+        finish(&mut runs);
+        Ok(Loaded { runs, warnings })
+    }
+
+    /// These runs (any number), looked up by id.
+    pub(crate) fn load_ids(
+        &self,
+        conn: &mut B::Conn,
+        ids: &[String],
+        summaries: Summaries,
+        upto: Option<i64>,
+    ) -> Result<(Vec<Run>, Warnings), StoreError> {
+        let mut warnings = Warnings::default();
+        let mut runs = Vec::new();
+        for chunk in ids.chunks(B::DIALECT.batch()) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let args: Vec<Arg> = chunk.iter().map(|id| Arg::Text(id.clone())).collect();
+            let mut part = self.runs_rows(
+                conn,
+                &format!("t.run_uuid IN ({marks})"),
+                &args,
+                &mut warnings,
+            )?;
+            let by_id = index(&part);
+            self.fill(conn, &mut part, &by_id, &Source::Ids(chunk), &mut warnings)?;
+            if summaries == Summaries::Full && self.schema.has_table("latest_metrics") {
+                let found = B::run_extremes(self, conn, chunk, upto, &mut warnings)?;
+                apply_extremes(&mut part, &by_id, found);
+            }
+            finish(&mut part);
+            runs.extend(part);
+        }
+        Ok((runs, warnings))
+    }
+
+    /// The `runs` rows matching `cond` (on alias `t`).
+    fn runs_rows(
+        &self,
+        conn: &mut B::Conn,
+        cond: &str,
+        args: &[Arg],
+        warnings: &mut Warnings,
+    ) -> Result<Vec<Run>, StoreError> {
+        let s = &self.schema;
+        let cols = format!(
+            "t.run_uuid, {}, t.experiment_id, t.status, {}, {}, t.start_time, {}, {}",
+            s.col("runs", "t", "name"),
+            s.col("runs", "t", "lifecycle_stage"),
+            s.col("runs", "t", "user_id"),
+            s.col("runs", "t", "end_time"),
+            s.col("runs", "t", "artifact_uri"),
+        );
+        let scan = Scan {
+            cond: Some(cond),
+            args,
+            ..Scan::new("runs", &cols)
+        };
+        let loc = self.backend.location();
+        let mut runs = Vec::new();
+        conn.scan(&scan, &mut |row| {
+            let mut c = Cells::new(row);
+            let run = run_from_row(&mut c);
+            let id = match &run {
+                Ok(r) => Some(r.run_id.clone()),
+                Err(_) => None,
+            };
+            warnings.row("runs", || at(&loc, "runs", "run", id.as_deref(), None), &c);
+            match run {
+                Ok(r) => runs.push(r),
+                Err(Some(message)) => warnings.push(
+                    "runs: unknown status",
+                    at(&loc, "runs", "run", id.as_deref(), None),
+                    message,
+                ),
+                Err(None) => {}
+            }
+        })?;
+        Ok(runs)
+    }
+
+    /// Params, tags, latest metric values and dataset inputs of `runs`.
+    fn fill(
+        &self,
+        conn: &mut B::Conn,
+        runs: &mut [Run],
+        by_id: &HashMap<String, usize>,
+        source: &Source<'_>,
+        warnings: &mut Warnings,
+    ) -> Result<(), StoreError> {
+        let s = &self.schema;
+        let loc = self.backend.location();
+        for (table, is_param) in [("params", true), ("tags", false)] {
+            if !s.has_table(table) {
+                continue;
+            }
+            self.rows_of(
+                conn,
+                table,
+                "",
+                "t.run_uuid, t.\"key\", t.value",
+                "t.run_uuid",
+                source,
+                &mut |row| {
+                    let mut c = Cells::new(row);
+                    let id = c.name(0, "run_uuid");
+                    let key = c.name(1, "key");
+                    let value = c.text(2, "value");
+                    warnings.row(
+                        table,
+                        || at(&loc, table, "run", id.as_deref(), key.as_deref()),
+                        &c,
+                    );
+                    let (Some(i), Some(key)) = (id.and_then(|id| by_id.get(&id).copied()), key)
+                    else {
+                        return;
+                    };
+                    let map = if is_param {
+                        &mut runs[i].params
+                    } else {
+                        &mut runs[i].tags
+                    };
+                    map.insert(key, value.unwrap_or_default());
+                },
+            )?;
+        }
+        if s.has_table("latest_metrics") {
+            let cols = format!(
+                "t.run_uuid, t.\"key\", t.step, t.\"timestamp\", t.value, {}",
+                s.is_nan("latest_metrics", "t")
+            );
+            self.rows_of(
+                conn,
+                "latest_metrics",
+                "",
+                &cols,
+                "t.run_uuid",
+                source,
+                &mut |row| {
+                    let mut c = Cells::new(row);
+                    let id = c.name(0, "run_uuid");
+                    let key = c.name(1, "key");
+                    let point = point(&mut c, 2);
+                    warnings.row(
+                        "latest_metrics",
+                        || at(&loc, "latest_metrics", "run", id.as_deref(), key.as_deref()),
+                        &c,
+                    );
+                    let (Some(i), Some(key), Some(p)) =
+                        (id.and_then(|id| by_id.get(&id).copied()), key, point)
+                    else {
+                        return;
+                    };
+                    let mut sum = MetricSummary::from_point(p);
+                    sum.count = None;
+                    runs[i].metrics.insert(key, sum);
+                },
+            )?;
+        } else if s.has_table("metrics") {
+            // Very old schemas: everything comes from the full history.
+            let cols = format!(
+                "t.run_uuid, t.\"key\", t.step, t.\"timestamp\", t.value, {}",
+                s.is_nan("metrics", "t")
+            );
+            self.rows_of(
+                conn,
+                "metrics",
+                "",
+                &cols,
+                "t.run_uuid",
+                source,
+                &mut |row| {
+                    let mut c = Cells::new(row);
+                    let id = c.name(0, "run_uuid");
+                    let key = c.name(1, "key");
+                    let point = point(&mut c, 2);
+                    warnings.row(
+                        "metrics",
+                        || at(&loc, "metrics", "run", id.as_deref(), key.as_deref()),
+                        &c,
+                    );
+                    let (Some(i), Some(key), Some(p)) =
+                        (id.and_then(|id| by_id.get(&id).copied()), key, point)
+                    else {
+                        return;
+                    };
+                    match runs[i].metrics.get_mut(&key) {
+                        Some(sum) => sum.push(p),
+                        None => {
+                            runs[i].metrics.insert(key, MetricSummary::from_point(p));
+                        }
+                    }
+                },
+            )?;
+        }
+        if s.has_table("inputs") && s.has_table("datasets") {
+            let context = if s.has_table("input_tags") {
+                "(SELECT it.value FROM input_tags it WHERE it.input_uuid = t.input_uuid \
+                 AND it.name = 'mlflow.data.context')"
+            } else {
+                "NULL"
+            };
+            let cols = format!(
+                "t.destination_id, d.name, d.digest, {context}, d.dataset_source_type, \
+                 d.dataset_source"
+            );
+            let join = "JOIN datasets d ON d.dataset_uuid = t.source_id";
+            self.rows_of(
+                conn,
+                "inputs",
+                join,
+                &cols,
+                "t.destination_id",
+                source,
+                &mut |row| {
+                    let mut c = Cells::new(row);
+                    let id = c.name(0, "destination_id");
+                    let input = DatasetInput {
+                        name: c.text(1, "name").unwrap_or_default(),
+                        digest: c.text(2, "digest").unwrap_or_default(),
+                        context: c.text(3, "context"),
+                        source_type: c.text(4, "dataset_source_type").unwrap_or_default(),
+                        source: c.text(5, "dataset_source").unwrap_or_default(),
+                    };
+                    warnings.row(
+                        "datasets",
+                        || at(&loc, "inputs", "run", id.as_deref(), None),
+                        &c,
+                    );
+                    if let Some(i) = id.and_then(|id| by_id.get(&id).copied()) {
+                        runs[i].datasets.push(input);
+                    }
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The rows of `table` (joined with `join`) that belong to the runs of `source`; `run`
+    /// is the column holding the run id. Inputs also need their source and destination type.
+    #[allow(clippy::too_many_arguments)]
+    fn rows_of(
+        &self,
+        conn: &mut B::Conn,
+        table: &str,
+        join: &str,
+        cols: &str,
+        run: &str,
+        source: &Source<'_>,
+        f: &mut dyn FnMut(&dyn super::Row),
+    ) -> Result<(), StoreError> {
+        let fixed = if table == "inputs" {
+            "t.source_type = 'DATASET' AND t.destination_type = 'RUN'"
+        } else {
+            "1 = 1"
+        };
+        match source {
+            Source::All => {
+                let scan = Scan {
+                    join,
+                    cond: Some(fixed),
+                    ..Scan::new(table, cols)
+                };
+                conn.scan(&scan, f)
+            }
+            Source::Subquery(sub, args) => {
+                let cond = format!("{fixed} AND {run} IN ({sub})");
+                let scan = Scan {
+                    join,
+                    cond: Some(&cond),
+                    args,
+                    ..Scan::new(table, cols)
+                };
+                conn.scan(&scan, f)
+            }
+            Source::Ids(ids) => {
+                // SQLite keeps each statement short: few runs per lookup.
+                let per = if B::DIALECT.subqueries_in_scans() {
+                    500
+                } else {
+                    50
+                };
+                for chunk in ids.chunks(per) {
+                    let marks = vec!["?"; chunk.len()].join(",");
+                    let sql = format!(
+                        "SELECT {cols} FROM {table} t {join} WHERE {fixed} AND {run} IN ({marks})"
+                    );
+                    let args: Vec<Arg> = chunk.iter().map(|id| Arg::Text(id.clone())).collect();
+                    conn.query(&sql, &args, f)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Min, max and count per metric of a few runs, by the database's own aggregate.
+    pub(crate) fn grouped_extremes(
+        &self,
+        conn: &mut B::Conn,
+        runs: &RunFilter<'_>,
+        warnings: &mut Warnings,
+    ) -> Result<HashMap<(String, String), Extremes>, StoreError> {
+        let mut out = HashMap::new();
+        if !self.schema.has_table("metrics") {
+            return Ok(out);
+        }
+        let (cond, args): (String, Vec<Arg>) = match runs {
+            RunFilter::Ids([]) => return Ok(out),
+            RunFilter::Ids(ids) => (
+                vec!["?"; ids.len()].join(","),
+                ids.iter().map(|id| Arg::Text(id.clone())).collect(),
+            ),
+            RunFilter::Sub(sub, args) => (sub.to_string(), args.to_vec()),
+        };
+        let nan = nan_test(&self.schema, "metrics");
+        let sql = format!(
+            "SELECT t.run_uuid, t.\"key\", MIN(CASE WHEN {nan} THEN NULL ELSE t.value END), \
+             MAX(CASE WHEN {nan} THEN NULL ELSE t.value END), COUNT(*) FROM metrics t \
+             WHERE t.run_uuid IN ({cond}) GROUP BY t.run_uuid, t.\"key\""
+        );
+        let loc = self.backend.location();
+        conn.query(&sql, &args, &mut |row| {
+            let mut c = Cells::new(row);
+            let id = c.name(0, "run_uuid");
+            let key = c.name(1, "key");
+            let e = Extremes {
+                min: c.real(2, "min"),
+                max: c.real(3, "max"),
+                count: c.int(4, "count").unwrap_or(0).max(0) as u64,
+            };
+            warnings.row(
+                "metrics",
+                || at(&loc, "metrics", "run", id.as_deref(), key.as_deref()),
+                &c,
+            );
+            if let (Some(id), Some(key)) = (id, key) {
+                out.insert((id, key), e);
+            }
+        })?;
+        Ok(out)
+    }
+}
+
+/// The runs an aggregate covers.
+pub(crate) enum RunFilter<'a> {
+    Ids(&'a [String]),
+    /// A subquery on `runs r` and its arguments.
+    Sub(&'a str, &'a [Arg]),
+}
+
+/// `is_nan` of `table` (alias `t`) as a condition.
+pub(crate) fn nan_test(schema: &super::Schema, table: &str) -> String {
+    if schema.has_column(table, "is_nan") {
+        "t.is_nan".into()
+    } else {
+        "1 = 0".into()
+    }
+}
+
+fn index(runs: &[Run]) -> HashMap<String, usize> {
+    runs.iter()
+        .enumerate()
+        .map(|(i, r)| (r.run_id.clone(), i))
+        .collect()
+}
+
+fn apply_extremes(
+    runs: &mut [Run],
+    by_id: &HashMap<String, usize>,
+    found: HashMap<(String, String), Extremes>,
+) {
+    for ((id, key), e) in found {
+        if let Some(sum) = by_id.get(&id).and_then(|&i| runs[i].metrics.get_mut(&key)) {
+            e.set(sum);
+        }
+    }
+}
+
+/// Names from tags and a stable dataset order.
+fn finish(runs: &mut [Run]) {
+    for run in runs {
+        if run.run_name.is_empty() {
+            if let Some(name) = run.tags.get(TAG_RUN_NAME) {
+                run.run_name = name.clone();
+            }
+        }
+        run.datasets
+            .sort_by(|a, b| (&a.name, &a.digest).cmp(&(&b.name, &b.digest)));
+    }
+}
+
+/// A run from `run_uuid, name, experiment_id, status, lifecycle_stage, user_id, start_time,
+/// end_time, artifact_uri`. `Err(None)`: no usable id (the problem is in `c`);
+/// `Err(Some(message))`: a status MLflow does not know.
+fn run_from_row(c: &mut Cells<'_>) -> Result<Run, Option<String>> {
+    let run_id = c.name(0, "run_uuid").ok_or(None)?;
+    let status_text = c.text(3, "status").unwrap_or_default();
+    let status = if status_text.is_empty() {
+        RunStatus::Running
+    } else {
+        RunStatus::from_name(&status_text).ok_or_else(|| {
+            Some(format!(
+                "unknown status {:?}; the run is left out",
+                status_text.chars().take(40).collect::<String>()
+            ))
+        })?
+    };
+    Ok(Run {
+        run_id,
+        run_name: c.text(1, "name").unwrap_or_default(),
+        experiment_id: c.name(2, "experiment_id").unwrap_or_default(),
+        status,
+        lifecycle: Lifecycle::parse(&c.text(4, "lifecycle_stage").unwrap_or_default()),
+        user_id: c.text(5, "user_id").unwrap_or_default(),
+        start_time: c.int(6, "start_time"),
+        end_time: c.int(7, "end_time"),
+        artifact_uri: c.text(8, "artifact_uri").unwrap_or_default(),
+        params: Default::default(),
+        tags: Default::default(),
+        metrics: Default::default(),
+        datasets: Vec::new(),
+    })
+}
+
+/// A point from `step, timestamp, value, is_nan` at column `at`; `None` when the value is
+/// unreadable (a bad step or timestamp reads as 0).
+pub(crate) fn point(c: &mut Cells<'_>, at: usize) -> Option<MetricPoint> {
+    let step = c.int(at, "step").unwrap_or(0);
+    let timestamp = c.int(at + 1, "timestamp").unwrap_or(0);
+    let nan = c.flag(at + 3, "is_nan");
+    let value = if nan {
+        // MLflow stores 0 for NaN; whatever is there does not matter.
+        f64::NAN
+    } else {
+        let before = c.problems.len();
+        match c.real(at + 2, "value") {
+            Some(v) => super::extremes::unclamp(v),
+            None if c.problems.len() == before => f64::NAN,
+            None => return None,
+        }
+    };
+    Some(MetricPoint {
+        step,
+        timestamp,
+        value,
+    })
+}

@@ -1,0 +1,398 @@
+//! MLflow's SQL tracking stores — SQLite, PostgreSQL and MySQL/MariaDB — read by one reader:
+//! the queries live here once; a [`Backend`] connects, runs them (SQLite in short rowid
+//! slices, servers in single statements) and says where its dialect differs ([`Dialect`]).
+
+pub(crate) mod cell;
+pub(crate) mod dialect;
+pub(crate) mod extremes;
+mod follow;
+mod history;
+pub(crate) mod load;
+pub(crate) mod narrow;
+pub(crate) mod schema;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::model::{Experiment, Lifecycle, MetricPoint, Run};
+
+use super::{ExperimentList, RunBatch, RunQuery, Store, StoreError, Summaries};
+pub(crate) use cell::{Cell, Cells, Row, Warnings};
+pub(crate) use dialect::Dialect;
+pub(crate) use extremes::{Extremes, RunExtremes};
+pub(crate) use schema::Schema;
+
+/// A query parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+    Real(f64),
+}
+
+/// A read of one table (aliased `t`, optionally joined), filtered by `cond`: every matching
+/// row, in no particular order. SQLite runs it as many short statements over rowid ranges;
+/// a server as one statement. With `group`, rows are partial aggregates per rowid range on
+/// SQLite, which the caller combines.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scan<'a> {
+    pub table: &'a str,
+    pub join: &'a str,
+    pub cols: &'a str,
+    pub cond: Option<&'a str>,
+    pub group: Option<&'a str>,
+    pub args: &'a [Arg],
+}
+
+impl<'a> Scan<'a> {
+    pub fn new(table: &'a str, cols: &'a str) -> Self {
+        Self {
+            table,
+            join: "",
+            cols,
+            cond: None,
+            group: None,
+            args: &[],
+        }
+    }
+
+    /// The whole statement, as a server runs it.
+    pub fn sql(&self) -> String {
+        let mut sql = format!("SELECT {} FROM {} t {}", self.cols, self.table, self.join);
+        if let Some(c) = self.cond {
+            sql.push_str(" WHERE ");
+            sql.push_str(c);
+        }
+        if let Some(g) = self.group {
+            sql.push_str(" GROUP BY ");
+            sql.push_str(g);
+        }
+        sql
+    }
+}
+
+/// One connection to a database, used by one thread at a time.
+pub(crate) trait Conn: Send {
+    /// Runs one statement (written with `?` parameters and `"quoted"` identifiers, see
+    /// [`Dialect::prepare`]) and hands each row to `f`. For small results only.
+    fn query(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+        f: &mut dyn FnMut(&dyn Row),
+    ) -> Result<(), StoreError>;
+
+    /// Every row of a [`Scan`], in bounded statements where that matters.
+    fn scan(&mut self, scan: &Scan<'_>, f: &mut dyn FnMut(&dyn Row)) -> Result<(), StoreError> {
+        self.query(&scan.sql(), scan.args, f)
+    }
+}
+
+/// A database MLflow tracks in.
+pub(crate) trait Backend: Send + Sync + Clone + Sized + 'static {
+    type Conn: Conn;
+    const DIALECT: Dialect;
+
+    /// e.g. `SQLite /data/mlflow.db`, `PostgreSQL postgresql://***@db/mlflow`.
+    fn describe(&self) -> String;
+
+    /// What warnings name as their place: the path or the URI (password masked).
+    fn location(&self) -> String;
+
+    /// A new read-only connection.
+    fn connect(&self) -> Result<Self::Conn, StoreError>;
+
+    /// Gives a connection back for reuse when it is still good.
+    fn recycle(&self, conn: Self::Conn) {
+        drop(conn);
+    }
+
+    /// About how many runs the store has, when that is cheap to know (SQLite: rowid span);
+    /// used to choose between reading whole tables and looking runs up one by one.
+    fn runs_estimate(&self, conn: &mut Self::Conn) -> Result<Option<usize>, StoreError> {
+        let _ = conn;
+        Ok(None)
+    }
+
+    /// Min, max and count of the metrics of most of the store's runs (`by_id`, indexed as
+    /// the runs), when the backend has a better way than the shared aggregate query (SQLite:
+    /// parallel rowid-slice scans). `upto` limits the rows read to rowids up to it (see [`Backend::metrics_tail`]).
+    fn bulk_extremes(
+        store: &SqlStore<Self>,
+        by_id: &HashMap<String, usize>,
+        upto: Option<i64>,
+        warnings: &mut Warnings,
+    ) -> Result<Option<Vec<RunExtremes>>, StoreError> {
+        let _ = (store, by_id, upto, warnings);
+        Ok(None)
+    }
+
+    /// Min, max and count of every metric of a few runs (rows up to rowid `upto`, when
+    /// given).
+    fn run_extremes(
+        store: &SqlStore<Self>,
+        conn: &mut Self::Conn,
+        ids: &[String],
+        upto: Option<i64>,
+        warnings: &mut Warnings,
+    ) -> Result<HashMap<(String, String), Extremes>, StoreError> {
+        let _ = upto;
+        store.grouped_extremes(conn, &load::RunFilter::Ids(ids), warnings)
+    }
+
+    /// Every point of one metric of one run (in any order; the caller sorts).
+    fn history(
+        store: &SqlStore<Self>,
+        conn: &mut Self::Conn,
+        run_id: &str,
+        key: &str,
+    ) -> Result<Vec<MetricPoint>, StoreError> {
+        store.history_query(conn, run_id, key)
+    }
+
+    /// A number that changes whenever anything was committed, if the database keeps one
+    /// per connection (SQLite's `data_version`).
+    fn change_token(conn: &mut Self::Conn) -> Result<Option<i64>, StoreError> {
+        let _ = conn;
+        Ok(None)
+    }
+
+    /// Whether a kept connection still sees what others commit (SQLite read immutably does
+    /// not once the file changed).
+    fn is_current(&self, conn: &Self::Conn) -> bool {
+        let _ = conn;
+        true
+    }
+
+    /// The highest `metrics` rowid now, from which [`Backend::metrics_tail`] can later
+    /// find new rows; `None` when the backend has no such thing.
+    fn metrics_tail_start(
+        store: &SqlStore<Self>,
+        conn: &mut Self::Conn,
+    ) -> Result<Option<i64>, StoreError> {
+        let _ = (store, conn);
+        Ok(None)
+    }
+
+    /// The `metrics` rows after rowid `after` (new points since a load), as
+    /// `(run, key, value or None for NaN)`, and the new highest rowid; `None` when the
+    /// backend cannot tell new rows apart (servers).
+    fn metrics_tail(
+        store: &SqlStore<Self>,
+        conn: &mut Self::Conn,
+        after: i64,
+        f: &mut dyn FnMut(&str, &str, Option<f64>),
+        warnings: &mut Warnings,
+    ) -> Result<Option<i64>, StoreError> {
+        let _ = (store, conn, after, f, warnings);
+        Ok(None)
+    }
+
+    /// Warnings about how the store is being read (e.g. a stale view), shown with the
+    /// experiments.
+    fn notes(&self) -> Vec<super::Warning> {
+        Vec::new()
+    }
+}
+
+/// An MLflow SQL tracking store.
+pub(crate) struct SqlStore<B: Backend> {
+    pub(crate) backend: B,
+    pub(crate) schema: Schema,
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// Connects, reads the schema and refuses a database that is not MLflow's.
+    pub(crate) fn open(backend: B) -> Result<Self, StoreError> {
+        let mut conn = backend.connect()?;
+        let schema = Schema::read(&mut conn, B::DIALECT)?;
+        schema.check_mlflow().map_err(|m| StoreError::Database {
+            location: backend.location(),
+            message: m,
+        })?;
+        backend.recycle(conn);
+        Ok(Self { backend, schema })
+    }
+
+    /// Runs `f` with a connection, giving the connection back when `f` succeeded.
+    pub(crate) fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut B::Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.backend.connect()?;
+        let out = f(&mut conn)?;
+        self.backend.recycle(conn);
+        Ok(out)
+    }
+
+    fn duplicate(&self) -> Self {
+        Self {
+            backend: self.backend.clone(),
+            schema: self.schema.clone(),
+        }
+    }
+
+    fn read_experiments(&self, conn: &mut B::Conn) -> Result<ExperimentList, StoreError> {
+        let s = &self.schema;
+        let loc = self.backend.location();
+        let cols = format!(
+            "t.experiment_id, t.name, {}, {}, {}, {}",
+            s.col("experiments", "t", "artifact_location"),
+            s.col("experiments", "t", "lifecycle_stage"),
+            s.col("experiments", "t", "creation_time"),
+            s.col("experiments", "t", "last_update_time"),
+        );
+        let mut experiments = Vec::new();
+        let mut warnings = Warnings::default();
+        conn.scan(&Scan::new("experiments", &cols), &mut |row| {
+            let mut c = Cells::new(row);
+            let id = c.name(0, "experiment_id");
+            let exp = id.clone().map(|experiment_id| Experiment {
+                experiment_id,
+                name: c.text(1, "name").unwrap_or_default(),
+                artifact_location: c.text(2, "artifact_location").unwrap_or_default(),
+                lifecycle: Lifecycle::parse(&c.text(3, "lifecycle_stage").unwrap_or_default()),
+                creation_time: c.int(4, "creation_time"),
+                last_update_time: c.int(5, "last_update_time"),
+                tags: BTreeMap::new(),
+            });
+            warnings.row(
+                "experiments",
+                || at(&loc, "experiments", "experiment", id.as_deref(), None),
+                &c,
+            );
+            experiments.extend(exp);
+        })?;
+        if s.has_table("experiment_tags") {
+            let index: HashMap<String, usize> = experiments
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.experiment_id.clone(), i))
+                .collect();
+            let scan = Scan::new("experiment_tags", "t.experiment_id, t.\"key\", t.value");
+            conn.scan(&scan, &mut |row| {
+                let mut c = Cells::new(row);
+                let id = c.name(0, "experiment_id");
+                let key = c.name(1, "key");
+                let value = c.text(2, "value");
+                warnings.row(
+                    "experiment_tags",
+                    || {
+                        at(
+                            &loc,
+                            "experiment_tags",
+                            "experiment",
+                            id.as_deref(),
+                            key.as_deref(),
+                        )
+                    },
+                    &c,
+                );
+                if let (Some(i), Some(key)) = (id.and_then(|id| index.get(&id)), key) {
+                    experiments[*i].tags.insert(key, value.unwrap_or_default());
+                }
+            })?;
+        }
+        experiments.sort_by(|a, b| {
+            let num = |e: &Experiment| e.experiment_id.parse::<i64>().ok();
+            num(a)
+                .cmp(&num(b))
+                .then_with(|| a.experiment_id.cmp(&b.experiment_id))
+        });
+        let mut warnings = warnings.finish(&loc);
+        warnings.extend(self.backend.notes());
+        Ok(ExperimentList {
+            experiments,
+            warnings,
+        })
+    }
+}
+
+/// Where a bad row is: `DB table T, run R, key K`.
+pub(crate) fn at(
+    loc: &str,
+    table: &str,
+    owner: &str,
+    id: Option<&str>,
+    key: Option<&str>,
+) -> String {
+    let mut s = format!("{loc} table {table}");
+    if let Some(id) = id {
+        s.push_str(&format!(", {owner} {id}"));
+    }
+    if let Some(k) = key {
+        s.push_str(&format!(", key {k:?}"));
+    }
+    s
+}
+
+impl<B: Backend> Store for SqlStore<B> {
+    fn describe(&self) -> String {
+        self.backend.describe()
+    }
+
+    fn experiments(&self) -> Result<ExperimentList, StoreError> {
+        self.with_conn(|conn| self.read_experiments(conn))
+    }
+
+    fn runs(&self, query: &RunQuery<'_>, sink: &mut dyn FnMut(RunBatch)) -> Result<(), StoreError> {
+        let narrow = query
+            .narrow()
+            .and_then(|f| narrow::translate(f, B::DIALECT, &self.schema, "r"));
+        self.with_conn(|conn| {
+            self.load_experiments(
+                conn,
+                query.experiments,
+                narrow.as_ref(),
+                query.summaries,
+                sink,
+            )
+        })
+    }
+
+    fn run_counts(
+        &self,
+        experiments: &[Experiment],
+    ) -> Result<Option<HashMap<String, usize>>, StoreError> {
+        let mut counts: HashMap<String, usize> = experiments
+            .iter()
+            .map(|e| (e.experiment_id.clone(), 0))
+            .collect();
+        let scan = Scan {
+            group: Some("t.experiment_id"),
+            ..Scan::new("runs", "t.experiment_id, COUNT(*)")
+        };
+        self.with_conn(|conn| {
+            conn.scan(&scan, &mut |row| {
+                let mut c = Cells::new(row);
+                if let (Some(id), Some(n)) = (c.name(0, "experiment_id"), c.int(1, "count")) {
+                    if let Some(total) = counts.get_mut(&id) {
+                        *total += n.max(0) as usize;
+                    }
+                }
+            })
+        })?;
+        Ok(Some(counts))
+    }
+
+    fn run(&self, run_id: &str) -> Result<Run, StoreError> {
+        let ids = [run_id.to_string()];
+        let (mut runs, _) =
+            self.with_conn(|conn| self.load_ids(conn, &ids, Summaries::Full, None))?;
+        runs.pop()
+            .ok_or_else(|| StoreError::RunNotFound(run_id.to_string()))
+    }
+
+    fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError> {
+        if !self.schema.has_table("metrics") {
+            return Ok(Vec::new());
+        }
+        let mut points = self.with_conn(|conn| B::history(self, conn, run_id, key))?;
+        // MLflow's order: by timestamp, then step (ties keep the store's order).
+        points.sort_by_key(|p| (p.timestamp, p.step));
+        Ok(points)
+    }
+
+    fn follower(&self) -> Option<Box<dyn super::Follower>> {
+        Some(Box::new(follow::SqlFollower::new(self.duplicate())))
+    }
+}
