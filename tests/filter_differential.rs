@@ -289,3 +289,48 @@ fn cli_filter_and_order_by() {
         "{err}"
     );
 }
+
+/// Stores that narrow runs in SQL (the part of a filter MLflow can evaluate, as `mltui runs
+/// --filter` passes it) must never leave out a run the whole filter matches: every recorded
+/// filter gives the same answer with narrowing as without.
+#[test]
+fn narrowing_in_sql_never_loses_a_match() {
+    for (label, store_path, dir) in common::stores() {
+        if !label.ends_with("sqlite") {
+            continue;
+        }
+        let spec =
+            mltui::store::parse_source(store_path.to_str().expect("utf-8"), &dir).expect("source");
+        let store = mltui::store::open(&spec).expect("open store");
+        let full = mltui::load_index(store.as_ref(), |_| true).expect("load");
+        let cases = common::read_json(&dir.join("expected_filters.json"));
+        let mut narrowed_something = 0;
+        for case in cases.as_array().expect("cases") {
+            let filter = case["filter"].as_str().expect("filter");
+            let Ok(parsed) = parse_filter(filter) else {
+                continue;
+            };
+            let narrow = parsed.mlflow_part().to_string();
+            let list = store.experiments().expect("experiments");
+            let needs = mltui::Needs {
+                narrow: Some(&narrow),
+                summaries: true,
+            };
+            let index = mltui::index_runs(store.as_ref(), list, |_| true, needs).expect("load");
+            let order_by = strings(&case["order_by"]);
+            let what = format!("{label}: filter {filter:?}");
+            assert_eq!(
+                answer(&index, filter, &order_by),
+                answer(&full, filter, &order_by),
+                "{what}"
+            );
+            if index.runs().len() < full.runs().len() {
+                narrowed_something += 1;
+            }
+        }
+        assert!(
+            narrowed_something > 30,
+            "{label}: narrowing did little ({narrowed_something})"
+        );
+    }
+}

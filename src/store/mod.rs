@@ -23,6 +23,8 @@ pub use follow::{Change, Follower, follow};
 pub use http::{Auth, HttpOptions, HttpStore, Tls, mask_userinfo};
 pub use locate::{SourceSpec, parse_source, resolve_source};
 pub(crate) use sqlite::SqliteStore;
+#[doc(hidden)]
+pub use sqlite::take_longest_read_lock;
 
 /// Errors from opening or reading a store.
 #[derive(Debug, thiserror::Error)]

@@ -12,10 +12,10 @@
 //! - Tables are read in rowid ranges, a statement giving up after [`BUDGET`] and the next
 //!   one carrying on after the last row it delivered.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -23,10 +23,12 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::StoreError;
 pub(crate) use super::sql::extremes::unclamp;
-use super::sql::{Arg, Backend, Cell, Conn, Dialect, Row, Scan, SqlStore};
+use super::sql::{Arg, Backend, Cell, Conn, Dialect, Row, Scan, SqlStore, Token};
 
 /// How long one statement may hold the read lock before it stops and lets writers in.
-pub(super) const BUDGET: Duration = Duration::from_millis(8);
+pub(super) const BUDGET: Duration = Duration::from_millis(5);
+/// Rows between looks at the clock.
+const CHECK_EVERY: u32 = 16;
 
 /// A SQLite tracking database.
 pub(crate) type SqliteStore = SqlStore<Sqlite>;
@@ -152,19 +154,35 @@ impl Backend for Sqlite {
         super::sqlite_metrics::history(store, conn, run_id, key)
     }
 
-    fn change_token(conn: &mut SqliteConn) -> Result<Option<i64>, StoreError> {
+    fn change_token(&self, conn: &mut SqliteConn) -> Result<Option<Token>, StoreError> {
+        if conn.access != Access::Live || conn.wal {
+            // WAL and immutable connections are not kept: the files tell.
+            let stamp = Stamp::of(&self.path);
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&stamp, &mut h);
+            return Ok(Some(Token {
+                value: std::hash::Hasher::finish(&h) as i64,
+                per_connection: false,
+            }));
+        }
         let mut v = None;
         conn.query("PRAGMA data_version", &[], &mut |row| {
             v = row.cell(0).int().ok().flatten();
         })?;
-        Ok(v)
+        Ok(v.map(|value| Token {
+            value,
+            per_connection: true,
+        }))
     }
 
     fn is_current(&self, conn: &SqliteConn) -> bool {
-        match &conn.immutable {
-            None => true,
-            Some(stamp) => Stamp::of(&self.path) == *stamp,
-        }
+        conn.access == Access::Live || Stamp::of(&self.path) == conn.stamp
+    }
+
+    fn keep(&self, conn: &SqliteConn) -> bool {
+        // An open connection to a WAL database keeps the writer from removing its -wal and
+        // -shm when it closes; a rollback-journal connection holds nothing while idle.
+        conn.access == Access::Live && !conn.wal
     }
 
     fn metrics_tail_start(
@@ -249,18 +267,19 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Size and modification time of the database and whether a `-wal` exists: when any of
-/// them changes, an immutable connection is out of date.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Stamp(Option<(u64, Option<SystemTime>)>, bool);
+/// Size and modification time of the database and of its `-wal`: a commit changes one of
+/// them, and an immutable connection is out of date once they changed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Stamp([Option<(u64, Option<SystemTime>)>; 2]);
 
 impl Stamp {
     fn of(path: &Path) -> Stamp {
-        let meta = std::fs::metadata(path).ok();
-        Stamp(
-            meta.map(|m| (m.len(), m.modified().ok())),
-            sibling(path, "-wal").exists(),
-        )
+        let of = |p: &Path| {
+            std::fs::metadata(p)
+                .ok()
+                .map(|m| (m.len(), m.modified().ok()))
+        };
+        Stamp([of(path), of(&sibling(path, "-wal"))])
     }
 }
 
@@ -269,8 +288,14 @@ pub(crate) struct SqliteConn {
     conn: Connection,
     path: PathBuf,
     pub(super) info: Arc<Info>,
-    /// Set for an immutable connection: the file as it was when opened.
-    immutable: Option<Stamp>,
+    gate: Arc<Gate>,
+    access: Access,
+    /// Whether the database was in WAL mode when opened.
+    wal: bool,
+    /// The files as they were when the connection was opened.
+    stamp: Stamp,
+    /// How long a statement may run ([`BUDGET`]; tests make it zero).
+    pub(super) budget: Duration,
 }
 
 fn connect(path: &Path, info: Arc<Info>) -> Result<SqliteConn, StoreError> {
@@ -281,25 +306,30 @@ fn connect(path: &Path, info: Arc<Info>) -> Result<SqliteConn, StoreError> {
     let mut access = Access::decide(path)?;
     loop {
         let stamp = Stamp::of(path);
+        let wal = is_wal(path)?;
         let conn = open(path, &access)?;
         let c = SqliteConn {
             conn,
             path: path.to_path_buf(),
             info: info.clone(),
-            immutable: matches!(access, Access::Immutable(_)).then_some(stamp),
+            gate: Gate::of(path),
+            access: access.clone(),
+            wal,
+            stamp,
+            budget: BUDGET,
         };
         // The first read opens the WAL and checks for a hot journal.
-        match c
-            .conn
-            .query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))
-        {
+        let first = {
+            let _turn = c.gate.enter();
+            c.conn
+                .query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))
+        };
+        match first {
             Ok(()) => return Ok(c),
             // The writer closed (and removed its -wal) between the check and the open:
             // this VFS cannot create it, and the main file now holds everything.
             Err(rusqlite::Error::SqliteFailure(e, _))
-                if access == Access::Live
-                    && e.code == rusqlite::ErrorCode::CannotOpen
-                    && is_wal(path)? =>
+                if access == Access::Live && e.code == rusqlite::ErrorCode::CannotOpen && wal =>
             {
                 access = Access::Immutable(None);
             }
@@ -319,11 +349,27 @@ fn open(path: &Path, access: &Access) -> Result<Connection, StoreError> {
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags_and_vfs(uri, flags, super::sqlite_vfs::NAME)
         .map_err(|e| sql_error(path, e))?;
-    // Readers wait for a writer's commit (which takes milliseconds) rather than fail.
-    conn.busy_timeout(Duration::from_secs(5))
+    // Readers wait for a writer's commit rather than fail, looking again every millisecond
+    // (SQLite's own handler backs off to 100 ms sleeps, which makes a reader that keeps
+    // giving writers way much slower than it needs to be), for 5 s at most.
+    conn.busy_handler(Some(busy))
         .map_err(|e| sql_error(path, e))?;
     Ok(conn)
 }
+
+/// The busy handler: retry every millisecond for [`BUSY_TIMEOUT`].
+fn busy(tries: i32) -> bool {
+    if tries as u64 >= BUSY_TIMEOUT.as_millis() as u64 {
+        return false;
+    }
+    let t = Instant::now();
+    std::thread::sleep(Duration::from_millis(1));
+    WAITED.set(WAITED.get() + t.elapsed());
+    true
+}
+
+/// How long a reader waits for a writer's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl rusqlite::ToSql for Arg {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -349,6 +395,100 @@ impl Row for SqlRow<'_, '_> {
             Ok(ValueRef::Text(b)) => Cell::Text(b),
             Ok(ValueRef::Blob(b)) => Cell::Blob(b),
             Ok(ValueRef::Null) | Err(_) => Cell::Null,
+        }
+    }
+}
+
+/// Statements of this process on one database take turns in rounds: once any of them ends,
+/// no new one starts before all running ones have ended. SQLite shares one file lock among
+/// all connections of a process and lets a thread join a read that another thread holds
+/// without checking for a waiting writer; overlapping statements of several threads would
+/// keep the database locked without a break and starve MLflow's writer. At the end of each
+/// round the process holds no lock, and the next statement waits for a writer that wants in.
+pub(super) struct Gate {
+    /// Statements running, and whether a round is ending.
+    state: Mutex<(usize, bool)>,
+    turn: Condvar,
+}
+
+/// A statement's place in a round; ends it when dropped.
+pub(super) struct Turn<'a> {
+    gate: &'a Gate,
+    started: Instant,
+    waited: Duration,
+}
+
+thread_local! {
+    /// Time this thread slept in the busy handler (waiting for a writer, holding nothing).
+    static WAITED: std::cell::Cell<Duration> = const { std::cell::Cell::new(Duration::ZERO) };
+}
+
+/// The longest time any statement of this process held SQLite's read lock (time in the
+/// statement less time spent waiting for writers), in microseconds.
+static LONGEST_HOLD_US: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The longest time a statement of this process has held a SQLite database's read lock
+/// (for tests and benchmarks), and resets it.
+#[doc(hidden)]
+pub fn take_longest_read_lock() -> Duration {
+    Duration::from_micros(LONGEST_HOLD_US.swap(0, std::sync::atomic::Ordering::Relaxed))
+}
+
+impl Gate {
+    /// The gate of the database at `path` (one per file and process).
+    fn of(path: &Path) -> Arc<Gate> {
+        static GATES: OnceLock<Mutex<HashMap<PathBuf, Arc<Gate>>>> = OnceLock::new();
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let mut gates = GATES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        gates
+            .entry(key)
+            .or_insert_with(|| {
+                Arc::new(Gate {
+                    state: Mutex::new((0, false)),
+                    turn: Condvar::new(),
+                })
+            })
+            .clone()
+    }
+
+    pub(super) fn enter(&self) -> Turn<'_> {
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while s.1 {
+            s = self.turn.wait(s).unwrap_or_else(PoisonError::into_inner);
+        }
+        s.0 += 1;
+        Turn {
+            gate: self,
+            started: Instant::now(),
+            waited: WAITED.get(),
+        }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let held = self
+            .started
+            .elapsed()
+            .saturating_sub(WAITED.get().saturating_sub(self.waited));
+        LONGEST_HOLD_US.fetch_max(
+            held.as_micros() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let mut s = self
+            .gate
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        s.0 -= 1;
+        if s.0 == 0 {
+            s.1 = false;
+            self.gate.turn.notify_all();
+        } else {
+            s.1 = true;
         }
     }
 }
@@ -418,6 +558,7 @@ impl SqliteConn {
             let started = Instant::now();
             let mut stopped_at = None;
             {
+                let _turn = self.gate.enter();
                 let mut rows = stmt.raw_query();
                 let mut k = 0u32;
                 while let Some(row) = rows.next().map_err(err)? {
@@ -428,7 +569,7 @@ impl SqliteConn {
                     let rowid = row.get::<_, i64>(0).map_err(err)?;
                     f(rowid, &SqlRow { row, skip: 1 });
                     k += 1;
-                    if k % 32 == 0 && started.elapsed() > BUDGET && rowid < to {
+                    if k % CHECK_EVERY == 0 && started.elapsed() > self.budget && rowid < to {
                         stopped_at = Some(rowid);
                         break;
                     }
@@ -441,15 +582,61 @@ impl SqliteConn {
                 Some(r) => from = r,
                 None => {
                     from = to;
-                    if took < BUDGET / 4 {
+                    if took < self.budget / 4 {
                         span = span.saturating_mul(2).min(MAX_SPAN);
-                    } else if took > BUDGET {
+                    } else if took > self.budget {
                         span = (span / 2).max(MIN_SPAN);
                     }
                 }
             }
         }
         Ok(())
+    }
+}
+
+impl SqliteConn {
+    /// Runs a keyset query in steps of at most [`BUDGET`]: `sql` takes `fixed` and then
+    /// the key it continues after as its last two parameters (`(a, b) > (?, ?)`), orders its
+    /// rows by that key, and has the key in columns `key.0` and `key.1`.
+    pub(super) fn stepped(
+        &mut self,
+        sql: &str,
+        fixed: &[Arg],
+        start: (i64, i64),
+        key: (usize, usize),
+        f: &mut dyn FnMut(&dyn Row),
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |e| sql_error(&path, e);
+        let mut stmt = self.conn.prepare(sql).map_err(err)?;
+        let n = fixed.len();
+        for (i, a) in fixed.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, a).map_err(err)?;
+        }
+        let mut after = start;
+        loop {
+            stmt.raw_bind_parameter(n + 1, after.0).map_err(err)?;
+            stmt.raw_bind_parameter(n + 2, after.1).map_err(err)?;
+            let started = Instant::now();
+            let _turn = self.gate.enter();
+            let mut rows = stmt.raw_query();
+            let mut k = 0u32;
+            loop {
+                let Some(row) = rows.next().map_err(err)? else {
+                    return Ok(());
+                };
+                let at = (
+                    row.get::<_, i64>(key.0).map_err(err)?,
+                    row.get::<_, i64>(key.1).map_err(err)?,
+                );
+                f(&SqlRow { row, skip: 0 });
+                k += 1;
+                if k % CHECK_EVERY == 0 && started.elapsed() > self.budget {
+                    after = at;
+                    break;
+                }
+            }
+        }
     }
 }
 
@@ -466,6 +653,7 @@ impl Conn for SqliteConn {
         for (i, a) in args.iter().enumerate() {
             stmt.raw_bind_parameter(i + 1, a).map_err(err)?;
         }
+        let _turn = self.gate.enter();
         let mut rows = stmt.raw_query();
         while let Some(row) = rows.next().map_err(err)? {
             f(&SqlRow { row, skip: 0 });

@@ -237,11 +237,21 @@ pub(super) fn run_extremes(
     let cols = extremes_cols(store);
     let loc = store.backend.location();
     for id in ids {
+        let mut keys: HashMap<String, Extremes> = HashMap::new();
         run_rows(conn, id, None, &cols, upto, &mut |row| {
-            if let Some((run, key, value)) = decode(row, &loc, warnings) {
-                out.entry((run, key)).or_default().add(value);
-            }
+            let (key, value) = match fast(row) {
+                Some((_, key, value)) => match keys.get_mut(key) {
+                    Some(e) => return e.add(value),
+                    None => (key.to_string(), value),
+                },
+                None => match decode(row, &loc, warnings) {
+                    Some((_, key, value)) => (key, value),
+                    None => return,
+                },
+            };
+            keys.entry(key).or_default().add(value);
         })?;
+        out.extend(keys.into_iter().map(|(k, e)| ((id.clone(), k), e)));
     }
     Ok(out)
 }
@@ -254,49 +264,55 @@ pub(super) fn history(
     run: &str,
     key: &str,
 ) -> Result<Vec<MetricPoint>, StoreError> {
-    let mut points = Vec::new();
+    let mut points = Chunked::default();
     let Some(index) = conn.info.key_step_index.clone() else {
         let cols = store.point_cols();
         run_rows(conn, run, Some(key), &cols, None, &mut |row| {
             points.extend(point(&mut Cells::new(row), 0));
         })?;
-        return Ok(points);
+        return Ok(points.into_vec());
     };
-    const STEP: usize = 4096;
     let sql = format!(
         "SELECT t.step, t.rowid, t.\"timestamp\", t.value, {} FROM metrics t INDEXED BY \"{}\" \
          WHERE t.run_uuid = ? AND t.\"key\" = ? AND (t.step, t.rowid) > (?, ?) \
-         ORDER BY t.step, t.rowid LIMIT {STEP}",
+         ORDER BY t.step, t.rowid",
         store.schema.is_nan("metrics", "t"),
         index.replace('"', "\"\"")
     );
-    let mut after = (i64::MIN, i64::MIN);
-    loop {
-        let args = [
-            Arg::Text(run.into()),
-            Arg::Text(key.into()),
-            Arg::Int(after.0),
-            Arg::Int(after.1),
-        ];
-        let mut n = 0;
-        let mut last = after;
-        use super::sql::Conn;
-        conn.query(&sql, &args, &mut |row| {
-            n += 1;
-            let mut c = Cells::new(row);
-            if let (Some(step), Some(rowid)) = (c.int(0, "step"), c.int(1, "rowid")) {
-                last = (step, rowid);
+    let fixed = [Arg::Text(run.into()), Arg::Text(key.into())];
+    conn.stepped(&sql, &fixed, (i64::MIN, i64::MIN), (0, 1), &mut |row| {
+        // Columns: step, rowid, timestamp, value, is_nan → a point without the rowid.
+        points.extend(point(&mut Cells::new(&ShiftedPoint(row)), 0));
+    })?;
+    Ok(points.into_vec())
+}
+
+/// Points gathered in fixed-size chunks: growing one big vector (copying it, touching new
+/// memory) while a statement holds the read lock would hold it for tens of milliseconds.
+#[derive(Default)]
+struct Chunked {
+    done: Vec<Vec<MetricPoint>>,
+    open: Vec<MetricPoint>,
+}
+
+impl Chunked {
+    const SIZE: usize = 1 << 14;
+
+    fn extend(&mut self, p: Option<MetricPoint>) {
+        let Some(p) = p else { return };
+        if self.open.len() == self.open.capacity() {
+            let full = std::mem::replace(&mut self.open, Vec::with_capacity(Self::SIZE));
+            if !full.is_empty() {
+                self.done.push(full);
             }
-            // Columns: step, rowid, timestamp, value, is_nan → a point without the rowid.
-            let p = ShiftedPoint(row);
-            points.extend(point(&mut Cells::new(&p), 0));
-        })?;
-        if n < STEP || last == after {
-            break;
         }
-        after = last;
+        self.open.push(p);
     }
-    Ok(points)
+
+    fn into_vec(mut self) -> Vec<MetricPoint> {
+        self.done.push(self.open);
+        self.done.concat()
+    }
 }
 
 /// A history row seen as `step, timestamp, value, is_nan` (the rowid left out).

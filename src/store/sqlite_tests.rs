@@ -112,3 +112,125 @@ fn few_runs_come_in_one_batch() {
     assert_eq!(sizes, [10]);
     assert_eq!(runs.len(), 10);
 }
+
+#[test]
+fn statements_out_of_time_resume_after_the_last_row() {
+    let (_dir, path) = database(300);
+    let store = SqliteStore::open_sqlite(&path).expect("open");
+    let mut conn = store.backend.connect().expect("connect");
+    conn.budget = Duration::ZERO;
+    let (lo, hi) = conn.rowid_span("metrics").expect("span").expect("rows");
+    let mut seen = Vec::new();
+    let scan = Scan::new("metrics", "t.run_uuid");
+    conn.scan_range(&scan, lo - 1, hi, &mut |rowid, _| seen.push(rowid))
+        .expect("scan");
+    let want: Vec<i64> = (lo..=hi).collect();
+    assert_eq!(
+        seen, want,
+        "every row once, in order, across many short statements"
+    );
+}
+
+#[test]
+fn histories_step_over_repeated_steps_exactly() {
+    let (_dir, path) = database(2);
+    let id = format!("{:032x}", 0);
+    let conn = Connection::open(&path).expect("rw");
+    // 100 points at step 7 (more than one short statement reads), then some more.
+    for i in 0..100 {
+        conn.execute(
+            "INSERT INTO metrics VALUES ('m', ?1, ?2, ?3, 7, 0)",
+            rusqlite::params![i as f64, 100 + i, id],
+        )
+        .expect("dup");
+    }
+    for step in 8..40 {
+        conn.execute(
+            "INSERT INTO metrics VALUES ('m', 0.5, 500, ?1, ?2, 0)",
+            rusqlite::params![id, step],
+        )
+        .expect("more");
+    }
+    drop(conn);
+    let store = SqliteStore::open_sqlite(&path).expect("open");
+    assert!(store.backend.info.key_step_index.is_some());
+    let mut c = store.backend.connect().expect("connect");
+    c.budget = Duration::ZERO;
+    let points = crate::store::sqlite_metrics::history(&store, &mut c, &id, "m").expect("history");
+    assert_eq!(points.len(), 3 + 100 + 32);
+    let mut at7: Vec<i64> = points
+        .iter()
+        .filter(|p| p.step == 7)
+        .map(|p| p.timestamp)
+        .collect();
+    at7.sort();
+    assert_eq!(at7, (100..200).collect::<Vec<_>>());
+    assert_eq!(
+        store.metric_history(&id, "m").expect("history").len(),
+        points.len()
+    );
+}
+
+#[test]
+fn follower_keeps_counts_from_new_rows_only() {
+    let (_dir, path) = database(10);
+    let store = SqliteStore::open_sqlite(&path).expect("open");
+    let mut f = store.follower().expect("follower");
+    let mut runs: HashMap<String, Run> = HashMap::new();
+    let poll = |f: &mut Box<dyn crate::store::Follower>, runs: &mut HashMap<String, Run>| {
+        let mut changed = Vec::new();
+        f.poll(&mut |c| {
+            if let crate::store::Change::Runs(b) = c {
+                for r in b.runs {
+                    changed.push(r.run_id.clone());
+                    runs.insert(r.run_id.clone(), r);
+                }
+            }
+        })
+        .expect("poll");
+        changed
+    };
+    assert_eq!(poll(&mut f, &mut runs).len(), 10);
+    assert!(poll(&mut f, &mut runs).is_empty(), "nothing changed");
+    let id = format!("{:032x}", 4);
+    let conn = Connection::open(&path).expect("rw");
+    conn.execute(
+        "INSERT INTO metrics VALUES ('m', -2.0, 20, ?1, 3, 0), ('m', 9.0, 21, ?1, 4, 0)",
+        [&id],
+    )
+    .expect("points");
+    conn.execute(
+        "UPDATE latest_metrics SET value = 9.0, step = 4, timestamp = 21 WHERE run_uuid = ?1",
+        [&id],
+    )
+    .expect("latest");
+    assert_eq!(poll(&mut f, &mut runs), std::slice::from_ref(&id));
+    let m = runs[&id].metrics["m"];
+    assert_eq!(
+        (m.latest.value, m.min, m.max, m.count),
+        (9.0, -2.0, 9.0, Some(5))
+    );
+    // A new run, with points, appears complete.
+    let new = format!("{:032x}", 999);
+    conn.execute(
+        "INSERT INTO runs VALUES (?1, 'new', 'RUNNING', 5, NULL, 'active', 1)",
+        [&new],
+    )
+    .expect("run");
+    conn.execute(
+        "INSERT INTO metrics VALUES ('m', 1.5, 30, ?1, 0, 0)",
+        [&new],
+    )
+    .expect("point");
+    conn.execute(
+        "INSERT INTO latest_metrics VALUES ('m', 1.5, 30, 0, 0, ?1)",
+        [&new],
+    )
+    .expect("latest");
+    let changed = poll(&mut f, &mut runs);
+    assert!(changed.contains(&new), "{changed:?}");
+    let m = runs[&new].metrics["m"];
+    assert_eq!((m.min, m.max, m.count), (1.5, 1.5, Some(1)));
+    let m = runs[&id].metrics["m"];
+    assert_eq!(m.count, Some(5), "no point counted twice");
+}

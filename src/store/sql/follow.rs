@@ -22,7 +22,7 @@ const FULL_EVERY: u64 = 30;
 pub(crate) struct SqlFollower<B: Backend> {
     store: SqlStore<B>,
     conn: Option<B::Conn>,
-    token: Option<i64>,
+    token: Option<super::Token>,
     loaded: bool,
     polls: u64,
     experiments: Option<Vec<Experiment>>,
@@ -214,17 +214,17 @@ impl<B: Backend> Follower for SqlFollower<B> {
     fn poll(&mut self, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
         self.polls += 1;
         // A connection that cannot see new commits any more (SQLite read immutably) is
-        // replaced; a change token of a new connection proves nothing.
-        let mut conn = match self.conn.take() {
-            Some(c) if B::is_current(&self.store.backend, &c) => c,
-            _ => {
-                self.token = None;
-                self.store.backend.connect()?
-            }
+        // replaced; the token of a new connection may prove nothing.
+        let (mut conn, fresh) = match self.conn.take() {
+            Some(c) if self.store.backend.is_current(&c) => (c, false),
+            _ => (self.store.backend.connect()?, true),
         };
-        let token = B::change_token(&mut conn)?;
-        if self.loaded && token.is_some() && token == self.token {
-            self.conn = Some(conn);
+        let token = self.store.backend.change_token(&mut conn)?;
+        let comparable = token.is_some_and(|t| !fresh || !t.per_connection);
+        if self.loaded && comparable && token == self.token {
+            if self.store.backend.keep(&conn) {
+                self.conn = Some(conn);
+            }
             return Ok(());
         }
         let result = (|| {
@@ -239,7 +239,9 @@ impl<B: Backend> Follower for SqlFollower<B> {
         })();
         if result.is_ok() {
             self.token = token;
-            self.conn = Some(conn);
+            if self.store.backend.keep(&conn) {
+                self.conn = Some(conn);
+            }
         }
         result
     }

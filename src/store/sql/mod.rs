@@ -149,9 +149,9 @@ pub(crate) trait Backend: Send + Sync + Clone + Sized + 'static {
         store.history_query(conn, run_id, key)
     }
 
-    /// A number that changes whenever anything was committed, if the database keeps one
-    /// per connection (SQLite's `data_version`).
-    fn change_token(conn: &mut Self::Conn) -> Result<Option<i64>, StoreError> {
+    /// Something that changes whenever anything was committed, when the database has such
+    /// a thing (SQLite: `data_version` of a connection, or the files' sizes and times).
+    fn change_token(&self, conn: &mut Self::Conn) -> Result<Option<Token>, StoreError> {
         let _ = conn;
         Ok(None)
     }
@@ -159,6 +159,13 @@ pub(crate) trait Backend: Send + Sync + Clone + Sized + 'static {
     /// Whether a kept connection still sees what others commit (SQLite read immutably does
     /// not once the file changed).
     fn is_current(&self, conn: &Self::Conn) -> bool {
+        let _ = conn;
+        true
+    }
+
+    /// Whether a follower may keep `conn` open between polls (SQLite: not when that would
+    /// keep a writer from removing its WAL files as it closes).
+    fn keep(&self, conn: &Self::Conn) -> bool {
         let _ = conn;
         true
     }
@@ -192,6 +199,14 @@ pub(crate) trait Backend: Send + Sync + Clone + Sized + 'static {
     fn notes(&self) -> Vec<super::Warning> {
         Vec::new()
     }
+}
+
+/// A change token (see [`Backend::change_token`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Token {
+    pub value: i64,
+    /// True when only the same connection's next token can be compared with it.
+    pub per_connection: bool,
 }
 
 /// An MLflow SQL tracking store.
