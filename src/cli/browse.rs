@@ -10,10 +10,10 @@ use crate::tui;
 pub fn run(cli: &Cli) -> Result<()> {
     let spec = locate(cli.source.as_deref(), cli.tracking_uri.as_deref())?;
     // Polling a server costs it work: follow it less often by default.
-    let default = if matches!(spec, SourceSpec::Http(_)) {
-        10.0
-    } else {
-        2.0
+    let default = match spec {
+        SourceSpec::Http(_) => 10.0,
+        SourceSpec::Database(_) => 5.0,
+        _ => 2.0,
     };
     let refresh = cli.refresh.unwrap_or(default);
     if !(refresh.is_finite() && refresh >= 0.0) {

@@ -14,6 +14,8 @@ pub enum SourceSpec {
     Sqlite(PathBuf),
     /// A tracking server URL (`http://` or `https://`).
     Http(String),
+    /// A PostgreSQL or MySQL/MariaDB database (MLflow's SQLAlchemy URI).
+    Database(super::DbUri),
 }
 
 impl std::fmt::Display for SourceSpec {
@@ -22,6 +24,7 @@ impl std::fmt::Display for SourceSpec {
             Self::File(p) => write!(f, "file store {}", p.display()),
             Self::Sqlite(p) => write!(f, "SQLite {}", p.display()),
             Self::Http(u) => write!(f, "server {u}"),
+            Self::Database(u) => write!(f, "{} {u}", u.product()),
         }
     }
 }
@@ -54,18 +57,23 @@ pub fn resolve_source(
     }
     Err(StoreError::NotFound(format!(
         "no SOURCE argument, --tracking-uri or MLFLOW_TRACKING_URI, and neither {} nor {} exists; \
-         pass an mlruns directory, a SQLite file (mlflow.db) or a sqlite:/file: URI",
+         pass an mlruns directory, a SQLite file (mlflow.db), a sqlite:/file: URI, a tracking \
+         server URL or a postgresql:// or mysql:// URI",
         db.display(),
         mlruns.display()
     )))
 }
 
-/// Parses one source string: a path, a `file:` URI, a `sqlite:` URI or an `http(s)://` URL.
+/// Parses one source string: a path, a `file:` URI, a `sqlite:` URI, an `http(s)://` URL
+/// or a database URI (`postgresql://`, `mysql://`, `mariadb://`, with or without a driver).
 pub fn parse_source(s: &str, cwd: &Path) -> Result<SourceSpec, StoreError> {
     let s = s.trim();
     let lower = s.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
         return Ok(SourceSpec::Http(s.trim_end_matches('/').to_string()));
+    }
+    if super::DbUri::is_database_uri(s) {
+        return Ok(SourceSpec::Database(super::DbUri::parse(s)?));
     }
     if let Some(rest) = lower.strip_prefix("sqlite:").map(|_| &s["sqlite:".len()..]) {
         // sqlite:///rel.db is relative, sqlite:////abs.db is absolute; drop any ?query.
@@ -105,7 +113,9 @@ pub fn parse_source(s: &str, cwd: &Path) -> Result<SourceSpec, StoreError> {
     }
     if let Some((scheme, _)) = s.split_once("://") {
         return Err(StoreError::Unsupported(format!(
-            "{s}: unsupported scheme '{scheme}'; use a path, file:, sqlite:, http:// or https://"
+            "{}: unsupported scheme '{scheme}'; use a path, file:, sqlite:, http(s)://, \
+             postgresql:// or mysql://",
+            super::mask_userinfo(s)
         )));
     }
     sniff(&cwd.join(s))

@@ -8,6 +8,9 @@ mod follow;
 mod http;
 mod locate;
 mod metric_file;
+mod mysql;
+mod postgres;
+mod postgres_tls;
 mod sql;
 mod sqlite;
 mod sqlite_metrics;
@@ -22,6 +25,7 @@ pub use file::FileStore;
 pub use follow::{Change, Follower, follow};
 pub use http::{Auth, HttpOptions, HttpStore, Tls, mask_userinfo};
 pub use locate::{SourceSpec, parse_source, resolve_source};
+pub use sql::uri::{DbKind, DbUri};
 pub(crate) use sqlite::SqliteStore;
 #[doc(hidden)]
 pub use sqlite::take_longest_read_lock;
@@ -252,6 +256,10 @@ pub fn open(spec: &SourceSpec) -> Result<Box<dyn Store>, StoreError> {
         SourceSpec::File(path) => Ok(Box::new(FileStore::open(path)?)),
         SourceSpec::Sqlite(path) => Ok(Box::new(SqliteStore::open_sqlite(path)?)),
         SourceSpec::Http(url) => Ok(Box::new(HttpStore::open(url)?)),
+        SourceSpec::Database(uri) => match uri.kind {
+            DbKind::Postgres => Ok(Box::new(postgres::PostgresStore::open_postgres(uri)?)),
+            DbKind::Mysql => Ok(Box::new(mysql::MysqlStore::open_mysql(uri)?)),
+        },
     }
 }
 

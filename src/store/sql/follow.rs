@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::follow_steps::StepMark;
 use super::{Backend, Cells, Extremes, Scan, SqlStore, Warnings};
 use crate::model::{Experiment, Run};
 use crate::store::follow::experiments_if_changed;
@@ -31,6 +32,8 @@ pub(crate) struct SqlFollower<B: Backend> {
     extremes: HashMap<String, HashMap<String, Extremes>>,
     /// The `metrics` rowid the extremes are complete up to (SQLite).
     mark: Option<i64>,
+    /// Per run and key, the step the extremes are complete up to (servers).
+    steps: HashMap<String, HashMap<String, StepMark>>,
 }
 
 impl<B: Backend> SqlFollower<B> {
@@ -45,6 +48,7 @@ impl<B: Backend> SqlFollower<B> {
             runs: HashMap::new(),
             extremes: HashMap::new(),
             mark: None,
+            steps: HashMap::new(),
         }
     }
 
@@ -83,6 +87,7 @@ impl<B: Backend> SqlFollower<B> {
         self.runs = self.signatures(conn)?;
         self.mark = B::metrics_tail_start(&self.store, conn)?;
         self.extremes.clear();
+        self.steps.clear();
         let ids: Vec<i64> = experiments
             .iter()
             .filter_map(|e| e.experiment_id.parse().ok())
@@ -98,12 +103,37 @@ impl<B: Backend> SqlFollower<B> {
                 &mut |batch| sink(Change::Runs(batch)),
             )?;
             self.remember(&loaded.runs);
+            let mut warnings = loaded.warnings;
+            if self.mark.is_none() {
+                // Without rowids, running runs are kept current by their steps.
+                for run in loaded.runs.iter().filter(|r| r.status.is_active()) {
+                    self.refresh_steps(conn, &run.run_id, &mut warnings)?;
+                }
+            }
             sink(Change::Runs(RunBatch {
                 runs: loaded.runs,
-                warnings: loaded.warnings.finish(&self.store.backend.location()),
+                warnings: warnings.finish(&self.store.backend.location()),
             }));
         }
         self.loaded = true;
+        Ok(())
+    }
+
+    /// Extremes and step marks of `run` from all its points.
+    fn refresh_steps(
+        &mut self,
+        conn: &mut B::Conn,
+        run: &str,
+        warnings: &mut Warnings,
+    ) -> Result<(), StoreError> {
+        let all = self.store.key_extremes(conn, run, warnings)?;
+        let (mut extremes, mut steps) = (HashMap::new(), HashMap::new());
+        for (key, (e, mark)) in all {
+            extremes.insert(key.clone(), e);
+            steps.insert(key, mark);
+        }
+        self.extremes.insert(run.to_string(), extremes);
+        self.steps.insert(run.to_string(), steps);
         Ok(())
     }
 
@@ -176,18 +206,35 @@ impl<B: Backend> SqlFollower<B> {
         warnings.extend(w);
         loaded.retain(|r| wanted.contains(r.experiment_id.as_str()));
         // Extremes: from what the tail kept current, else aggregated again.
-        let missing: Vec<String> = loaded
-            .iter()
-            .filter(|r| !tail_known || !self.extremes.contains_key(&r.run_id))
-            .map(|r| r.run_id.clone())
-            .collect();
-        for chunk in missing.chunks(super::Dialect::batch(B::DIALECT)) {
-            let found = B::run_extremes(&self.store, conn, chunk, self.mark, &mut warnings)?;
-            for id in chunk {
-                self.extremes.insert(id.clone(), HashMap::new());
+        if tail_known {
+            let missing: Vec<String> = loaded
+                .iter()
+                .filter(|r| !self.extremes.contains_key(&r.run_id))
+                .map(|r| r.run_id.clone())
+                .collect();
+            for chunk in missing.chunks(super::Dialect::batch(B::DIALECT)) {
+                let found = B::run_extremes(&self.store, conn, chunk, self.mark, &mut warnings)?;
+                for id in chunk {
+                    self.extremes.insert(id.clone(), HashMap::new());
+                }
+                for ((id, key), e) in found {
+                    self.extremes.entry(id).or_default().insert(key, e);
+                }
             }
-            for ((id, key), e) in found {
-                self.extremes.entry(id).or_default().insert(key, e);
+        } else {
+            for run in &loaded {
+                let id = &run.run_id;
+                let current = match (self.steps.get_mut(id), self.extremes.get_mut(id)) {
+                    (Some(steps), Some(extremes)) => {
+                        self.store
+                            .step_tail(conn, id, steps, extremes, &mut warnings)?;
+                        run.metrics.keys().all(|k| steps.contains_key(k))
+                    }
+                    _ => false,
+                };
+                if !current {
+                    self.refresh_steps(conn, id, &mut warnings)?;
+                }
             }
         }
         for run in &mut loaded {
@@ -221,21 +268,26 @@ impl<B: Backend> Follower for SqlFollower<B> {
         };
         let token = self.store.backend.change_token(&mut conn)?;
         let comparable = token.is_some_and(|t| !fresh || !t.per_connection);
-        if self.loaded && comparable && token == self.token {
+        // Now and then everything is checked even when the token says nothing changed.
+        let due = self.polls % FULL_EVERY == 0;
+        if self.loaded && comparable && token == self.token && !due {
             if self.store.backend.keep(&conn) {
                 self.conn = Some(conn);
             }
             return Ok(());
         }
         let result = (|| {
+            use super::Conn;
+            conn.begin()?;
             let list = self.store.read_experiments(&mut conn)?;
             let experiments = experiments_if_changed(&mut self.experiments, list, sink);
             let full = !self.loaded || (self.mark.is_none() && self.polls % FULL_EVERY == 0);
             if full {
-                self.load_all(&mut conn, &experiments, sink)
+                self.load_all(&mut conn, &experiments, sink)?;
             } else {
-                self.poll_changes(&mut conn, &experiments, sink)
+                self.poll_changes(&mut conn, &experiments, sink)?;
             }
+            conn.end()
         })();
         if result.is_ok() {
             self.token = token;

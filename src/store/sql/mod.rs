@@ -3,13 +3,16 @@
 //! slices, servers in single statements) and says where its dialect differs ([`Dialect`]).
 
 pub(crate) mod cell;
+pub(crate) mod credentials;
 pub(crate) mod dialect;
 pub(crate) mod extremes;
 mod follow;
+mod follow_steps;
 mod history;
 pub(crate) mod load;
 pub(crate) mod narrow;
 pub(crate) mod schema;
+pub mod uri;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -84,6 +87,33 @@ pub(crate) trait Conn: Send {
     /// Every row of a [`Scan`], in bounded statements where that matters.
     fn scan(&mut self, scan: &Scan<'_>, f: &mut dyn FnMut(&dyn Row)) -> Result<(), StoreError> {
         self.query(&scan.sql(), scan.args, f)
+    }
+
+    /// Starts what one call of the store reads: a read-only transaction with one snapshot
+    /// for servers; nothing for SQLite, whose statements must each stay short.
+    fn begin(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Ends what [`Conn::begin`] started.
+    fn end(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// How long one statement may run on a database server: `MLTUI_STATEMENT_TIMEOUT` seconds,
+/// 30 by default.
+pub(crate) fn statement_timeout() -> Result<std::time::Duration, String> {
+    match std::env::var("MLTUI_STATEMENT_TIMEOUT") {
+        Ok(v) if !v.trim().is_empty() => match v.trim().parse::<f64>() {
+            Ok(s) if s.is_finite() && s > 0.0 && s < 1e6 => {
+                Ok(std::time::Duration::from_secs_f64(s))
+            }
+            _ => Err(format!(
+                "MLTUI_STATEMENT_TIMEOUT={v:?}: expected a number of seconds > 0"
+            )),
+        },
+        _ => Ok(std::time::Duration::from_secs(30)),
     }
 }
 
@@ -220,6 +250,17 @@ impl<B: Backend> SqlStore<B> {
     pub(crate) fn open(backend: B) -> Result<Self, StoreError> {
         let mut conn = backend.connect()?;
         let schema = Schema::read(&mut conn, B::DIALECT)?;
+        if schema.tables_count() == 0 && B::DIALECT != Dialect::Sqlite {
+            // An empty catalog may also be a database with MLflow's tables in another
+            // schema; say which one was looked in.
+            return Err(StoreError::Database {
+                location: backend.location(),
+                message: "not an MLflow tracking database: no tables that this user may read \
+                          in the schema mltui looked in (PostgreSQL: the first schema of the \
+                          search_path; name another with ?options=-csearch_path%3DSCHEMA)"
+                    .into(),
+            });
+        }
         schema.check_mlflow().map_err(|m| StoreError::Database {
             location: backend.location(),
             message: m,
@@ -234,7 +275,9 @@ impl<B: Backend> SqlStore<B> {
         f: impl FnOnce(&mut B::Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = self.backend.connect()?;
+        conn.begin()?;
         let out = f(&mut conn)?;
+        conn.end()?;
         self.backend.recycle(conn);
         Ok(out)
     }

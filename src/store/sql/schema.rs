@@ -31,6 +31,10 @@ impl Schema {
         Ok(schema)
     }
 
+    pub fn tables_count(&self) -> usize {
+        self.tables.len()
+    }
+
     pub fn has_table(&self, t: &str) -> bool {
         self.tables.contains_key(t)
     }
