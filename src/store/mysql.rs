@@ -405,7 +405,8 @@ fn my_error(
             true,
         ),
         mysql::Error::DriverError(d) => (d.to_string(), true),
-        other => (other.to_string(), false),
+        mysql::Error::CodecError(c) => (super::sql::tls_hint(c.to_string()), false),
+        other => (super::sql::tls_hint(other.to_string()), false),
     };
     if connecting && !reached {
         StoreError::Unreachable {

@@ -371,27 +371,33 @@ fn pg_error(shown: &str, e: &postgres::Error, connecting: bool, timeout: Duratio
         "the connection to the server was lost (server stopped, killed or restarted?)".into()
     } else {
         let mut text = e.to_string();
+        let mut known = None;
         let mut source = std::error::Error::source(e);
         while let Some(s) = source {
+            let s_text = s.to_string();
+            if !text.contains(&s_text) {
+                text = format!("{text}: {s_text}");
+            }
             if let Some(io) = s.downcast_ref::<std::io::Error>() {
-                match io.kind() {
+                known = known.or(match io.kind() {
                     std::io::ErrorKind::ConnectionRefused => {
-                        text =
-                            "connection refused: is PostgreSQL running and listening there?".into();
+                        Some("connection refused: is PostgreSQL running and listening there?")
                     }
-                    std::io::ErrorKind::TimedOut => text = "no answer in time".into(),
+                    std::io::ErrorKind::TimedOut => Some("no answer in time"),
                     std::io::ErrorKind::NotFound => {
-                        text = "no server socket there (is PostgreSQL running? give a host)".into();
+                        Some("no server socket there (is PostgreSQL running? give a host)")
                     }
-                    _ => {}
-                }
+                    _ => None,
+                });
             }
             source = s.source();
         }
         if text.contains("password missing") {
             "the server asks for a password: give it in the URI, PGPASSWORD or ~/.pgpass".into()
+        } else if let Some(k) = known {
+            k.to_string()
         } else {
-            text
+            super::sql::tls_hint(text)
         }
     };
     if connecting && e.as_db_error().is_none() {

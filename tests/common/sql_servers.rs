@@ -113,12 +113,37 @@ impl SqlServer {
     /// Starts a server of `kind`, or `None` when its programs are not installed.
     pub fn start(kind: Kind) -> Option<SqlServer> {
         match kind {
-            Kind::Postgres => Self::start_postgres(),
-            Kind::Mariadb => Self::start_mariadb(),
+            Kind::Postgres => Self::start_postgres(None),
+            Kind::Mariadb => Self::start_mariadb(None),
         }
     }
 
-    fn start_postgres() -> Option<SqlServer> {
+    /// Starts a server that takes TCP connections over TLS only, with a certificate for
+    /// `localhost` signed by a CA of its own (`None` also when `openssl` is missing). The
+    /// account `tls` (password [`PASSWORD`]) may log in.
+    pub fn start_tls(kind: Kind) -> Option<(SqlServer, Certs)> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let certs = Certs::make(dir.path())?;
+        let server = match kind {
+            Kind::Postgres => Self::start_postgres(Some(&certs))?,
+            Kind::Mariadb => Self::start_mariadb(Some(&certs))?,
+        };
+        match kind {
+            Kind::Postgres => server.admin(
+                None,
+                &[&format!("CREATE ROLE tls LOGIN PASSWORD '{PASSWORD}'")],
+            ),
+            Kind::Mariadb => server.admin(
+                None,
+                &[&format!(
+                    "CREATE USER 'tls'@'%' IDENTIFIED BY '{PASSWORD}' REQUIRE SSL"
+                )],
+            ),
+        }
+        Some((server, Certs { dir, ..certs }))
+    }
+
+    fn start_postgres(tls: Option<&Certs>) -> Option<SqlServer> {
         let Some(bin) = postgres_bin() else {
             return skip_or_panic(
                 "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/postgres)".into(),
@@ -155,11 +180,36 @@ impl SqlServer {
                 .args(["-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
             "initdb",
         );
+        let mut extra: Vec<String> = Vec::new();
+        if let Some(certs) = tls {
+            for f in [&certs.server_cert, &certs.server_key] {
+                std::fs::copy(f, data.join(f.file_name().expect("name"))).expect("copy cert");
+            }
+            // TCP connections must use TLS; the admin logs in over the socket.
+            std::fs::write(
+                data.join("pg_hba.conf"),
+                "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
+            )
+            .expect("pg_hba");
+            give_to(user, &data);
+            let key = data.join("server.key");
+            std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .expect("chmod");
+            extra = [
+                "ssl=on",
+                "ssl_cert_file=server.crt",
+                "ssl_key_file=server.key",
+            ]
+            .iter()
+            .flat_map(|s| ["-c".to_string(), s.to_string()])
+            .collect();
+        }
         let port = free_port();
         let log = dir.path().join("server.log");
         let log_file = std::fs::File::create(&log).expect("log");
         give_to(user, &log);
         let child = as_user(user, &bin.join("postgres"))
+            .args(&extra)
             .arg("-D")
             .arg(&data)
             .args(["-p", &port.to_string(), "-k"])
@@ -196,7 +246,7 @@ impl SqlServer {
         Some(server)
     }
 
-    fn start_mariadb() -> Option<SqlServer> {
+    fn start_mariadb(tls: Option<&Certs>) -> Option<SqlServer> {
         let (Some(server_bin), Some(install)) = (
             which(&["mariadbd", "mysqld"]),
             which(&["mariadb-install-db", "mysql_install_db"]),
@@ -232,6 +282,19 @@ impl SqlServer {
                 ]),
             "mariadb-install-db",
         );
+        let mut extra: Vec<String> = Vec::new();
+        if let Some(certs) = tls {
+            for f in [&certs.ca, &certs.server_cert, &certs.server_key] {
+                let to = dir.path().join(f.file_name().expect("name"));
+                std::fs::copy(f, &to).expect("copy cert");
+                give_to(user, &to);
+                extra.push(match f.extension().and_then(|e| e.to_str()) {
+                    Some("pem") => format!("--ssl-ca={}", to.display()),
+                    Some("crt") => format!("--ssl-cert={}", to.display()),
+                    _ => format!("--ssl-key={}", to.display()),
+                });
+            }
+        }
         let port = free_port();
         let log = dir.path().join("server.log");
         let child = as_user(user, &server_bin)
@@ -250,6 +313,7 @@ impl SqlServer {
                 "--character-set-server=utf8mb4",
                 "--max-connections=60",
             ])
+            .args(&extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -289,7 +353,7 @@ impl SqlServer {
         loop {
             let ready = match self.kind {
                 Kind::Postgres => postgres::Config::new()
-                    .host("127.0.0.1")
+                    .host(&self.dir.path().join("data").display().to_string())
                     .port(self.port)
                     .user("admin")
                     .password(PASSWORD)
@@ -352,7 +416,7 @@ impl SqlServer {
         match self.kind {
             Kind::Postgres => {
                 let mut c = postgres::Config::new()
-                    .host("127.0.0.1")
+                    .host(&self.dir.path().join("data").display().to_string())
                     .port(self.port)
                     .user("admin")
                     .password(PASSWORD)
@@ -367,10 +431,8 @@ impl SqlServer {
                 use mysql::prelude::Queryable;
                 let mut c = mysql::Conn::new(
                     mysql::OptsBuilder::new()
-                        .ip_or_hostname(Some("127.0.0.1"))
-                        .tcp_port(self.port)
-                        .user(Some("admin"))
-                        .pass(Some(PASSWORD))
+                        .socket(Some(self.dir.path().join("sock").display().to_string()))
+                        .user(Some("root"))
                         .db_name(db),
                 )
                 .expect("admin connection");
@@ -440,6 +502,87 @@ fn signal_group(pid: u32, sig: &str) {
         .args(["-s", sig, "--", &format!("-{pid}")])
         .stderr(Stdio::null())
         .status();
+}
+
+/// A test CA and a server certificate for `localhost` it signed (PEM files).
+pub struct Certs {
+    dir: tempfile::TempDir,
+    pub ca: PathBuf,
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+}
+
+impl Certs {
+    /// Makes them with `openssl` (`None` when it is missing).
+    fn make(dir: &Path) -> Option<Certs> {
+        if Command::new("openssl").arg("version").output().is_err() {
+            eprintln!("TLS tests skipped: no openssl to make certificates with");
+            return None;
+        }
+        let p = |n: &str| dir.join(n);
+        let ssl = |args: &[&str]| {
+            run(
+                Command::new("openssl").args(args).current_dir(dir),
+                "openssl",
+            );
+        };
+        ssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=mltui test CA",
+        ]);
+        ssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        std::fs::write(
+            p("ext"),
+            "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
+             keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+        )
+        .expect("ext");
+        ssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "ext",
+        ]);
+        Some(Certs {
+            dir: tempfile::tempdir().expect("tempdir"),
+            ca: p("ca.pem"),
+            server_cert: p("server.crt"),
+            server_key: p("server.key"),
+        })
+    }
 }
 
 /// Makes `path` (a directory, recursively) belong to `user` when running as root.

@@ -58,6 +58,11 @@ impl Dialect {
         }
     }
 
+    /// A database server (not a local SQLite file).
+    pub fn server(self) -> bool {
+        self != Dialect::Sqlite
+    }
+
     /// Whether a scan may carry a subquery naming the wanted runs. A server evaluates it
     /// once; SQLite reads tables in many short slices and would evaluate it for each, so it
     /// reads whole tables and keeps the wanted rows itself.

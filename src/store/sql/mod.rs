@@ -101,6 +101,26 @@ pub(crate) trait Conn: Send {
     }
 }
 
+/// A TLS failure as "TLS: what" with what to do about a certificate the roots do not know.
+pub(crate) fn tls_hint(message: String) -> String {
+    let Some(at) = message.find("invalid peer certificate") else {
+        return message;
+    };
+    let what = message[at..]
+        .trim_end_matches(['\'', '`', '}', ' '])
+        .to_string();
+    let hint = if what.contains("UnknownIssuer") {
+        " (the server's certificate is not signed by a known CA: name its CA with \
+         sslrootcert= / PGSSLROOTCERT for PostgreSQL, ssl_ca= / MLFLOW_MYSQL_SSL_CA for MySQL)"
+    } else if what.contains("not valid for name") {
+        " (connect by a name the certificate holds, or verify the chain only: \
+         sslmode=verify-ca / ssl-mode=VERIFY_CA)"
+    } else {
+        ""
+    };
+    format!("TLS: {what}{hint}")
+}
+
 /// How long one statement may run on a database server: `MLTUI_STATEMENT_TIMEOUT` seconds,
 /// 30 by default.
 pub(crate) fn statement_timeout() -> Result<std::time::Duration, String> {
@@ -452,5 +472,42 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn follower(&self) -> Option<Box<dyn super::Follower>> {
         Some(Box::new(follow::SqlFollower::new(self.duplicate())))
+    }
+
+    /// A server samples long histories itself (a local SQLite file is read whole).
+    fn samples_histories(&self) -> bool {
+        B::DIALECT.server()
+    }
+
+    fn metric_history_for_chart(
+        &self,
+        run_ids: &[String],
+        key: &str,
+        max_points: usize,
+        steps: Option<(i64, i64)>,
+    ) -> Result<Vec<(String, Vec<MetricPoint>)>, StoreError> {
+        if !B::DIALECT.server() || !self.schema.has_table("metrics") {
+            return run_ids
+                .iter()
+                .map(|id| {
+                    let mut points = self.metric_history(id, key)?;
+                    if let Some((lo, hi)) = steps {
+                        points.retain(|p| p.step >= lo && p.step <= hi);
+                    }
+                    Ok((id.clone(), points))
+                })
+                .collect();
+        }
+        self.with_conn(|conn| {
+            run_ids
+                .iter()
+                .map(|id| {
+                    Ok((
+                        id.clone(),
+                        self.chart_sample(conn, id, key, max_points, steps)?,
+                    ))
+                })
+                .collect()
+        })
     }
 }
