@@ -6,7 +6,9 @@ Environment: BENCH_DATA (store folder, default target/bench-data), BENCH_RUNS (t
 per command, default 5), BENCH_SHAPES (default "medium sweep long"), MLFLOW_PYTHON (a Python
 with mlflow; default: /work/venvs/mlflow3/bin/python, else python3 if it imports mlflow),
 BENCH_MLFLOW_SWEEP=1 (also time MLflow's client on the sweep stores: minutes),
-BENCH_TARGET_DIR (cargo's target dir holding the release builds).
+BENCH_TARGET_DIR (cargo's target dir holding the release builds), BENCH_POSTGRES=0 (skip
+the PostgreSQL copy of `medium`; it needs PostgreSQL's programs, psql, and psycopg2 in
+MLFLOW_PYTHON's environment).
 """
 
 import json
@@ -123,9 +125,15 @@ def sql_scan_cmd(db: Path) -> str:
     return f"python3 -c \"{code}\""
 
 
-def bench_store(label: str, source: Path, py: str | None, mlflow: bool) -> dict:
+def bench_store(label: str, source, py: str | None, mlflow: bool, floor=None,
+                mlflow_uri: str | None = None) -> dict:
+    """Times `mltui runs SOURCE -f csv` against a floor and MLflow's client. `source` is a
+    path, or a URI with `floor` = (what, shell command) and the URI MLflow takes."""
     out: dict = {"label": label}
-    if source.is_dir():
+    if floor is not None:
+        out["floor_name"], cmd = floor
+        out["floor"] = timed(f"{label} floor", cmd)
+    elif source.is_dir():
         out["floor_name"] = "read every file once (`find \\| xargs cat`)"
         out["floor"] = timed(f"{label} floor", f"find {source} -type f -print0 | xargs -0 cat > /dev/null")
         out["floor2"] = timed(f"{label} floor -P2",
@@ -137,12 +145,83 @@ def bench_store(label: str, source: Path, py: str | None, mlflow: bool) -> dict:
     out["mltui"] = timed(f"{label} mltui", f"{MLTUI} runs {source} --format csv > /dev/null")
     _, out["rss"] = run_rusage([str(MLTUI), "runs", str(source), "--format", "csv"])
     if mlflow and py:
-        uri = f"file://{source}" if source.is_dir() else f"sqlite:///{source}"
+        if mlflow_uri is not None:
+            uri = mlflow_uri
+        else:
+            uri = f"file://{source}" if source.is_dir() else f"sqlite:///{source}"
         log(f"{label}: MLflow search_runs (one run)")
         secs, rss = run_rusage([py, str(ROOT / "bench" / "mlflow_search.py"), uri])
         out["mlflow"] = {"median": secs, "rss": rss}
         log(f"{label} mlflow: {secs:.2f} s")
     return out
+
+
+class Postgres:
+    """A PostgreSQL server for the benchmark, its data kept under BENCH_DATA/postgres (made
+    once, with `medium` copied in from the SQLite conversion), started on a free port."""
+
+    def __init__(self, py: str):
+        self.py = py
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+        self.bin = bins[-1].parent if bins else None
+        self.data = DATA / "postgres"
+        self.proc = None
+        self.port = 0
+
+    def _as_user(self, cmd: list[str]) -> list[str]:
+        return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+    def start(self) -> bool:
+        if self.bin is None or not shutil.which("psql"):
+            log("PostgreSQL or psql not installed: no PostgreSQL rows")
+            return False
+        if not (self.data / "PG_VERSION").exists():
+            self.data.mkdir(parents=True, exist_ok=True)
+            if os.geteuid() == 0:
+                shutil.chown(self.data, "postgres", "postgres")
+            subprocess.run(self._as_user([str(self.bin / "initdb"), "-D", str(self.data), "-U", "bench",
+                                          "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+                           check=True, stdout=subprocess.DEVNULL)
+        import socket
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.proc = subprocess.Popen(
+            self._as_user([str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port),
+                           "-k", str(self.data), "-c", "listen_addresses=127.0.0.1",
+                           "-c", "shared_buffers=256MB", "-c", "fsync=off"]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        for _ in range(300):
+            if subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "bench",
+                               "-d", "postgres", "-c", "SELECT 1"], capture_output=True).returncode == 0:
+                return True
+            time.sleep(0.2)
+        log("PostgreSQL did not start")
+        return False
+
+    def uri(self, db: str, driver: str = "") -> str:
+        return f"postgresql{driver}://bench@127.0.0.1:{self.port}/{db}"
+
+    def psql(self, db: str, *args: str) -> list[str]:
+        return ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "bench", "-d", db, *args]
+
+    def load(self, db: str, sqlite_db: Path) -> None:
+        """Copies a SQLite tracking database into a new database `db` with MLflow's schema."""
+        exists = subprocess.run(self.psql("postgres", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{db}'"),
+                                capture_output=True, text=True, check=True).stdout.strip()
+        if exists:
+            return
+        log(f"copying {sqlite_db.name} into PostgreSQL database {db}")
+        subprocess.run(self.psql("postgres", "-c", f"CREATE DATABASE {db}"), check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([self.py, "-m", "mlflow", "db", "upgrade", self.uri(db, "+psycopg2")],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([self.py, str(ROOT / "bench" / "sqlite_to_sql.py"), str(sqlite_db),
+                        self.uri(db, "+psycopg2")], check=True)
+
+    def stop(self) -> None:
+        if self.proc:
+            os.killpg(self.proc.pid, 15)
+            self.proc.wait()
 
 
 def frames(args: list[str]) -> dict:
@@ -189,11 +268,32 @@ def main() -> None:
         if db.exists():
             stores[f"{shape} SQLite"] = bench_store(f"{shape} SQLite", db, py, want_mlflow)
 
+    pg = None
+    medium_db = DATA / "medium.db"
+    if "medium" in SHAPES and py and medium_db.exists() and os.environ.get("BENCH_POSTGRES") != "0":
+        pg = Postgres(py)
+        if pg.start():
+            pg.load("medium", medium_db)
+            uri = pg.uri("medium")
+            scan = " ".join(
+                f"-c 'SELECT * FROM {t}'" for t in ("runs", "params", "tags", "latest_metrics"))
+            floor_cmd = " ".join(pg.psql("medium", "-At")) + f" {scan} > /dev/null"
+            stores["medium PostgreSQL"] = bench_store(
+                "medium PostgreSQL", uri, py, True,
+                floor=("`psql` selecting every row of runs, params, tags, latest_metrics", floor_cmd),
+                mlflow_uri=pg.uri("medium", "+psycopg2"))
+        else:
+            pg = None
+
     inproc = frames(["--sort"])
     for kind, src in (("file", DATA / "sweep" / "mlruns"), ("SQLite", DATA / "sweep.db")):
         if "sweep" in SHAPES and src.exists():
             for k, v in frames(["--sweep", str(src)]).items():
                 inproc[f"{k} {kind}"] = v
+    if pg is not None:
+        for k, v in frames(["--sweep", pg.uri("medium")]).items():
+            inproc[f"{k} PostgreSQL"] = v
+        pg.stop()
     if "long" in SHAPES:
         inproc.update(frames(["--long", str(DATA / "long" / "mlruns")]))
 
@@ -206,7 +306,7 @@ def main() -> None:
     for label, s in stores.items():
         m = s["mltui"]["median"]
         f = s["floor"]["median"]
-        kind = "file" if "file" in label else "SQLite"
+        kind = "file" if "file" in label else "SQLite" if "SQLite" in label else "PostgreSQL"
         limit = 1.5 if kind == "file" else 2.0
         extra = ""
         if "floor2" in s:
@@ -220,8 +320,9 @@ def main() -> None:
             ml = s["mlflow"]["median"]
             add(f"{label}: MLflow `search_runs`, all runs", fmt_s(ml)
                 + f" (peak RSS {s['mlflow']['rss']:.0f} MB)")
+            want = 20 if kind == "PostgreSQL" else 30
             add(f"{label}: speed-up over MLflow", f"{ml / m:.0f}×",
-                "≥ 30×" if medium else "", (ml / m >= 30) if medium else None)
+                f"≥ {want}×" if medium else "", (ml / m >= want) if medium else None)
         is_file = kind == "file"
         add(f"{label}: peak RSS", f"{s['rss']:.0f} MB",
             "≤ 150 MB" if medium and is_file else "",
@@ -232,18 +333,19 @@ def main() -> None:
     def ms(name):
         return inproc[name][0] if name in inproc else None
 
-    for kind in ("file", "SQLite"):
+    for kind in ("file", "SQLite", "PostgreSQL"):
         v = ms(f"first_rows {kind}")
         if v is not None:
-            add(f"sweep {kind}: TUI, open to first frame with rows", f"{v:.0f} ms", "≤ 300 ms", v <= 300)
+            shape = "medium" if kind == "PostgreSQL" else "sweep"
+            add(f"{shape} {kind}: TUI, open to first frame with rows", f"{v:.0f} ms", "≤ 300 ms", v <= 300)
             t = ms(f"tui_loaded {kind}")
-            add(f"sweep {kind}: TUI, every batch applied and drawn", fmt_s(t / 1e3),
+            add(f"{shape} {kind}: TUI, every batch applied and drawn", fmt_s(t / 1e3),
                 inproc[f"tui_loaded {kind}"][1].split(": ", 1)[-1])
     v = ms("sort_100k")
     add("sort 100,000 runs by a metric", f"{v:.1f} ms", "≤ 50 ms", v <= 50)
     v = ms("sort_100k_default")
     add("sort 100,000 runs in MLflow's default order", f"{v:.1f} ms")
-    for kind in ("file", "SQLite"):
+    for kind in ("file", "SQLite", "PostgreSQL"):
         v = ms(f"table_frame {kind}")
         if v is not None:
             add(f"one run-table frame, {inproc[f'table_frame {kind}'][1]} ({kind})",

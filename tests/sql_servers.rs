@@ -606,3 +606,90 @@ fn mariadb_tls_follows_ssl_mode_and_ssl_ca() {
         .contains(REACHED)
     );
 }
+
+/// The password from the environment or the password/option file instead of the URI, and
+/// the URI from MLFLOW_TRACKING_URI.
+fn credentials_from_the_usual_places(kind: Kind) {
+    let Some(f) = fixture(kind) else { return };
+    let _serial = serial();
+    let s = &f.server;
+    let bare = match kind {
+        Kind::Postgres => format!("postgresql://mlflow@127.0.0.1:{}/mlflow", s.port),
+        Kind::Mariadb => format!("mysql://mlflow@127.0.0.1:{}/mlflow", s.port),
+    };
+    let home = tempfile::tempdir().expect("home");
+    let run = |env: &[(&str, &str)], source: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mltui"));
+        cmd.arg("experiments");
+        if let Some(src) = source {
+            cmd.arg(src);
+        }
+        cmd.env_remove("MLFLOW_TRACKING_URI")
+            .env_remove("PGPASSWORD")
+            .env_remove("PGPASSFILE")
+            .env_remove("MYSQL_PWD")
+            .env("HOME", home.path())
+            .envs(env.iter().copied())
+            .current_dir(home.path())
+            .output()
+            .expect("mltui")
+    };
+    let ok = |out: std::process::Output, what: &str| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{what}: {err}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("sweep"),
+            "{what}"
+        );
+    };
+    // Without a password anywhere the server refuses, saying where one may go.
+    let out = run(&[], Some(&bare));
+    assert_eq!(out.status.code(), Some(1));
+    match kind {
+        Kind::Postgres => {
+            ok(run(&[("PGPASSWORD", PASSWORD)], Some(&bare)), "PGPASSWORD");
+            let pgpass = home.path().join("pgpass");
+            std::fs::write(
+                &pgpass,
+                format!("127.0.0.1:{}:mlflow:mlflow:{PASSWORD}\n", s.port),
+            )
+            .expect("pgpass");
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod");
+            ok(
+                run(
+                    &[("PGPASSFILE", pgpass.to_str().expect("utf-8"))],
+                    Some(&bare),
+                ),
+                "PGPASSFILE",
+            );
+            std::fs::rename(&pgpass, home.path().join(".pgpass")).expect("mv");
+            ok(run(&[], Some(&bare)), "~/.pgpass");
+        }
+        Kind::Mariadb => {
+            ok(run(&[("MYSQL_PWD", PASSWORD)], Some(&bare)), "MYSQL_PWD");
+            std::fs::write(
+                home.path().join(".my.cnf"),
+                format!("[client]\npassword = {PASSWORD}\n"),
+            )
+            .expect("my.cnf");
+            ok(run(&[], Some(&bare)), "~/.my.cnf");
+        }
+    }
+    // MLFLOW_TRACKING_URI names the database, as for MLflow's client.
+    ok(
+        run(&[("MLFLOW_TRACKING_URI", &f.uri)], None),
+        "MLFLOW_TRACKING_URI",
+    );
+}
+
+#[test]
+fn postgres_credentials_from_the_usual_places() {
+    credentials_from_the_usual_places(Kind::Postgres);
+}
+
+#[test]
+fn mariadb_credentials_from_the_usual_places() {
+    credentials_from_the_usual_places(Kind::Mariadb);
+}

@@ -267,6 +267,24 @@ mod tests {
             parse_source("s3://bucket/x", cwd),
             Err(StoreError::Unsupported(_))
         ));
+        for uri in [
+            "postgresql://u:pw@db/mlflow",
+            "postgresql+psycopg2://u:pw@db/mlflow",
+            "postgresql+psycopg://u@db:5433/mlflow?sslmode=require",
+            "mysql://u:pw@db/mlflow",
+            "mysql+pymysql://u:pw@db/mlflow",
+            "mysql+mysqldb://u:pw@db/mlflow",
+            "mariadb://u:pw@db/mlflow",
+        ] {
+            let Ok(SourceSpec::Database(db)) = parse_source(uri, cwd) else {
+                panic!("{uri} is not a database source");
+            };
+            assert_eq!(db.database.as_deref(), Some("mlflow"), "{uri}");
+            let shown = SourceSpec::Database(db).to_string();
+            assert!(!shown.contains(":pw@"), "{shown}");
+        }
+        let e = parse_source("redis://u:secret@h/0", cwd).expect_err("unsupported");
+        assert!(!e.to_string().contains("secret"), "{e}");
     }
 
     #[test]
