@@ -14,6 +14,7 @@ mod postgres_tls;
 mod sql;
 mod sqlite;
 mod sqlite_metrics;
+mod sqlite_read;
 mod sqlite_vfs;
 mod yaml;
 
@@ -28,7 +29,7 @@ pub use locate::{SourceSpec, parse_source, resolve_source};
 pub use sql::uri::{DbKind, DbUri};
 pub(crate) use sqlite::SqliteStore;
 #[doc(hidden)]
-pub use sqlite::take_longest_read_lock;
+pub use sqlite_read::take_longest_read_lock;
 
 /// Errors from opening or reading a store.
 #[derive(Debug, thiserror::Error)]

@@ -3,8 +3,10 @@
 use super::*;
 use crate::model::Run;
 use crate::store::Store;
+use crate::store::sql::Scan;
 use crate::store::sql::load::FIRST_BATCH;
 use std::collections::HashMap;
+use std::time::Duration;
 
 /// A minimal MLflow-like database: `runs` runs in experiment 1, each with metric `m`
 /// logged as 3.0, NaN, 1.0 (latest 1.0 at step 2) and, for every third run, `x` = +inf.
