@@ -93,7 +93,8 @@ impl App {
                 ExpSort::Id => cmp_ids(&ea.experiment_id, &eb.experiment_id),
                 ExpSort::Runs => idx
                     .run_count(&eb.experiment_id)
-                    .cmp(&idx.run_count(&ea.experiment_id)),
+                    .active
+                    .cmp(&idx.run_count(&ea.experiment_id).active),
             }
             .then_with(|| cmp_ids(&ea.experiment_id, &eb.experiment_id))
         });
