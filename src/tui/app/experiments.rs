@@ -148,6 +148,11 @@ impl App {
                     self.refresh_experiments();
                 } else if !self.experiments.marks.is_empty() {
                     self.experiments.marks.clear();
+                } else {
+                    self.message = Some(Message {
+                        text: "this is the first screen: q quits".into(),
+                        error: false,
+                    });
                 }
             }
             _ => {}

@@ -262,7 +262,7 @@ impl App {
             .min(v.rows.len().saturating_sub(1));
     }
 
-    pub(super) fn current_run_id(&self) -> Option<String> {
+    pub fn current_run_id(&self) -> Option<String> {
         let row = self.runs.rows.get(self.runs.cursor)?;
         Some(self.index.runs()[row.run].run_id.clone())
     }

@@ -38,8 +38,8 @@ impl RunStyle {
     pub fn sample(&self) -> String {
         let line = match self.marker {
             Marker::Dot => "•",
+            Marker::Quadrant => "▚",
             Marker::HalfBlock => "▀",
-            Marker::Block => "█",
             _ => "━",
         };
         format!("{line}{}{line}", self.shape)
@@ -52,14 +52,14 @@ impl RunStyle {
 pub fn run_style(theme: &Theme, i: usize) -> RunStyle {
     let colors = PALETTE.len() - 1; // the last one is black
     let (color, marker) = if theme.color {
-        let marker = [Marker::Braille, Marker::Dot, Marker::HalfBlock][(i / colors) % 3];
+        let marker = [Marker::Braille, Marker::Dot, Marker::Quadrant][(i / colors) % 3];
         (Style::default().fg(theme.rgb(PALETTE[i % colors])), marker)
     } else {
         let marker = [
             Marker::Braille,
             Marker::Dot,
+            Marker::Quadrant,
             Marker::HalfBlock,
-            Marker::Block,
         ][i % 4];
         (Style::default(), marker)
     };

@@ -70,13 +70,17 @@ fn short_source(source: &str, max: usize) -> String {
 pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let crumb = match app.screen() {
         Screen::Experiments => "Experiments".to_string(),
-        Screen::Runs => format!("Runs · {}", app.runs.title),
+        Screen::Runs => format!("Runs · {}", text::cut(&app.runs.title, 200)),
         Screen::Detail => {
             let name = app
                 .index
                 .run(&app.detail.run_id)
                 .map(|r| r.run_name.as_str());
-            format!("Runs · {} · {}", app.runs.title, name.unwrap_or_default())
+            format!(
+                "Runs · {} · {}",
+                text::cut(&app.runs.title, 200),
+                text::cut(name.unwrap_or_default(), 200)
+            )
         }
         Screen::Compare => format!(
             "Compare · {}",
@@ -367,7 +371,7 @@ fn raw_counts(app: &App) -> String {
                     .run_ids
                     .get(b)
                     .and_then(|id| app.index.run(id))
-                    .map(|r| r.run_name.clone());
+                    .map(|r| text::cut(&r.run_name, 60).into_owned());
                 s.push_str(&format!(" · baseline {}", name.unwrap_or_default()));
             }
             s
