@@ -58,8 +58,15 @@ fn now_ms() -> i64 {
 fn reenter(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
     use ratatui::crossterm::{cursor, execute, terminal as ct};
     ct::enable_raw_mode()?;
-    execute!(std::io::stdout(), ct::EnterAlternateScreen, cursor::Hide)?;
-    terminal.clear()?;
+    execute!(
+        std::io::stdout(),
+        ct::EnterAlternateScreen,
+        cursor::Hide,
+        ct::Clear(ct::ClearType::All)
+    )?;
+    // Forget the last frame so the next one is drawn whole. (`Terminal::clear` would ask
+    // the terminal for the cursor position, which the input thread's read would swallow.)
+    terminal.swap_buffers();
     Ok(())
 }
 
