@@ -239,9 +239,9 @@ pub fn run_effect(
             .map(|()| {
                 let shown = std::fs::canonicalize(&path).unwrap_or(path.clone());
                 format!(
-                    "exported {} rows × {} columns to {}",
-                    table.rows.len(),
-                    table.headers.len(),
+                    "exported {} × {} to {}",
+                    crate::text::count(table.rows.len(), "row", "rows"),
+                    crate::text::count(table.headers.len(), "column", "columns"),
                     shown.display()
                 )
             })

@@ -371,12 +371,15 @@ impl App {
                         } else {
                             range
                         };
-                        prompt.completion = Some(Completion {
+                        let completion = Completion {
                             items,
                             selected: 0,
                             range,
-                        });
-                        self.prompt = Some(prompt);
+                        };
+                        self.finish_query_edit(prompt);
+                        if let Some(p) = self.prompt.as_mut() {
+                            p.completion = Some(completion);
+                        }
                         return;
                     }
                 }

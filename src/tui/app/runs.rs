@@ -323,8 +323,8 @@ impl App {
                 if self.runs.diff_only {
                     self.message = Some(Message {
                         text: format!(
-                            "diff only: {} columns with equal values hidden",
-                            self.runs.equal_hidden
+                            "diff only: {} with equal values hidden",
+                            crate::text::count(self.runs.equal_hidden, "column", "columns")
                         ),
                         error: false,
                     });

@@ -174,19 +174,23 @@ fn prompt_parts(app: &App) -> Option<(String, Option<(String, bool)>)> {
     Some((label, note))
 }
 
+/// The note of a prompt shown under it, wrapped at `width` (when it does not fit after it).
+fn note_below(note: &str, style: ratatui::style::Style) -> Paragraph<'static> {
+    Paragraph::new(Line::from(Span::styled(format!("  {note}"), style))).wrap(Wrap { trim: false })
+}
+
 /// Lines the status area needs at `width`: one, or more for a prompt whose error or
-/// warning does not fit after it (at most four).
+/// warning does not fit after it (at most five).
 pub fn height(app: &App, width: u16) -> u16 {
     let Some((label, Some((note, _)))) = prompt_parts(app) else {
         return 1;
     };
     let text_w = app.prompt.as_ref().map_or(0, |p| text::width(p.text()));
-    let width = (width as usize).max(10);
-    if text::width(&label) + text_w + 4 + text::width(&note) <= width {
+    if text::width(&label) + text_w + 4 + text::width(&note) <= width as usize {
         return 1;
     }
-    let below = text::width(&note).div_ceil(width.saturating_sub(2).max(1));
-    (1 + below).min(4) as u16
+    let below = note_below(&note, ratatui::style::Style::default()).line_count(width.max(10));
+    (1 + below).min(5) as u16
 }
 
 /// The text of a line edit in `width` cells with its cursor, scrolled to keep the cursor
@@ -240,25 +244,23 @@ pub fn status_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
         };
         let mut spans = vec![Span::styled(label, theme.key)];
         spans.extend(edit_spans(&prompt.edit, field, theme));
-        let mut lines = Vec::new();
-        match note {
-            Some((n, error)) if one_line => {
-                let style = if error { theme.error } else { theme.dim };
+        let first = Rect { height: 1, ..area };
+        let rest = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        if let Some((n, error)) = note {
+            let style = if error { theme.error } else { theme.dim };
+            if one_line {
                 spans.push(Span::styled(format!("   {n}"), style));
-                lines.push(Line::from(spans));
+            } else {
+                frame.render_widget(note_below(&n, style).style(theme.status_bar), rest);
             }
-            Some((n, error)) => {
-                lines.push(Line::from(spans));
-                let style = if error { theme.error } else { theme.dim };
-                lines.push(Line::from(Span::styled(format!("  {n}"), style)));
-            }
-            None => lines.push(Line::from(spans)),
         }
         frame.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .style(theme.status_bar),
-            area,
+            Paragraph::new(Line::from(spans)).style(theme.status_bar),
+            first,
         );
         return;
     }
