@@ -3,6 +3,7 @@
 
 mod browse;
 mod compare;
+mod docs;
 mod experiments;
 mod runs;
 mod series;
@@ -20,6 +21,7 @@ use crate::store::{self, SourceSpec, Store};
 use crate::text;
 
 pub use compare::CompareArgs;
+pub use docs::{CompletionsArgs, ManArgs, write_completions, write_man};
 pub use experiments::ExperimentsArgs;
 pub use runs::RunsArgs;
 pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
@@ -31,7 +33,12 @@ pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
 /// Without one, mltui uses --tracking-uri, then MLFLOW_TRACKING_URI, then ./mlflow.db,
 /// then ./mlruns. mltui never writes to a store.
 #[derive(Debug, Parser)]
-#[command(name = "mltui", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "mltui",
+    version,
+    long_version = env!("MLTUI_LONG_VERSION"),
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// The store to open in the terminal UI.
     pub source: Option<String>,
@@ -65,6 +72,10 @@ pub enum Command {
     History(HistoryArgs),
     /// Draw metric curves of runs to a PNG or SVG image.
     Plot(PlotArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write every page into a folder.
+    Man(ManArgs),
 }
 
 /// Which lifecycle stages to include.
@@ -107,6 +118,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Compare(args)) => compare::run(args, global_uri.as_deref()),
         Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref()),
+        Some(Command::Completions(args)) => docs::completions(&args),
+        Some(Command::Man(args)) => docs::man(&args),
         None => browse::run(&cli),
     }
 }
