@@ -486,6 +486,10 @@ impl App {
                 v.cursor_x = None;
             }
             Action::Filter => self.start_filter(),
+            // Esc leaves the legend first (q leaves the screen at once).
+            Action::Back if self.chart.focus == ChartFocus::Legend => {
+                self.chart.focus = ChartFocus::Keys;
+            }
             Action::Back => self.back(),
             _ => {}
         }

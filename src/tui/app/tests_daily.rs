@@ -822,4 +822,12 @@ fn charts_pin_metrics_into_a_grid_and_hide_or_isolate_runs() {
     assert_eq!(drawn, [1]);
     app.on_key(Key::Ch('i'));
     assert!(app.chart.hidden.is_empty());
+    // Esc leaves the legend, then the screen.
+    app.on_key(Key::Esc);
+    assert_eq!(
+        (app.screen(), app.chart.focus),
+        (Screen::Chart, ChartFocus::Keys)
+    );
+    app.on_key(Key::Esc);
+    assert_eq!(app.screen(), Screen::Runs);
 }
