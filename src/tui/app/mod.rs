@@ -539,4 +539,6 @@ pub(crate) mod tests;
 #[cfg(test)]
 mod tests_chart;
 #[cfg(test)]
+mod tests_compare_chart;
+#[cfg(test)]
 mod tests_daily;
