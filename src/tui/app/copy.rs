@@ -136,6 +136,11 @@ impl App {
             Screen::Detail => {
                 let items = self.detail_items();
                 let item = items.get(self.detail.cursor)?;
+                if item.kind == super::ItemKind::Metric {
+                    let run = self.index.run(&self.detail.run_id)?;
+                    let m = run.metrics.get(item.key.as_ref())?;
+                    return Some(("latest value", crate::text::float_exact(m.latest.value)));
+                }
                 Some(("value under the cursor", item.value.to_string()))
             }
             Screen::Compare => {

@@ -31,6 +31,8 @@ pub enum ItemKind {
     Field,
     /// A key and a value naming another run (parent or child): Enter goes there.
     Link(String),
+    /// A metric's summary (the key is the metric's): Enter shows it exactly.
+    Metric,
 }
 
 /// One line of the run detail: stored text, borrowed from the run where it can be (values
@@ -59,6 +61,14 @@ impl<'a> DetailItem<'a> {
         }
     }
 
+    fn metric(key: &'a str, value: String) -> Self {
+        Self {
+            kind: ItemKind::Metric,
+            key: Cow::Borrowed(key),
+            value: Cow::Owned(value),
+        }
+    }
+
     fn field(key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
         Self {
             kind: ItemKind::Field,
@@ -69,7 +79,10 @@ impl<'a> DetailItem<'a> {
 
     /// Lines the cursor stops on.
     pub fn selectable(&self) -> bool {
-        matches!(self.kind, ItemKind::Field | ItemKind::Link(_))
+        matches!(
+            self.kind,
+            ItemKind::Field | ItemKind::Link(_) | ItemKind::Metric
+        )
     }
 }
 
@@ -249,7 +262,7 @@ pub fn items<'a>(
                     text::float_short(v)
                 }
             };
-            out.push(DetailItem::field(
+            out.push(DetailItem::metric(
                 k.as_str(),
                 metric_columns(
                     &text::float_short(m.latest.value),
@@ -312,6 +325,29 @@ impl App {
         items(run, parent, &children, self.now_ms)
     }
 
+    /// A metric of the detail's run in full: exact values, the latest point's step and
+    /// time, and how many points there are.
+    pub(super) fn metric_summary(&self, key: &str) -> Option<String> {
+        let m = self.index.run(&self.detail.run_id)?.metrics.get(key)?;
+        let count = m.count.map_or("unknown".into(), |c| c.to_string());
+        // A server reports only the latest value: min and max are unknown, not NaN.
+        let extreme = |v: f64| {
+            if m.count.is_none() && v.is_nan() {
+                "unknown".to_string()
+            } else {
+                text::float_exact(v)
+            }
+        };
+        Some(format!(
+            "latest  {}\nstep    {}\ntime    {}\nmin     {}\nmax     {}\npoints  {count}",
+            text::float_exact(m.latest.value),
+            m.latest.step,
+            text::time_iso(m.latest.timestamp),
+            extreme(m.min),
+            extreme(m.max),
+        ))
+    }
+
     /// Opens the detail of `run_id` on top of the current screen.
     pub(super) fn open_detail(&mut self, run_id: String) {
         if self.screen() == Screen::Detail {
@@ -363,6 +399,10 @@ impl App {
                 match kind {
                     ItemKind::Link(id) => self.open_detail(id),
                     ItemKind::Field => self.pager = Some(Pager::new(key, value)),
+                    ItemKind::Metric => {
+                        let text = self.metric_summary(&key).unwrap_or(value);
+                        self.pager = Some(Pager::new(key, text));
+                    }
                     _ => {}
                 }
             }

@@ -556,6 +556,29 @@ fn detail_reads_long_values_in_a_pager_and_follows_parent_and_children() {
 }
 
 #[test]
+fn a_metric_in_the_detail_opens_and_copies_exactly() {
+    let mut other = loaded_app(&fixture("v3/file/mlruns"));
+    open_experiment(&mut other, "exp-α demo");
+    cursor_on(&mut other, "実験-🚀");
+    other.on_key(Key::Enter);
+    let tiny = other
+        .detail_items()
+        .iter()
+        .position(|i| i.key == "tiny")
+        .expect("tiny");
+    other.detail.cursor = tiny;
+    other.on_key(Key::Ch('Y'));
+    assert_eq!(copied(&other.on_key(Key::Ch('v'))), "1e-20");
+    other.on_key(Key::Enter);
+    let text = other
+        .pager
+        .as_ref()
+        .map(|p| p.text.clone())
+        .unwrap_or_default();
+    assert!(text.starts_with("latest  1e-20\nstep    0\n"), "{text}");
+}
+
+#[test]
 fn detail_cursor_skips_titles_and_blank_lines() {
     let mut app = sweep_app();
     app.on_key(Key::Enter);

@@ -77,7 +77,7 @@ fn item_lines<'a>(
             .into_owned(),
             theme.dim,
         ))],
-        ItemKind::Field | ItemKind::Link(_) => {
+        ItemKind::Field | ItemKind::Link(_) | ItemKind::Metric => {
             let link = matches!(item.kind, ItemKind::Link(_));
             let value_w = width.saturating_sub(key_w + 4 + if link { 2 } else { 0 });
             let value = wrap_value(&item.value, value_w);
