@@ -13,9 +13,8 @@ mod prompt;
 mod runs;
 
 use std::cell::Cell;
-use std::path::PathBuf;
-
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use crate::export::{Format, Table};
 use crate::index::{Direction, RunIndex};
