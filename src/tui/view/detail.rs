@@ -19,8 +19,15 @@ const VALUE_LINES: usize = 3;
 fn wrap_value(value: &str, w: usize) -> Vec<String> {
     let w = w.max(4);
     let mut lines: Vec<String> = Vec::new();
-    let mut cut = false;
-    'parts: for part in value.split('\n') {
+    // Only the start of a huge value can show: look no further than what three lines of
+    // the widest characters (or their escapes) could hold.
+    let mut end = value.len().min(w * VALUE_LINES * 8 + 64);
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut cut = end < value.len();
+    let head = &value[..end];
+    'parts: for part in head.split('\n') {
         // Only the start of a huge value can show: cut (and escape) before wrapping.
         let part = text::cut(part, w * VALUE_LINES + 1);
         let mut rest: &str = &part;
