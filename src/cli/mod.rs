@@ -4,6 +4,7 @@
 mod browse;
 mod compare;
 mod experiments;
+mod pick;
 mod runs;
 mod series;
 
@@ -15,12 +16,13 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::export::{self, Format};
-use crate::model::{self, ViewType};
+use crate::model::ViewType;
 use crate::store::{self, SourceSpec, Store};
 use crate::text;
 
 pub use compare::CompareArgs;
 pub use experiments::ExperimentsArgs;
+pub use pick::UsageError;
 pub use runs::RunsArgs;
 pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
 
@@ -43,6 +45,11 @@ pub struct Cli {
     /// Monochrome output (also when the NO_COLOR environment variable is set).
     #[arg(long, global = true)]
     pub no_color: bool,
+
+    /// Open the terminal UI on the runs of this experiment (id or name); Esc goes back to
+    /// the experiment list.
+    #[arg(long, short = 'e', value_name = "ID_OR_NAME")]
+    pub experiment: Option<String>,
 
     /// Follow the store while runs are written: refresh every SECS seconds (0: off;
     /// default 2 for local stores, 10 for a tracking server).
@@ -147,17 +154,6 @@ fn output_format(output: &OutputArgs) -> Format {
         .format
         .or_else(|| output.output.as_deref().and_then(Format::from_path))
         .unwrap_or_default()
-}
-
-/// Runs by id, each one checked to exist.
-pub(crate) fn fetch_runs(store: &dyn Store, ids: &[String]) -> Result<Vec<model::Run>> {
-    ids.iter()
-        .map(|id| {
-            store
-                .run(id)
-                .with_context(|| format!("in {}", store.describe()))
-        })
-        .collect()
 }
 
 /// Picks the format and destination, then writes. A closed pipe (`| head`) is not an error.

@@ -1,7 +1,7 @@
 //! `mltui runs`: the runs of experiments as a table, filtered and ordered like MLflow's
 //! `search_runs`.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 
 use super::{OutputArgs, View, emit, now_ms, open, output_format, report_warnings};
@@ -54,22 +54,8 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
     let view: ViewType = args.view.into();
     // Experiments come first so that --experiment can be checked before runs are read.
     let list = store.experiments()?;
-    let mut wanted = Vec::new();
-    for name in &args.experiment {
-        let found = list
-            .experiments
-            .iter()
-            .find(|e| &e.experiment_id == name)
-            .or_else(|| list.experiments.iter().find(|e| &e.name == name));
-        match found {
-            Some(e) => wanted.push(e.experiment_id.clone()),
-            None => bail!(
-                "no experiment with id or name '{}' in {}",
-                text::sanitize(name),
-                store.describe()
-            ),
-        }
-    }
+    let wanted =
+        super::pick::experiment_ids(&list.experiments, &args.experiment, &store.describe())?;
     // A server evaluates the MLflow part of the filter itself; mltui applies all of it.
     let narrow = filter.mlflow_part().to_string();
     let chosen = |e: &model::Experiment| {

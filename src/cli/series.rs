@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use super::{OutputArgs, emit, fetch_runs, open};
+use super::pick::fetch_runs;
+use super::{OutputArgs, emit, open};
 use crate::chart::{self, ChartOptions, labels::legend_labels, plot};
 use crate::export::{Cell, Table};
 use crate::model::{MetricPoint, Run};
@@ -18,9 +19,13 @@ pub struct SeriesArgs {
     /// The store (see `mltui --help`).
     pub source: Option<String>,
 
-    /// Run id (repeatable).
-    #[arg(long = "run", short = 'r', required = true, value_name = "RUN_ID")]
+    /// A run: its id, a unique id prefix (6 or more characters) or its name (repeatable).
+    #[arg(long = "run", short = 'r', required = true, value_name = "RUN")]
     pub runs: Vec<String>,
+
+    /// Look run names and id prefixes up only in this experiment (id or name; repeatable).
+    #[arg(long, short = 'e', value_name = "ID_OR_NAME")]
+    pub experiment: Vec<String>,
 
     /// Metric key (repeatable).
     #[arg(long = "metric", short = 'm', required = true, value_name = "KEY")]
@@ -87,7 +92,7 @@ struct Histories {
 
 fn load(args: &SeriesArgs, uri: Option<&str>) -> Result<Histories> {
     let store: Box<dyn Store> = open(args.source.as_deref(), uri)?;
-    let runs = fetch_runs(store.as_ref(), &args.runs)?;
+    let runs = fetch_runs(store.as_ref(), &args.runs, &args.experiment)?;
     let mut series = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         for key in &args.metrics {

@@ -20,14 +20,22 @@ pub enum Cell {
 }
 
 impl Cell {
-    /// Exact text for CSV and Markdown: shortest round-trip floats, ISO-8601 UTC times.
+    /// Exact text for CSV and Markdown, as pandas writes MLflow's `search_runs` DataFrame:
+    /// shortest round-trip floats in Python's spelling, UTC times as
+    /// `2026-11-26 19:57:51.123+00:00`.
     pub fn exact(&self) -> String {
+        self.exact_in(true)
+    }
+
+    /// [`Cell::exact`], with the milliseconds of times written only when `millis` (pandas
+    /// leaves them out of a column whose times are all on whole seconds).
+    pub fn exact_in(&self, millis: bool) -> String {
         match self {
             Cell::Missing => String::new(),
             Cell::Text(s) => s.clone(),
             Cell::Number(v) => text::float_exact(*v),
             Cell::Int(i) => i.to_string(),
-            Cell::Time(t) => text::time_iso(*t),
+            Cell::Time(t) => text::time_pandas(*t, millis),
             Cell::Duration(d) => format!("{:.3}", *d as f64 / 1000.0),
         }
     }
@@ -79,11 +87,25 @@ impl Table {
     pub fn write_csv(&self, out: &mut dyn Write) -> Result<(), csv::Error> {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(&self.headers)?;
+        let millis = self.time_millis();
         for row in &self.rows {
-            w.write_record(row.iter().map(Cell::exact))?;
+            w.write_record(row.iter().zip(&millis).map(|(c, &m)| c.exact_in(m)))?;
         }
         w.flush()?;
         Ok(())
+    }
+
+    /// Per column: whether its times need milliseconds (some time is not on a whole second).
+    fn time_millis(&self) -> Vec<bool> {
+        let mut millis = vec![false; self.headers.len()];
+        for row in &self.rows {
+            for (m, c) in millis.iter_mut().zip(row) {
+                if let Cell::Time(t) = c {
+                    *m |= t.rem_euclid(1000) != 0;
+                }
+            }
+        }
+        millis
     }
 
     /// An array of objects keyed by column name.
@@ -130,8 +152,13 @@ impl Table {
             })
             .collect();
         writeln!(out, "| {} |", rule.join(" | "))?;
+        let millis = self.time_millis();
         for row in &self.rows {
-            let cells: Vec<String> = row.iter().map(|c| esc(&c.exact())).collect();
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&millis)
+                .map(|(c, &m)| esc(&c.exact_in(m)))
+                .collect();
             writeln!(out, "| {} |", cells.join(" | "))?;
         }
         Ok(())
@@ -218,6 +245,24 @@ mod tests {
         assert_eq!(
             text,
             "name,loss\n\"a,\"\"b\"\"\nc\",0.1\n実験|🚀,NaN\nevil\u{1b}[2J,\n"
+        );
+    }
+
+    #[test]
+    fn csv_times_drop_milliseconds_only_for_whole_second_columns() {
+        let t = Table {
+            headers: vec!["a".into(), "b".into()],
+            rows: vec![
+                vec![Cell::Time(1_795_723_383_000), Cell::Time(1_795_723_383_000)],
+                vec![Cell::Time(1_795_723_384_250), Cell::Missing],
+            ],
+        };
+        let mut out = Vec::new();
+        t.write_csv(&mut out).expect("csv");
+        assert_eq!(
+            String::from_utf8(out).expect("utf8"),
+            "a,b\n2026-11-26 20:03:03.000+00:00,2026-11-26 20:03:03+00:00\n\
+             2026-11-26 20:03:04.250+00:00,\n"
         );
     }
 
