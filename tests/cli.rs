@@ -35,7 +35,10 @@ fn csv_has_search_runs_columns_pandas_times_and_exact_values() {
                 "end_time"
             ]
         );
-        assert!(!headers.contains(&"run_name".to_string()), "not a search_runs column");
+        assert!(
+            !headers.contains(&"run_name".to_string()),
+            "not a search_runs column"
+        );
         let first_param = headers
             .iter()
             .position(|h| h.starts_with("params."))
@@ -48,7 +51,10 @@ fn csv_has_search_runs_columns_pandas_times_and_exact_values() {
         let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("record")).collect();
         let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
         let name = col("tags.mlflow.runName");
-        let nasty = rows.iter().find(|r| &r[name] == "実験-🚀").expect("nasty row");
+        let nasty = rows
+            .iter()
+            .find(|r| &r[name] == "実験-🚀")
+            .expect("nasty row");
         assert_eq!(&nasty[col("metrics.tiny")], "1e-20");
         assert_eq!(&nasty[col("metrics.huge")], "1.2345678901234567e+19");
         assert_eq!(

@@ -93,7 +93,11 @@ fn runs_csv_is_mlflows_search_runs_csv() {
         let groups = |h: &[String]| h.iter().map(|c| group(c)).collect::<Vec<_>>();
         let mut sorted = groups(&oh);
         sorted.sort_unstable();
-        assert_eq!(groups(&oh), sorted, "{label}: metrics, then params, then tags");
+        assert_eq!(
+            groups(&oh),
+            sorted,
+            "{label}: metrics, then params, then tags"
+        );
         assert_eq!(
             oh.iter().collect::<BTreeSet<_>>(),
             th.iter().collect::<BTreeSet<_>>(),

@@ -4,8 +4,10 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::pick::fetch_runs;
-use super::{OutputArgs, emit, now_ms, open};
-use crate::{export, index, model, store};
+use super::runs::SHORT_ID;
+use super::{Layout, OutputArgs, emit, emit_fitted, fit_width, now_ms, open};
+use crate::index::lookup::unique_prefix_len;
+use crate::{export, index, model, store, text};
 
 #[derive(Debug, Args)]
 #[command(allow_missing_positional = true)]
@@ -52,7 +54,36 @@ pub fn run(args: CompareArgs, uri: Option<&str>) -> Result<()> {
     let runs = fetch_runs(store.as_ref(), refs, &args.experiment)?;
     let refs: Vec<&model::Run> = runs.iter().collect();
     let cmp = index::compare::Comparison::new(&refs, now_ms());
-    let table = cmp.table(args.diff_only);
+    let mut table = cmp.table(args.diff_only);
+    if let Some(width) = fit_width(&args.output) {
+        // On a terminal, runs are headed by an id prefix (which compare takes back).
+        let len = unique_prefix_len(runs.iter().map(|r| r.run_id.as_str()), SHORT_ID);
+        let short = |id: &str| id.chars().take(len).collect::<String>();
+        for h in table.headers.iter_mut().skip(1) {
+            *h = short(h);
+        }
+        for row in table.rows.iter_mut() {
+            if matches!(row.first(), Some(export::Cell::Text(k)) if k == "run_id") {
+                for cell in row.iter_mut().skip(1) {
+                    if let export::Cell::Text(id) = cell {
+                        *id = short(id);
+                    }
+                }
+            }
+        }
+        // Keys get at most a third of the width; runs share the rest, 16 cells or more.
+        let layout = Layout::Shared {
+            first_max: (width / 3).max(16),
+            min_each: 16,
+        };
+        return emit_fitted(&table, width, layout, |left, total| {
+            format!(
+                "{left} of {} left out to fit {width} terminal columns: compare fewer runs, \
+                 or see all with -f csv or through a pipe (mltui compare ... | less -S)",
+                text::count(total - 1, "run", "runs")
+            )
+        });
+    }
     emit(&args.output, |format, out| {
         export::write_table(&table, format, out)
     })

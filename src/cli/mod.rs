@@ -2,6 +2,7 @@
 //! helpers the commands share (finding the store, choosing the output, writing it).
 
 mod browse;
+mod columns;
 mod compare;
 mod experiments;
 mod pick;
@@ -174,6 +175,54 @@ pub(crate) fn emit(
         Err(export::ExportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(export::ExportError::Csv(e)) if is_broken_pipe(&e) => Ok(()),
         other => Ok(other?),
+    }
+}
+
+/// The width to fit a text table to: the terminal's, when a text table goes to a terminal
+/// (never to a file or a pipe, which get every column).
+fn fit_width(output: &OutputArgs) -> Option<usize> {
+    if output.output.is_some() || output_format(output) != Format::Table {
+        return None;
+    }
+    let (terminal_size::Width(w), _) = terminal_size::terminal_size_of(std::io::stdout())?;
+    Some(usize::from(w))
+}
+
+/// How a text table is fitted to the terminal.
+enum Layout<'a> {
+    /// Columns by usefulness (positions, most useful first): see
+    /// [`export::Table::write_text_fitted`].
+    Priority(&'a [usize]),
+    /// Keys, then columns sharing the width: see [`export::Table::write_text_shared`].
+    Shared { first_max: usize, min_each: usize },
+}
+
+/// Writes `table` fitted to `width` cells and, when columns were left out, says so on
+/// stderr: `left_out(count, total)`.
+fn emit_fitted(
+    table: &export::Table,
+    width: usize,
+    layout: Layout<'_>,
+    left_out: impl FnOnce(usize, usize) -> String,
+) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut lock = std::io::BufWriter::new(stdout.lock());
+    let written = match layout {
+        Layout::Priority(priority) => table.write_text_fitted(&mut lock, width, priority),
+        Layout::Shared {
+            first_max,
+            min_each,
+        } => table.write_text_shared(&mut lock, width, first_max, min_each),
+    }
+    .and_then(|left| lock.flush().map(|()| left));
+    match written {
+        Ok(0) => Ok(()),
+        Ok(left) => {
+            eprintln!("mltui: {}", left_out(left, table.headers.len()));
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -251,7 +251,7 @@ mod tests {
         };
         fresh.on_load(LoadEvent::Experiments(list));
         assert_eq!(fresh.screen(), Screen::Runs);
-        assert_eq!(fresh.runs.experiment_ids, [id.clone()]);
+        assert_eq!(fresh.runs.experiment_ids, std::slice::from_ref(&id));
         assert_eq!(fresh.runs.title, "sweep");
         let runs: Vec<crate::model::Run> = app.index.runs().to_vec();
         fresh.on_load(LoadEvent::Runs(crate::store::RunBatch {
