@@ -292,7 +292,10 @@ fn unknown_columns_are_errors_naming_the_closest_keys() {
         err.contains("unknown column 'metrics.val_acc': no run in file store "),
         "{err}"
     );
-    assert!(err.contains("did you mean metrics.val/acc or metrics.acc?"), "{err}");
+    assert!(
+        err.contains("did you mean metrics.val/acc or metrics.acc?"),
+        "{err}"
+    );
     // Within an experiment, keys of other experiments do not count.
     let out = mltui(&["runs", &store, "-e", "exp-α demo", "-c", "metrics.acc"]);
     let err = stderr(&out);
