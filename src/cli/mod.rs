@@ -71,7 +71,7 @@ pub enum Command {
     Compare(CompareArgs),
     /// Every logged point of metrics of runs (like MLflow's get_metric_history).
     History(HistoryArgs),
-    /// Draw metric curves of runs to a PNG or SVG image.
+    /// Draw metric curves of runs: the terminal UI's chart as text, or a PNG or SVG image.
     Plot(PlotArgs),
 }
 
@@ -114,7 +114,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Runs(args)) => runs::run(args, global_uri.as_deref()),
         Some(Command::Compare(args)) => compare::run(args, global_uri.as_deref()),
         Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
-        Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref()),
+        Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref(), cli.no_color),
         None => browse::run(&cli),
     }
 }

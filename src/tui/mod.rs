@@ -5,6 +5,7 @@ pub mod action;
 pub mod app;
 pub mod event;
 pub mod keymap;
+pub mod text_chart;
 pub mod theme;
 pub mod view;
 
