@@ -17,7 +17,10 @@ fn no_terminal(stdin: bool, stdout: bool) -> String {
         _ => "standard output is not a terminal",
     };
     format!(
-        "the terminal UI needs a terminal, but {which}. Over SSH, ask for one with          `ssh -t HOST mltui ...`. Without a terminal, use a headless command:          `mltui experiments`, `mltui runs`, `mltui compare`, `mltui history`,          `mltui plot --format text` (see `mltui --help`)"
+        "the terminal UI needs a terminal, but {which}. Over SSH, ask for one with \
+         `ssh -t HOST mltui ...`. Without a terminal, use a headless command: \
+         `mltui experiments`, `mltui runs`, `mltui compare`, `mltui history`, \
+         `mltui plot --format text` (see `mltui --help`)"
     )
 }
 
@@ -72,7 +75,11 @@ mod tests {
             m.contains("standard input and output are not a terminal"),
             "{m}"
         );
-        assert!(m.contains("ssh -t"), "{m}");
+        assert!(
+            m.contains("ask for one with `ssh -t HOST mltui ...`. Without"),
+            "{m}"
+        );
+        assert!(!m.contains("  "), "{m}");
         assert!(
             m.contains("mltui runs") && m.contains("plot --format text"),
             "{m}"
