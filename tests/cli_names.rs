@@ -266,18 +266,16 @@ fn help(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
+/// Bug: the usage read `<SOURCE] [RUN_ID>...`. (Every `--help` is snapshotted in
+/// tests/cli_docs.rs.)
 #[test]
-fn help_of_the_commands() {
+fn compare_usage_is_honest() {
     let compare = help(&["compare", "--help"]);
     assert!(
         compare.contains("Usage: mltui compare [OPTIONS] [SOURCE] <RUN>..."),
         "{compare}"
     );
-    insta::assert_snapshot!("help_compare", compare);
-    insta::assert_snapshot!("help_runs", help(&["runs", "--help"]));
-    insta::assert_snapshot!("help_history", help(&["history", "--help"]));
-    insta::assert_snapshot!("help_plot", help(&["plot", "--help"]));
-    insta::assert_snapshot!("help_main", help(&["--help"]));
+    assert!(!compare.contains("<SOURCE]"), "{compare}");
 }
 
 #[test]

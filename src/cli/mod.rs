@@ -4,6 +4,7 @@
 mod browse;
 mod columns;
 mod compare;
+mod docs;
 mod experiments;
 mod pick;
 mod runs;
@@ -22,6 +23,7 @@ use crate::store::{self, SourceSpec, Store};
 use crate::text;
 
 pub use compare::CompareArgs;
+pub use docs::{CompletionsArgs, ManArgs, write_completions, write_man};
 pub use experiments::ExperimentsArgs;
 pub use pick::UsageError;
 pub use runs::RunsArgs;
@@ -34,7 +36,12 @@ pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
 /// Without one, mltui uses --tracking-uri, then MLFLOW_TRACKING_URI, then ./mlflow.db,
 /// then ./mlruns. mltui never writes to a store.
 #[derive(Debug, Parser)]
-#[command(name = "mltui", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "mltui",
+    version,
+    long_version = env!("MLTUI_LONG_VERSION"),
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// The store to open in the terminal UI.
     pub source: Option<String>,
@@ -73,6 +80,10 @@ pub enum Command {
     History(HistoryArgs),
     /// Draw metric curves of runs: the terminal UI's chart as text, or a PNG or SVG image.
     Plot(PlotArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write every page into a folder.
+    Man(ManArgs),
 }
 
 /// Which lifecycle stages to include.
@@ -115,6 +126,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Compare(args)) => compare::run(args, global_uri.as_deref()),
         Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref(), cli.no_color),
+        Some(Command::Completions(args)) => docs::completions(&args),
+        Some(Command::Man(args)) => docs::man(&args),
         None => browse::run(&cli),
     }
 }
