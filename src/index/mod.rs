@@ -6,6 +6,7 @@ pub mod compare;
 pub mod diff;
 pub mod direction;
 pub mod filter;
+pub mod lookup;
 pub mod sort;
 
 use std::collections::HashMap;

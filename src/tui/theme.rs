@@ -109,6 +109,11 @@ impl Theme {
         if no_color_flag || env {
             return Self::monochrome();
         }
+        Self::colored_for_terminal()
+    }
+
+    /// The coloured theme with 24-bit colour when `COLORTERM` is `truecolor` or `24bit`.
+    pub fn colored_for_terminal() -> Self {
         let colorterm = std::env::var("COLORTERM").unwrap_or_default();
         Self {
             truecolor: matches!(colorterm.as_str(), "truecolor" | "24bit"),

@@ -3,6 +3,7 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,8 @@ pub struct Session {
     pub child: Box<dyn portable_pty::Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     raw: Arc<Mutex<Vec<u8>>>,
+    /// Set when the reader has read everything (the terminal's other end closed).
+    drained: Arc<AtomicBool>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
     rows: u16,
     cols: u16,
@@ -51,7 +54,8 @@ impl Session {
         let mut reader = pty.master.try_clone_reader().expect("reader");
         let writer = pty.master.take_writer().expect("writer");
         let raw = Arc::new(Mutex::new(Vec::new()));
-        let sink = raw.clone();
+        let drained = Arc::new(AtomicBool::new(false));
+        let (sink, done) = (raw.clone(), drained.clone());
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -60,11 +64,13 @@ impl Session {
                 }
                 sink.lock().expect("lock").extend_from_slice(&buf[..n]);
             }
+            done.store(true, Ordering::SeqCst);
         });
         Session {
             child,
             writer,
             raw,
+            drained,
             _master: pty.master,
             rows,
             cols,
@@ -131,10 +137,15 @@ impl Session {
         std::thread::sleep(Duration::from_millis(80));
     }
 
+    /// Waits for the program to exit and for its last output to be read.
     pub fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
+                // The reader may still be draining the pty when the process is gone.
+                while !self.drained.load(Ordering::SeqCst) && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
                 return status;
             }
             std::thread::sleep(Duration::from_millis(50));

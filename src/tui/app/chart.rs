@@ -100,6 +100,8 @@ pub struct ChartView {
     pub hidden: HashSet<usize>,
     /// Metrics pinned into the grid, in the order they were pinned.
     pub pinned: Vec<String>,
+    /// Drawn in the terminal UI, with keys to say (not for `plot --format text`).
+    pub interactive: bool,
 }
 
 impl ChartView {
@@ -178,6 +180,8 @@ impl App {
             run_ids,
             keys,
             key_cursor: start,
+            interactive: true,
+            sampled: self.chart.sampled,
             ..ChartView::default()
         };
         self.stack.push(Screen::Chart);

@@ -157,7 +157,7 @@ impl App {
                 .chain(keys.params.iter().map(|k| ("params", k)))
                 .chain(keys.tags.iter().map(|k| ("tags", k)));
             let same_entity: Vec<&str> = pool.iter().map(String::as_str).collect();
-            if let Some(close) = text::closest(key, same_entity) {
+            if let Some(close) = crate::suggest::closest(key, same_entity, 1).first() {
                 msg.push_str(&format!("; did you mean {entity}.{}?", quote_key(close)));
             } else if let Some((e, k)) = others.clone().find(|(_, k)| *k == key) {
                 msg.push_str(&format!("; did you mean {e}.{}?", quote_key(k)));

@@ -77,6 +77,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     ])
     .areas(area);
     draw_keys(frame, list, app, theme);
+    draw_main(frame, main, app, theme);
+}
+
+/// The charts and their legend: everything right of the metric list. `mltui plot --format
+/// text` draws this alone (see `tui::text_chart`).
+pub(crate) fn draw_main(frame: &mut Frame<'_>, main: Rect, app: &App, theme: &Theme) {
     let legend_h = (app.chart.run_ids.len() as u16 + 1)
         .min(main.height / 3)
         .max(3)
@@ -525,14 +531,14 @@ fn draw_legend(
     }
     if n > fit_rows {
         let below = n - first - fit_rows.min(n - first);
-        let hint = if v.focus == ChartFocus::Legend {
-            "↑↓ scroll"
-        } else {
-            "Tab to scroll"
+        let hint = match (v.interactive, v.focus) {
+            (false, _) => "",
+            (true, ChartFocus::Legend) => "; ↑↓ scroll",
+            (true, ChartFocus::Keys) => "; Tab to scroll",
         };
         lines.push(Line::from(Span::styled(
             format!(
-                " +{} more ({} above, {below} below; {hint})",
+                " +{} more ({} above, {below} below{hint})",
                 n - fit_rows.min(n),
                 first
             ),
