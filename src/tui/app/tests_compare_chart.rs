@@ -225,3 +225,15 @@ fn charts_pin_metrics_into_a_grid_and_hide_or_isolate_runs() {
     app.on_key(Key::Esc);
     assert_eq!(app.screen(), Screen::Runs);
 }
+
+#[test]
+fn charts_of_a_sampling_store_stay_sampled() {
+    let mut app = sweep_app();
+    app.chart.sampled = true; // what the runtime sets for a server
+    app.on_key(crate::tui::keymap::Key::Ch('p'));
+    assert_eq!(app.screen(), Screen::Chart);
+    assert!(
+        app.chart.sampled,
+        "opening a chart kept the store's sampling"
+    );
+}
