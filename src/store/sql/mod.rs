@@ -16,7 +16,7 @@ pub mod uri;
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::model::{Experiment, Lifecycle, MetricPoint, Run};
+use crate::model::{Experiment, Lifecycle, MetricPoint, Run, RunCount};
 
 use super::{ExperimentList, RunBatch, RunQuery, Store, StoreError, Summaries};
 pub(crate) use cell::{Cell, Cells, Row, Warnings};
@@ -430,21 +430,33 @@ impl<B: Backend> Store for SqlStore<B> {
     fn run_counts(
         &self,
         experiments: &[Experiment],
-    ) -> Result<Option<HashMap<String, usize>>, StoreError> {
-        let mut counts: HashMap<String, usize> = experiments
+    ) -> Result<Option<HashMap<String, RunCount>>, StoreError> {
+        let mut counts: HashMap<String, RunCount> = experiments
             .iter()
-            .map(|e| (e.experiment_id.clone(), 0))
+            .map(|e| (e.experiment_id.clone(), RunCount::default()))
             .collect();
+        let stage = self.schema.col("runs", "t", "lifecycle_stage");
+        let cols = format!("t.experiment_id, {stage}, COUNT(*)");
+        let group = format!("t.experiment_id, {stage}");
         let scan = Scan {
-            group: Some("t.experiment_id"),
-            ..Scan::new("runs", "t.experiment_id, COUNT(*)")
+            group: Some(&group),
+            ..Scan::new("runs", &cols)
         };
         self.with_conn(|conn| {
             conn.scan(&scan, &mut |row| {
                 let mut c = Cells::new(row);
-                if let (Some(id), Some(n)) = (c.name(0, "experiment_id"), c.int(1, "count")) {
+                let (id, stage, n) = (
+                    c.name(0, "experiment_id"),
+                    c.text(1, "lifecycle_stage"),
+                    c.int(2, "count"),
+                );
+                if let (Some(id), Some(n)) = (id, n) {
                     if let Some(total) = counts.get_mut(&id) {
-                        *total += n.max(0) as usize;
+                        let n = n.max(0) as usize;
+                        match Lifecycle::parse(stage.as_deref().unwrap_or_default()) {
+                            Lifecycle::Active => total.active += n,
+                            Lifecycle::Deleted => total.deleted += n,
+                        }
                     }
                 }
             })
