@@ -276,6 +276,18 @@ fn writer_is_not_slowed(kind: Kind) {
         });
     }
     let samples = w.finish();
+    // Counted from new steps only, the follower agrees with a full count.
+    follower
+        .poll(&mut |c| {
+            if let Change::Runs(b) = c {
+                for r in b.runs.iter().filter(|r| r.run_id == run_id) {
+                    seen = r.metrics["loss"].count.unwrap_or(0);
+                }
+            }
+        })
+        .expect("last poll");
+    let full = store.run(&run_id).expect("run").metrics["loss"];
+    assert_eq!(Some(seen), full.count, "{label}: the follower's count");
     let errors: Vec<&String> = samples.iter().filter_map(|s| s.error.as_ref()).collect();
     let alone = phases.durations(&samples, "alone");
     let follow = phases.durations(&samples, "follow");

@@ -145,6 +145,18 @@ fn mlflow_writer_is_not_slowed_by_following_loading_or_charting() {
         held[2] = held[2].max(mltui::store::take_longest_read_lock());
     }
     let samples = writer.finish();
+    // Counted from new rows only, the follower agrees with a full count.
+    follower
+        .poll(&mut |c| {
+            if let Change::Runs(b) = c {
+                for r in b.runs {
+                    seen_count = r.metrics["loss"].count.unwrap_or(0);
+                }
+            }
+        })
+        .expect("last poll");
+    let full = store.run(&run_id).expect("run").metrics["loss"];
+    assert_eq!(Some(seen_count), full.count, "the follower's count");
     let errors: Vec<&String> = samples.iter().filter_map(|s| s.error.as_ref()).collect();
     let alone = phases.durations(&samples, "alone");
     let follow = phases.durations(&samples, "follow");

@@ -251,8 +251,14 @@ impl Conn for PgConn {
     }
 
     fn begin(&mut self) -> Result<(), StoreError> {
+        // Read-only and the timeouts again for the transaction itself, in case a connection
+        // pooler (pgbouncer in transaction mode) did not keep the session's settings.
+        let ms = self.timeout.as_millis().max(1);
         self.client
-            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .batch_execute(&format!(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+                 SET LOCAL statement_timeout = {ms}; SET LOCAL lock_timeout = 5000;"
+            ))
             .map_err(|e| pg_error(&self.shown, &e, false, self.timeout))
     }
 

@@ -211,6 +211,12 @@ impl SqliteConn {
         for (i, a) in scan.args.iter().enumerate() {
             stmt.raw_bind_parameter(i + 1, a).map_err(err)?;
         }
+        // Where the next row is, over a gap in the rowids (experiment ids are rowids, and
+        // MLflow's file store made them 18-digit random numbers).
+        let mut seek = self
+            .conn
+            .prepare(&format!("SELECT MIN(rowid) FROM {} WHERE rowid > ?1", scan.table))
+            .map_err(err)?;
         let mut from = after;
         let mut span = FIRST_SPAN;
         while from < upto {
@@ -219,11 +225,13 @@ impl SqliteConn {
             stmt.raw_bind_parameter(n + 2, to).map_err(err)?;
             let started = Instant::now();
             let mut stopped_at = None;
+            let mut seen = 0u32;
             {
                 let _turn = self.gate.enter();
                 let mut rows = stmt.raw_query();
                 let mut k = 0u32;
                 while let Some(row) = rows.next().map_err(err)? {
+                    seen += 1;
                     if grouped {
                         f(0, &SqlRow { row, skip: 0 });
                         continue;
@@ -249,6 +257,14 @@ impl SqliteConn {
                     } else if took > self.budget {
                         span = (span / 2).max(MIN_SPAN);
                     }
+                }
+            }
+            if seen == 0 && from < upto {
+                let _turn = self.gate.enter();
+                let next: Option<i64> = seek.query_row([from], |r| r.get(0)).map_err(err)?;
+                match next {
+                    Some(next) if next <= upto => from = from.max(next - 1),
+                    _ => break,
                 }
             }
         }

@@ -236,3 +236,31 @@ fn follower_keeps_counts_from_new_rows_only() {
     let m = runs[&id].metrics["m"];
     assert_eq!(m.count, Some(5), "no point counted twice");
 }
+
+#[test]
+fn sparse_rowids_are_jumped_over() {
+    // MLflow's file store makes experiment ids 18-digit random numbers, and a migrated
+    // database keeps them as rowids: a range walk must jump the gaps, not step through them.
+    let (_dir, path) = database(3);
+    let conn = Connection::open(&path).expect("rw");
+    for id in [726_548_154_961_584_233_i64, 4_611_686_018_427_387_904] {
+        conn.execute(
+            "INSERT INTO experiments VALUES (?1, ?2, 'active')",
+            rusqlite::params![id, format!("e{id}")],
+        )
+        .expect("experiment");
+        conn.execute(
+            "INSERT INTO runs VALUES (?1, 'r', 'FINISHED', 1, 1, 'active', ?2)",
+            rusqlite::params![format!("{id:032x}"), id],
+        )
+        .expect("run");
+    }
+    drop(conn);
+    let store = SqliteStore::open_sqlite(&path).expect("open");
+    let exps = store.experiments().expect("experiments").experiments;
+    assert_eq!(exps.len(), 3);
+    let counts = store.run_counts(&exps).expect("counts").expect("some");
+    assert_eq!(counts["726548154961584233"].active, 1);
+    let (_, runs) = load(&path);
+    assert_eq!(runs.len(), 5);
+}

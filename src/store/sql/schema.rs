@@ -66,11 +66,7 @@ impl Schema {
     /// Refuses a database that is not an MLflow tracking store, naming what is missing.
     pub fn check_mlflow(&self) -> Result<(), String> {
         if self.tables.is_empty() {
-            return Err(
-                "not an MLflow tracking database: it has no tables (or none this user \
-                        may read; for PostgreSQL, check the search_path / schema)"
-                    .into(),
-            );
+            return Err("not an MLflow tracking database: it has no tables".into());
         }
         for required in ["experiments", "runs"] {
             if !self.has_table(required) {
