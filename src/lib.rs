@@ -6,6 +6,8 @@
 pub mod chart;
 pub mod cli;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzz_api;
 pub mod index;
 pub mod model;
 pub mod store;

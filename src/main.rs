@@ -7,10 +7,14 @@ fn main() -> std::process::ExitCode {
     match mltui::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            let chain: Vec<String> = e
-                .chain()
-                .map(|c| mltui::text::sanitize(&c.to_string()).into_owned())
-                .collect();
+            let mut chain: Vec<String> = Vec::new();
+            for cause in e.chain() {
+                let text = mltui::text::sanitize(&cause.to_string()).into_owned();
+                // An error whose message already ends with its cause's is not repeated.
+                if !chain.last().is_some_and(|prev| prev.ends_with(&text)) {
+                    chain.push(text);
+                }
+            }
             eprintln!("mltui: error: {}", chain.join(": "));
             std::process::ExitCode::FAILURE
         }

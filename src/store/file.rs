@@ -2,7 +2,6 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -11,7 +10,8 @@ use crate::model::{
     DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunStatus, TAG_RUN_NAME,
 };
 
-use super::metric_file::{parse_metric_lines, read_metric_lines};
+use super::fsread::{MAX_SMALL_FILE, human_size, open_regular, read_capped};
+use super::metric_file::read_metric_lines;
 use super::yaml::Meta;
 use super::{ExperimentList, RunBatch, RunQuery, Store, StoreError, Warning};
 
@@ -24,6 +24,9 @@ const NON_EXPERIMENT_DIRS: &[&str] = &[".trash", "models"];
 /// that re-sorts on every batch does so a few times, not once per 256 runs.
 const FIRST_BATCH: usize = 256;
 const MAX_BATCH: usize = 4096;
+
+/// Experiment folders: `(dir, is_in_trash)`.
+pub(super) type ExperimentDirs = Vec<(PathBuf, bool)>;
 
 /// An `mlruns` directory.
 pub struct FileStore {
@@ -41,9 +44,13 @@ impl FileStore {
         })
     }
 
-    /// Every experiment directory: `(dir, is_in_trash)`.
-    pub(super) fn experiment_dirs(&self) -> Result<Vec<(PathBuf, bool)>, StoreError> {
+    /// Every experiment directory: `(dir, is_in_trash)`, and warnings about folders that
+    /// could not be looked into (e.g. no permission): those are left out, the rest is kept.
+    pub(super) fn experiment_dirs(
+        &self,
+    ) -> Result<(ExperimentDirs, Vec<Warning>), StoreError> {
         let mut dirs = Vec::new();
+        let mut warnings = Vec::new();
         for entry in list_dir(&self.root)? {
             let name = entry
                 .file_name()
@@ -53,19 +60,31 @@ impl FileStore {
             if NON_EXPERIMENT_DIRS.contains(&name.as_str()) || !entry.is_dir() {
                 continue;
             }
-            if entry.join("meta.yaml").is_file() {
-                dirs.push((entry, false));
+            match has_meta(&entry) {
+                Ok(true) => dirs.push((entry, false)),
+                Ok(false) => {}
+                Err(e) => warnings.push(unreadable_folder(&entry, &e)),
             }
         }
         let trash = self.root.join(".trash");
         if trash.is_dir() {
-            for entry in list_dir(&trash)? {
-                if entry.is_dir() && entry.join("meta.yaml").is_file() {
-                    dirs.push((entry, true));
+            match list_dir(&trash) {
+                Ok(entries) => {
+                    for entry in entries {
+                        if !entry.is_dir() {
+                            continue;
+                        }
+                        match has_meta(&entry) {
+                            Ok(true) => dirs.push((entry, true)),
+                            Ok(false) => {}
+                            Err(e) => warnings.push(unreadable_folder(&entry, &e)),
+                        }
+                    }
                 }
+                Err(e) => warnings.push(e.into()),
             }
         }
-        Ok(dirs)
+        Ok((dirs, warnings))
     }
 
     /// Where an experiment lives: `<root>/<id>` or, once deleted, `<root>/.trash/<id>`.
@@ -75,7 +94,7 @@ impl FileStore {
         }
         [self.root.join(id), self.root.join(".trash").join(id)]
             .into_iter()
-            .find(|d| d.join("meta.yaml").is_file())
+            .find(|d| has_meta(d).unwrap_or(false))
     }
 
     /// Finds a run's directory by scanning experiment folders.
@@ -83,9 +102,9 @@ impl FileStore {
         if !is_safe_name(run_id) {
             return Err(StoreError::RunNotFound(run_id.to_string()));
         }
-        for (dir, _) in self.experiment_dirs()? {
+        for (dir, _) in self.experiment_dirs()?.0 {
             let candidate = dir.join(run_id);
-            if candidate.join("meta.yaml").is_file() {
+            if has_meta(&candidate).unwrap_or(false) {
                 return Ok(candidate);
             }
         }
@@ -99,13 +118,20 @@ impl Store for FileStore {
     }
 
     fn experiments(&self) -> Result<ExperimentList, StoreError> {
-        let dirs = self.experiment_dirs()?;
-        let results: Vec<Result<Experiment, StoreError>> = dirs
+        let (dirs, warnings) = self.experiment_dirs()?;
+        let results: Vec<(Result<Experiment, StoreError>, Vec<Warning>)> = dirs
             .par_iter()
-            .map(|(dir, _)| read_experiment(dir))
+            .map(|(dir, _)| {
+                let mut w = Vec::new();
+                (read_experiment(dir, &mut w), w)
+            })
             .collect();
-        let mut list = ExperimentList::default();
-        for r in results {
+        let mut list = ExperimentList {
+            warnings,
+            ..ExperimentList::default()
+        };
+        for (r, w) in results {
+            list.warnings.extend(w);
             match r {
                 Ok(e) => list.experiments.push(e),
                 Err(e) => list.warnings.push(e.into()),
@@ -180,6 +206,8 @@ impl Store for FileStore {
     }
 
     /// Run folders (those with a `meta.yaml`) per experiment: one directory listing each.
+    /// When a folder cannot be listed, `None`: the caller then loads the runs, which reports
+    /// the folder in a warning and keeps the rest.
     fn run_counts(
         &self,
         experiments: &[Experiment],
@@ -187,10 +215,10 @@ impl Store for FileStore {
         let mut counts = HashMap::new();
         for exp in experiments {
             let n = match self.experiment_dir(&exp.experiment_id) {
-                Some(dir) => run_candidates(&dir)?
-                    .iter()
-                    .filter(|d| d.join("meta.yaml").is_file())
-                    .count(),
+                Some(dir) => match run_candidates(&dir) {
+                    Ok(runs) => runs.iter().filter(|d| has_meta(d).unwrap_or(false)).count(),
+                    Err(_) => return Ok(None),
+                },
                 None => 0,
             };
             counts.insert(exp.experiment_id.clone(), n);
@@ -206,6 +234,21 @@ impl Store for FileStore {
     }
 
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError> {
+        let mut points = Vec::new();
+        self.metric_history_chunks(run_id, key, &mut |chunk| {
+            points.extend_from_slice(chunk);
+            std::ops::ControlFlow::Continue(())
+        })?;
+        Ok(points)
+    }
+
+    /// Streams the metric file through a small buffer: constant memory at any length.
+    fn metric_history_chunks(
+        &self,
+        run_id: &str,
+        key: &str,
+        sink: &mut dyn FnMut(&[MetricPoint]) -> std::ops::ControlFlow<()>,
+    ) -> Result<(), StoreError> {
         if !is_safe_key(key) {
             return Err(StoreError::bad(
                 self.root.join(run_id),
@@ -213,14 +256,29 @@ impl Store for FileStore {
             ));
         }
         let path = self.run_dir(run_id)?.join("metrics").join(key);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        let mut file = match open_regular(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(StoreError::io(&path, e)),
         };
-        let mut points = Vec::new();
-        parse_metric_lines(&bytes, |p| points.push(p));
-        Ok(points)
+        let mut chunk: Vec<MetricPoint> = Vec::with_capacity(super::HISTORY_CHUNK);
+        let mut stopped = false;
+        let mut buf = Vec::new();
+        read_metric_lines(&mut file, &mut buf, |p| {
+            if stopped {
+                return;
+            }
+            chunk.push(p);
+            if chunk.len() == super::HISTORY_CHUNK {
+                stopped = sink(&chunk).is_break();
+                chunk.clear();
+            }
+        })
+        .map_err(|e| StoreError::io(&path, e))?;
+        if !stopped && !chunk.is_empty() {
+            let _ = sink(&chunk);
+        }
+        Ok(())
     }
 }
 
@@ -237,7 +295,11 @@ fn read_meta(dir: &Path) -> Result<(PathBuf, Meta, String), StoreError> {
     Ok((meta_path, meta, folder))
 }
 
-pub(super) fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
+/// Reads an experiment folder's `meta.yaml` and tags; an unreadable tag is a warning.
+pub(super) fn read_experiment(
+    dir: &Path,
+    warnings: &mut Vec<Warning>,
+) -> Result<Experiment, StoreError> {
     let (meta_path, meta, folder) = read_meta(dir)?;
     let id = meta
         .string("experiment_id")
@@ -251,7 +313,7 @@ pub(super) fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
         ));
     }
     let mut tags = BTreeMap::new();
-    read_key_files(&dir.join("tags"), &mut tags)?;
+    read_key_files(&dir.join("tags"), &mut tags, warnings);
     Ok(Experiment {
         experiment_id: id,
         name: meta.string("name").unwrap_or_default(),
@@ -263,8 +325,8 @@ pub(super) fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
     })
 }
 
-/// Reads one run directory. Problems with single metric files become `warnings`;
-/// a broken `meta.yaml` fails the run.
+/// Reads one run directory. Problems with single metric, param or tag files become
+/// `warnings`; a broken `meta.yaml` fails the run.
 fn read_run(dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> Result<Run, StoreError> {
     read_run_tracked(dir, exp_id, warnings).map(|(run, _)| run)
 }
@@ -280,8 +342,8 @@ pub(super) fn read_run_tracked(
     warnings: &mut Vec<Warning>,
 ) -> Result<(Run, MetricOffsets), StoreError> {
     let mut run = read_run_meta(dir, exp_id)?;
-    read_key_files(&dir.join("params"), &mut run.params)?;
-    read_key_files(&dir.join("tags"), &mut run.tags)?;
+    read_key_files(&dir.join("params"), &mut run.params, warnings);
+    read_key_files(&dir.join("tags"), &mut run.tags, warnings);
     let (metrics, offsets) = read_metrics(&dir.join("metrics"), warnings)?;
     run.metrics = metrics;
     fill_run_name(&mut run);
@@ -340,18 +402,46 @@ pub(super) fn fill_run_name(run: &mut Run) {
     }
 }
 
-/// Reads a params/ or tags/ folder: one file per key, `/` in keys as subfolders.
+/// Reads a params/ or tags/ folder: one file per key, `/` in keys as subfolders. A file
+/// that cannot be read (permission, not a regular file) is left out with a warning; a value
+/// larger than [`MAX_SMALL_FILE`] is cut there, with a warning.
 pub(super) fn read_key_files(
     dir: &Path,
     out: &mut BTreeMap<String, String>,
-) -> Result<(), StoreError> {
+    warnings: &mut Vec<Warning>,
+) {
     with_read_buf(|buf| {
-        walk_key_files(dir, "", &mut |key, path| {
-            let n = read_file(path, buf).map_err(|e| StoreError::io(path, e))?;
-            let value = String::from_utf8_lossy(&buf[..n]).into_owned();
-            out.insert(key, value);
-            Ok(())
-        })
+        let mut errors = Vec::new();
+        let mut walk_errors = Vec::new();
+        walk_key_files(
+            dir,
+            &mut |key, path| match read_capped(path, MAX_SMALL_FILE, buf) {
+                Ok(got) => {
+                    let mut bytes = &buf[..got.len];
+                    if let Some(size) = got.cut_from {
+                        // Cut on a character boundary.
+                        if let Err(e) = std::str::from_utf8(bytes) {
+                            if e.error_len().is_none() {
+                                bytes = &bytes[..e.valid_up_to()];
+                            }
+                        }
+                        errors.push(Warning {
+                            location: path.display().to_string(),
+                            message: format!(
+                                "value of {} cut to its first {}",
+                                human_size(size),
+                                human_size(MAX_SMALL_FILE as u64)
+                            ),
+                        });
+                    }
+                    out.insert(key, String::from_utf8_lossy(bytes).into_owned());
+                }
+                Err(e) => errors.push(StoreError::io(path, e).into()),
+            },
+            &mut |e| walk_errors.push(e.into()),
+        );
+        warnings.extend(walk_errors);
+        warnings.extend(errors);
     })
 }
 
@@ -362,35 +452,40 @@ pub(super) fn read_metrics(
     let mut metrics = BTreeMap::new();
     let mut offsets = Vec::new();
     with_read_buf(|buf| {
-        walk_key_files(dir, "", &mut |key, path| {
-            let mut summary: Option<MetricSummary> = None;
-            let outcome = match stream_metric_file(path, buf, |p| match summary.as_mut() {
-                Some(s) => s.push(p),
-                None => summary = Some(MetricSummary::from_point(p)),
-            }) {
-                Ok(o) => o,
-                Err(e) => {
-                    warnings.push(StoreError::io(path, e).into());
-                    return Ok(());
-                }
-            };
-            if let Some((line, text)) = outcome.first_bad {
-                let more = match outcome.bad_lines {
-                    1 => String::new(),
-                    n => format!(" ({} more bad lines)", n - 1),
+        let mut errors = Vec::new();
+        walk_key_files(
+            dir,
+            &mut |key, path| {
+                let mut summary: Option<MetricSummary> = None;
+                let outcome = match stream_metric_file(path, buf, |p| match summary.as_mut() {
+                    Some(s) => s.push(p),
+                    None => summary = Some(MetricSummary::from_point(p)),
+                }) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        warnings.push(StoreError::io(path, e).into());
+                        return;
+                    }
                 };
-                warnings.push(Warning {
-                    location: format!("{}:{line}", path.display()),
-                    message: format!("skipped malformed metric line {text:?}{more}"),
-                });
-            }
-            offsets.push((key.clone(), outcome.consumed as u64));
-            if let Some(s) = summary {
-                metrics.insert(key, s);
-            }
-            Ok(())
-        })
-    })?;
+                if let Some((line, text)) = outcome.first_bad {
+                    let more = match outcome.bad_lines {
+                        1 => String::new(),
+                        n => format!(" ({} more bad lines)", n - 1),
+                    };
+                    warnings.push(Warning {
+                        location: format!("{}:{line}", path.display()),
+                        message: format!("skipped malformed metric line {text:?}{more}"),
+                    });
+                }
+                offsets.push((key.clone(), outcome.consumed as u64));
+                if let Some(s) = summary {
+                    metrics.insert(key, s);
+                }
+            },
+            &mut |e| errors.push(e.into()),
+        );
+        warnings.extend(errors);
+    });
     Ok((metrics, offsets))
 }
 
@@ -402,7 +497,7 @@ fn read_inputs(inputs: &Path, exp_dir: &Path, warnings: &mut Vec<Warning>) -> Ve
     let mut out = Vec::new();
     for entry in entries {
         let path = entry.join("meta.yaml");
-        if !path.is_file() {
+        if std::fs::symlink_metadata(&path).is_err() {
             continue;
         }
         let input = match Meta::read(&path) {
@@ -444,19 +539,39 @@ fn read_inputs(inputs: &Path, exp_dir: &Path, warnings: &mut Vec<Warning>) -> Ve
 }
 
 /// Calls `f(key, path)` for every file below `dir`, keys joined with `/`. A missing
-/// directory has no keys.
+/// directory has no keys; a folder that cannot be listed goes to `error` and the walk goes
+/// on with the rest. Symlinks are not followed into (a symlink is a key, read as a file).
 pub(super) fn walk_key_files(
     dir: &Path,
+    f: &mut dyn FnMut(String, &Path),
+    error: &mut dyn FnMut(StoreError),
+) {
+    walk_key_files_in(dir, "", 0, f, error);
+}
+
+/// Deepest nesting of `/` in a key that is followed (MLflow keys have a few levels).
+const MAX_KEY_DEPTH: usize = 32;
+
+fn walk_key_files_in(
+    dir: &Path,
     prefix: &str,
-    f: &mut dyn FnMut(String, &Path) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+    depth: usize,
+    f: &mut dyn FnMut(String, &Path),
+    error: &mut dyn FnMut(StoreError),
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(StoreError::io(dir, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && depth == 0 => return,
+        Err(e) => return error(StoreError::io(dir, e)),
     };
     for entry in entries {
-        let entry = entry.map_err(|e| StoreError::io(dir, e))?;
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                error(StoreError::io(dir, e));
+                continue;
+            }
+        };
         let name = entry.file_name().to_string_lossy().into_owned();
         let key = if prefix.is_empty() {
             name
@@ -464,14 +579,16 @@ pub(super) fn walk_key_files(
             format!("{prefix}/{name}")
         };
         let path = entry.path();
-        let file_type = entry.file_type().map_err(|e| StoreError::io(&path, e))?;
-        if file_type.is_dir() {
-            walk_key_files(&path, &key, f)?;
-        } else {
-            f(key, &path)?;
+        match entry.file_type() {
+            Ok(t) if t.is_dir() && depth + 1 >= MAX_KEY_DEPTH => error(StoreError::bad(
+                &path,
+                format!("keys nested deeper than {MAX_KEY_DEPTH} levels are not read"),
+            )),
+            Ok(t) if t.is_dir() => walk_key_files_in(&path, &key, depth + 1, f, error),
+            Ok(_) => f(key, &path),
+            Err(e) => error(StoreError::io(&path, e)),
         }
     }
-    Ok(())
 }
 
 /// Files are read into a buffer kept per thread: no allocation, and no `statx` for a size
@@ -493,33 +610,13 @@ fn with_read_buf<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     })
 }
 
-/// Reads a whole file into `buf` (grown as needed); returns its length.
-fn read_file(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
-    let mut file = std::fs::File::open(path)?;
-    if buf.len() < 4096 {
-        buf.resize(4096, 0);
-    }
-    let mut n = 0;
-    loop {
-        if n == buf.len() {
-            buf.resize(buf.len() * 2, 0);
-        }
-        match file.read(&mut buf[n..]) {
-            Ok(0) => return Ok(n),
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
 /// Parses a metric file in chunks through `buf`, so memory stays small for huge files.
 fn stream_metric_file(
     path: &Path,
     buf: &mut Vec<u8>,
     on_point: impl FnMut(MetricPoint),
 ) -> std::io::Result<super::metric_file::ParseOutcome> {
-    let mut file = std::fs::File::open(path)?;
+    let mut file = open_regular(path)?;
     read_metric_lines(&mut file, buf, on_point)
 }
 
@@ -561,6 +658,25 @@ fn list_subdirs(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     }
     out.sort();
     Ok(out)
+}
+
+/// Whether `dir` has a `meta.yaml` entry (of any kind: reading it says what is wrong with
+/// it); an error when that cannot be told (no permission on the folder).
+pub(super) fn has_meta(dir: &Path) -> std::io::Result<bool> {
+    match std::fs::symlink_metadata(dir.join("meta.yaml")) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The warning for a folder that cannot be looked into.
+fn unreadable_folder(dir: &Path, e: &std::io::Error) -> Warning {
+    Warning {
+        location: dir.display().to_string(),
+        message: format!("cannot read this folder ({e}): left out"),
+    }
 }
 
 pub(super) fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {

@@ -5,6 +5,8 @@
 mod file;
 mod file_follow;
 mod follow;
+mod fsread;
+mod fuzz_hooks;
 mod http;
 mod locate;
 mod metric_file;
@@ -13,6 +15,7 @@ mod sqlite_follow;
 mod sqlite_metrics;
 mod yaml;
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use crate::model::{Experiment, MetricPoint, Run};
@@ -22,6 +25,9 @@ pub use follow::{Change, Follower, follow};
 pub use http::{Auth, HttpOptions, HttpStore, Tls, mask_userinfo};
 pub use locate::{SourceSpec, parse_source, resolve_source};
 pub use sqlite::SqliteStore;
+
+/// Most points handed over at once by [`Store::metric_history_chunks`].
+pub const HISTORY_CHUNK: usize = 8192;
 
 /// Errors from opening or reading a store.
 #[derive(Debug, thiserror::Error)]
@@ -202,6 +208,25 @@ pub trait Store: Send + Sync {
     /// Every logged point of one metric of one run, in the order the store returns them.
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError>;
 
+    /// The points of [`Store::metric_history`], delivered in chunks of at most
+    /// [`HISTORY_CHUNK`] points (in the same order) to `sink`, which may stop the reading by
+    /// returning `Break`. A store that overrides this reads in constant memory whatever the
+    /// history's length; the default reads the whole history first.
+    fn metric_history_chunks(
+        &self,
+        run_id: &str,
+        key: &str,
+        sink: &mut dyn FnMut(&[MetricPoint]) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let points = self.metric_history(run_id, key)?;
+        for chunk in points.chunks(HISTORY_CHUNK) {
+            if sink(chunk).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// True when `metric_history_for_chart` returns a sample (a server downsamples), so a
     /// zoomed chart should ask again for the zoomed step range.
     fn samples_histories(&self) -> bool {
@@ -236,6 +261,21 @@ pub trait Store: Send + Sync {
             })
             .collect()
     }
+}
+
+#[doc(hidden)]
+pub fn fuzz_metric_lines(data: &[u8]) {
+    fuzz_hooks::metric_lines(data);
+}
+
+#[doc(hidden)]
+pub fn fuzz_meta_yaml(data: &[u8]) {
+    fuzz_hooks::meta_yaml(data);
+}
+
+#[doc(hidden)]
+pub fn fuzz_rest_page(data: &[u8]) {
+    http::fuzz_page(data);
 }
 
 /// Opens the store that `spec` names.

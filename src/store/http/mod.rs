@@ -176,6 +176,17 @@ impl HttpStore {
     }
 }
 
+/// Decodes arbitrary bytes as each kind of page (for fuzzing): never panics.
+pub(crate) fn fuzz_page(data: &[u8]) {
+    let _ = serde_json::from_slice::<RunsPage>(data).map(|p| {
+        for r in p.runs {
+            let _ = r.into_model();
+        }
+    });
+    let _ = serde_json::from_slice::<ExperimentsPage>(data);
+    let _ = serde_json::from_slice::<MetricsPage>(data);
+}
+
 /// The next page token, or `None` at the end (no token, or the same one again).
 fn next_token(next: Option<String>, current: &Option<String>) -> Option<String> {
     next.filter(|t| !t.is_empty() && Some(t) != current.as_ref())
