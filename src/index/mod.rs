@@ -10,7 +10,7 @@ pub mod sort;
 use std::collections::HashMap;
 
 use crate::model::{Experiment, Run, ViewType};
-use crate::store::{RunBatch, Warning};
+use crate::store::{RunBatch, Warning, WarningLog};
 
 pub use column::{Attr, Column, KeySets, Value};
 pub use filter::{Filter, FilterError, OrderKey, order_runs, parse_filter, parse_order_by};
@@ -23,7 +23,7 @@ pub struct RunIndex {
     runs: Vec<Run>,
     by_run_id: HashMap<String, usize>,
     run_counts: HashMap<String, usize>,
-    warnings: Vec<Warning>,
+    warnings: WarningLog,
 }
 
 impl RunIndex {
@@ -77,8 +77,15 @@ impl RunIndex {
         &self.runs
     }
 
-    pub fn warnings(&self) -> &[Warning] {
-        &self.warnings
+    /// The warnings to show, deduplicated and capped: a message seen many times ends with
+    /// "(and N more like this)", and past a cap one line counts the rest.
+    pub fn warnings(&self) -> Vec<Warning> {
+        self.warnings.to_vec()
+    }
+
+    /// How many warnings there were in all.
+    pub fn warning_count(&self) -> u64 {
+        self.warnings.total()
     }
 
     pub fn add_warnings(&mut self, w: impl IntoIterator<Item = Warning>) {

@@ -46,9 +46,7 @@ impl FileStore {
 
     /// Every experiment directory: `(dir, is_in_trash)`, and warnings about folders that
     /// could not be looked into (e.g. no permission): those are left out, the rest is kept.
-    pub(super) fn experiment_dirs(
-        &self,
-    ) -> Result<(ExperimentDirs, Vec<Warning>), StoreError> {
+    pub(super) fn experiment_dirs(&self) -> Result<(ExperimentDirs, Vec<Warning>), StoreError> {
         let mut dirs = Vec::new();
         let mut warnings = Vec::new();
         for entry in list_dir(&self.root)? {

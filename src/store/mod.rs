@@ -13,6 +13,7 @@ mod metric_file;
 mod sqlite;
 mod sqlite_follow;
 mod sqlite_metrics;
+mod warning_log;
 mod yaml;
 
 use std::ops::ControlFlow;
@@ -25,6 +26,7 @@ pub use follow::{Change, Follower, follow};
 pub use http::{Auth, HttpOptions, HttpStore, Tls, mask_userinfo};
 pub use locate::{SourceSpec, parse_source, resolve_source};
 pub use sqlite::SqliteStore;
+pub use warning_log::{WarningLog, thousands};
 
 /// Most points handed over at once by [`Store::metric_history_chunks`].
 pub const HISTORY_CHUNK: usize = 8192;

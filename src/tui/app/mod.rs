@@ -325,7 +325,7 @@ impl App {
             LoadEvent::Done => {
                 self.load.done = true;
                 self.live.last = Some(self.now_ms);
-                let warnings = self.index.warnings().len();
+                let warnings = self.index.warning_count();
                 if warnings > 0 {
                     let first = self
                         .index
@@ -334,7 +334,10 @@ impl App {
                         .map(|w| w.to_string())
                         .unwrap_or_default();
                     self.message = Some(Message {
-                        text: format!("{warnings} warning(s) while loading; first: {first}"),
+                        text: format!(
+                            "{} warning(s) while loading; first: {first}",
+                            crate::store::thousands(warnings)
+                        ),
                         error: true,
                     });
                 }
