@@ -38,7 +38,7 @@ pub fn run(args: CompareArgs, uri: Option<&str>) -> Result<()> {
     let refs: Vec<&model::Run> = runs.iter().collect();
     let cmp = index::compare::Comparison::new(&refs, now_ms());
     let table = cmp.table(args.diff_only);
-    emit(&args.output, |format, out| {
-        export::write_table(&table, format, out)
+    emit(&args.output, |format, target, out| {
+        export::write_table_to(&table, format, target, out)
     })
 }

@@ -98,14 +98,15 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
         None => index::column::search_runs_columns(selected.iter().copied()),
     };
     let now = now_ms();
-    emit(&args.output, |format, out| {
+    emit(&args.output, |format, target, out| {
         match (format, args.columns.is_some()) {
             (Format::Json, false) => {
                 export::write_json(&export::runs_json(selected.iter().copied()), out)
             }
-            (f, _) => export::write_table(
+            (f, _) => export::write_table_to(
                 &export::runs_table(selected.iter().copied(), &columns, now),
                 f,
+                target,
                 out,
             ),
         }

@@ -10,6 +10,7 @@ mod fuzz_hooks;
 mod http;
 mod locate;
 mod metric_file;
+mod sample;
 mod sqlite;
 mod sqlite_follow;
 mod sqlite_metrics;
@@ -25,6 +26,7 @@ pub use file::FileStore;
 pub use follow::{Change, Follower, follow};
 pub use http::{Auth, HttpOptions, HttpStore, Tls, mask_userinfo};
 pub use locate::{SourceSpec, parse_source, resolve_source};
+pub use sample::Sampler;
 pub use sqlite::SqliteStore;
 pub use warning_log::{WarningLog, thousands};
 
@@ -229,10 +231,11 @@ pub trait Store: Send + Sync {
         Ok(())
     }
 
-    /// True when `metric_history_for_chart` returns a sample (a server downsamples), so a
-    /// zoomed chart should ask again for the zoomed step range.
+    /// True when `metric_history_for_chart` may return a sample (a server downsamples; any
+    /// store samples a very long history), so a zoomed chart should ask again for the zoomed
+    /// step range.
     fn samples_histories(&self) -> bool {
-        false
+        true
     }
 
     /// A follower that finds changes more cheaply than reloading everything, if the store
@@ -242,8 +245,11 @@ pub trait Store: Send + Sync {
     }
 
     /// Points of one metric for several runs, for drawing: at most about `max_points` per
-    /// run, optionally only steps within `steps` (inclusive). Local stores return every
-    /// point (the chart downsamples); a server may downsample on its side.
+    /// run, optionally only steps within `steps` (inclusive). A server may downsample on its
+    /// side to `max_points`; by default every point of a history is returned up to
+    /// [`sample::EXACT_LIMIT`], and a longer one is sampled while it is read (the first,
+    /// last, lowest and highest point of each stretch of steps and of time), so that memory
+    /// stays bounded whatever the history's length.
     fn metric_history_for_chart(
         &self,
         run_ids: &[String],
@@ -255,11 +261,16 @@ pub trait Store: Send + Sync {
         run_ids
             .iter()
             .map(|id| {
-                let mut points = self.metric_history(id, key)?;
-                if let Some((lo, hi)) = steps {
-                    points.retain(|p| p.step >= lo && p.step <= hi);
-                }
-                Ok((id.clone(), points))
+                let mut sampler = sample::Sampler::new();
+                self.metric_history_chunks(id, key, &mut |chunk| {
+                    for p in chunk {
+                        if steps.is_none_or(|(lo, hi)| p.step >= lo && p.step <= hi) {
+                            sampler.push(*p);
+                        }
+                    }
+                    ControlFlow::Continue(())
+                })?;
+                Ok((id.clone(), sampler.finish()))
             })
             .collect()
     }

@@ -3,7 +3,7 @@
 //! credentials. Each ends with a clear error or warnings, within the request timeout, in
 //! bounded memory (peak memory of the real binary is measured with `wait4`).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -24,50 +24,11 @@ fn mltui_measured(args: &[&str], env: &[(&str, &str)]) -> (Output, u64) {
         .env_remove("MLFLOW_TRACKING_PASSWORD")
         .env_remove("MLFLOW_TRACKING_TOKEN")
         .env("HOME", "/nonexistent")
-        .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    // Reaped below with wait4, which also reports its peak memory.
-    #[allow(clippy::zombie_processes)]
-    let mut child = cmd.spawn().expect("spawn mltui");
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = r.read_to_end(&mut v);
-            v
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().expect("stdout")));
-    let err = drain(Box::new(child.stderr.take().expect("stderr")));
-    let pid = child.id() as libc::pid_t;
-    let start = Instant::now();
-    let (status, rss_kb) = loop {
-        let mut status = 0;
-        // SAFETY: plain FFI calls on our own child; `usage` is written by the kernel.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        if r == pid {
-            break (status, usage.ru_maxrss as u64);
-        }
-        assert!(r == 0, "wait4 failed");
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("mltui {args:?} still running after {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    use std::os::unix::process::ExitStatusExt;
-    let output = Output {
-        status: std::process::ExitStatus::from_raw(status),
-        stdout: out.join().expect("stdout"),
-        stderr: err.join().expect("stderr"),
-    };
-    (output, rss_kb / 1024)
+    super::common::run_measured(cmd, DEADLINE)
 }
 
 fn one_experiment() -> Reply {

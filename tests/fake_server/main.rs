@@ -5,6 +5,8 @@
 //! floods of tiny objects, gzip bombs, redirects from https to http, error bodies that echo
 //! credentials.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod fake;
 mod hostile;
 
