@@ -199,7 +199,7 @@ fn number(v: f64) -> String {
         } else {
             "-1e999".into()
         }
-    } else if v == v.trunc() && v.abs() < 1e15 && !(v == 0.0 && v.is_sign_negative()) {
+    } else if v == v.trunc() && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
         format!("{v:?}")

@@ -58,6 +58,10 @@ pub enum LoadEvent {
         at: i64,
         error: Option<String>,
     },
+    /// The load or refresh under way has had no news from the store for `secs` seconds.
+    Stalled {
+        secs: u64,
+    },
 }
 
 /// Live refresh: following the store while training runs write to it.
@@ -353,6 +357,19 @@ impl App {
             LoadEvent::Refreshed { at, error } => {
                 self.live.last = Some(at);
                 self.live.error = error;
+            }
+            LoadEvent::Stalled { secs } => {
+                if self.load.done {
+                    self.live.error = Some(format!("no answer for {secs} s (still waiting)"));
+                } else {
+                    self.message = Some(Message {
+                        text: format!(
+                            "the store has not answered for {secs} s (a hung mount or server?); \
+                             still waiting"
+                        ),
+                        error: true,
+                    });
+                }
             }
         }
         Vec::new()
