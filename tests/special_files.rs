@@ -452,3 +452,16 @@ fn permission_errors_are_warnings() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_fifo_or_device_as_the_source_is_refused_at_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let fifo = tmp.path().join("mlflow.db");
+    mkfifo(&fifo);
+    for source in [fifo.to_str().expect("utf-8"), "/dev/zero"] {
+        let out = mltui_within(&[], &["runs", source]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not a regular file"), "{source}: {err}");
+    }
+}
