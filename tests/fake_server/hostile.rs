@@ -150,7 +150,8 @@ fn page_tokens_that_never_end_are_errors() {
         .expect_err("endless");
     assert!(e.to_string().contains("nothing new"), "{e}");
     assert_eq!(fake.hits().len(), 3);
-    // New runs on every page: only the page limit stops it.
+    // A new run on every page, where 1,000 were asked for: pages that small never come
+    // with a token from MLflow.
     let fake = Fake::start(|req, n| {
         if req.target.contains("experiments/search") {
             return one_experiment();
@@ -160,8 +161,19 @@ fn page_tokens_that_never_end_are_errors() {
             json!({"runs": [run_json(&format!("r{n}"))], "next_page_token": format!("t{n}")}),
         )
     });
+    let e = store(&fake.url, quick())
+        .runs(&RunQuery::all(&[experiment("1")]), &mut |_| {})
+        .expect_err("endless");
+    assert!(
+        e.to_string()
+            .contains("10 pages in a row held only 1 of the"),
+        "{e}"
+    );
+    assert_eq!(fake.hits().len(), 10);
+    // Full pages of new runs: only the page limit stops it.
     let options = HttpOptions {
         max_pages: 25,
+        page_size: Some(1),
         ..quick()
     };
     let e = store(&fake.url, options)
@@ -172,7 +184,7 @@ fn page_tokens_that_never_end_are_errors() {
         s.contains("more than 25 pages") && s.contains("MLTUI_HTTP_MAX_PAGES"),
         "{s}"
     );
-    assert_eq!(fake.hits().len(), 25);
+    assert_eq!(fake.hits().len(), 10 + 25);
     // The binary, with the limit from the environment.
     let (out, _) = mltui_measured(&["runs", &fake.url], &[("MLTUI_HTTP_MAX_PAGES", "7")]);
     assert!(!out.status.success());

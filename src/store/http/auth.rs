@@ -150,7 +150,7 @@ impl Default for HttpOptions {
             client_cert: None,
             auth: None,
             page_size: None,
-            max_pages: 10_000,
+            max_pages: 2_000,
             max_body: 256 << 20,
         }
     }
@@ -418,7 +418,7 @@ mod tests {
         assert_eq!(o.connect_timeout, Duration::from_secs(2));
         assert_eq!(o.max_retries, MAX_RETRIES_CAP);
         assert_eq!(o.backoff_factor, Duration::from_secs(2));
-        assert_eq!(o.max_pages, 10_000);
+        assert_eq!(o.max_pages, 2_000);
         let o = opts(&[(ENV_MAX_PAGES, "50")], None).expect("opts");
         assert_eq!(o.max_pages, 50);
         assert!(opts(&[(ENV_MAX_PAGES, "0")], None).is_err());

@@ -126,6 +126,7 @@ impl HttpStore {
                 let (runs, warnings, next) = self
                     .client
                     .post_with("runs/search", &body, &|r| decode_runs(r, &location))?;
+                let received = runs.len() + warnings.total() as usize;
                 let mut batch = RunBatch {
                     runs: Vec::with_capacity(runs.len()),
                     warnings: warnings.to_vec(),
@@ -137,7 +138,7 @@ impl HttpStore {
                 }
                 let new = batch.runs.len();
                 sink(batch);
-                match pager.next(next, new)? {
+                match pager.next(next, received, page_size, new)? {
                     Some(t) => token = Some(t),
                     None => break,
                 }
@@ -328,11 +329,12 @@ impl Store for HttpStore {
         let mut warnings = WarningLog::new();
         let mut seen = HashSet::new();
         let mut token: Option<String> = None;
-        let page_size = self.page_size.unwrap_or(EXPERIMENTS_PAGE).to_string();
+        let page_size = self.page_size.unwrap_or(EXPERIMENTS_PAGE);
+        let asked = page_size.to_string();
         let location = format!("{} (experiments/search)", self.client.shown());
         let mut pager = self.pager("experiments/search");
         loop {
-            let mut query = vec![("max_results", page_size.as_str()), ("view_type", "ALL")];
+            let mut query = vec![("max_results", asked.as_str()), ("view_type", "ALL")];
             if let Some(t) = &token {
                 query.push(("page_token", t));
             }
@@ -340,6 +342,7 @@ impl Store for HttpStore {
                 self.client.get_with("experiments/search", &query, &|r| {
                     decode_experiments(r, &location)
                 })?;
+            let received = experiments.len() + page_warnings.total() as usize;
             warnings.extend(page_warnings.to_vec());
             let mut new = 0;
             for e in experiments {
@@ -348,7 +351,7 @@ impl Store for HttpStore {
                     new += 1;
                 }
             }
-            match pager.next(next, new)? {
+            match pager.next(next, received, page_size, new)? {
                 Some(t) => token = Some(t),
                 None => break,
             }
@@ -412,13 +415,14 @@ impl Store for HttpStore {
         sink: &mut dyn FnMut(&[MetricPoint]) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         let mut token: Option<String> = None;
-        let page_size = self.page_size.unwrap_or(HISTORY_PAGE).to_string();
+        let page_size = self.page_size.unwrap_or(HISTORY_PAGE);
+        let asked = page_size.to_string();
         let mut pager = self.pager("metrics/get-history");
         loop {
             let mut query = vec![
                 ("run_id", run_id),
                 ("metric_key", key),
-                ("max_results", page_size.as_str()),
+                ("max_results", asked.as_str()),
             ];
             if let Some(t) = &token {
                 query.push(("page_token", t));
@@ -431,7 +435,7 @@ impl Store for HttpStore {
                     return Ok(());
                 }
             }
-            match pager.next(next, points.len())? {
+            match pager.next(next, points.len(), page_size, points.len())? {
                 Some(t) => token = Some(t),
                 None => break,
             }
