@@ -4,10 +4,8 @@
 
 use std::io::Write;
 
-use serde_json::{Map, Value as Json};
-
 use super::table::MAX_TEXT_WIDTH;
-use super::{Cell, ExportError, Format, SafeFormatter, Target};
+use super::{Cell, ExportError, Format, Target};
 use crate::text;
 
 /// The width `cell` takes in the text table (see [`RowWriter::new`]).
@@ -26,6 +24,24 @@ pub struct RowWriter<'a> {
     /// Column widths of the text table.
     widths: Vec<usize>,
     rows: u64,
+    /// CSV quoting, kept from row to row (it writes into `csv_buf`).
+    csv: csv::Writer<SharedBuf>,
+    csv_buf: SharedBuf,
+}
+
+/// A buffer the CSV writer fills and the row writer empties.
+#[derive(Clone, Default)]
+struct SharedBuf(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl<'a> RowWriter<'a> {
@@ -52,14 +68,17 @@ impl<'a> RowWriter<'a> {
                 .map(|(w, h)| (*w).max(text::width(h)))
                 .collect(),
             rows: 0,
+            csv: csv::Writer::from_writer(SharedBuf::default()),
+            csv_buf: SharedBuf::default(),
         };
+        w.csv = csv::Writer::from_writer(w.csv_buf.clone());
         match format {
             Format::Table => {
                 let header: Vec<Cell> = w.headers.iter().cloned().map(Cell::Text).collect();
                 w.text_line(&header, false)?;
             }
             Format::Csv => {
-                let header: Vec<String> = w.headers.iter().map(|h| w.csv_text(h)).collect();
+                let header: Vec<String> = w.headers.iter().map(|h| w.csv_text(h.clone())).collect();
                 w.csv_record(&header)?;
             }
             Format::Md => {
@@ -82,7 +101,7 @@ impl<'a> RowWriter<'a> {
         match self.format {
             Format::Table => self.text_line(cells, true)?,
             Format::Csv => {
-                let record: Vec<String> = cells.iter().map(|c| self.csv_text(&c.exact())).collect();
+                let record: Vec<String> = cells.iter().map(|c| self.csv_text(c.exact())).collect();
                 self.csv_record(&record)?;
             }
             Format::Md => {
@@ -90,25 +109,20 @@ impl<'a> RowWriter<'a> {
                 writeln!(self.out, "| {} |", cells.join(" | "))?;
             }
             Format::Json => {
-                let obj: Map<String, Json> = self
-                    .headers
-                    .iter()
-                    .zip(cells)
-                    .map(|(h, c)| (h.clone(), c.json()))
-                    .collect();
-                let mut buf = Vec::new();
-                let mut ser =
-                    serde_json::Serializer::with_formatter(&mut buf, SafeFormatter::new());
-                serde::Serialize::serialize(&Json::Object(obj), &mut ser)?;
-                // The object, indented one level inside the array (strings hold no newline).
+                // The layout of serde_json's pretty printer, one object at a time.
                 self.out
-                    .write_all(if self.rows == 0 { b"\n  " } else { b",\n  " })?;
-                for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
-                    if i > 0 {
-                        self.out.write_all(b"\n  ")?;
+                    .write_all(if self.rows == 0 { b"\n  {" } else { b",\n  {" })?;
+                for (i, (h, c)) in self.headers.iter().zip(cells).enumerate() {
+                    self.out
+                        .write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+                    super::to_writer_safe(&mut *self.out, h)?;
+                    self.out.write_all(b": ")?;
+                    match c {
+                        Cell::Text(t) => super::to_writer_safe(&mut *self.out, t)?,
+                        other => super::to_writer_safe(&mut *self.out, &other.json())?,
                     }
-                    self.out.write_all(line)?;
                 }
+                self.out.write_all(if cells.is_empty() { b"}" } else { b"\n  }" })?;
             }
         }
         self.rows += 1;
@@ -149,27 +163,32 @@ impl<'a> RowWriter<'a> {
         Ok(())
     }
 
-    fn csv_text(&self, s: &str) -> String {
+    fn csv_text(&self, s: String) -> String {
         match self.target {
-            Target::Terminal => text::sanitize(s).into_owned(),
-            Target::Exact => s.to_string(),
+            Target::Terminal => text::sanitize(&s).into_owned(),
+            Target::Exact => s,
         }
     }
 
     /// One CSV record, quoted as RFC 4180 asks.
     fn csv_record(&mut self, fields: &[String]) -> Result<(), ExportError> {
-        let mut w = csv::Writer::from_writer(&mut *self.out);
-        w.write_record(fields)?;
-        w.flush()?;
+        self.csv.write_record(fields)?;
+        self.csv.flush()?;
+        let mut buf = self.csv_buf.0.borrow_mut();
+        self.out.write_all(&buf)?;
+        buf.clear();
         Ok(())
     }
 
     fn md_text(&self, s: &str) -> String {
-        let md = s
-            .replace('\\', "\\\\")
-            .replace('|', "\\|")
-            .replace("\r\n", "<br>")
-            .replace('\n', "<br>");
+        let md = if s.contains(['\\', '|', '\n']) {
+            s.replace('\\', "\\\\")
+                .replace('|', "\\|")
+                .replace("\r\n", "<br>")
+                .replace('\n', "<br>")
+        } else {
+            s.to_string()
+        };
         match self.target {
             Target::Terminal => text::sanitize(&md).into_owned(),
             Target::Exact => md,
