@@ -11,6 +11,7 @@ pub mod fuzz_api;
 pub mod index;
 pub mod model;
 pub mod store;
+pub mod suggest;
 pub mod text;
 pub mod tui;
 

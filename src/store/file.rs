@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::model::{
-    DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunStatus, TAG_RUN_NAME,
+    DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunCount, RunStatus,
+    TAG_RUN_NAME,
 };
 
 use super::fsread::{MAX_SMALL_FILE, human_size, open_regular, read_capped};
@@ -203,22 +204,27 @@ impl Store for FileStore {
         read_run(&dir, &exp_id, &mut Vec::new())
     }
 
-    /// Run folders (those with a `meta.yaml`) per experiment: one directory listing each.
-    /// When a folder cannot be listed, `None`: the caller then loads the runs, which reports
-    /// the folder in a warning and keeps the rest.
+    /// Runs per experiment by lifecycle: one directory listing each, and each run's
+    /// `meta.yaml` (runs whose `meta.yaml` cannot be read are not counted, as they do not
+    /// load). When a folder cannot be listed, `None`: the caller then loads the runs, which
+    /// reports the folder in a warning and keeps the rest.
     fn run_counts(
         &self,
         experiments: &[Experiment],
-    ) -> Result<Option<HashMap<String, usize>>, StoreError> {
+    ) -> Result<Option<HashMap<String, RunCount>>, StoreError> {
         let mut counts = HashMap::new();
         for exp in experiments {
-            let n = match self.experiment_dir(&exp.experiment_id) {
-                Some(dir) => match run_candidates(&dir) {
-                    Ok(runs) => runs.iter().filter(|d| has_meta(d).unwrap_or(false)).count(),
-                    Err(_) => return Ok(None),
-                },
-                None => 0,
-            };
+            let mut n = RunCount::default();
+            if let Some(dir) = self.experiment_dir(&exp.experiment_id) {
+                let Ok(run_dirs) = run_candidates(&dir) else {
+                    return Ok(None);
+                };
+                for run_dir in run_dirs {
+                    if let Ok(run) = read_run_meta(&run_dir, &exp.experiment_id) {
+                        n.bump(run.lifecycle, true);
+                    }
+                }
+            }
             counts.insert(exp.experiment_id.clone(), n);
         }
         Ok(Some(counts))
