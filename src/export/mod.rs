@@ -20,9 +20,9 @@ pub enum Format {
     /// An aligned text table for reading in a terminal (values are escaped).
     #[default]
     Table,
-    /// RFC 4180 CSV with exact values (control characters escaped on a terminal).
+    /// RFC 4180 CSV with exact values (escaped on a terminal).
     Csv,
-    /// JSON with exact values (C1 and bidirectional controls written as `\u` escapes).
+    /// JSON with exact values.
     Json,
     /// A GitHub-flavoured Markdown table.
     #[value(alias = "markdown")]
