@@ -122,7 +122,8 @@ impl<'a> RowWriter<'a> {
                         other => super::to_writer_safe(&mut *self.out, &other.json())?,
                     }
                 }
-                self.out.write_all(if cells.is_empty() { b"}" } else { b"\n  }" })?;
+                self.out
+                    .write_all(if cells.is_empty() { b"}" } else { b"\n  }" })?;
             }
         }
         self.rows += 1;
