@@ -455,17 +455,17 @@ impl App {
                 self.live.error = error;
             }
             LoadEvent::Stalled { secs } => {
+                // The header keeps it short; the status line says it in full.
                 if self.load.done {
                     self.live.error = Some(format!("no answer for {secs} s (still waiting)"));
-                } else {
-                    self.message = Some(Message {
-                        text: format!(
-                            "the store has not answered for {secs} s (a hung mount or server?); \
-                             still waiting"
-                        ),
-                        error: true,
-                    });
                 }
+                self.message = Some(Message {
+                    text: format!(
+                        "the store has not answered for {secs} s (a hung mount or server?); \
+                         still waiting"
+                    ),
+                    error: true,
+                });
             }
         }
         Vec::new()
