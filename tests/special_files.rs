@@ -465,3 +465,26 @@ fn a_fifo_or_device_as_the_source_is_refused_at_once() {
         assert!(err.contains("not a regular file"), "{source}: {err}");
     }
 }
+
+#[test]
+fn many_broken_runs_are_warned_about_a_few_times_then_counted() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("mlruns");
+    let exp = experiment(&root, "1");
+    run(&exp, "good");
+    for i in 0..300 {
+        write(
+            &exp.join(format!("broken{i:03}/meta.yaml")),
+            "experiment_id: '1'\nstatus: 3\n",
+        );
+    }
+    let out = mltui_within(&[], &["runs", root.to_str().expect("utf-8"), "-f", "json"]);
+    let (runs, stderr) = ok_json(&out);
+    assert_eq!(run_names(&runs), ["good"]);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 5, "{stderr}");
+    assert!(
+        lines[4].ends_with("missing run_id (and 295 more like this)"),
+        "{stderr}"
+    );
+}
