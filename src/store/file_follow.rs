@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::file::{
-    FileStore, fill_run_name, has_meta, read_experiment, read_key_files, read_run_meta,
-    read_run_tracked, run_candidates, walk_key_files,
+    FileStore, fill_run_name, has_meta, read_experiment, read_run_meta, read_run_tracked,
+    run_candidates,
 };
+use super::file_keys::{MetricOffsets, read_key_files, walk_key_files};
 use super::follow::{Change, Follower};
 use super::metric_file::read_metric_lines;
 use super::{ExperimentList, RunBatch, StoreError, Warning};
@@ -85,7 +86,7 @@ pub(super) fn read_tail(
 /// A newly found run: its directory, what reading it gave, and its meta.yaml stamp.
 type NewRun = (
     PathBuf,
-    Result<(Run, super::file::MetricOffsets), StoreError>,
+    Result<(Run, MetricOffsets), StoreError>,
     Vec<Warning>,
     Option<Stamp>,
 );

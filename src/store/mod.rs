@@ -4,6 +4,7 @@
 
 mod file;
 mod file_follow;
+mod file_keys;
 mod follow;
 mod fsread;
 mod fuzz_hooks;
