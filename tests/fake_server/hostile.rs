@@ -296,7 +296,13 @@ fn gzip_bombs_stop_at_the_size_cap() {
             && s.contains("MLTUI_HTTP_MAX_BODY_MB"),
         "{s}"
     );
-    assert_eq!(fake.hits().len(), 1, "not retried");
+    // Asked again with smaller pages (1000, then 125, then 100), then given up.
+    let sizes: Vec<u64> = fake
+        .hits()
+        .iter()
+        .map(|h| h.json()["max_results"].as_u64().expect("max_results"))
+        .collect();
+    assert_eq!(sizes, [1000, 125, 100]);
     let (out, rss_mb) = mltui_measured(&["runs", &fake.url], &[("MLTUI_HTTP_MAX_BODY_MB", "16")]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -477,4 +483,50 @@ fn redirects_from_https_to_http_are_refused() {
         plain.hits().is_empty(),
         "the http:// server was never asked"
     );
+}
+
+#[test]
+fn pages_too_large_to_read_are_asked_again_smaller() {
+    // 500 runs with a 4 KB param each: a page of all of them (2 MB) is over a 1 MB cap.
+    let fake = Fake::start(|req, _| {
+        let body = req.json();
+        let offset: usize = body["page_token"]
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        let max = body["max_results"].as_u64().expect("max_results") as usize;
+        let end = (offset + max).min(500);
+        let runs: Vec<serde_json::Value> = (offset..end)
+            .map(|i| {
+                let mut r = run_json(&format!("r{i}"));
+                r["data"]["params"] = json!([{"key": "blob", "value": "x".repeat(4096)}]);
+                r
+            })
+            .collect();
+        let mut page = json!({ "runs": runs });
+        if end - offset == max {
+            page["next_page_token"] = end.to_string().into();
+        }
+        json_reply(200, page)
+    });
+    let options = HttpOptions {
+        max_body: 1 << 20,
+        ..quick()
+    };
+    let mut ids = Vec::new();
+    store(&fake.url, options)
+        .runs(&RunQuery::all(&[experiment("1")]), &mut |b| {
+            ids.extend(b.runs.into_iter().map(|r| r.run_id))
+        })
+        .expect("runs");
+    assert_eq!(ids.len(), 500);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 500, "each run once");
+    let sizes: Vec<u64> = fake
+        .hits()
+        .iter()
+        .map(|h| h.json()["max_results"].as_u64().expect("max_results"))
+        .collect();
+    assert_eq!(sizes, [1000, 125, 125, 125, 125, 125]);
 }

@@ -14,6 +14,10 @@ use super::url::mask_userinfo;
 use super::wire::ErrorBody;
 use crate::store::StoreError;
 
+/// The `code` of a [`StoreError::Http`] for an answer larger than the most read (mltui's own,
+/// not MLflow's): a listing may ask again for smaller pages.
+pub const ANSWER_TOO_LARGE: &str = "MLTUI_ANSWER_TOO_LARGE";
+
 /// What an error message may mention about the connection.
 pub struct Context<'a> {
     /// The server URL as shown (userinfo masked).
@@ -109,11 +113,19 @@ pub fn transport_error(
             "not a valid HTTP answer ({p}): is this an MLflow server, and is the scheme \
              (http/https) right?"
         )),
-        ureq::Error::BodyExceedsLimit(n) => fatal(format!(
-            "the answer is larger than {} (after decompression), the most mltui reads in one \
-             answer: stopped (set {ENV_MAX_BODY_MB} to allow more)",
-            crate::store::fsread::human_size(n)
-        )),
+        ureq::Error::BodyExceedsLimit(n) => (
+            StoreError::Http {
+                url: url.to_string(),
+                status: None,
+                code: Some(ANSWER_TOO_LARGE.into()),
+                message: format!(
+                    "the answer is larger than {} (after decompression), the most mltui reads \
+                     in one answer: stopped (set {ENV_MAX_BODY_MB} to allow more)",
+                    crate::store::fsread::human_size(n)
+                ),
+            },
+            false,
+        ),
         other => fatal(format!("request failed: {other}")),
     }
 }

@@ -37,6 +37,8 @@ const EXPERIMENTS_PER_SEARCH: usize = 100;
 const FIRST_RUNS_PAGE: usize = 1_000;
 /// MLflow's limit for `runs/search` is 50,000; stay below it to keep each answer quick.
 const MAX_RUNS_PAGE: usize = 25_000;
+/// The smallest page of runs asked for after a page was too large to read.
+const MIN_RUNS_PAGE: usize = 100;
 /// Experiments per `experiments/search` page (`max_results` is required there).
 const EXPERIMENTS_PAGE: usize = 5_000;
 /// Points per `metrics/get-history` page: never ask for an unbounded history.
@@ -110,6 +112,8 @@ impl HttpStore {
         for chunk in experiment_ids.chunks(EXPERIMENTS_PER_SEARCH) {
             let mut token: Option<String> = None;
             let mut page_size = self.page_size.unwrap_or(FIRST_RUNS_PAGE);
+            // The largest page that may be asked for (smaller after a page was too big).
+            let mut largest = MAX_RUNS_PAGE;
             let mut pager = self.pager("runs/search");
             loop {
                 let mut body = json!({
@@ -123,9 +127,24 @@ impl HttpStore {
                 if let Some(t) = &token {
                     body["page_token"] = t.as_str().into();
                 }
-                let (runs, warnings, next) = self
+                let page = self
                     .client
-                    .post_with("runs/search", &body, &|r| decode_runs(r, &location))?;
+                    .post_with("runs/search", &body, &|r| decode_runs(r, &location));
+                let (runs, warnings, next) = match page {
+                    // Runs with many params can make a large page too big to read: ask for
+                    // the same page again, smaller (MLflow's tokens are offsets), and keep the
+                    // pages that size.
+                    Err(StoreError::Http { code: Some(c), .. })
+                        if c == errors::ANSWER_TOO_LARGE
+                            && self.page_size.is_none()
+                            && page_size > MIN_RUNS_PAGE =>
+                    {
+                        page_size = (page_size / 8).max(MIN_RUNS_PAGE);
+                        largest = page_size;
+                        continue;
+                    }
+                    other => other?,
+                };
                 let received = runs.len() + warnings.total() as usize;
                 let mut batch = RunBatch {
                     runs: Vec::with_capacity(runs.len()),
@@ -143,7 +162,7 @@ impl HttpStore {
                     None => break,
                 }
                 if self.page_size.is_none() {
-                    page_size = (page_size * 4).min(MAX_RUNS_PAGE);
+                    page_size = (page_size * 4).min(largest);
                 }
             }
         }
