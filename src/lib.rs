@@ -5,10 +5,12 @@
 
 pub mod chart;
 pub mod cli;
+pub mod config;
 pub mod export;
 pub mod index;
 pub mod model;
 pub mod store;
+pub mod suggest;
 pub mod text;
 pub mod tui;
 

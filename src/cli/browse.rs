@@ -9,11 +9,14 @@ use crate::tui;
 /// Opens the terminal UI on the source the command line names.
 pub fn run(cli: &Cli) -> Result<()> {
     let spec = locate(cli.source.as_deref(), cli.tracking_uri.as_deref())?;
-    // Polling a server costs it work: follow it less often by default.
+    let env = |k: &str| std::env::var(k).ok();
+    let config =
+        crate::config::load(cli.config.as_deref(), &env).map_err(|e| super::config::report(&e))?;
+    // Polling a server costs it work: it is followed less often by default.
     let default = if matches!(spec, SourceSpec::Http(_)) {
-        10.0
+        config.refresh.server
     } else {
-        2.0
+        config.refresh.local
     };
     let refresh = cli.refresh.unwrap_or(default);
     if !(refresh.is_finite() && refresh >= 0.0) {

@@ -3,6 +3,7 @@
 
 mod browse;
 mod compare;
+mod config;
 mod docs;
 mod experiments;
 mod runs;
@@ -21,6 +22,7 @@ use crate::store::{self, SourceSpec, Store};
 use crate::text;
 
 pub use compare::CompareArgs;
+pub use config::ConfigArgs;
 pub use docs::{CompletionsArgs, ManArgs, write_completions, write_man};
 pub use experiments::ExperimentsArgs;
 pub use runs::RunsArgs;
@@ -36,8 +38,7 @@ pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
 #[command(
     name = "mltui",
     version,
-    long_version = env!("MLTUI_LONG_VERSION"),
-    args_conflicts_with_subcommands = true
+    long_version = env!("MLTUI_LONG_VERSION")
 )]
 pub struct Cli {
     /// The store to open in the terminal UI.
@@ -47,12 +48,17 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URI")]
     pub tracking_uri: Option<String>,
 
+    /// The configuration file (default: $MLTUI_CONFIG, else
+    /// $XDG_CONFIG_HOME/mltui/config.toml, i.e. ~/.config/mltui/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
     /// Monochrome output (also when the NO_COLOR environment variable is set).
     #[arg(long, global = true)]
     pub no_color: bool,
 
     /// Follow the store while runs are written: refresh every SECS seconds (0: off;
-    /// default 2 for local stores, 10 for a tracking server).
+    /// default 2 for local stores, 10 for a tracking server; see `mltui config`).
     #[arg(long, value_name = "SECS")]
     pub refresh: Option<f64>,
 
@@ -76,6 +82,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write every page into a folder.
     Man(ManArgs),
+    /// Show the settings in effect, print a commented default file, or check a file.
+    Config(ConfigArgs),
 }
 
 /// Which lifecycle stages to include.
@@ -111,7 +119,14 @@ pub struct OutputArgs {
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let global_uri = cli.tracking_uri.clone();
+    // `mltui SOURCE runs ...` reads SOURCE like --tracking-uri: a command's own SOURCE wins.
+    let global_uri = match (&cli.tracking_uri, &cli.source, &cli.command) {
+        (Some(_), Some(_), Some(_)) => {
+            anyhow::bail!("two sources: a SOURCE before the command and --tracking-uri")
+        }
+        (uri, None, _) | (uri, _, None) => uri.clone(),
+        (None, source, Some(_)) => source.clone(),
+    };
     match cli.command {
         Some(Command::Experiments(args)) => experiments::run(args, global_uri.as_deref()),
         Some(Command::Runs(args)) => runs::run(args, global_uri.as_deref()),
@@ -120,6 +135,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref()),
         Some(Command::Completions(args)) => docs::completions(&args),
         Some(Command::Man(args)) => docs::man(&args),
+        Some(Command::Config(args)) => config::run(&args, cli.config.as_deref()),
         None => browse::run(&cli),
     }
 }
