@@ -29,8 +29,9 @@ pub fn distance(a: &str, b: &str) -> usize {
 
 /// Up to `max` of `candidates` that `typed` most likely meant, best first: names within a
 /// small edit distance (a third of the length, at least 2; 1 for names of up to three
-/// characters; case ignored), then names
-/// that contain what was typed or are contained in it. Empty when nothing is close.
+/// characters; case ignored), then names that contain what was typed or are contained in
+/// it, then longer names that begin with what was typed, give or take one edit (`resnt`
+/// for `resnet-cifar10`). Empty when nothing is close.
 pub fn closest<'a, I>(typed: &str, candidates: I, max: usize) -> Vec<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
@@ -47,6 +48,9 @@ where
             Some((0, d))
         } else if !t.is_empty() && (lc.contains(&t) || t.contains(&lc)) && lc.len() > 1 {
             Some((1, lc.len().abs_diff(t.len())))
+        } else if len >= 4 && prefix_distance(&t, &lc) <= 1 {
+            // A mistyped beginning of a longer name: `resnt` for `resnet-cifar10`.
+            Some((2, prefix_distance(&t, &lc)))
         } else {
             None
         };
@@ -57,6 +61,19 @@ where
     scored.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
     scored.dedup_by(|a, b| a.2 == b.2);
     scored.into_iter().take(max).map(|(_, _, c)| c).collect()
+}
+
+/// The smallest distance between `typed` and a beginning of `name` about as long (one
+/// character shorter to one longer), for names longer than what was typed.
+fn prefix_distance(typed: &str, name: &str) -> usize {
+    let n = typed.chars().count();
+    if name.chars().count() <= n {
+        return usize::MAX;
+    }
+    (n.saturating_sub(1)..=n + 1)
+        .map(|k| distance(typed, &name.chars().take(k).collect::<String>()))
+        .min()
+        .unwrap_or(usize::MAX)
 }
 
 /// `"; did you mean a, b or c?"` for the closest candidates, or an empty string.
@@ -97,6 +114,14 @@ mod tests {
             ["resnet-val"]
         );
         assert!(closest("zzzzzzzz", keys, 3).is_empty());
+        assert_eq!(
+            closest("resnt", ["resnet-cifar10", "bert-finetune", "Default"], 3),
+            ["resnet-cifar10"]
+        );
+        assert_eq!(
+            closest("trian", ["train/loss", "val/loss"], 3),
+            ["train/loss"]
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `parse_order_by` and `order_runs` for `order_by`, with MLflow's error messages.
 //!
 //! The grammar is MLflow's (`metrics.acc > 0.9 AND params.opt = 'adam'`, see README.md)
-//! plus one mltui extension: `OR` and parentheses, with `AND` binding tighter than `OR`.
+//! plus two mltui extensions: `OR` and parentheses, with `AND` binding tighter than `OR`;
+//! and params and tags compared with unquoted numbers by `<`, `<=`, `>`, `>=` as numbers.
 
 mod ast;
 mod check;
@@ -62,25 +63,22 @@ impl Filter {
     }
 
     /// The part of this filter that MLflow itself can evaluate: the top-level `AND`ed
-    /// conditions outside any `OR`. It matches every run this filter matches (and maybe
-    /// more), so a server can narrow runs with it and mltui finishes the rest locally.
-    /// The match-all filter when nothing qualifies.
+    /// conditions outside any `OR`, except mltui's numeric params and tags. It matches
+    /// every run this filter matches (and maybe more), so a server can narrow runs with it
+    /// and mltui finishes the rest locally. The match-all filter when nothing qualifies.
     pub fn mlflow_part(&self) -> Filter {
+        let mlflow = |e: &ast::Expr| matches!(e, ast::Expr::Cond(c) if c.is_mlflow());
         let expr = match &self.expr {
-            Some(e @ ast::Expr::Cond(_)) => Some(e.clone()),
+            Some(e) if mlflow(e) => Some(e.clone()),
             Some(ast::Expr::And(items)) => {
-                let conds: Vec<ast::Expr> = items
-                    .iter()
-                    .filter(|e| matches!(e, ast::Expr::Cond(_)))
-                    .cloned()
-                    .collect();
+                let conds: Vec<ast::Expr> = items.iter().filter(|e| mlflow(e)).cloned().collect();
                 match conds.len() {
                     0 => None,
                     1 => conds.into_iter().next(),
                     _ => Some(ast::Expr::And(conds)),
                 }
             }
-            Some(ast::Expr::Or(_)) | None => None,
+            Some(_) | None => None,
         };
         Filter { expr }
     }
