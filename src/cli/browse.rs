@@ -26,6 +26,10 @@ fn no_terminal(stdin: bool, stdout: bool) -> String {
 
 /// Opens the terminal UI on the source the command line names.
 pub fn run(cli: &Cli) -> Result<()> {
+    // A broken configuration file is reported first: it is wrong whatever the terminal.
+    let env = |k: &str| std::env::var(k).ok();
+    let config =
+        crate::config::load(cli.config.as_deref(), &env).map_err(|e| super::config::report(&e))?;
     // Checked before anything touches the terminal (raw mode needs one).
     let (stdin, stdout) = (
         std::io::stdin().is_terminal(),
@@ -35,9 +39,6 @@ pub fn run(cli: &Cli) -> Result<()> {
         bail!(no_terminal(stdin, stdout));
     }
     let spec = locate(cli.source.as_deref(), cli.tracking_uri.as_deref())?;
-    let env = |k: &str| std::env::var(k).ok();
-    let config =
-        crate::config::load(cli.config.as_deref(), &env).map_err(|e| super::config::report(&e))?;
     // Polling a server costs it work: it is followed less often by default.
     let default = if matches!(spec, SourceSpec::Http(_)) {
         config.refresh.server
