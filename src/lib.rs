@@ -12,6 +12,7 @@ pub mod model;
 pub mod store;
 pub mod suggest;
 pub mod text;
+pub mod timefmt;
 pub mod tui;
 
 use anyhow::Result;

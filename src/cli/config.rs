@@ -14,8 +14,12 @@ pub struct ConfigArgs {
 
     /// Check a configuration file (default: the one mltui would read) and report every
     /// problem with its line.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "keys")]
     pub check: bool,
+
+    /// List every action a key can be bound to in [keys.SCREEN], with its keys in effect.
+    #[arg(long, conflicts_with = "default")]
+    pub keys: bool,
 }
 
 /// `mltui config`.
@@ -26,7 +30,13 @@ pub fn run(args: &ConfigArgs, flag: Option<&std::path::Path>) -> Result<()> {
     }
     let env = |k: &str| std::env::var(k).ok();
     let where_ = config::file_path(flag, &env);
-    let loaded = config::load(flag, &env);
+    let loaded = config::load_checked(flag, &env, &crate::tui::check_config);
+    if args.keys {
+        let c = loaded.map_err(|e| report(&e))?;
+        let keymap = crate::tui::keymap::Keymap::from_config(&c.keys).unwrap_or_default();
+        print!("{}", keys_text(&keymap));
+        return Ok(());
+    }
     match (&loaded, args.check) {
         (Err(errors), _) => Err(report(errors)),
         (Ok(c), true) => {
@@ -54,6 +64,32 @@ pub fn report(errors: &config::ConfigErrors) -> anyhow::Error {
         "{n} {} in the configuration (see above; `mltui config --default` shows every setting)",
         if n == 1 { "problem" } else { "problems" }
     )
+}
+
+/// Every bindable action by screen, as `[keys.SCREEN]` tables with the keys in effect and
+/// what each does.
+fn keys_text(keymap: &crate::tui::keymap::Keymap) -> String {
+    let mut out = String::from(
+        "# Every action a key can be bound to, with its keys in effect.\n\
+         # Copy a line into your configuration under its [keys.SCREEN] to change its keys.\n",
+    );
+    for (screen, rows) in keymap.describe() {
+        out.push_str(&format!("\n[keys.{screen}]\n"));
+        let width = rows.iter().map(|(n, _, _)| n.len()).max().unwrap_or(0);
+        for (name, keys, help) in rows {
+            let keys: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{:?}", k.config_name()))
+                .collect();
+            let keys = if keys.len() == 1 {
+                keys[0].clone()
+            } else {
+                format!("[{}]", keys.join(", "))
+            };
+            out.push_str(&format!("{name:width$} = {keys}  # {help}\n"));
+        }
+    }
+    out
 }
 
 /// The settings in effect, as a short report.
@@ -102,14 +138,13 @@ fn describe(c: &Config, expected: Option<std::path::PathBuf>) {
     for k in &c.keys {
         println!("\n[keys.{}]\n{} = {}", k.screen, k.action, list(&k.keys));
     }
-    if c.artifacts.root.is_some() || !c.artifacts.roots.is_empty() {
-        println!("\n[artifacts]");
-        if let Some(r) = &c.artifacts.root {
-            println!("root = {:?}", r.display().to_string());
-        }
-        for (source, dir) in &c.artifacts.roots {
-            println!("roots.{source:?} = {:?}", dir.display().to_string());
-        }
-    }
+    let a = &c.activity;
+    println!(
+        "\n[activity]\nstalled_after = {}\nrecent = {}\nwatch = {}\nnotify = {:?}",
+        a.stalled_after,
+        a.recent,
+        list(&a.watch),
+        a.notify.name()
+    );
     println!("\n[mouse]\nenabled = {}", c.mouse);
 }

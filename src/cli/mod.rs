@@ -9,6 +9,7 @@ mod docs;
 mod experiments;
 mod pick;
 mod runs;
+mod saved_view;
 mod series;
 
 use std::io::Write;
@@ -70,6 +71,23 @@ pub struct Cli {
     #[arg(long, value_name = "SECS")]
     pub refresh: Option<f64>,
 
+    /// Leave the mouse to the terminal (its own text selection); also `[mouse] enabled =
+    /// false` in the configuration or MLTUI_MOUSE=0.
+    #[arg(long)]
+    pub no_mouse: bool,
+
+    /// Tell of new alerts (a run failed, stalled or logged NaN) outside mltui: the terminal
+    /// bell, or a desktop notification by OSC 9 or OSC 777 (default when given: osc9).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "HOW",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "osc9"
+    )]
+    pub notify: Option<NotifyArg>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -92,6 +110,26 @@ pub enum Command {
     Man(ManArgs),
     /// Show the settings in effect, print a commented default file, or check a file.
     Config(ConfigArgs),
+}
+
+/// How `--notify` tells of alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NotifyArg {
+    Off,
+    Bell,
+    Osc9,
+    Osc777,
+}
+
+impl From<NotifyArg> for crate::config::Notify {
+    fn from(n: NotifyArg) -> Self {
+        match n {
+            NotifyArg::Off => Self::Off,
+            NotifyArg::Bell => Self::Bell,
+            NotifyArg::Osc9 => Self::Osc9,
+            NotifyArg::Osc777 => Self::Osc777,
+        }
+    }
 }
 
 /// Which lifecycle stages to include.
@@ -137,8 +175,10 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     match cli.command {
         Some(Command::Experiments(args)) => experiments::run(args, global_uri.as_deref()),
-        Some(Command::Runs(args)) => runs::run(args, global_uri.as_deref()),
-        Some(Command::Compare(args)) => compare::run(args, global_uri.as_deref()),
+        Some(Command::Runs(args)) => runs::run(args, global_uri.as_deref(), cli.config.as_deref()),
+        Some(Command::Compare(args)) => {
+            compare::run(args, global_uri.as_deref(), cli.config.as_deref())
+        }
         Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref(), cli.no_color),
         Some(Command::Completions(args)) => docs::completions(&args),
@@ -163,6 +203,21 @@ pub fn locate(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<So
 fn open(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<Box<dyn Store>> {
     let spec = locate(positional, tracking_uri)?;
     Ok(store::open(&spec)?)
+}
+
+/// The settings for a headless command: a broken configuration file is reported as
+/// warnings and its settings left out (a report should not fail over a colour).
+fn settings(flag: Option<&std::path::Path>) -> crate::config::Config {
+    let env = |k: &str| std::env::var(k).ok();
+    match crate::config::load(flag, &env) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("mltui: warning: {}", text::sanitize(&e.to_string()));
+            }
+            crate::config::Config::default()
+        }
+    }
 }
 
 fn report_warnings(index: &crate::index::RunIndex) {

@@ -1,40 +1,49 @@
 //! Parsing `config.toml` against the known settings: every error names its line, unknown
 //! keys get the closest known key, and all errors of a file are reported together.
 
-use std::path::PathBuf;
-
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{
-    ColumnGroup, Config, ConfigError, ConfigErrors, KeyOverride, ThemeEntry, parse_seconds,
-    parse_zone,
+    ColumnGroup, Config, ConfigError, ConfigErrors, KeyOverride, Notify, ThemeEntry, parse_seconds,
+    parse_span, parse_zone,
 };
 use crate::suggest;
 
-/// Screens that take `[keys.SCREEN]` tables.
-pub const KEY_SCREENS: [&str; 6] = [
+/// Screens and overlays that take `[keys.SCREEN]` tables (`global`: keys that work on
+/// every screen, moving included).
+pub const KEY_SCREENS: [&str; 12] = [
     "global",
     "experiments",
     "runs",
     "detail",
     "compare",
     "chart",
+    "activity",
+    "views",
+    "picker",
+    "pager",
+    "copy",
+    "help",
 ];
 
 const SECTIONS: [&str; 8] = [
-    "refresh",
-    "columns",
-    "time",
-    "metrics",
-    "theme",
-    "keys",
-    "artifacts",
-    "mouse",
+    "refresh", "columns", "time", "metrics", "theme", "keys", "activity", "mouse",
 ];
 
 /// Parses a configuration file's text; `path` is used in messages.
 pub fn parse(text: &str, path: &str) -> Result<Config, ConfigErrors> {
+    let (config, errors) = parse_partial(text, path)?;
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigErrors(errors))
+    }
+}
+
+/// Parses what it can: the settings that are right, and an error for each one that is not
+/// (so checks of later layers can add theirs). Only text that is not TOML at all fails.
+pub fn parse_partial(text: &str, path: &str) -> Result<(Config, Vec<ConfigError>), ConfigErrors> {
     let doc = DeTable::parse(text).map_err(|e| {
         let line = e.span().map(|s| line_of(text, s.start));
         ConfigErrors(vec![ConfigError {
@@ -54,11 +63,7 @@ pub fn parse(text: &str, path: &str) -> Result<Config, ConfigErrors> {
     p.errors.sort_by_key(|e| e.line);
     p.config.keys.sort_by_key(|k| k.line);
     p.config.theme.sort_by_key(|t| t.line);
-    if p.errors.is_empty() {
-        Ok(p.config)
-    } else {
-        Err(ConfigErrors(p.errors))
-    }
+    Ok((p.config, p.errors))
 }
 
 /// 1-based line of a byte offset.
@@ -130,7 +135,7 @@ impl Parser<'_> {
                 "metrics" => self.metrics(value),
                 "theme" => self.theme(value),
                 "keys" => self.keys(value),
-                "artifacts" => self.artifacts(value),
+                "activity" => self.activity(value),
                 "mouse" => self.mouse(value),
                 _ => self.unknown(key, "", &SECTIONS),
             }
@@ -327,32 +332,46 @@ impl Parser<'_> {
         }
     }
 
-    fn artifacts(&mut self, v: &Value<'_>) {
-        let Some(t) = self.table(v, "artifacts") else {
+    fn activity(&mut self, v: &Value<'_>) {
+        let Some(t) = self.table(v, "activity") else {
             return;
         };
         for (key, value) in t.iter() {
-            match key.get_ref().as_ref() {
-                "root" => {
-                    if let Some((s, _)) = self.string(value, "artifacts.root") {
-                        self.config.artifacts.root = Some(PathBuf::from(s));
-                    }
-                }
-                "roots" => {
-                    let Some(roots) = self.table(value, "artifacts.roots") else {
-                        continue;
-                    };
-                    for (source, dir) in roots.iter() {
-                        let field = format!("artifacts.roots.\"{}\"", source.get_ref());
-                        if let Some((d, _)) = self.string(dir, &field) {
-                            self.config
-                                .artifacts
-                                .roots
-                                .insert(source.get_ref().to_string(), PathBuf::from(d));
+            let name = key.get_ref().as_ref();
+            match name {
+                "stalled_after" | "recent" => {
+                    if let Some(secs) = self.span(value, &format!("activity.{name}")) {
+                        if name == "recent" {
+                            self.config.activity.recent = secs;
+                        } else {
+                            self.config.activity.stalled_after = secs;
                         }
                     }
                 }
-                _ => self.unknown(key, "artifacts", &["root", "roots"]),
+                "watch" => {
+                    if let Some(list) = self.strings(value, "activity.watch") {
+                        self.config.activity.watch = list.into_iter().map(|(s, _)| s).collect();
+                    }
+                }
+                "notify" => {
+                    if let Some((s, at)) = self.string(value, "activity.notify") {
+                        match Notify::parse(&s) {
+                            Some(n) => self.config.activity.notify = n,
+                            None => self.error(
+                                at,
+                                format!(
+                                    "activity.notify: expected one of {}, got \"{s}\"",
+                                    Notify::NAMES.join(", ")
+                                ),
+                            ),
+                        }
+                    }
+                }
+                _ => self.unknown(
+                    key,
+                    "activity",
+                    &["stalled_after", "recent", "watch", "notify"],
+                ),
             }
         }
     }
@@ -424,6 +443,23 @@ impl Parser<'_> {
                 None
             }
         }
+    }
+
+    /// A span of time: seconds as a number, or text such as "10m", "24h", "2d".
+    fn span(&mut self, v: &Value<'_>, field: &str) -> Option<f64> {
+        let parsed = match v.get_ref() {
+            DeValue::Integer(i) if i.radix() == 10 => parse_seconds(&i.as_str().replace('_', "")),
+            DeValue::Float(f) => parse_seconds(&f.as_str().replace('_', "")),
+            DeValue::String(s) => parse_span(s),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.error(
+                v.span().start,
+                format!("{field}: expected seconds, or a span such as \"10m\", \"24h\", \"2d\""),
+            );
+        }
+        parsed
     }
 
     fn seconds(&mut self, v: &Value<'_>, field: &str) -> Option<f64> {

@@ -3,11 +3,11 @@
 //! file; the layers that use a setting (TUI keys, theme) validate their own vocabulary.
 
 mod file;
+pub mod state;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use file::parse;
+pub use file::{KEY_SCREENS, parse, parse_partial};
 
 /// The commented default file, as `mltui config --default` prints it.
 pub const DEFAULT_FILE: &str = include_str!("default.toml");
@@ -117,11 +117,52 @@ pub struct ThemeEntry {
     pub line: usize,
 }
 
-/// Where to look for artifacts that are not at their recorded location.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Artifacts {
-    pub root: Option<PathBuf>,
-    pub roots: BTreeMap<String, PathBuf>,
+/// How terminal notifications are sent (`--notify`, `[activity] notify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Notify {
+    #[default]
+    Off,
+    /// The terminal bell (BEL).
+    Bell,
+    /// A desktop notification by OSC 9 (iTerm2, kitty, WezTerm, foot, Windows Terminal).
+    Osc9,
+    /// A desktop notification by OSC 777 (rxvt-unicode, VTE terminals such as GNOME's).
+    Osc777,
+}
+
+impl Notify {
+    pub const NAMES: [&'static str; 4] = ["off", "bell", "osc9", "osc777"];
+
+    pub fn parse(s: &str) -> Option<Notify> {
+        match s.to_ascii_lowercase().as_str() {
+            "off" | "none" | "false" => Some(Notify::Off),
+            "bell" => Some(Notify::Bell),
+            "osc9" => Some(Notify::Osc9),
+            "osc777" => Some(Notify::Osc777),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Notify::Off => "off",
+            Notify::Bell => "bell",
+            Notify::Osc9 => "osc9",
+            Notify::Osc777 => "osc777",
+        }
+    }
+}
+
+/// The activity screen and its alerts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    /// Seconds without a new metric after which a running run is marked stalled.
+    pub stalled_after: f64,
+    /// How far back (seconds) finished, failed and killed runs count as recent.
+    pub recent: f64,
+    /// Metric key patterns whose NaN or infinite values raise an alert.
+    pub watch: Vec<String>,
+    pub notify: Notify,
 }
 
 /// Every setting, after layering.
@@ -135,7 +176,7 @@ pub struct Config {
     pub directions: Directions,
     pub theme: Vec<ThemeEntry>,
     pub keys: Vec<KeyOverride>,
-    pub artifacts: Artifacts,
+    pub activity: Activity,
     pub mouse: bool,
 }
 
@@ -159,8 +200,28 @@ impl Default for Config {
             directions: Directions::default(),
             theme: Vec::new(),
             keys: Vec::new(),
-            artifacts: Artifacts::default(),
+            activity: Activity {
+                stalled_after: 600.0,
+                recent: 86_400.0,
+                watch: vec!["*".into()],
+                notify: Notify::Off,
+            },
             mouse: true,
+        }
+    }
+}
+
+impl Config {
+    /// How times are shown.
+    pub fn time_format(&self) -> crate::timefmt::TimeFormat {
+        crate::timefmt::TimeFormat::new(self.time.zone, self.time.relative)
+    }
+
+    /// The metric direction patterns, as the index applies them.
+    pub fn direction_rules(&self) -> crate::index::direction::Rules {
+        crate::index::direction::Rules {
+            lower: self.directions.lower.clone(),
+            higher: self.directions.higher.clone(),
         }
     }
 }
@@ -190,11 +251,30 @@ pub fn load(
     flag: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigErrors> {
+    load_checked(flag, env, &|_| Vec::new())
+}
+
+/// Like [`load`], with `check` looking at what the layers after this one own (key names,
+/// colours): its errors are reported with the file's own, in line order.
+pub fn load_checked(
+    flag: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+    check: &dyn Fn(&Config) -> Vec<ConfigError>,
+) -> Result<Config, ConfigErrors> {
     let mut config = match file_path(flag, env) {
         None => Config::default(),
         Some((path, named)) => match read_limited(&path) {
             Ok(text) => {
-                let mut c = parse(&text, &path.display().to_string())?;
+                let shown = path.display().to_string();
+                let (mut c, mut errors) = parse_partial(&text, &shown)?;
+                errors.extend(check(&c).into_iter().map(|e| ConfigError {
+                    path: shown.clone(),
+                    ..e
+                }));
+                if !errors.is_empty() {
+                    errors.sort_by_key(|e| e.line);
+                    return Err(ConfigErrors(errors));
+                }
                 c.file = Some(path);
                 c
             }
@@ -230,7 +310,8 @@ fn read_limited(path: &Path) -> std::io::Result<String> {
 }
 
 /// Environment variables over the file: `MLTUI_REFRESH` (seconds, every source),
-/// `MLTUI_TIME_ZONE` (`local`/`utc`), `MLTUI_MOUSE` (`0`/`1`, `false`/`true`, `off`/`on`).
+/// `MLTUI_TIME_ZONE` (`local`/`utc`), `MLTUI_MOUSE` (`0`/`1`, `false`/`true`, `off`/`on`),
+/// `MLTUI_NOTIFY` (`off`, `bell`, `osc9`, `osc777`).
 pub fn apply_env(
     config: &mut Config,
     env: &dyn Fn(&str) -> Option<String>,
@@ -262,7 +343,32 @@ pub fn apply_env(
             )
         })?;
     }
+    if let Some(v) = env("MLTUI_NOTIFY").filter(|v| !v.trim().is_empty()) {
+        config.activity.notify = Notify::parse(v.trim()).ok_or_else(|| {
+            bad(
+                "MLTUI_NOTIFY",
+                format!("expected one of {}, got '{v}'", Notify::NAMES.join(", ")),
+            )
+        })?;
+    }
     Ok(())
+}
+
+/// A span of time: a number of seconds, or text such as `90s`, `10m`, `24h`, `2d`.
+pub(crate) fn parse_span(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (number, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let factor = match unit.trim() {
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        _ => return None,
+    };
+    parse_seconds(number.trim()).map(|v| v * factor)
 }
 
 pub(crate) fn parse_seconds(s: &str) -> Option<f64> {

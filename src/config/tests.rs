@@ -33,7 +33,7 @@ fn the_default_file_documents_every_setting() {
         "[metrics]",
         "[theme]",
         "[keys]",
-        "[artifacts]",
+        "[activity]",
         "[mouse]",
     ] {
         assert!(DEFAULT_FILE.contains(section), "{section}");
@@ -48,8 +48,10 @@ fn the_default_file_documents_every_setting() {
         "relative =",
         "lower =",
         "higher =",
-        "root =",
-        "roots]",
+        "stalled_after =",
+        "recent =",
+        "watch =",
+        "notify =",
         "enabled =",
     ] {
         assert!(DEFAULT_FILE.contains(key), "{key}");
@@ -83,10 +85,11 @@ accent = "magenta"
 [keys.runs]
 compare = ["C", "ctrl-k"]
 
-[artifacts]
-root = "/data/art"
-[artifacts.roots]
-"http://127.0.0.1:5000" = "/srv/art"
+[activity]
+stalled_after = "15m"
+recent = 7200
+watch = ["loss*"]
+notify = "osc777"
 
 [mouse]
 enabled = false
@@ -128,14 +131,10 @@ enabled = false
             line: 23
         }]
     );
-    assert_eq!(c.artifacts.root.as_deref(), Some(Path::new("/data/art")));
-    assert_eq!(
-        c.artifacts
-            .roots
-            .get("http://127.0.0.1:5000")
-            .map(PathBuf::as_path),
-        Some(Path::new("/srv/art"))
-    );
+    assert_eq!(c.activity.stalled_after, 900.0);
+    assert_eq!(c.activity.recent, 7200.0);
+    assert_eq!(c.activity.watch, ["loss*"]);
+    assert_eq!(c.activity.notify, Notify::Osc777);
     assert!(!c.mouse);
 }
 

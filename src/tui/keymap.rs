@@ -1,9 +1,12 @@
 //! The one table of key bindings per context. Key handling, the help screen and the footer
 //! are all generated from it, so they cannot drift apart.
 
+use std::collections::HashMap;
+
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+use crate::config::{ConfigError, KeyOverride};
 
 /// Where keys are being interpreted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,10 +23,49 @@ pub enum Context {
     Pager,
     /// The menu of things to copy (`Y`).
     CopyMenu,
+    /// Running and recent runs across experiments, and alerts.
+    Activity,
+    /// The list of named views.
+    Views,
+}
+
+impl Context {
+    pub const ALL: [Context; 12] = [
+        Context::Experiments,
+        Context::Runs,
+        Context::Detail,
+        Context::Compare,
+        Context::Chart,
+        Context::Picker,
+        Context::Input,
+        Context::Help,
+        Context::Pager,
+        Context::CopyMenu,
+        Context::Activity,
+        Context::Views,
+    ];
+
+    /// The name of the screen in messages (`[keys.SCREEN]` for most).
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Experiments => "experiments",
+            Context::Runs => "runs",
+            Context::Detail => "detail",
+            Context::Compare => "compare",
+            Context::Chart => "chart",
+            Context::Picker => "picker",
+            Context::Input => "prompt",
+            Context::Help => "help",
+            Context::Pager => "pager",
+            Context::CopyMenu => "copy",
+            Context::Activity => "activity",
+            Context::Views => "views",
+        }
+    }
 }
 
 /// A key as written in the keymap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Key {
     Ch(char),
     Ctrl(char),
@@ -73,6 +115,91 @@ impl Key {
             KeyCode::Delete => Key::Delete,
             _ => return None,
         })
+    }
+
+    /// Reads a key as `[keys]` writes it: a character, `ctrl-x`, `alt-x`, or a name
+    /// (`enter`, `esc`, `tab`, `space`, `backspace`, `delete`, arrows, `pgup`, `pgdn`,
+    /// `home`, `end`).
+    pub fn parse(s: &str) -> Option<Key> {
+        let mut chars = s.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            return (!c.is_control()).then_some(Key::Ch(c));
+        }
+        let lower = s.to_ascii_lowercase();
+        let one = |rest: &str| {
+            let mut cs = rest.chars();
+            match (cs.next(), cs.next()) {
+                (Some(c), None) if !c.is_control() && c != ' ' => Some(c),
+                _ => None,
+            }
+        };
+        if let Some(rest) = lower
+            .strip_prefix("ctrl-")
+            .or_else(|| lower.strip_prefix("c-"))
+        {
+            return match rest {
+                "left" => Some(Key::AltLeft),
+                "right" => Some(Key::AltRight),
+                "backspace" => Some(Key::AltBackspace),
+                _ => one(rest).filter(char::is_ascii_alphabetic).map(Key::Ctrl),
+            };
+        }
+        if let Some(rest) = s
+            .strip_prefix("alt-")
+            .or_else(|| s.strip_prefix("Alt-"))
+            .or_else(|| s.strip_prefix("ALT-"))
+            .or_else(|| s.strip_prefix("M-"))
+        {
+            return match rest.to_ascii_lowercase().as_str() {
+                "left" => Some(Key::AltLeft),
+                "right" => Some(Key::AltRight),
+                "backspace" => Some(Key::AltBackspace),
+                _ => one(rest).map(Key::Alt),
+            };
+        }
+        Some(match lower.as_str() {
+            "space" => Key::Ch(' '),
+            "enter" | "return" => Key::Enter,
+            "esc" | "escape" => Key::Esc,
+            "tab" => Key::Tab,
+            "backspace" | "bksp" => Key::Backspace,
+            "delete" | "del" => Key::Delete,
+            "up" => Key::Up,
+            "down" => Key::Down,
+            "left" => Key::Left,
+            "right" => Key::Right,
+            "pgup" | "pageup" | "page_up" => Key::PageUp,
+            "pgdn" | "pagedown" | "page_down" => Key::PageDown,
+            "home" => Key::Home,
+            "end" => Key::End,
+            _ => return None,
+        })
+    }
+
+    /// The key as `[keys]` writes it (`Key::parse` reads it back).
+    pub fn config_name(self) -> String {
+        match self {
+            Key::Ch(' ') => "space".into(),
+            Key::Ch(c) => c.to_string(),
+            Key::Ctrl(c) => format!("ctrl-{c}"),
+            Key::Alt(c) => format!("alt-{c}"),
+            Key::Up => "up".into(),
+            Key::Down => "down".into(),
+            Key::Left => "left".into(),
+            Key::Right => "right".into(),
+            Key::AltLeft => "alt-left".into(),
+            Key::AltRight => "alt-right".into(),
+            Key::PageUp => "pgup".into(),
+            Key::PageDown => "pgdn".into(),
+            Key::Home => "home".into(),
+            Key::End => "end".into(),
+            Key::Enter => "enter".into(),
+            Key::Esc => "esc".into(),
+            Key::Tab => "tab".into(),
+            Key::Backspace => "backspace".into(),
+            Key::AltBackspace => "alt-backspace".into(),
+            Key::Delete => "delete".into(),
+        }
     }
 
     pub fn label(self) -> String {
@@ -174,6 +301,7 @@ const EXPERIMENTS: &[Binding] = &[
     b(&[K::Ch('a')], A::MarkAll, "mark all shown", None),
     b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
     b(&[K::Ch('y')], A::CopyId, "copy the experiment id (OSC 52 clipboard)", None),
+    b(&[K::Ch('A')], A::Activity, "activity: running, stalled and recent runs of every experiment, alerts", Some("activity")),
 ];
 
 #[rustfmt::skip]
@@ -204,7 +332,14 @@ const RUNS: &[Binding] = &[
     b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted runs", None),
     b(&[K::Ch('t')], A::ToggleTree, "nested runs as a tree / flat", None),
     b(&[K::Tab, K::Ch('z')], A::ToggleFold, "fold / unfold children of a parent run", None),
+    b(&[K::Ch('!')], A::PinRun, "pin / unpin the run (or the marked runs) at the top of the table", None),
+    b(&[K::Ch('H')], A::HideRun, "hide / unhide the run (or the marked runs) in the table and charts", None),
+    b(&[K::Ch('.')], A::ToggleHidden, "show / leave out hidden runs", None),
+    b(&[K::Ch('<')], A::ColumnNarrower, "make the column narrower", None),
+    b(&[K::Ch('>')], A::ColumnWider, "make the column wider", None),
+    b(&[K::Ch('=')], A::ColumnAutoWidth, "automatic width for every column", None),
     b(&[K::Ch('e')], A::Export, "export the table as shown (CSV/JSON/Markdown)", Some("export")),
+    b(&[K::Ch('v')], A::Views, "named views: save this view, open or delete one", Some("views")),
 ];
 
 #[rustfmt::skip]
@@ -255,6 +390,23 @@ const CHART: &[Binding] = &[
     b(&[K::Ch('L')], A::PanRight, "pan right", None),
     b(&[K::Ch('0')], A::ResetZoom, "reset zoom and cursor", None),
     b(&[K::Ch('e')], A::Export, "export the shown points (CSV/JSON/Markdown)", Some("export")),
+];
+
+#[rustfmt::skip]
+const ACTIVITY: &[Binding] = &[
+    b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "go to the run (its experiment's table, then its detail)", Some("go to run")),
+    b(&[K::Ch('y')], A::CopyId, "copy the run id (OSC 52 clipboard)", None),
+    b(&[K::Ch('X')], A::ClearAlerts, "clear the alerts", Some("clear alerts")),
+];
+
+#[rustfmt::skip]
+const VIEWS: &[Binding] = &[
+    b(&[K::Up, K::Ch('k')], A::Up, "previous", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "next", None),
+    b(&[K::Enter], A::Open, "open the view on this table", Some("open")),
+    b(&[K::Ch('s'), K::Ch('n')], A::SaveView, "save the table as it is now under a name (a taken name is replaced)", Some("save")),
+    b(&[K::Ch('d'), K::Delete], A::DeleteView, "delete the view", Some("delete")),
+    b(&[K::Esc, K::Ch('q')], A::Back, "close", Some("close")),
 ];
 
 #[rustfmt::skip]
@@ -317,89 +469,325 @@ const COPY_MENU: &[Binding] = &[
     b(&[K::Esc, K::Ch('q')], A::Back, "cancel", Some("cancel")),
 ];
 
-/// The binding groups of a context, most specific first, with a title for help.
-pub fn groups(ctx: Context) -> Vec<(&'static str, &'static [Binding])> {
-    match ctx {
-        Context::Experiments => vec![
-            ("Experiments", EXPERIMENTS),
-            ("Move", NAV),
-            ("General", LEAVE_QUIT),
-            ("", GLOBAL),
-            ("", ANYWHERE),
-        ],
-        Context::Runs => screen("Runs", RUNS, NAV),
-        Context::Detail => screen("Run detail", DETAIL, NAV),
-        Context::Compare => screen("Compare", COMPARE, NAV),
-        Context::Chart => vec![
-            ("Charts", CHART),
-            ("Metric list / legend", NAV),
-            ("General", LEAVE_BACK),
-            ("", GLOBAL),
-            ("", ANYWHERE),
-        ],
-        Context::Picker => vec![
-            ("Column picker (type to search)", PICKER),
-            ("Edit the search", EDIT),
-            ("", ANYWHERE),
-        ],
-        Context::Input => vec![("Prompt (type to edit)", INPUT), ("Edit", EDIT)],
-        Context::Help => vec![("Help", HELP), ("Scroll", NAV), ("", ANYWHERE)],
-        Context::Pager => vec![("Value", PAGER), ("Scroll", NAV), ("", ANYWHERE)],
-        Context::CopyMenu => vec![
-            ("Copy (or press the item's letter)", COPY_MENU),
-            ("", ANYWHERE),
-        ],
+/// A group of bindings: the `[keys.SCREEN]` table that can change them, and a title for
+/// help (empty: it continues the group before).
+#[derive(Debug, Clone, Copy)]
+pub struct Group {
+    pub screen: &'static str,
+    pub title: &'static str,
+    pub bindings: &'static [Binding],
+}
+
+const fn g(screen: &'static str, title: &'static str, bindings: &'static [Binding]) -> Group {
+    Group {
+        screen,
+        title,
+        bindings,
     }
 }
 
-fn screen(
-    title: &'static str,
-    own: &'static [Binding],
-    nav: &'static [Binding],
-) -> Vec<(&'static str, &'static [Binding])> {
+/// The binding groups of a context, most specific first.
+pub fn groups(ctx: Context) -> Vec<Group> {
+    match ctx {
+        Context::Experiments => vec![
+            g("experiments", "Experiments", EXPERIMENTS),
+            g("global", "Move", NAV),
+            g("global", "General", LEAVE_QUIT),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Runs => screen("runs", "Runs", RUNS),
+        Context::Detail => screen("detail", "Run detail", DETAIL),
+        Context::Compare => screen("compare", "Compare", COMPARE),
+        Context::Activity => screen("activity", "Activity", ACTIVITY),
+        Context::Chart => vec![
+            g("chart", "Charts", CHART),
+            g("global", "Metric list / legend", NAV),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Picker => vec![
+            g("picker", "Column picker (type to search)", PICKER),
+            g("prompt", "Edit the search", EDIT),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Input => vec![
+            g("prompt", "Prompt (type to edit)", INPUT),
+            g("prompt", "Edit", EDIT),
+        ],
+        Context::Help => vec![
+            g("help", "Help", HELP),
+            g("global", "Scroll", NAV),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Pager => vec![
+            g("pager", "Value", PAGER),
+            g("global", "Scroll", NAV),
+            g("global", "", ANYWHERE),
+        ],
+        Context::CopyMenu => vec![
+            g("copy", "Copy (or press the item's letter)", COPY_MENU),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Views => vec![g("views", "Named views", VIEWS), g("global", "", ANYWHERE)],
+    }
+}
+
+fn screen(name: &'static str, title: &'static str, own: &'static [Binding]) -> Vec<Group> {
     vec![
-        (title, own),
-        ("Move", nav),
-        ("General", LEAVE_BACK),
-        ("", GLOBAL),
-        ("", ANYWHERE),
+        g(name, title, own),
+        g("global", "Move", NAV),
+        g("global", "General", LEAVE_BACK),
+        g("global", "", GLOBAL),
+        g("global", "", ANYWHERE),
     ]
 }
 
-/// The action for a key in a context. In text contexts, printable keys become input.
-pub fn lookup(ctx: Context, key: Key) -> Option<Action> {
-    for (_, group) in groups(ctx) {
-        if let Some(bind) = group.iter().find(|b| b.keys.contains(&key)) {
-            return Some(bind.action);
+/// The key bindings in effect: the built-in tables with the keys `[keys]` gives.
+#[derive(Debug, Clone, Default)]
+pub struct Keymap {
+    /// Keys by `(screen, action)`, replacing the built-in ones.
+    overrides: HashMap<(&'static str, Action), Vec<Key>>,
+}
+
+impl Keymap {
+    /// The keymap with `[keys]` applied, or every problem with its line: an unknown screen
+    /// or action, a key that cannot be read, a key bound to two actions of a screen.
+    pub fn from_config(entries: &[KeyOverride]) -> Result<Keymap, Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        let mut map = Keymap::default();
+        // Where each override came from, for conflict messages.
+        let mut lines: HashMap<(&'static str, Action), usize> = HashMap::new();
+        for e in entries {
+            let error = |message: String| ConfigError {
+                path: String::new(),
+                line: Some(e.line),
+                message,
+            };
+            let field = format!("keys.{}.{}", e.screen, e.action);
+            let Some(screen) = SCREENS.iter().copied().find(|s| *s == e.screen) else {
+                errors.push(error(format!("unknown screen '{}' in [keys]", e.screen)));
+                continue;
+            };
+            let actions = actions_of(screen);
+            let Some(&(action, _)) = actions.iter().find(|(_, n)| *n == e.action) else {
+                let names: Vec<&str> = actions.iter().map(|(_, n)| *n).collect();
+                let hint = crate::suggest::did_you_mean(&e.action, names.iter().copied());
+                let hint = if hint.is_empty() {
+                    format!(" (actions: {})", names.join(", "))
+                } else {
+                    hint
+                };
+                errors.push(error(format!(
+                    "{field}: '{}' is not an action of [keys.{screen}]{hint}",
+                    e.action
+                )));
+                continue;
+            };
+            if e.keys.is_empty() {
+                errors.push(error(format!("{field}: give at least one key")));
+                continue;
+            }
+            let mut keys = Vec::new();
+            for k in &e.keys {
+                match Key::parse(k) {
+                    Some(key) if !keys.contains(&key) => keys.push(key),
+                    Some(_) => {}
+                    None => errors.push(error(format!(
+                        "{field}: '{k}' is not a key (a character, \"ctrl-x\", \"alt-x\", \
+                         \"enter\", \"esc\", \"tab\", \"space\", \"backspace\", \"delete\", \
+                         \"up\", \"down\", \"left\", \"right\", \"pgup\", \"pgdn\", \"home\", \"end\")"
+                    ))),
+                }
+            }
+            lines.insert((screen, action), e.line);
+            map.overrides.insert((screen, action), keys);
+        }
+        // Conflicts: in every context, one key must mean one action.
+        let mut seen_conflicts = std::collections::HashSet::new();
+        for ctx in Context::ALL {
+            let mut owner: HashMap<Key, (Group, Action)> = HashMap::new();
+            for group in groups(ctx) {
+                for bind in group.bindings {
+                    for &key in map.keys(&group, bind) {
+                        match owner.get(&key) {
+                            Some((other, a)) if *a != bind.action => {
+                                let here = lines.get(&(group.screen, bind.action));
+                                let there = lines.get(&(other.screen, *a));
+                                let Some(&line) = here.or(there) else {
+                                    continue;
+                                };
+                                let (mine, theirs) = if here.is_some() {
+                                    ((group.screen, bind.action), (other.screen, *a))
+                                } else {
+                                    ((other.screen, *a), (group.screen, bind.action))
+                                };
+                                if !seen_conflicts.insert((line, key)) {
+                                    continue;
+                                }
+                                errors.push(ConfigError {
+                                    path: String::new(),
+                                    line: Some(line),
+                                    message: format!(
+                                        "keys.{}.{}: '{}' is already {} on the {} screen \
+                                         ([keys.{}] {}); give that action another key too",
+                                        mine.0,
+                                        mine.1.name().unwrap_or_default(),
+                                        key.config_name(),
+                                        theirs.1.name().unwrap_or_default(),
+                                        ctx.name(),
+                                        theirs.0,
+                                        theirs.1.name().unwrap_or_default(),
+                                    ),
+                                });
+                            }
+                            Some(_) => {}
+                            None => {
+                                owner.insert(key, (group, bind.action));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        errors.sort_by_key(|e| e.line);
+        if errors.is_empty() {
+            Ok(map)
+        } else {
+            Err(errors)
         }
     }
-    match (ctx, key) {
-        (Context::Input | Context::Picker | Context::CopyMenu, Key::Ch(c)) => {
-            Some(Action::InputChar(c))
+
+    /// The keys of a binding in effect.
+    pub fn keys<'a>(&'a self, group: &Group, bind: &'a Binding) -> &'a [Key] {
+        match self.overrides.get(&(group.screen, bind.action)) {
+            Some(keys) => keys,
+            None => bind.keys,
         }
-        _ => None,
+    }
+
+    /// The action for a key in a context. In text contexts, printable keys become input.
+    pub fn lookup(&self, ctx: Context, key: Key) -> Option<Action> {
+        for group in groups(ctx) {
+            if let Some(bind) = group
+                .bindings
+                .iter()
+                .find(|b| self.keys(&group, b).contains(&key))
+            {
+                return Some(bind.action);
+            }
+        }
+        match (ctx, key) {
+            (Context::Input | Context::Picker | Context::CopyMenu, Key::Ch(c)) => {
+                Some(Action::InputChar(c))
+            }
+            _ => None,
+        }
+    }
+
+    /// The first key of `action` in a context, as shown (for hints in messages).
+    pub fn label(&self, ctx: Context, action: Action) -> String {
+        groups(ctx)
+            .iter()
+            .find_map(|g| {
+                g.bindings
+                    .iter()
+                    .find(|b| b.action == action)
+                    .and_then(|b| self.keys(g, b).first())
+            })
+            .map(|k| k.label())
+            .unwrap_or_else(|| "?".into())
+    }
+
+    /// Footer entries for a context: `(keys, label)`.
+    pub fn footer(&self, ctx: Context) -> Vec<(String, &'static str)> {
+        let mut entries: Vec<(String, &'static str)> = groups(ctx)
+            .into_iter()
+            .flat_map(|g| g.bindings.iter().map(move |b| (g, b)))
+            .filter_map(|(g, b)| {
+                b.footer.map(|f| {
+                    let keys = self.keys(&g, b);
+                    (keys.first().map(|k| k.label()).unwrap_or_default(), f)
+                })
+            })
+            .collect();
+        // Help and back/quit go last: the footer keeps them when it must drop entries.
+        let tail: Vec<_> = entries
+            .iter()
+            .filter(|(_, f)| matches!(*f, "help" | "back" | "quit"))
+            .cloned()
+            .collect();
+        entries.retain(|(_, f)| !matches!(*f, "help" | "back" | "quit"));
+        entries.extend(tail);
+        entries
+    }
+
+    /// Every bindable action per screen with its keys and help, for `mltui config --keys`.
+    pub fn describe(&self) -> Vec<(&'static str, Vec<ActionKeys>)> {
+        SCREENS
+            .iter()
+            .map(|&screen| {
+                let mut rows = Vec::new();
+                for group in all_groups().into_iter().filter(|g| g.screen == screen) {
+                    for b in group.bindings {
+                        let Some(name) = b.action.name() else {
+                            continue;
+                        };
+                        if rows.iter().any(|(n, _, _)| *n == name) {
+                            continue;
+                        }
+                        rows.push((name, self.keys(&group, b).to_vec(), b.help));
+                    }
+                }
+                (screen, rows)
+            })
+            .collect()
     }
 }
 
-/// Footer entries for a context: `(keys, label)`.
-pub fn footer(ctx: Context) -> Vec<(String, &'static str)> {
-    let mut entries: Vec<(String, &'static str)> = groups(ctx)
-        .into_iter()
-        .flat_map(|(_, g)| g.iter())
-        .filter_map(|b| {
-            b.footer
-                .map(|f| (b.keys.first().map(|k| k.label()).unwrap_or_default(), f))
-        })
-        .collect();
-    // Help and back/quit go last: the footer keeps them when it must drop entries.
-    let tail: Vec<_> = entries
-        .iter()
-        .filter(|(_, f)| matches!(*f, "help" | "back" | "quit"))
-        .cloned()
-        .collect();
-    entries.retain(|(_, f)| !matches!(*f, "help" | "back" | "quit"));
-    entries.extend(tail);
-    entries
+/// An action's name, its keys in effect and its help text.
+pub type ActionKeys = (&'static str, Vec<Key>, &'static str);
+
+/// The screens `[keys]` takes, as the configuration file checks them.
+const SCREENS: [&str; 12] = crate::config::KEY_SCREENS;
+
+/// Every group of every context, each once.
+fn all_groups() -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    for ctx in Context::ALL {
+        for group in groups(ctx) {
+            if !out.iter().any(|o| std::ptr::eq(o.bindings, group.bindings)) {
+                out.push(group);
+            }
+        }
+    }
+    out
+}
+
+/// The bindable actions of a `[keys.SCREEN]` table, by name.
+fn actions_of(screen: &str) -> Vec<(Action, &'static str)> {
+    let mut out: Vec<(Action, &'static str)> = Vec::new();
+    for group in all_groups().into_iter().filter(|g| g.screen == screen) {
+        for b in group.bindings {
+            if let Some(name) = b.action.name() {
+                if !out.iter().any(|(a, _)| *a == b.action) {
+                    out.push((b.action, name));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The action for a key in a context with the built-in keys.
+pub fn lookup(ctx: Context, key: Key) -> Option<Action> {
+    Keymap::default().lookup(ctx, key)
+}
+
+/// Checks `[keys]` entries (for the configuration file's check).
+pub fn check_keys(entries: &[KeyOverride]) -> Vec<ConfigError> {
+    Keymap::from_config(entries).err().unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -445,21 +833,10 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        for ctx in [
-            Context::Experiments,
-            Context::Runs,
-            Context::Detail,
-            Context::Compare,
-            Context::Chart,
-            Context::Picker,
-            Context::Input,
-            Context::Help,
-            Context::Pager,
-            Context::CopyMenu,
-        ] {
+        for ctx in Context::ALL {
             let mut seen = Vec::new();
-            for (_, g) in groups(ctx) {
-                for bind in g {
+            for g in groups(ctx) {
+                for bind in g.bindings {
                     for k in bind.keys {
                         assert!(!seen.contains(k), "{ctx:?}: {k:?} bound twice");
                         seen.push(*k);

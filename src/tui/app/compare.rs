@@ -56,7 +56,7 @@ impl App {
     }
 
     pub fn comparison(&self) -> Comparison<'_> {
-        Comparison::with_directions(&self.compare_runs(), self.now_ms, &self.directions)
+        Comparison::with_directions(&self.compare_runs(), self.now_ms, &|k| self.direction(k))
     }
 
     /// The lines shown: each section that has rows (after diff-only and the key filter),

@@ -1,6 +1,7 @@
 //! Application state and its update function: actions and load events change state and
 //! return effects; nothing here draws or touches the terminal.
 
+mod activity;
 mod chart;
 mod compare;
 mod complete;
@@ -8,9 +9,12 @@ mod copy;
 mod detail;
 mod edit;
 mod experiments;
+mod mouse;
 mod picker;
+mod pins;
 mod prompt;
 mod runs;
+mod views;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -22,7 +26,14 @@ use crate::store::{ExperimentList, RunBatch};
 use crate::text;
 
 use super::action::Action;
-use super::keymap::{self, Context, Key};
+use super::keymap::{Context, Key, Keymap};
+use crate::config;
+use crate::index::direction;
+use crate::timefmt::TimeFormat;
+
+pub use activity::{ActivityLine, ActivityView, Alert, AlertKind, last_activity as activity_last};
+pub use mouse::{Click, Mouse, MouseKind, Target};
+pub use views::{ViewMemory, ViewsMenu};
 
 pub use chart::{ChartFocus, ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
 pub use compare::{CmpLine, CompareView, section_title};
@@ -43,6 +54,44 @@ pub enum Screen {
     Detail,
     Compare,
     Chart,
+    /// Running and recent runs of every experiment, and alerts.
+    Activity,
+}
+
+/// The settings the terminal UI uses (from the configuration file, the environment and
+/// the command line).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub keymap: Keymap,
+    pub time: TimeFormat,
+    pub columns: config::Columns,
+    pub directions: direction::Rules,
+    pub activity: config::Activity,
+    pub mouse: bool,
+}
+
+impl Default for Settings {
+    /// The defaults, with times in UTC (what tests expect on any machine).
+    fn default() -> Self {
+        Self::from_config(
+            &config::Config::default(),
+            Keymap::default(),
+            TimeFormat::default(),
+        )
+    }
+}
+
+impl Settings {
+    pub fn from_config(c: &config::Config, keymap: Keymap, time: TimeFormat) -> Self {
+        Self {
+            keymap,
+            time,
+            columns: c.columns.clone(),
+            directions: c.direction_rules(),
+            activity: c.activity.clone(),
+            mouse: c.mouse,
+        }
+    }
 }
 
 /// Progress of the background load.
@@ -104,6 +153,11 @@ pub enum Effect {
     Refresh,
     /// Put text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Tell the user outside the terminal UI (bell or desktop notification).
+    Notify {
+        title: String,
+        body: String,
+    },
     /// Stop the process until the shell continues it (Ctrl-Z).
     Suspend,
 }
@@ -136,6 +190,47 @@ pub struct Viewport {
     pub help_max: Cell<usize>,
     /// Lines the pager shows at once.
     pub pager_rows: Cell<usize>,
+    pub activity_offset: Cell<usize>,
+    /// Widths of the run table's columns as drawn: (index into the columns, width).
+    pub col_widths: std::cell::RefCell<Vec<(usize, u16)>>,
+    pub views_offset: Cell<usize>,
+    /// Where things that take a click were drawn, last drawn on top.
+    pub targets: std::cell::RefCell<Vec<(Rect, Target)>>,
+}
+
+/// A rectangle of the screen (cells).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rect {
+    pub x: u16,
+    pub y: u16,
+    pub width: u16,
+    pub height: u16,
+}
+
+impl Rect {
+    pub fn contains(&self, x: u16, y: u16) -> bool {
+        x >= self.x
+            && y >= self.y
+            && u32::from(x) < u32::from(self.x) + u32::from(self.width)
+            && u32::from(y) < u32::from(self.y) + u32::from(self.height)
+    }
+}
+
+impl Viewport {
+    /// Records where something that takes a click was drawn.
+    pub fn target(&self, rect: Rect, target: Target) {
+        self.targets.borrow_mut().push((rect, target));
+    }
+
+    /// The topmost target at a cell.
+    pub fn target_at(&self, x: u16, y: u16) -> Option<(Rect, Target)> {
+        self.targets
+            .borrow()
+            .iter()
+            .rev()
+            .find(|(r, _)| r.contains(x, y))
+            .cloned()
+    }
 }
 
 /// All state of the terminal UI.
@@ -172,6 +267,14 @@ pub struct App {
     pub export_dir: PathBuf,
     /// An experiment whose runs open as soon as the experiment list arrives (`-e`).
     pub open_on_load: Option<String>,
+    pub settings: Settings,
+    /// Remembered views of this source.
+    pub views: ViewMemory,
+    /// The list of named views, while open.
+    pub views_menu: Option<ViewsMenu>,
+    pub activity: ActivityView,
+    /// The last click, to tell a double click.
+    pub last_click: Option<Click>,
 }
 
 impl App {
@@ -203,7 +306,26 @@ impl App {
             viewport: Viewport::default(),
             export_dir,
             open_on_load: None,
+            settings: Settings::default(),
+            views: ViewMemory::default(),
+            views_menu: None,
+            activity: ActivityView::default(),
+            last_click: None,
         }
+    }
+
+    /// The key bindings in effect.
+    pub fn keymap(&self) -> &Keymap {
+        &self.settings.keymap
+    }
+
+    /// The better direction of a metric: set with `D` this session, else from the
+    /// configured patterns, else from its name.
+    pub fn direction(&self, key: &str) -> crate::index::Direction {
+        self.directions
+            .get(key)
+            .copied()
+            .unwrap_or_else(|| self.settings.directions.direction(key))
     }
 
     pub fn screen(&self) -> Screen {
@@ -222,6 +344,8 @@ impl App {
             Context::Pager
         } else if self.picker.is_some() {
             Context::Picker
+        } else if self.views_menu.is_some() {
+            Context::Views
         } else {
             self.screen_context()
         }
@@ -235,12 +359,13 @@ impl App {
             Screen::Detail => Context::Detail,
             Screen::Compare => Context::Compare,
             Screen::Chart => Context::Chart,
+            Screen::Activity => Context::Activity,
         }
     }
 
     /// Handles a key press; returns effects for the runtime.
     pub fn on_key(&mut self, key: Key) -> Vec<Effect> {
-        match keymap::lookup(self.context(), key) {
+        match self.settings.keymap.lookup(self.context(), key) {
             Some(action) => self.update(action),
             None => Vec::new(),
         }
@@ -250,6 +375,29 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         if !action.is_edit() && action != Action::InputComplete {
             self.message = None;
+        }
+        // Anything but moving, on the run table or what it opened over itself, may
+        // change its view: from now on it is remembered.
+        let moves = action.is_row_move()
+            || matches!(
+                action,
+                Action::Left
+                    | Action::Right
+                    | Action::FirstColumn
+                    | Action::LastColumn
+                    | Action::Help
+                    | Action::Refresh
+                    | Action::CopyId
+                    | Action::TogglePause
+            );
+        let on_table = match self.context() {
+            Context::Runs | Context::Picker | Context::Views => true,
+            Context::Input => self.screen() == Screen::Runs,
+            Context::Chart => self.chart.from_table,
+            _ => false,
+        };
+        if on_table && !moves {
+            self.views.touched = true;
         }
         match action {
             Action::Quit => return vec![Effect::Quit],
@@ -280,6 +428,10 @@ impl App {
             Context::Pager => self.update_pager(action),
             Context::Picker => {
                 self.update_picker(action);
+                Vec::new()
+            }
+            Context::Views => {
+                self.update_views_menu(action);
                 Vec::new()
             }
             _ => self.update_screen(action),
@@ -343,7 +495,7 @@ impl App {
                     if ids.is_empty() {
                         ids.extend(self.current_run_id());
                     }
-                    return self.open_chart(ids);
+                    return self.open_chart_from_table(ids);
                 }
                 self.update_runs(action, page);
             }
@@ -355,6 +507,7 @@ impl App {
                 self.update_compare(action, page);
             }
             Screen::Chart => return self.update_chart(action, page),
+            Screen::Activity => self.update_activity(action, page),
         }
         Vec::new()
     }
@@ -382,8 +535,10 @@ impl App {
                 self.open_pending_experiment();
             }
             LoadEvent::Runs(batch) => {
+                let mut effects = Vec::new();
                 if self.load.done {
                     self.mark_stale_histories(&batch.runs);
+                    effects = self.watch_runs(&batch.runs);
                 } else {
                     self.load.runs_loaded += batch.runs.len();
                 }
@@ -392,12 +547,17 @@ impl App {
                 if self.stack.contains(&Screen::Runs) {
                     self.refresh_runs();
                 }
-                if self.screen() == Screen::Chart {
-                    return self.request_histories();
+                if self.stack.contains(&Screen::Activity) {
+                    self.refresh_activity();
                 }
+                if self.screen() == Screen::Chart {
+                    effects.extend(self.request_histories());
+                }
+                return effects;
             }
             LoadEvent::Done => {
                 self.load.done = true;
+                self.start_watching();
                 self.live.last = Some(self.now_ms);
                 let warnings = self.index.warnings().len();
                 if warnings > 0 {
@@ -426,6 +586,7 @@ impl App {
             }
             LoadEvent::Refreshed { at, error } => {
                 self.live.last = Some(at);
+                let stalled = self.check_stalled(at);
                 let asked = std::mem::take(&mut self.live.refreshing);
                 if error.is_none() {
                     // A later refresh that works clears the error of an earlier load.
@@ -437,7 +598,7 @@ impl App {
                     }
                     if asked {
                         self.message = Some(Message {
-                            text: format!("refreshed at {}", clock(at)),
+                            text: format!("refreshed at {}", self.settings.time.clock(at)),
                             error: false,
                         });
                     }
@@ -448,6 +609,7 @@ impl App {
                     });
                 }
                 self.live.error = error;
+                return stalled;
             }
         }
         Vec::new()
@@ -509,18 +671,11 @@ impl App {
             }
             Screen::Detail if running(&self.detail.run_id) => 1,
             Screen::Compare if self.compare.run_ids.iter().any(|id| running(id)) => 1,
+            Screen::Activity => 1,
             _ => return None,
         };
         Some(std::time::Duration::from_secs(secs))
     }
-}
-
-/// `HH:MM:SS` (UTC) of an epoch-ms time.
-pub(crate) fn clock(ms: i64) -> String {
-    text::time_iso(ms)
-        .get(11..19)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Moves a cursor within `len` rows.
@@ -540,8 +695,14 @@ pub(crate) fn move_cursor(cursor: usize, len: usize, action: Action, page: usize
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]
+mod tests_activity;
+#[cfg(test)]
 mod tests_chart;
 #[cfg(test)]
 mod tests_compare_chart;
 #[cfg(test)]
 mod tests_daily;
+#[cfg(test)]
+mod tests_mouse;
+#[cfg(test)]
+mod tests_views;

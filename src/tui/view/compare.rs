@@ -10,6 +10,7 @@ use ratatui::widgets::{Cell, Row, Table};
 use super::{empty_hint, fit, scroll_to, value_text};
 use crate::index::compare::{CompareRow, Comparison, Section, delta};
 use crate::text;
+use crate::tui::app::Target;
 use crate::tui::app::{App, CmpLine};
 use crate::tui::theme::Theme;
 
@@ -219,4 +220,37 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .header(Row::new(header))
         .column_spacing(1);
     frame.render_widget(table, area);
+    // Clicks: a cell selects its line and run column; the key column only the line.
+    let shown = lines.len().saturating_sub(start).min(height);
+    for n in 0..shown {
+        let y = area.y + 1 + n as u16;
+        let line = start + n;
+        super::target(
+            app,
+            Rect {
+                x: area.x,
+                y,
+                width: (key_w as u16).min(area.width),
+                height: 1,
+            },
+            Target::CompareCell(line, None),
+        );
+        for (k, &c) in cols.iter().enumerate() {
+            let x = area.x + (key_w + 1 + k * (run_w + 1)) as u16;
+            if x >= area.x + area.width {
+                break;
+            }
+            let w = (run_w as u16).min(area.x + area.width - x);
+            super::target(
+                app,
+                Rect {
+                    x,
+                    y,
+                    width: w,
+                    height: 1,
+                },
+                Target::CompareCell(line, Some(c)),
+            );
+        }
+    }
 }

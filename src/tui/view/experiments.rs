@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Row, Table};
 use super::{empty_hint, scroll_to};
 use crate::model::Lifecycle;
 use crate::text;
-use crate::tui::app::App;
+use crate::tui::app::{App, Target};
 use crate::tui::theme::Theme;
 
 /// The optional columns, most wanted first.
@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         } else if !v.filter.is_empty() {
             "no experiment matches the filter (Esc clears it)"
         } else {
-            "no experiments in this store (d shows deleted ones)"
+            "no experiments in this store (deleted ones: see help)"
         };
         empty_hint(frame, area, msg, theme);
         return;
@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             .get(i)
             .copied()
             .flatten()
-            .map(|t| text::time_ago(t, now))
+            .map(|t| app.settings.time.ago(t, now))
             .unwrap_or_else(|| "-".into())
     };
     let name_w = v
@@ -141,4 +141,6 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             .column_spacing(1),
         area,
     );
+    let shown = v.rows.len().saturating_sub(start).min(height);
+    super::row_targets(app, area, area.y + 1, start, shown, Target::ExperimentRow);
 }
