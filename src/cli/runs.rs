@@ -60,26 +60,34 @@ pub struct RunsArgs {
 
 /// `mltui runs`.
 pub fn run(args: RunsArgs, uri: Option<&str>, config: Option<&std::path::Path>) -> Result<()> {
-    let spec = locate(args.source.as_deref(), uri)?;
-    let saved = match &args.saved_view {
-        Some(name) => Some(saved_view::find(&spec, name)?),
+    // A bad filter, order or column name fails before any store is read.
+    let given = match &args.filter {
+        Some(f) => {
+            Some(index::parse_filter(f).map_err(|e| anyhow::anyhow!("invalid --filter: {e}"))?)
+        }
         None => None,
     };
-    // A bad filter, order or column name fails before any store is read.
-    let filter_text = match (&args.filter, &saved) {
-        (Some(f), _) => f.clone(),
-        (None, Some(v)) => v.query.clone().unwrap_or_default(),
-        (None, None) => String::new(),
-    };
-    let filter = index::parse_filter(&filter_text).map_err(|e| match args.filter {
-        Some(_) => anyhow::anyhow!("invalid --filter: {e}"),
-        None => anyhow::anyhow!("the saved view's search filter is not valid: {e}"),
-    })?;
     let order = index::parse_order_by(&args.order_by)
         .map_err(|e| anyhow::anyhow!("invalid --order-by: {e}"))?;
     let asked = match &args.columns {
         Some(names) => Some(columns::parse(names)?),
         None => None,
+    };
+    let spec = locate(args.source.as_deref(), uri)?;
+    let saved = match &args.saved_view {
+        Some(name) => Some(saved_view::find(&spec, name)?),
+        None => None,
+    };
+    let filter = match given {
+        Some(f) => f,
+        None => {
+            let text = saved
+                .as_ref()
+                .and_then(|v| v.query.clone())
+                .unwrap_or_default();
+            index::parse_filter(&text)
+                .map_err(|e| anyhow::anyhow!("the saved view's search filter is not valid: {e}"))?
+        }
     };
     let store = store::open(&spec)?;
     let view: ViewType = args.view.into();

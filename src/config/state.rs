@@ -27,7 +27,7 @@ const MAX_FILE: u64 = 8 << 20;
 pub struct ColumnSetting {
     /// The column's name as `--columns` takes it (`metrics.loss`, `run_name`).
     pub name: String,
-    #[serde(default = "yes")]
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub visible: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     pub pinned: bool,
@@ -165,8 +165,28 @@ impl StateFile {
         }
     }
 
+    /// The file's text: one line per table and per named view, so that it stays small
+    /// and a person can still find their way in it.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+        let line = |v: &ViewState| serde_json::to_string(v).unwrap_or_else(|_| "{}".into());
+        let map = |m: &BTreeMap<String, ViewState>| {
+            let entries: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("    {}: {}", serde_json::Value::from(k.as_str()), line(v)))
+                .collect();
+            if entries.is_empty() {
+                "{}".to_string()
+            } else {
+                format!("{{\n{}\n  }}", entries.join(",\n"))
+            }
+        };
+        format!(
+            "{{\n  \"version\": {},\n  \"source\": {},\n  \"tables\": {},\n  \"named\": {}\n}}\n",
+            self.version,
+            serde_json::Value::from(self.source.as_str()),
+            map(&self.tables),
+            map(&self.named)
+        )
     }
 }
 
@@ -176,6 +196,10 @@ fn yes() -> bool {
 
 fn step() -> String {
     "step".into()
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 fn is_false(b: &bool) -> bool {

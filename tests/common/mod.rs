@@ -34,6 +34,9 @@ pub fn mltui(args: &[&str]) -> Output {
         .env_remove("MLTUI_REFRESH")
         .env_remove("MLTUI_TIME_ZONE")
         .env_remove("MLTUI_MOUSE")
+        .env_remove("MLTUI_NOTIFY")
+        // Nor their remembered views.
+        .env("XDG_STATE_HOME", "/nonexistent-mltui-test-state")
         .env("NO_COLOR", "1")
         .output()
         .expect("run mltui")

@@ -85,9 +85,7 @@ impl App {
                         v.marks.remove(id);
                     }
                     v.hidden.extend(ids);
-                    format!(
-                        "hid {label} from the table and charts ({show} shows hidden runs; nothing is deleted)"
-                    )
+                    format!("hid {label} ({show} shows hidden runs)")
                 };
                 self.message = Some(Message { text, error: false });
                 self.refresh_runs();

@@ -345,8 +345,7 @@ impl App {
         let list = self.settings.keymap.label(Context::Runs, Action::Views);
         self.message = Some(Message {
             text: format!(
-                "view \"{name}\" {} ({list} lists views; `mltui runs -e EXP --saved-view \
-                 \"{name}\"` exports it)",
+                "view \"{name}\" {} ({list} lists views; mltui runs --saved-view exports it)",
                 if replaced { "replaced" } else { "saved" }
             ),
             error: false,

@@ -15,7 +15,7 @@ use crate::tui::theme::Theme;
 /// Widths of the columns after the run name: experiment, status, when, note.
 const EXP_W: usize = 16;
 const STATUS_W: usize = 8;
-const WHEN_W: usize = 9;
+const WHEN_W: usize = 10;
 
 fn experiment_name<'a>(app: &'a App, run: &'a Run) -> &'a str {
     app.index
