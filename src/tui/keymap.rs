@@ -845,4 +845,118 @@ mod tests {
             }
         }
     }
+
+    fn over(screen: &str, action: &str, keys: &[&str], line: usize) -> KeyOverride {
+        KeyOverride {
+            screen: screen.into(),
+            action: action.into(),
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            line,
+        }
+    }
+
+    #[test]
+    fn keys_read_back_as_they_are_written() {
+        for k in [
+            K::Ch('c'),
+            K::Ch('C'),
+            K::Ch(' '),
+            K::Ch('/'),
+            K::Ctrl('k'),
+            K::Alt('x'),
+            K::Enter,
+            K::Esc,
+            K::Tab,
+            K::PageDown,
+            K::AltLeft,
+            K::Delete,
+        ] {
+            assert_eq!(Key::parse(&k.config_name()), Some(k), "{k:?}");
+        }
+        assert_eq!(Key::parse("Ctrl-K"), Some(K::Ctrl('k')));
+        assert_eq!(Key::parse("PageUp"), Some(K::PageUp));
+        for bad in ["", "ctrl-", "ctrl-1", "f13", "shift-a", "\u{7}"] {
+            assert_eq!(Key::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn overrides_replace_the_keys_of_an_action_in_lookup_footer_and_help() {
+        let map = Keymap::from_config(&[
+            over("runs", "compare", &["K"], 3),
+            over("global", "help", &["F", "?"], 5),
+        ])
+        .expect("valid");
+        assert_eq!(map.lookup(Context::Runs, K::Ch('K')), Some(A::Compare));
+        assert_eq!(map.lookup(Context::Runs, K::Ch('c')), None, "c is free now");
+        assert_eq!(map.lookup(Context::Detail, K::Ch('F')), Some(A::Help));
+        let footer = map.footer(Context::Runs);
+        assert!(footer.contains(&("K".to_string(), "compare")), "{footer:?}");
+        assert!(footer.contains(&("F".to_string(), "help")), "{footer:?}");
+        assert_eq!(map.label(Context::Runs, A::Compare), "K");
+        // Other screens keep their own keys.
+        assert_eq!(map.lookup(Context::Compare, K::Ch('c')), None);
+        assert_eq!(
+            map.lookup(Context::Experiments, K::Ch('A')),
+            Some(A::Activity)
+        );
+    }
+
+    #[test]
+    fn bad_overrides_are_errors_naming_their_line() {
+        let errors = |entries: &[KeyOverride]| -> Vec<String> {
+            Keymap::from_config(entries)
+                .expect_err("invalid")
+                .iter()
+                .map(|e| format!("{}: {}", e.line.unwrap_or(0), e.message))
+                .collect()
+        };
+        assert_eq!(
+            errors(&[over("runs", "compair", &["K"], 4)]),
+            [
+                "4: keys.runs.compair: 'compair' is not an action of [keys.runs]; did you mean compare?"
+            ]
+        );
+        assert_eq!(
+            errors(&[over("chart", "zoom_in", &["ctrl-"], 7)]),
+            [
+                "7: keys.chart.zoom_in: 'ctrl-' is not a key (a character, \"ctrl-x\", \"alt-x\", \
+                 \"enter\", \"esc\", \"tab\", \"space\", \"backspace\", \"delete\", \"up\", \
+                 \"down\", \"left\", \"right\", \"pgup\", \"pgdn\", \"home\", \"end\")"
+            ]
+        );
+        // `s` sorts in the run table: plotting with it too is a conflict.
+        assert_eq!(
+            errors(&[over("runs", "plot", &["s"], 9)]),
+            [
+                "9: keys.runs.plot: 's' is already sort on the runs screen ([keys.runs] sort); give \
+                 that action another key too"
+            ]
+        );
+        // A global key that a screen uses is a conflict there.
+        let e = errors(&[over("global", "help", &["h"], 2)]);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].starts_with("2: keys.global.help: 'h' is already left on the runs screen"),
+            "{e:?}"
+        );
+        // Moving a key from one action to another, both in the file, is fine.
+        Keymap::from_config(&[
+            over("runs", "plot", &["s"], 1),
+            over("runs", "sort", &["S", "ctrl-s"], 2),
+        ])
+        .expect_err("S is add_sort_key");
+        Keymap::from_config(&[
+            over("runs", "plot", &["s"], 1),
+            over("runs", "sort", &["ctrl-s"], 2),
+        ])
+        .expect("swapped");
+    }
+
+    #[test]
+    fn every_screen_the_file_names_has_bindings() {
+        for screen in SCREENS {
+            assert!(!actions_of(screen).is_empty(), "{screen}");
+        }
+    }
 }

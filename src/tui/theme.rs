@@ -339,4 +339,65 @@ mod tests {
         };
         assert_eq!(tc.rgb((0, 114, 178)), Color::Rgb(0, 114, 178));
     }
+
+    fn entry(role: &str, colour: &str, line: usize) -> ThemeEntry {
+        ThemeEntry {
+            role: role.into(),
+            colour: colour.into(),
+            line,
+        }
+    }
+
+    #[test]
+    fn roles_set_the_styles_of_their_meaning() {
+        let t = Theme::colored().with_roles(&[
+            entry("accent", "magenta", 1),
+            entry("selection", "17", 2),
+            entry("better", "#00ff00", 3),
+            entry("muted", "default", 4),
+        ]);
+        assert_eq!(t.header.fg, Some(Color::Magenta));
+        assert_eq!(t.key.fg, Some(Color::Magenta));
+        assert_eq!(t.cursor.bg, Some(Color::Indexed(17)));
+        assert_eq!(t.best.fg, Some(Color::Indexed(46)), "nearest of 256");
+        assert_eq!(t.delta_better.fg, Some(Color::Indexed(46)));
+        assert_eq!(t.dim.fg, Some(Color::Reset));
+        // Monochrome stays monochrome.
+        let m = Theme::monochrome().with_roles(&[entry("accent", "magenta", 1)]);
+        assert_eq!(m.header.fg, None);
+    }
+
+    #[test]
+    fn unknown_roles_and_bad_colours_name_their_line() {
+        let msgs: Vec<String> = check_roles(&[
+            entry("acent", "red", 3),
+            entry("error", "redish", 4),
+            entry("alert", "#12345", 5),
+            entry("running", "300", 6),
+            entry("ok", "light-green", 7),
+        ])
+        .iter()
+        .map(|e| format!("{}: {}", e.line.unwrap_or(0), e.message))
+        .collect();
+        assert_eq!(
+            msgs,
+            [
+                "3: unknown key 'acent' in [theme]; did you mean accent or alert?",
+                "4: theme.error: 'redish' is not a colour; did you mean red? (a name such as red \
+                 or light_blue, a 256-colour index such as \"208\", or \"#rrggbb\")",
+                "5: theme.alert: '#12345' is not a #rrggbb colour",
+                "6: theme.running: '300': a colour index goes from 0 to 255",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_default_file_documents_every_role() {
+        for role in ROLES {
+            assert!(
+                crate::config::DEFAULT_FILE.contains(&format!("# {role} = ")),
+                "{role}"
+            );
+        }
+    }
 }

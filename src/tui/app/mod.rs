@@ -514,6 +514,9 @@ impl App {
 
     /// Leaves the current screen (never the bottom one).
     pub fn back(&mut self) {
+        if self.screen() == Screen::Chart && self.chart.from_table {
+            self.runs.chart = Some(self.chart_setting());
+        }
         if self.stack.len() > 1 && self.stack.pop() == Some(Screen::Detail) {
             if let Some(prev) = self.detail_back.pop() {
                 self.detail = prev;

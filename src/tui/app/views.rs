@@ -73,7 +73,7 @@ impl App {
                     ..file
                 };
             }
-            Ok(None) => {}
+            Ok(None) => self.views.written = self.views.file.to_json(),
             Err(e) => {
                 self.views.keep_old = !e.keep_file();
                 self.views.read_only = e.keep_file();
@@ -217,7 +217,7 @@ impl App {
     }
 
     /// The chart's options as remembered with the table.
-    fn chart_setting(&self) -> ChartSetting {
+    pub(super) fn chart_setting(&self) -> ChartSetting {
         let c = &self.chart;
         ChartSetting {
             metric: c.current_key().cloned(),
@@ -303,9 +303,8 @@ impl App {
                 }
             }
             Action::SaveView => {
-                let suggested = names.get(menu.cursor).cloned().unwrap_or_default();
                 self.views_menu = None;
-                self.prompt = Some(super::Prompt::new(super::PromptKind::ViewName, suggested));
+                self.prompt = Some(super::Prompt::new(super::PromptKind::ViewName, ""));
             }
             Action::DeleteView => {
                 let Some(name) = names.get(menu.cursor).cloned() else {

@@ -64,10 +64,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                         }
                     }
                     "Running" => String::new(),
-                    _ => format!(
-                        " · last {}",
-                        text::duration_compact((app.settings.activity.recent * 1000.0) as i64)
-                    ),
+                    _ => format!(" · last {}", text::span(app.settings.activity.recent)),
                 };
                 lines.push(Line::from(Span::styled(
                     format!("{title} ({n}){extra}"),

@@ -443,7 +443,7 @@ fn raw_counts(app: &App) -> String {
             s.push_str(&format!(
                 " · {} · stalled after {} without a metric",
                 text::count(v.alerts.len(), "alert", "alerts"),
-                text::duration_compact((app.settings.activity.stalled_after * 1000.0) as i64)
+                text::span(app.settings.activity.stalled_after)
             ));
             s
         }

@@ -69,16 +69,18 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, menu: &ViewsMenu, them
         inner_h,
         names.len(),
     );
+    let name_w = names
+        .iter()
+        .map(|n| text::width(&text::cut(n, 24)))
+        .max()
+        .unwrap_or(4);
     for (i, name) in names.iter().enumerate().skip(start).take(inner_h) {
         let Some(view) = app.views.file.named.get(name) else {
             continue;
         };
-        let head = format!(" {} ", text::cut(name, 28));
-        let rest = text::cut(
-            &summary(view),
-            inner_w.saturating_sub(text::width(&head) + 1),
-        )
-        .into_owned();
+        let head = format!(" {}  ", text::pad(&text::cut(name, 24), name_w, false));
+        let room = inner_w.saturating_sub(text::width(&head));
+        let rest = text::pad(&text::cut(&summary(view), room), room, false);
         let style = if i == menu.cursor {
             theme.cursor
         } else {
@@ -86,10 +88,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, menu: &ViewsMenu, them
         };
         lines.push(Line::from(vec![
             Span::styled(head, theme.key.patch(style)),
-            Span::styled(
-                text::pad(&rest, inner_w.saturating_sub(text::width(name) + 2), false),
-                theme.dim.patch(style),
-            ),
+            Span::styled(rest, theme.dim.patch(style)),
         ]));
     }
     lines.push(Line::from(Span::styled(
