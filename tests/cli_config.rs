@@ -98,3 +98,142 @@ fn global_options_and_the_source_may_come_before_the_command() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("two sources"));
 }
+
+#[test]
+fn bad_keys_and_colours_are_reported_with_their_lines_among_the_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "[keys.runs]\n\
+         compair = \"K\"\n\
+         plot = \"s\"\n\
+         export = \"ctrl-\"\n\
+         \n\
+         [theme]\n\
+         acent = \"red\"\n\
+         error = \"#12\"\n\
+         \n\
+         [activity]\n\
+         stalled_after = \"soon\"\n",
+    )
+    .expect("write");
+    let p = path.to_str().expect("utf-8");
+    let out = mltui(&["config", "--check", "--config", p]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 7, "{err}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "mltui: {p}:2: keys.runs.compair: 'compair' is not an action of [keys.runs]; did \
+             you mean compare?"
+        )
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "mltui: {p}:3: keys.runs.plot: 's' is already sort on the runs screen ([keys.runs] \
+             sort); give that action another key too"
+        )
+    );
+    assert!(
+        lines[2].starts_with(&format!(
+            "mltui: {p}:4: keys.runs.export: 'ctrl-' is not a key"
+        )),
+        "{err}"
+    );
+    assert!(
+        lines[3].starts_with(&format!(
+            "mltui: {p}:7: unknown key 'acent' in [theme]; did you mean accent"
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        lines[4],
+        format!("mltui: {p}:8: theme.error: '#12' is not a #rrggbb colour")
+    );
+    assert_eq!(
+        lines[5],
+        format!(
+            "mltui: {p}:11: activity.stalled_after: expected seconds, or a span such as \"10m\", \
+             \"24h\", \"2d\""
+        )
+    );
+    // The terminal UI does not start on it either.
+    let out = mltui(&["--config", p, &demo_db()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(":3: keys.runs.plot"));
+}
+
+#[test]
+fn keys_lists_every_action_with_the_keys_in_effect() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "[keys.runs]\ncompare = [\"K\", \"ctrl-k\"]\n").expect("write");
+    let text = mltui_ok(&[
+        "config",
+        "--keys",
+        "--config",
+        path.to_str().expect("utf-8"),
+    ]);
+    let runs = text
+        .split("[keys.runs]")
+        .nth(1)
+        .and_then(|t| t.split("\n[").next())
+        .expect("runs section");
+    assert!(
+        runs.contains("compare         = [\"K\", \"ctrl-k\"]"),
+        "{runs}"
+    );
+    assert!(runs.contains("pin             = \"!\""), "{runs}");
+    for screen in [
+        "global",
+        "experiments",
+        "runs",
+        "detail",
+        "compare",
+        "chart",
+        "activity",
+        "views",
+        "picker",
+        "pager",
+        "copy",
+        "help",
+    ] {
+        assert!(text.contains(&format!("[keys.{screen}]")), "{screen}");
+    }
+    // What --keys prints is a valid file.
+    let listed = dir.path().join("listed.toml");
+    std::fs::write(&listed, &text).expect("write");
+    mltui_ok(&[
+        "config",
+        "--check",
+        "--config",
+        listed.to_str().expect("utf-8"),
+    ]);
+}
+
+#[test]
+fn notify_comes_from_the_file_then_the_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.toml");
+    std::fs::write(
+        &path,
+        "[activity]\nnotify = \"bell\"\nstalled_after = \"15m\"\n",
+    )
+    .expect("write");
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mltui"));
+        cmd.args(["config", "--config", path.to_str().expect("utf-8")]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        String::from_utf8_lossy(&cmd.output().expect("run").stdout).into_owned()
+    };
+    let text = run(&[]);
+    assert!(text.contains("notify = \"bell\""), "{text}");
+    assert!(text.contains("stalled_after = 900"), "{text}");
+    assert!(run(&[("MLTUI_NOTIFY", "osc777")]).contains("notify = \"osc777\""));
+}

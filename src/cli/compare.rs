@@ -33,7 +33,7 @@ pub struct CompareArgs {
 }
 
 /// `mltui compare`.
-pub fn run(args: CompareArgs, uri: Option<&str>, config: Option<&std::path::Path>) -> Result<()> {
+pub fn run(args: CompareArgs, uri: Option<&str>) -> Result<()> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // Which positional is the store is decided by content, not by count: the first item
     // is the store when it names one and runs follow.
@@ -53,8 +53,7 @@ pub fn run(args: CompareArgs, uri: Option<&str>, config: Option<&std::path::Path
     let store = open(source, uri)?;
     let runs = fetch_runs(store.as_ref(), refs, &args.experiment)?;
     let refs: Vec<&model::Run> = runs.iter().collect();
-    let rules = super::settings(config).direction_rules();
-    let cmp = index::compare::Comparison::with_directions(&refs, now_ms(), &|k| rules.direction(k));
+    let cmp = index::compare::Comparison::new(&refs, now_ms());
     let mut table = cmp.table(args.diff_only);
     if let Some(width) = fit_width(&args.output) {
         // On a terminal, runs are headed by an id prefix (which compare takes back).

@@ -176,9 +176,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Experiments(args)) => experiments::run(args, global_uri.as_deref()),
         Some(Command::Runs(args)) => runs::run(args, global_uri.as_deref(), cli.config.as_deref()),
-        Some(Command::Compare(args)) => {
-            compare::run(args, global_uri.as_deref(), cli.config.as_deref())
-        }
+        Some(Command::Compare(args)) => compare::run(args, global_uri.as_deref()),
         Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref(), cli.no_color),
         Some(Command::Completions(args)) => docs::completions(&args),
