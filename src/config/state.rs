@@ -209,15 +209,13 @@ fn is_false(b: &bool) -> bool {
 /// Why a state file was not used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StateError {
-    #[error("cannot read {path}: {reason}")]
+    #[error("cannot be read ({reason}): {path}")]
     Unreadable { path: String, reason: String },
-    #[error("{path} is not a state file mltui can read ({reason}); it is ignored")]
+    #[error("ignored, not a state file mltui can read ({reason}): {path}")]
     Corrupt { path: String, reason: String },
-    #[error(
-        "{path} was written by a newer mltui (format {found}); it is ignored and left as it is"
-    )]
+    #[error("ignored and left as it is, written by a newer mltui (format {found}): {path}")]
     Newer { path: String, found: u32 },
-    #[error("{path} is in an old format ({found}); it is ignored")]
+    #[error("ignored, in an old format ({found}): {path}")]
     Older { path: String, found: u32 },
 }
 

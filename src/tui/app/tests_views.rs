@@ -260,7 +260,10 @@ fn a_corrupt_state_file_is_reported_once_ignored_and_kept_aside() {
     let mut app = remembering_app(dir.path());
     let msg = app.message.clone().expect("a message");
     assert!(
-        msg.error && msg.text.contains("not a state file"),
+        msg.error
+            && msg
+                .text
+                .starts_with("remembered views ignored, not a state file"),
         "{msg:?}"
     );
     open_experiment(&mut app, "sweep");

@@ -78,7 +78,7 @@ impl App {
                 self.views.keep_old = !e.keep_file();
                 self.views.read_only = e.keep_file();
                 self.message = Some(Message {
-                    text: format!("remembered views: {e}"),
+                    text: format!("remembered views {e}"),
                     error: true,
                 });
             }
