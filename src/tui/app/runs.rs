@@ -358,8 +358,15 @@ impl App {
             Action::HideColumn => {
                 if let Some(&i) = v.shown.get(v.col_cursor) {
                     if v.columns[i].column == Column::Attr(Attr::RunName) {
+                        let picker = self
+                            .settings
+                            .keymap
+                            .label(crate::tui::keymap::Context::Runs, Action::Columns);
                         self.message = Some(Message {
-                            text: "the run name column stays; unpin or reorder it in the column picker (C)".into(),
+                            text: format!(
+                                "the run name column stays; unpin or reorder it in the column \
+                                 picker ({picker})"
+                            ),
                             error: true,
                         });
                     } else {

@@ -94,10 +94,14 @@ pub(crate) fn draw_main(frame: &mut Frame<'_>, main: Rect, app: &App, theme: &Th
     }
     let keys = app.chart.chart_keys();
     if keys.is_empty() {
+        let back = app.keymap().label(
+            crate::tui::keymap::Context::Chart,
+            crate::tui::action::Action::Back,
+        );
         empty_hint(
             frame,
             charts,
-            "no metric matches the search (Esc clears it)",
+            &format!("no metric matches the search ({back} clears it)"),
             theme,
         );
         draw_legend(frame, legend, app, theme, None, None);

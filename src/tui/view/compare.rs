@@ -69,11 +69,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let lines = app.compare_lines(&cmp);
     if cmp.runs.is_empty() || lines.is_empty() {
         let msg = if v.filter.is_empty() {
-            "nothing to compare"
+            "nothing to compare".to_string()
         } else {
-            "no key matches the filter (Esc clears it)"
+            format!(
+                "no key matches the filter ({} clears it)",
+                app.keymap().label(
+                    crate::tui::keymap::Context::Compare,
+                    crate::tui::action::Action::Back
+                )
+            )
         };
-        empty_hint(frame, area, msg, theme);
+        empty_hint(frame, area, &msg, theme);
         return;
     }
     let width = area.width as usize;

@@ -26,14 +26,25 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let height = area.height.saturating_sub(1) as usize;
     app.viewport.table_rows.set(height);
     if v.rows.is_empty() {
-        let msg = if !app.load.experiments_loaded {
-            "loading experiments…"
-        } else if !v.filter.is_empty() {
-            "no experiment matches the filter (Esc clears it)"
-        } else {
-            "no experiments in this store (deleted ones: see help)"
+        let k = |a| {
+            app.keymap()
+                .label(crate::tui::keymap::Context::Experiments, a)
         };
-        empty_hint(frame, area, msg, theme);
+        use crate::tui::action::Action;
+        let msg = if !app.load.experiments_loaded {
+            "loading experiments…".to_string()
+        } else if !v.filter.is_empty() {
+            format!(
+                "no experiment matches the filter ({} clears it)",
+                k(Action::Back)
+            )
+        } else {
+            format!(
+                "no experiments in this store ({} shows deleted ones)",
+                k(Action::ToggleDeleted)
+            )
+        };
+        empty_hint(frame, area, &msg, theme);
         return;
     }
     let start = scroll_to(&app.viewport.exp_offset, v.cursor, height, v.rows.len());
