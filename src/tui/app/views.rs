@@ -30,6 +30,8 @@ pub struct ViewMemory {
     /// The open table was changed by the user since it was opened (only then is its view
     /// remembered).
     pub touched: bool,
+    /// Something in `file` changed since it was last handed to the saver.
+    pub dirty: bool,
 }
 
 /// The list of named views (`v`).
@@ -196,13 +198,15 @@ impl App {
                 let now = self.view_snapshot();
                 if known.is_none_or(|k| !k.same_as(&now)) {
                     self.views.file.put_table(key, now);
+                    self.views.dirty = true;
                 }
             }
         }
-        let path = self.views.path.clone()?;
-        if self.views.read_only {
+        // Only a change is serialised (a file may hold hundreds of tables).
+        if !std::mem::take(&mut self.views.dirty) || self.views.read_only {
             return None;
         }
+        let path = self.views.path.clone()?;
         let text = self.views.file.to_json();
         if text == self.views.written {
             return None;
@@ -311,6 +315,7 @@ impl App {
                     return;
                 };
                 self.views.file.named.remove(&name);
+                self.views.dirty = true;
                 menu.cursor = menu.cursor.min(names.len().saturating_sub(2));
                 self.message = Some(Message {
                     text: format!("view \"{name}\" deleted"),
@@ -341,6 +346,7 @@ impl App {
             .named
             .insert(name.to_string(), view)
             .is_some();
+        self.views.dirty = true;
         let list = self.settings.keymap.label(Context::Runs, Action::Views);
         self.message = Some(Message {
             text: format!(
