@@ -6,6 +6,7 @@ pub mod app;
 pub mod clipboard;
 pub mod event;
 pub mod keymap;
+pub mod keymap_config;
 pub mod notify;
 pub mod text_chart;
 pub mod theme;
@@ -181,6 +182,7 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
 
     let mut dirty = true;
+    let mut save_failed = false;
     loop {
         if dirty {
             app.now_ms = now_ms();
@@ -221,13 +223,16 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                     }
                 }
                 Event::Term(CtEvent::Resize(..)) => dirty = true,
-                Event::SaveFailed(e) => {
+                // Said once: a state directory that cannot be written stays so.
+                Event::SaveFailed(e) if !save_failed => {
+                    save_failed = true;
                     app.message = Some(app::Message {
                         text: e,
                         error: true,
                     });
                     dirty = true;
                 }
+                Event::SaveFailed(_) => {}
                 Event::Term(_) => {}
                 Event::InputFailed(e) => anyhow::bail!("reading the terminal failed: {e}"),
                 Event::Load(l) => {

@@ -3,6 +3,7 @@
 
 mod activity;
 mod chart;
+mod columns;
 mod compare;
 mod complete;
 mod copy;
@@ -14,6 +15,7 @@ mod picker;
 mod pins;
 mod prompt;
 mod runs;
+mod settings;
 mod views;
 
 use std::cell::Cell;
@@ -27,12 +29,10 @@ use crate::text;
 
 use super::action::Action;
 use super::keymap::{Context, Key, Keymap};
-use crate::config;
-use crate::index::direction;
-use crate::timefmt::TimeFormat;
 
 pub use activity::{ActivityLine, ActivityView, Alert, AlertKind, last_activity as activity_last};
-pub use mouse::{Click, Mouse, MouseKind, Target};
+pub use mouse::{Click, Mouse, MouseKind, Rect, Target};
+pub use settings::Settings;
 pub use views::{ViewMemory, ViewsMenu};
 
 pub use chart::{ChartFocus, ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
@@ -56,42 +56,6 @@ pub enum Screen {
     Chart,
     /// Running and recent runs of every experiment, and alerts.
     Activity,
-}
-
-/// The settings the terminal UI uses (from the configuration file, the environment and
-/// the command line).
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub keymap: Keymap,
-    pub time: TimeFormat,
-    pub columns: config::Columns,
-    pub directions: direction::Rules,
-    pub activity: config::Activity,
-    pub mouse: bool,
-}
-
-impl Default for Settings {
-    /// The defaults, with times in UTC (what tests expect on any machine).
-    fn default() -> Self {
-        Self::from_config(
-            &config::Config::default(),
-            Keymap::default(),
-            TimeFormat::default(),
-        )
-    }
-}
-
-impl Settings {
-    pub fn from_config(c: &config::Config, keymap: Keymap, time: TimeFormat) -> Self {
-        Self {
-            keymap,
-            time,
-            columns: c.columns.clone(),
-            directions: c.direction_rules(),
-            activity: c.activity.clone(),
-            mouse: c.mouse,
-        }
-    }
 }
 
 /// Progress of the background load.
@@ -196,41 +160,6 @@ pub struct Viewport {
     pub views_offset: Cell<usize>,
     /// Where things that take a click were drawn, last drawn on top.
     pub targets: std::cell::RefCell<Vec<(Rect, Target)>>,
-}
-
-/// A rectangle of the screen (cells).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Rect {
-    pub x: u16,
-    pub y: u16,
-    pub width: u16,
-    pub height: u16,
-}
-
-impl Rect {
-    pub fn contains(&self, x: u16, y: u16) -> bool {
-        x >= self.x
-            && y >= self.y
-            && u32::from(x) < u32::from(self.x) + u32::from(self.width)
-            && u32::from(y) < u32::from(self.y) + u32::from(self.height)
-    }
-}
-
-impl Viewport {
-    /// Records where something that takes a click was drawn.
-    pub fn target(&self, rect: Rect, target: Target) {
-        self.targets.borrow_mut().push((rect, target));
-    }
-
-    /// The topmost target at a cell.
-    pub fn target_at(&self, x: u16, y: u16) -> Option<(Rect, Target)> {
-        self.targets
-            .borrow()
-            .iter()
-            .rev()
-            .find(|(r, _)| r.contains(x, y))
-            .cloned()
-    }
 }
 
 /// All state of the terminal UI.
@@ -376,29 +305,7 @@ impl App {
         if !action.is_edit() && action != Action::InputComplete {
             self.message = None;
         }
-        // Anything but moving, on the run table or what it opened over itself, may
-        // change its view: from now on it is remembered.
-        let moves = action.is_row_move()
-            || matches!(
-                action,
-                Action::Left
-                    | Action::Right
-                    | Action::FirstColumn
-                    | Action::LastColumn
-                    | Action::Help
-                    | Action::Refresh
-                    | Action::CopyId
-                    | Action::TogglePause
-            );
-        let on_table = match self.context() {
-            Context::Runs | Context::Picker | Context::Views => true,
-            Context::Input => self.screen() == Screen::Runs,
-            Context::Chart => self.chart.from_table,
-            _ => false,
-        };
-        if on_table && !moves {
-            self.views.touched = true;
-        }
+        self.note_view_change(action);
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::Suspend => return vec![Effect::Suspend],

@@ -3,7 +3,7 @@
 //! run, on the header's breadcrumb goes back there. Views record where these things were
 //! drawn (`Viewport::target`), so clicks are mapped here without drawing.
 
-use super::{App, ChartFocus, Effect, Screen};
+use super::{App, ChartFocus, Effect, Screen, Viewport};
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
 
@@ -63,6 +63,41 @@ pub enum Target {
     AlertBadge,
     /// An overlay (help, pager, menus): takes the wheel; clicks do not reach what is below.
     Overlay,
+}
+
+/// A rectangle of the screen (cells).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rect {
+    pub x: u16,
+    pub y: u16,
+    pub width: u16,
+    pub height: u16,
+}
+
+impl Rect {
+    pub fn contains(&self, x: u16, y: u16) -> bool {
+        x >= self.x
+            && y >= self.y
+            && u32::from(x) < u32::from(self.x) + u32::from(self.width)
+            && u32::from(y) < u32::from(self.y) + u32::from(self.height)
+    }
+}
+
+impl Viewport {
+    /// Records where something that takes a click was drawn.
+    pub fn target(&self, rect: Rect, target: Target) {
+        self.targets.borrow_mut().push((rect, target));
+    }
+
+    /// The topmost target at a cell.
+    pub fn target_at(&self, x: u16, y: u16) -> Option<(Rect, Target)> {
+        self.targets
+            .borrow()
+            .iter()
+            .rev()
+            .find(|(r, _)| r.contains(x, y))
+            .cloned()
+    }
 }
 
 /// The longest time between the clicks of a double click.

@@ -176,6 +176,32 @@ impl App {
         self.viewport.runs_col_offset.set(0);
     }
 
+    /// Anything but moving, on the run table or what it opened over itself, may change
+    /// its view: from then on the table is remembered.
+    pub(super) fn note_view_change(&mut self, action: Action) {
+        let moves = action.is_row_move()
+            || matches!(
+                action,
+                Action::Left
+                    | Action::Right
+                    | Action::FirstColumn
+                    | Action::LastColumn
+                    | Action::Help
+                    | Action::Refresh
+                    | Action::CopyId
+                    | Action::TogglePause
+            );
+        let on_table = match self.context() {
+            Context::Runs | Context::Picker | Context::Views => true,
+            Context::Input => self.screen() == Screen::Runs,
+            Context::Chart => self.chart.from_table,
+            _ => false,
+        };
+        if on_table && !moves {
+            self.views.touched = true;
+        }
+    }
+
     /// Puts the remembered view of the table just opened back (see `open_runs`).
     pub(super) fn restore_view(&mut self) {
         self.views.touched = false;
