@@ -310,6 +310,7 @@ const ACTIVITY: &[Binding] = &[
     b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "go to the run (its experiment's table, then its detail)", Some("go to run")),
     b(&[K::Ch('y')], A::CopyId, "copy the run id (OSC 52 clipboard)", None),
     b(&[K::Ch('X')], A::ClearAlerts, "clear the alerts", Some("clear alerts")),
+    b(&[K::Ch('e')], A::Export, "export the list (CSV/JSON/Markdown)", None),
 ];
 
 #[rustfmt::skip]

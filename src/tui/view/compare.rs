@@ -34,9 +34,10 @@ fn shown(
     c: usize,
     baseline: Option<usize>,
     color: bool,
+    time: &crate::timefmt::TimeFormat,
 ) -> Shown {
     let value = cmp.value(row, c);
-    let (mut s, numeric) = value_text(&value, row.precise, RUN_COL_MAX);
+    let (mut s, numeric) = value_text(&value, row.precise, RUN_COL_MAX, time);
     if row.best == Some(c) {
         s = format!("★{s}");
     }
@@ -98,7 +99,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .filter(|r| r.shown(v.diff_only))
         .flat_map(|r| {
             (0..cmp_ref.runs.len()).map(move |c| {
-                let s = shown(cmp_ref, r, c, v.baseline, theme.color);
+                let s = shown(cmp_ref, r, c, v.baseline, theme.color, &app.settings.time);
                 text::width(&s.value) + s.delta.map_or(0, |(d, _)| text::width(&d))
             })
         })
@@ -183,7 +184,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 key_style,
             ))];
             for &c in &cols {
-                let cell = shown(&cmp, row, c, v.baseline, theme.color);
+                let cell = shown(&cmp, row, c, v.baseline, theme.color, &app.settings.time);
                 let mut style = if cmp.value(row, c).is_missing() {
                     theme.dim
                 } else {

@@ -138,12 +138,18 @@ pub(crate) const CELL_MAX: usize = 256;
 
 /// A cell value as screen text (escaped, cut to `max` cells), precise enough to tell any
 /// two values apart when `precise`, and whether it is numeric (right-aligned).
-pub(crate) fn value_text(v: &Value<'_>, precise: bool, max: usize) -> (String, bool) {
+pub(crate) fn value_text(
+    v: &Value<'_>,
+    precise: bool,
+    max: usize,
+    time: &crate::timefmt::TimeFormat,
+) -> (String, bool) {
     match v {
         Value::Text(s) => (text::cut(s, max).into_owned(), false),
         Value::Missing => ("-".into(), false),
         Value::Number(_) | Value::Duration(_) => (v.text(precise), true),
-        Value::Time(_) => (v.text(precise), false),
+        Value::Time(t) if precise => (time.precise(*t), false),
+        Value::Time(t) => (time.short(*t), false),
     }
 }
 

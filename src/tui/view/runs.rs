@@ -71,7 +71,7 @@ fn cell_text(
         (_, Value::Time(t)) if !precise => (time.table(*t, now), false),
         (_, Value::Time(t)) => (time.precise(*t), false),
         (_, Value::Duration(d)) if !precise => (text::duration_compact(*d), true),
-        _ => value_text(&v, precise, CELL_MAX),
+        _ => value_text(&v, precise, CELL_MAX, time),
     }
 }
 
