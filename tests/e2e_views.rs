@@ -242,6 +242,7 @@ fn activity_shows_a_stalled_run_and_a_nan_while_the_store_is_written() {
         &[
             "--refresh",
             "0.5",
+            "--notify",
             "--config",
             config.to_str().expect("utf-8"),
         ],
@@ -254,6 +255,8 @@ fn activity_shows_a_stalled_run_and_a_nan_while_the_store_is_written() {
     log(&b, "loss", "nan", 101);
     let header = |sc: &str, n: &str| sc.lines().next().is_some_and(|l| l.contains(n));
     s.wait_until("the NaN alert", |sc| header(sc, "⚑ 1"));
+    // --notify: a desktop notification (OSC 9) names the run and the value.
+    s.wait_for_bytes(0, b"\x1b]9;mltui: diverging (sweep): loss = NaN\x07");
     let alive = Arc::new(AtomicBool::new(true));
     let writer = {
         let (alive, b) = (alive.clone(), b.clone());
@@ -288,6 +291,62 @@ fn activity_shows_a_stalled_run_and_a_nan_while_the_store_is_written() {
     s.wait_for("Runs · sweep · ");
     alive.store(false, Ordering::SeqCst);
     let _ = writer.join();
+    s.keys("\x03");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn settings_from_the_file_reach_the_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = store_copy(dir.path());
+    let home = dir.path().join("state");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[theme]\naccent = \"#ff0000\"\n\n\
+         [keys.experiments]\nactivity = \"W\"\n\n\
+         [keys.runs]\ncompare = \"C\"\ncolumns = \"K\"\n\n\
+         [time]\nzone = \"utc\"\nrelative = false\n\n\
+         [columns]\nfirst = [\"params.lr\"]\n\n\
+         [mouse]\nenabled = false\n",
+    )
+    .expect("write");
+    let mut s = Session::start(
+        &[
+            root.to_str().expect("utf-8"),
+            "--config",
+            config.to_str().expect("utf-8"),
+        ],
+        dir.path(),
+        &[
+            ("XDG_STATE_HOME", home.to_str().expect("utf-8")),
+            ("COLORTERM", "truecolor"),
+        ],
+    );
+    s.wait_for("W activity");
+    // The accent colour draws the footer's keys.
+    s.wait_for_bytes(0, b"38;2;255;0;0");
+    assert!(
+        !contains(&s.raw_bytes(), b"\x1b[?1000h"),
+        "mouse off by the file"
+    );
+    open_sweep(&mut s);
+    s.wait_for("C compare");
+    let screen = s.screen();
+    let header = screen
+        .lines()
+        .find(|l| l.contains("run_name"))
+        .expect("header");
+    assert!(
+        header.find("lr").expect("lr") < header.find("status").expect("status"),
+        "{header}"
+    );
+    // Absolute UTC start times.
+    s.keys("$");
+    s.wait_for("2026-11-26 ");
+    s.keys("q");
+    s.keys("W");
+    s.wait_for("Activity · every experiment");
     s.keys("\x03");
     assert!(s.wait_exit().success());
 }
