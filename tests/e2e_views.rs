@@ -235,7 +235,7 @@ fn activity_shows_a_stalled_run_and_a_nan_while_the_store_is_written() {
     .expect("write");
     std::fs::write(b.join("tags/mlflow.runName"), "diverging").expect("write");
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, "[activity]\nstalled_after = \"3s\"\n").expect("write");
+    std::fs::write(&config, "[activity]\nstalled_after = \"4s\"\n").expect("write");
     let mut s = start(
         &root,
         &home,
@@ -248,20 +248,13 @@ fn activity_shows_a_stalled_run_and_a_nan_while_the_store_is_written() {
         ],
     );
     s.wait_for("● live");
-    // Both runs log now; then one logs NaN and keeps logging, the other stops.
-    log(&a, "loss", "0.25", 100);
-    log(&b, "loss", "0.3", 100);
-    s.wait_for("Experiments");
-    log(&b, "loss", "nan", 101);
-    let header = |sc: &str, n: &str| sc.lines().next().is_some_and(|l| l.contains(n));
-    s.wait_until("the NaN alert", |sc| header(sc, "⚑ 1"));
-    // --notify: a desktop notification (OSC 9) names the run and the value.
-    s.wait_for_bytes(0, b"\x1b]9;mltui: diverging (sweep): loss = NaN\x07");
+    // The diverging run keeps logging its loss (and stays fresh); the other logs once,
+    // then stops.
     let alive = Arc::new(AtomicBool::new(true));
     let writer = {
         let (alive, b) = (alive.clone(), b.clone());
         std::thread::spawn(move || {
-            let mut step = 102;
+            let mut step = 100;
             while alive.load(Ordering::SeqCst) {
                 log(&b, "loss", "0.2", step);
                 step += 1;
@@ -269,13 +262,28 @@ fn activity_shows_a_stalled_run_and_a_nan_while_the_store_is_written() {
             }
         })
     };
-    s.wait_until("the stalled alert", |sc| header(sc, "⚑ 2"));
+    log(&a, "loss", "0.25", 100);
+    s.wait_for("Experiments");
+    log(&b, "acc", "nan", 100);
+    // The unread count in the header.
+    let unread = |sc: &str| -> usize {
+        sc.lines()
+            .next()
+            .and_then(|l| l.split("⚑ ").nth(1))
+            .and_then(|t| t.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    s.wait_until("the NaN alert", |sc| unread(sc) >= 1);
+    // --notify: a desktop notification (OSC 9) names the run and the value.
+    s.wait_for_bytes(0, b"\x1b]9;mltui: diverging (sweep): acc = NaN\x07");
+    s.wait_until("the stalled alert", |sc| unread(sc) >= 2);
     // The activity screen lists both; the alerts are read now.
     s.keys("A");
     s.wait_for("Activity");
-    s.wait_for("loss = NaN");
+    s.wait_for("acc = NaN");
     s.wait_for("stalled");
-    s.wait_until("no unread count", |sc| !header(sc, "⚑"));
+    s.wait_until("no unread count", |sc| unread(sc) == 0);
     let screen = s.screen();
     assert!(
         screen.contains("diverging") && screen.contains("sweep-4"),
@@ -284,9 +292,9 @@ fn activity_shows_a_stalled_run_and_a_nan_while_the_store_is_written() {
     // Back on the list, the count stays gone; Enter on an alert goes to its run.
     s.keys("q");
     s.wait_for("3 experiments");
-    assert!(!header(&s.screen(), "⚑"), "{}", s.screen());
+    assert_eq!(unread(&s.screen()), 0, "{}", s.screen());
     s.keys("A");
-    s.wait_for("loss = NaN");
+    s.wait_for("acc = NaN");
     s.keys("\r");
     s.wait_for("Runs · sweep · ");
     alive.store(false, Ordering::SeqCst);
