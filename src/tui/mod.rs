@@ -155,6 +155,12 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let (tx, rx) = mpsc::channel();
     let loading = Arc::new(AtomicBool::new(true));
     event::spawn_signals(tx.clone())?;
+    // Views are written off this thread. Dropping the saver (on any way out, after the
+    // terminal guard below has restored the terminal) writes what is pending.
+    let failed = tx.clone();
+    let saver = crate::config::state::Saver::spawn(move |e| {
+        let _ = failed.send(Event::SaveFailed(e));
+    });
     // ratatui::init enters raw mode and the alternate screen and installs a panic hook
     // that restores the terminal; the guard covers normal returns and errors.
     let mut terminal = ratatui::try_init()?;
@@ -168,11 +174,6 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
         }));
         set_mouse(true)?;
     }
-    // Views are written off this thread; dropping the saver (on any way out) finishes.
-    let failed = tx.clone();
-    let saver = crate::config::state::Saver::spawn(move |e| {
-        let _ = failed.send(Event::SaveFailed(e));
-    });
     event::spawn_input(tx.clone());
     let (history_tx, history_rx) = mpsc::channel();
     event::spawn_history_worker(store.clone(), history_rx, tx.clone());
