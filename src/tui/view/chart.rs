@@ -310,7 +310,14 @@ fn draw_one(
             (Some(e), _) => format!("failed: {e}"),
             (None, true) => "loading history…".to_string(),
             (None, false) if series.is_empty() && !v.hidden.is_empty() => {
-                "every run is hidden (legend: Tab, Space or i)".to_string()
+                let k = |a| app.keymap().label(crate::tui::keymap::Context::Chart, a);
+                use crate::tui::action::Action as A;
+                format!(
+                    "every run is hidden (legend: {}, {} or {})",
+                    k(A::SwitchFocus),
+                    k(A::ToggleItem),
+                    k(A::Isolate)
+                )
             }
             (None, false) => "no finite values to draw".to_string(),
         };
@@ -550,9 +557,15 @@ fn draw_legend(
     if n > fit_rows {
         let below = n - first - fit_rows.min(n - first);
         let hint = match (v.interactive, v.focus) {
-            (false, _) => "",
-            (true, ChartFocus::Legend) => "; ↑↓ scroll",
-            (true, ChartFocus::Keys) => "; Tab to scroll",
+            (false, _) => String::new(),
+            (true, ChartFocus::Legend) => "; ↑↓ scroll".to_string(),
+            (true, ChartFocus::Keys) => format!(
+                "; {} to scroll",
+                app.keymap().label(
+                    crate::tui::keymap::Context::Chart,
+                    crate::tui::action::Action::SwitchFocus
+                )
+            ),
         };
         lines.push(Line::from(Span::styled(
             format!(
