@@ -313,3 +313,27 @@ fn globs_match_like_shell_stars() {
         "prefix and suffix must not overlap"
     );
 }
+
+#[test]
+fn activity_settings_take_spans_and_name_their_errors() {
+    assert_eq!(parse_span("90"), Some(90.0));
+    assert_eq!(parse_span("10m"), Some(600.0));
+    assert_eq!(parse_span("1.5h"), Some(5400.0));
+    assert_eq!(parse_span("2d"), Some(172_800.0));
+    assert_eq!(parse_span("soon"), None);
+    assert_eq!(parse_span("-1m"), None);
+    assert_eq!(
+        errors("[activity]\nnotify = \"popup\"\n"),
+        ["c.toml:2: activity.notify: expected one of off, bell, osc9, osc777, got \"popup\""]
+    );
+    assert_eq!(
+        errors("[activity]\nstaled_after = 5\n"),
+        ["c.toml:2: unknown key 'staled_after' in [activity]; did you mean stalled_after?"]
+    );
+    assert_eq!(
+        errors("[activity]\nwatch = \"loss\"\n"),
+        ["c.toml:2: activity.watch: expected a list of text, got text"]
+    );
+    // [artifacts] is not a setting (yet): it is not silently accepted.
+    assert!(errors("[artifacts]\nroot = \"/x\"\n")[0].contains("unknown key 'artifacts'"));
+}
