@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod config;
 pub mod export;
 #[doc(hidden)]
 pub mod fuzz_api;
@@ -13,6 +14,7 @@ pub mod model;
 pub mod store;
 pub mod suggest;
 pub mod text;
+pub mod timefmt;
 pub mod tui;
 
 use anyhow::Result;

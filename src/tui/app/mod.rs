@@ -1,16 +1,22 @@
 //! Application state and its update function: actions and load events change state and
 //! return effects; nothing here draws or touches the terminal.
 
+mod activity;
 mod chart;
+mod columns;
 mod compare;
 mod complete;
 mod copy;
 mod detail;
 mod edit;
 mod experiments;
+mod mouse;
 mod picker;
+mod pins;
 mod prompt;
 mod runs;
+mod settings;
+mod views;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -19,10 +25,14 @@ use std::path::PathBuf;
 use crate::export::{Format, Table};
 use crate::index::{Direction, RunIndex};
 use crate::store::{ExperimentList, RunBatch};
-use crate::text;
 
 use super::action::Action;
-use super::keymap::{self, Context, Key};
+use super::keymap::{Context, Key, Keymap};
+
+pub use activity::{ActivityLine, ActivityView, Alert, AlertKind, last_activity as activity_last};
+pub use mouse::{Click, Mouse, MouseKind, Rect, Target};
+pub use settings::Settings;
+pub use views::{ViewMemory, ViewsMenu};
 
 pub use chart::{ChartFocus, ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
 pub use compare::{CmpLine, CompareView, section_title};
@@ -43,6 +53,8 @@ pub enum Screen {
     Detail,
     Compare,
     Chart,
+    /// Running and recent runs of every experiment, and alerts.
+    Activity,
 }
 
 /// Progress of the background load.
@@ -108,6 +120,11 @@ pub enum Effect {
     Refresh,
     /// Put text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Tell the user outside the terminal UI (bell or desktop notification).
+    Notify {
+        title: String,
+        body: String,
+    },
     /// Stop the process until the shell continues it (Ctrl-Z).
     Suspend,
 }
@@ -140,6 +157,12 @@ pub struct Viewport {
     pub help_max: Cell<usize>,
     /// Lines the pager shows at once.
     pub pager_rows: Cell<usize>,
+    pub activity_offset: Cell<usize>,
+    /// Widths of the run table's columns as drawn: (index into the columns, width).
+    pub col_widths: std::cell::RefCell<Vec<(usize, u16)>>,
+    pub views_offset: Cell<usize>,
+    /// Where things that take a click were drawn, last drawn on top.
+    pub targets: std::cell::RefCell<Vec<(Rect, Target)>>,
 }
 
 /// All state of the terminal UI.
@@ -176,6 +199,14 @@ pub struct App {
     pub export_dir: PathBuf,
     /// An experiment whose runs open as soon as the experiment list arrives (`-e`).
     pub open_on_load: Option<String>,
+    pub settings: Settings,
+    /// Remembered views of this source.
+    pub views: ViewMemory,
+    /// The list of named views, while open.
+    pub views_menu: Option<ViewsMenu>,
+    pub activity: ActivityView,
+    /// The last click, to tell a double click.
+    pub last_click: Option<Click>,
 }
 
 impl App {
@@ -207,7 +238,26 @@ impl App {
             viewport: Viewport::default(),
             export_dir,
             open_on_load: None,
+            settings: Settings::default(),
+            views: ViewMemory::default(),
+            views_menu: None,
+            activity: ActivityView::default(),
+            last_click: None,
         }
+    }
+
+    /// The key bindings in effect.
+    pub fn keymap(&self) -> &Keymap {
+        &self.settings.keymap
+    }
+
+    /// The better direction of a metric: set with `D` this session, else from the
+    /// configured patterns, else from its name.
+    pub fn direction(&self, key: &str) -> crate::index::Direction {
+        self.directions
+            .get(key)
+            .copied()
+            .unwrap_or_else(|| self.settings.directions.direction(key))
     }
 
     pub fn screen(&self) -> Screen {
@@ -226,6 +276,8 @@ impl App {
             Context::Pager
         } else if self.picker.is_some() {
             Context::Picker
+        } else if self.views_menu.is_some() {
+            Context::Views
         } else {
             self.screen_context()
         }
@@ -239,12 +291,13 @@ impl App {
             Screen::Detail => Context::Detail,
             Screen::Compare => Context::Compare,
             Screen::Chart => Context::Chart,
+            Screen::Activity => Context::Activity,
         }
     }
 
     /// Handles a key press; returns effects for the runtime.
     pub fn on_key(&mut self, key: Key) -> Vec<Effect> {
-        match keymap::lookup(self.context(), key) {
+        match self.settings.keymap.lookup(self.context(), key) {
             Some(action) => self.update(action),
             None => Vec::new(),
         }
@@ -255,6 +308,7 @@ impl App {
         if !action.is_edit() && action != Action::InputComplete {
             self.message = None;
         }
+        self.note_view_change(action);
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::Suspend => return vec![Effect::Suspend],
@@ -284,6 +338,10 @@ impl App {
             Context::Pager => self.update_pager(action),
             Context::Picker => {
                 self.update_picker(action);
+                Vec::new()
+            }
+            Context::Views => {
+                self.update_views_menu(action);
                 Vec::new()
             }
             _ => self.update_screen(action),
@@ -347,7 +405,7 @@ impl App {
                     if ids.is_empty() {
                         ids.extend(self.current_run_id());
                     }
-                    return self.open_chart(ids);
+                    return self.open_chart_from_table(ids);
                 }
                 self.update_runs(action, page);
             }
@@ -359,12 +417,16 @@ impl App {
                 self.update_compare(action, page);
             }
             Screen::Chart => return self.update_chart(action, page),
+            Screen::Activity => self.update_activity(action, page),
         }
         Vec::new()
     }
 
     /// Leaves the current screen (never the bottom one).
     pub fn back(&mut self) {
+        if self.screen() == Screen::Chart && self.chart.from_table {
+            self.runs.chart = Some(self.chart_setting());
+        }
         if self.stack.len() > 1 && self.stack.pop() == Some(Screen::Detail) {
             if let Some(prev) = self.detail_back.pop() {
                 self.detail = prev;
@@ -386,8 +448,10 @@ impl App {
                 self.open_pending_experiment();
             }
             LoadEvent::Runs(batch) => {
+                let mut effects = Vec::new();
                 if self.load.done {
                     self.mark_stale_histories(&batch.runs);
+                    effects = self.watch_runs(&batch.runs);
                 } else {
                     self.load.runs_loaded += batch.runs.len();
                 }
@@ -396,12 +460,17 @@ impl App {
                 if self.stack.contains(&Screen::Runs) {
                     self.refresh_runs();
                 }
-                if self.screen() == Screen::Chart {
-                    return self.request_histories();
+                if self.stack.contains(&Screen::Activity) {
+                    self.refresh_activity();
                 }
+                if self.screen() == Screen::Chart {
+                    effects.extend(self.request_histories());
+                }
+                return effects;
             }
             LoadEvent::Done => {
                 self.load.done = true;
+                self.start_watching();
                 self.live.last = Some(self.now_ms);
                 let warnings = self.index.warning_count();
                 if warnings > 0 {
@@ -431,6 +500,7 @@ impl App {
             }
             LoadEvent::Refreshed { at, error } => {
                 self.live.last = Some(at);
+                let stalled = self.check_stalled(at);
                 let asked = std::mem::take(&mut self.live.refreshing);
                 if error.is_none() {
                     // A later refresh that works clears the error of an earlier load.
@@ -442,7 +512,7 @@ impl App {
                     }
                     if asked {
                         self.message = Some(Message {
-                            text: format!("refreshed at {}", clock(at)),
+                            text: format!("refreshed at {}", self.settings.time.clock(at)),
                             error: false,
                         });
                     }
@@ -453,6 +523,7 @@ impl App {
                     });
                 }
                 self.live.error = error;
+                return stalled;
             }
             LoadEvent::Stalled { secs } => {
                 // The header keeps it short; the status line says it in full.
@@ -527,18 +598,11 @@ impl App {
             }
             Screen::Detail if running(&self.detail.run_id) => 1,
             Screen::Compare if self.compare.run_ids.iter().any(|id| running(id)) => 1,
+            Screen::Activity => 1,
             _ => return None,
         };
         Some(std::time::Duration::from_secs(secs))
     }
-}
-
-/// `HH:MM:SS` (UTC) of an epoch-ms time.
-pub(crate) fn clock(ms: i64) -> String {
-    text::time_iso(ms)
-        .get(11..19)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Moves a cursor within `len` rows.
@@ -558,8 +622,14 @@ pub(crate) fn move_cursor(cursor: usize, len: usize, action: Action, page: usize
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]
+mod tests_activity;
+#[cfg(test)]
 mod tests_chart;
 #[cfg(test)]
 mod tests_compare_chart;
 #[cfg(test)]
 mod tests_daily;
+#[cfg(test)]
+mod tests_mouse;
+#[cfg(test)]
+mod tests_views;

@@ -30,6 +30,8 @@ pub enum PromptKind {
         /// Position in the filter history while recalling with ↑/↓.
         recall: Option<usize>,
     },
+    /// The name to save the run table's view under.
+    ViewName,
 }
 
 /// An open prompt.
@@ -42,7 +44,7 @@ pub struct Prompt {
 }
 
 impl Prompt {
-    fn new(kind: PromptKind, text: impl Into<String>) -> Self {
+    pub(super) fn new(kind: PromptKind, text: impl Into<String>) -> Self {
         Self {
             kind,
             edit: LineEdit::new(text),
@@ -64,7 +66,7 @@ impl App {
             Screen::Runs => self.runs.filter.clone(),
             Screen::Chart => self.chart.search.clone(),
             Screen::Compare => self.compare.filter.clone(),
-            Screen::Detail => return,
+            Screen::Detail | Screen::Activity => return,
         };
         self.prompt = Some(Prompt::new(
             PromptKind::Filter {
@@ -92,7 +94,7 @@ impl App {
                 self.compare.filter = text;
                 self.clamp_compare_cursor();
             }
-            Screen::Detail => {}
+            Screen::Detail | Screen::Activity => {}
         }
     }
 
@@ -185,6 +187,7 @@ impl App {
                 "history-{}",
                 self.chart.current_key().map_or("", String::as_str)
             ),
+            Screen::Activity => "activity".to_string(),
         };
         let slug: String = what
             .chars()
@@ -226,6 +229,7 @@ impl App {
             },
             Screen::Compare => self.compare_table(),
             Screen::Chart => self.chart_table(),
+            Screen::Activity => self.activity_table(),
         }
     }
 
@@ -277,6 +281,7 @@ impl App {
                 let text = prompt.text().to_string();
                 match prompt.kind {
                     PromptKind::Query { .. } => {}
+                    PromptKind::ViewName => self.save_named_view(&text),
                     PromptKind::Filter { .. } => self.set_filter(text),
                     PromptKind::Export { format } => {
                         let path = std::path::PathBuf::from(text.trim());
