@@ -8,6 +8,7 @@ pub mod cli;
 pub mod export;
 pub mod index;
 pub mod model;
+pub mod preview;
 pub mod store;
 pub mod text;
 pub mod tui;

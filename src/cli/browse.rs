@@ -23,6 +23,7 @@ pub fn run(cli: &Cli) -> Result<()> {
     let opts = tui::Options {
         no_color: cli.no_color,
         refresh: (refresh > 0.0).then(|| std::time::Duration::from_secs_f64(refresh.max(0.2))),
+        artifacts_root: cli.artifacts_root.clone(),
     };
     tui::run(std::sync::Arc::from(store), &opts)
 }

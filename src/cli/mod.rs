@@ -1,9 +1,12 @@
 //! The command line: clap definitions (one file per command, beside its body) and the
 //! helpers the commands share (finding the store, choosing the output, writing it).
 
+mod artifacts;
 mod browse;
 mod compare;
 mod experiments;
+mod logged_models;
+mod models;
 mod runs;
 mod series;
 
@@ -19,8 +22,11 @@ use crate::model::{self, ViewType};
 use crate::store::{self, SourceSpec, Store};
 use crate::text;
 
+pub use artifacts::ArtifactsArgs;
 pub use compare::CompareArgs;
 pub use experiments::ExperimentsArgs;
+pub use logged_models::LoggedModelsArgs;
+pub use models::ModelsArgs;
 pub use runs::RunsArgs;
 pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
 
@@ -39,6 +45,11 @@ pub struct Cli {
     /// The store, as MLflow's tracking URI (overrides MLFLOW_TRACKING_URI).
     #[arg(long, global = true, value_name = "URI")]
     pub tracking_uri: Option<String>,
+
+    /// Where artifacts were copied to, when they are not at the location the store recorded
+    /// nor next to the store (e.g. a server's --artifacts-destination folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub artifacts_root: Option<PathBuf>,
 
     /// Monochrome output (also when the NO_COLOR environment variable is set).
     #[arg(long, global = true)]
@@ -65,6 +76,12 @@ pub enum Command {
     History(HistoryArgs),
     /// Draw metric curves of runs to a PNG or SVG image.
     Plot(PlotArgs),
+    /// List registered models (or prompts), or the versions of one model.
+    Models(ModelsArgs),
+    /// List MLflow 3 logged models of experiments, with their params and metrics.
+    LoggedModels(LoggedModelsArgs),
+    /// List the artifacts of a run or logged model, or print one file (--cat).
+    Artifacts(ArtifactsArgs),
 }
 
 /// Which lifecycle stages to include.
@@ -107,6 +124,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Compare(args)) => compare::run(args, global_uri.as_deref()),
         Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref()),
+        Some(Command::Models(args)) => models::run(args, global_uri.as_deref()),
+        Some(Command::LoggedModels(args)) => logged_models::run(args, global_uri.as_deref()),
+        Some(Command::Artifacts(args)) => {
+            artifacts::run(args, global_uri.as_deref(), cli.artifacts_root.as_deref())
+        }
         None => browse::run(&cli),
     }
 }

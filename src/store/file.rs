@@ -41,6 +41,11 @@ impl FileStore {
         })
     }
 
+    /// The `mlruns` folder.
+    pub(super) fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Every experiment directory: `(dir, is_in_trash)`.
     pub(super) fn experiment_dirs(&self) -> Result<Vec<(PathBuf, bool)>, StoreError> {
         let mut dirs = Vec::new();

@@ -57,6 +57,14 @@ pub enum Action {
     PickerPin,
     PickerShowAll,
     PickerHideAll,
+    // Models, logged models and artifacts.
+    Models,
+    LoggedModels,
+    Artifacts,
+    OpenModel,
+    TogglePrompts,
+    Refresh,
+    Save,
     // Text prompts.
     InputChar(char),
     InputBackspace,

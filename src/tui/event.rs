@@ -61,6 +61,8 @@ pub enum Event {
     },
     /// SIGTERM, SIGHUP, SIGINT or SIGQUIT arrived.
     Signal(i32),
+    /// Models, logged models or artifacts arrived (see `fetch`).
+    Fetched(super::fetch::Fetched),
 }
 
 /// Reads terminal input until the receiver goes away.

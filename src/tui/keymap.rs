@@ -13,6 +13,12 @@ pub enum Context {
     Detail,
     Compare,
     Chart,
+    Models,
+    Versions,
+    LoggedModels,
+    ModelDetail,
+    Artifacts,
+    Pager,
     Picker,
     Input,
     Help,
@@ -125,10 +131,21 @@ const GLOBAL: &[Binding] = &[
     b(&[K::Ch('q'), K::Ctrl('c')], A::Quit, "quit", Some("quit")),
 ];
 
+/// General keys of the screens below the first: `q` goes back one level, as `Esc` does.
+#[rustfmt::skip]
+const GLOBAL_BACK: &[Binding] = &[
+    b(&[K::Ch('?')], A::Help, "show this help", Some("help")),
+    b(&[K::Esc, K::Ch('q')], A::Back, "back", Some("back")),
+    b(&[K::Ch('P')], A::TogglePause, "pause / resume live refresh", None),
+    b(&[K::Ctrl('c')], A::Quit, "quit", None),
+];
+
 #[rustfmt::skip]
 const EXPERIMENTS: &[Binding] = &[
     b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "open the runs of the experiment (or of all marked ones)", Some("open")),
     b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark (open several experiments together)", Some("mark")),
+    b(&[K::Ch('M')], A::Models, "registered models and prompts (the model registry)", Some("models")),
+    b(&[K::Ch('L')], A::LoggedModels, "logged models of the experiment (or of all marked ones)", Some("logged")),
     b(&[K::Ch('/')], A::Filter, "filter by name", Some("filter")),
     b(&[K::Ch('s')], A::SortCycle, "sort: last activity, name, id, runs", Some("sort")),
     b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted experiments", None),
@@ -162,11 +179,77 @@ const RUNS: &[Binding] = &[
     b(&[K::Ch('t')], A::ToggleTree, "nested runs as a tree / flat", None),
     b(&[K::Tab, K::Ch('z')], A::ToggleFold, "fold / unfold children of a parent run", None),
     b(&[K::Ch('e')], A::Export, "export the table as shown (CSV/JSON/Markdown)", Some("export")),
+    b(&[K::Ch('L')], A::LoggedModels, "logged models of these experiments", None),
 ];
 
 #[rustfmt::skip]
 const DETAIL: &[Binding] = &[
+    b(&[K::Ch('a')], A::Artifacts, "browse the run's artifacts and the models it logged", Some("artifacts")),
     b(&[K::Ch('e')], A::Export, "export this run's keys and values", Some("export")),
+];
+
+#[rustfmt::skip]
+const MODELS: &[Binding] = &[
+    b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "versions of the model", Some("versions")),
+    b(&[K::Tab], A::TogglePrompts, "registered models / prompts", Some("prompts")),
+    b(&[K::Ch('/')], A::Filter, "filter by name, alias, tag or description", Some("filter")),
+    b(&[K::Ch('s')], A::SortCycle, "sort: name, last update, versions", Some("sort")),
+    b(&[K::Ch('r')], A::Refresh, "read the registry again", None),
+    b(&[K::Ch('e')], A::Export, "export the table as shown", None),
+];
+
+#[rustfmt::skip]
+const VERSIONS: &[Binding] = &[
+    b(&[K::Enter], A::Open, "the version's source run (its detail)", Some("source run")),
+    b(&[K::Ch('m')], A::OpenModel, "the logged model the version was registered from", Some("model")),
+    b(&[K::Ch('e')], A::Export, "export the table as shown", None),
+];
+
+#[rustfmt::skip]
+const LOGGED: &[Binding] = &[
+    b(&[K::Enter], A::Open, "the model: params, metrics, versions, files", Some("detail")),
+    b(&[K::Left, K::Ch('h')], A::Left, "previous column", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "next column", None),
+    b(&[K::Ch('0'), K::Ch('^')], A::FirstColumn, "first column", None),
+    b(&[K::Ch('$')], A::LastColumn, "last column", None),
+    b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark model", Some("mark")),
+    b(&[K::Ch('a')], A::MarkAll, "mark all shown models", None),
+    b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
+    b(&[K::Ch('c')], A::Compare, "compare marked models side by side", Some("compare")),
+    b(&[K::Ch('/')], A::Filter, "quick filter by text", Some("filter")),
+    b(&[K::Ch('s')], A::SortCycle, "sort by column: ascending, descending, off", Some("sort")),
+    b(&[K::Ch('[')], A::SortAsc, "sort ascending by column", None),
+    b(&[K::Ch(']')], A::SortDesc, "sort descending by column", None),
+    b(&[K::Ch('r')], A::ClearSort, "reset sort (newest first)", None),
+    b(&[K::Ch('e')], A::Export, "export the table as shown", None),
+];
+
+#[rustfmt::skip]
+const MODEL_DETAIL: &[Binding] = &[
+    b(&[K::Ch('a')], A::Artifacts, "browse the model's files (MLmodel, environment, weights)", Some("artifacts")),
+    b(&[K::Ch('e')], A::Export, "export this model's keys and values", None),
+];
+
+#[rustfmt::skip]
+const ARTIFACTS: &[Binding] = &[
+    b(&[K::Enter], A::Open, "open / close a folder; a file full screen", Some("open")),
+    b(&[K::Right, K::Ch('l')], A::Right, "open a folder (again: into it)", None),
+    b(&[K::Left, K::Ch('h')], A::Left, "close a folder (again: up to its parent)", None),
+    b(&[K::Ch('w')], A::Save, "save the file under the cursor (asks where; default: the current folder)", Some("save")),
+    b(&[K::Ch('e')], A::Export, "export the listing", None),
+];
+
+#[rustfmt::skip]
+const PAGER: &[Binding] = &[
+    b(&[K::Up, K::Ch('k')], A::Up, "scroll up", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "scroll down", None),
+    b(&[K::PageUp, K::Ctrl('u'), K::Ctrl('b'), K::Ch('b')], A::PageUp, "page up", None),
+    b(&[K::PageDown, K::Ctrl('d'), K::Ctrl('f'), K::Ch(' ')], A::PageDown, "page down", Some("page")),
+    b(&[K::Ch('g'), K::Home], A::Top, "top", None),
+    b(&[K::Ch('G'), K::End], A::Bottom, "bottom", None),
+    b(&[K::Left, K::Ch('h')], A::Left, "scroll left", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "scroll right", None),
+    b(&[K::Ch('w')], A::Save, "save this file (asks where)", Some("save")),
 ];
 
 #[rustfmt::skip]
@@ -243,6 +326,28 @@ pub fn groups(ctx: Context) -> Vec<(&'static str, &'static [Binding])> {
         Context::Detail => vec![("Run detail", DETAIL), ("Move", NAV), ("General", GLOBAL)],
         Context::Compare => vec![("Compare", COMPARE), ("Move", NAV), ("General", GLOBAL)],
         Context::Chart => vec![("Charts", CHART), ("Metric list", NAV), ("General", GLOBAL)],
+        Context::Models => vec![("Models", MODELS), ("Move", NAV), ("General", GLOBAL_BACK)],
+        Context::Versions => vec![
+            ("Versions", VERSIONS),
+            ("Move", NAV),
+            ("General", GLOBAL_BACK),
+        ],
+        Context::LoggedModels => vec![
+            ("Logged models", LOGGED),
+            ("Move", NAV),
+            ("General", GLOBAL_BACK),
+        ],
+        Context::ModelDetail => vec![
+            ("Logged model", MODEL_DETAIL),
+            ("Move", NAV),
+            ("General", GLOBAL_BACK),
+        ],
+        Context::Artifacts => vec![
+            ("Artifacts", ARTIFACTS),
+            ("Move", NAV),
+            ("General", GLOBAL_BACK),
+        ],
+        Context::Pager => vec![("File", PAGER), ("General", GLOBAL_BACK)],
         Context::Picker => vec![("Column picker (type to search)", PICKER)],
         Context::Input => vec![("Prompt (type to edit)", INPUT)],
         Context::Help => vec![("Help", HELP)],
@@ -313,6 +418,33 @@ mod tests {
     }
 
     #[test]
+    fn model_and_artifact_screens_go_back_with_esc_and_q() {
+        for ctx in [
+            Context::Models,
+            Context::Versions,
+            Context::LoggedModels,
+            Context::ModelDetail,
+            Context::Artifacts,
+            Context::Pager,
+        ] {
+            for (k, a) in [
+                (K::Esc, A::Back),
+                (K::Ch('q'), A::Back),
+                (K::Ch('?'), A::Help),
+                (K::Ctrl('c'), A::Quit),
+                (K::Down, A::Down),
+                (K::Ch('j'), A::Down),
+            ] {
+                assert_eq!(lookup(ctx, k), Some(a), "{ctx:?} {k:?}");
+            }
+        }
+        assert_eq!(lookup(Context::Experiments, K::Ch('M')), Some(A::Models));
+        assert_eq!(lookup(Context::Detail, K::Ch('a')), Some(A::Artifacts));
+        assert_eq!(lookup(Context::Models, K::Tab), Some(A::TogglePrompts));
+        assert_eq!(lookup(Context::Artifacts, K::Ch('w')), Some(A::Save));
+    }
+
+    #[test]
     fn no_key_is_bound_twice_in_one_context() {
         for ctx in [
             Context::Experiments,
@@ -320,6 +452,12 @@ mod tests {
             Context::Detail,
             Context::Compare,
             Context::Chart,
+            Context::Models,
+            Context::Versions,
+            Context::LoggedModels,
+            Context::ModelDetail,
+            Context::Artifacts,
+            Context::Pager,
             Context::Picker,
             Context::Input,
             Context::Help,

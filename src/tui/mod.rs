@@ -4,6 +4,7 @@
 pub mod action;
 pub mod app;
 pub mod event;
+pub mod fetch;
 pub mod keymap;
 pub mod theme;
 pub mod view;
@@ -29,6 +30,8 @@ pub struct Options {
     pub no_color: bool,
     /// Live refresh interval; `None` turns it off.
     pub refresh: Option<std::time::Duration>,
+    /// `--artifacts-root`: where else to look for artifacts.
+    pub artifacts_root: Option<PathBuf>,
 }
 
 /// Restores the terminal when dropped, whatever way the loop ends.
@@ -63,6 +66,7 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     event::spawn_input(tx.clone());
     let (history_tx, history_rx) = mpsc::channel();
     event::spawn_history_worker(store.clone(), history_rx, tx.clone());
+    let fetcher = fetch::Fetcher::new(store.clone(), opts.artifacts_root.clone(), tx.clone());
     let (control_tx, control_rx) = mpsc::channel();
     event::spawn_loader(store, tx.clone(), loading.clone(), control_rx, opts.refresh);
     event::spawn_ticker(tx, loading);
@@ -81,16 +85,18 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                 Event::Term(CtEvent::Key(k)) if k.kind != KeyEventKind::Release => {
                     if let Some(key) = Key::from_event(&k) {
                         for effect in app.on_key(key) {
-                            if let Effect::SetPaused(paused) = effect {
-                                let c = if paused {
-                                    event::Control::Pause
-                                } else {
-                                    event::Control::Resume
-                                };
-                                let _ = control_tx.send(c);
-                                continue;
+                            match effect {
+                                Effect::SetPaused(paused) => {
+                                    let c = if paused {
+                                        event::Control::Pause
+                                    } else {
+                                        event::Control::Resume
+                                    };
+                                    let _ = control_tx.send(c);
+                                }
+                                Effect::Fetch(req) => fetcher.request(req),
+                                effect => quit |= run_effect(&mut app, effect, &history_tx),
                             }
-                            quit |= run_effect(&mut app, effect, &history_tx);
                         }
                         dirty = true;
                     }
@@ -101,6 +107,15 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                 Event::Load(l) => {
                     for effect in app.on_load(l) {
                         quit |= run_effect(&mut app, effect, &history_tx);
+                    }
+                    dirty = true;
+                }
+                Event::Fetched(f) => {
+                    for effect in app.on_fetched(f) {
+                        match effect {
+                            Effect::Fetch(req) => fetcher.request(req),
+                            effect => quit |= run_effect(&mut app, effect, &history_tx),
+                        }
                     }
                     dirty = true;
                 }
@@ -135,8 +150,8 @@ pub fn run_effect(
 ) -> bool {
     match effect {
         Effect::Quit => true,
-        // Handled by the event loop, which owns the loader's control channel.
-        Effect::SetPaused(_) => false,
+        // Handled by the event loop, which owns the loader's control channel and the fetcher.
+        Effect::SetPaused(_) | Effect::Fetch(_) => false,
         Effect::LoadHistories {
             run_ids,
             key,

@@ -15,16 +15,32 @@ pub struct CompareView {
     pub diff_only: bool,
     /// Position (in `run_ids`) of the baseline run.
     pub baseline: Option<usize>,
+    /// Records compared instead of runs of the index (logged models, as run-shaped
+    /// records); `run_ids` are their ids.
+    pub items: Option<Vec<Run>>,
 }
 
 impl App {
     /// Runs of the comparison, in column order (runs no longer loaded are skipped).
     pub fn compare_runs(&self) -> Vec<&Run> {
+        if let Some(items) = &self.compare.items {
+            return items.iter().collect();
+        }
         self.compare
             .run_ids
             .iter()
             .filter_map(|id| self.index.run(id))
             .collect()
+    }
+
+    /// Opens the compare screen on records that are not runs of the index.
+    pub(super) fn open_compare_of(&mut self, items: Vec<Run>) {
+        self.compare = CompareView {
+            run_ids: items.iter().map(|r| r.run_id.clone()).collect(),
+            items: Some(items),
+            ..CompareView::default()
+        };
+        self.stack.push(Screen::Compare);
     }
 
     pub fn comparison(&self) -> Comparison<'_> {

@@ -1,9 +1,12 @@
 //! Application state and its update function: actions and load events change state and
 //! return effects; nothing here draws or touches the terminal.
 
+mod artifacts;
 mod chart;
 mod compare;
 mod experiments;
+mod logged_models;
+mod models;
 mod picker;
 mod prompt;
 mod runs;
@@ -16,11 +19,15 @@ use crate::index::RunIndex;
 use crate::store::{ExperimentList, RunBatch};
 
 use super::action::Action;
+use super::fetch::{FetchRequest, Fetched};
 use super::keymap::{self, Context, Key};
 
+pub use artifacts::{ArtifactsView, Node, PreviewSlot, Root, model_label};
 pub use chart::{ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
 pub use compare::CompareView;
 pub use experiments::{ExpSort, ExperimentsView};
+pub use logged_models::{LoggedView, column_label};
+pub use models::{Loadable, ModelSort, ModelsView};
 pub use picker::Picker;
 pub use prompt::{Prompt, PromptKind};
 pub use runs::{ColumnState, RunRow, RunsView};
@@ -33,6 +40,18 @@ pub enum Screen {
     Detail,
     Compare,
     Chart,
+    /// Registered models (or prompts).
+    Models,
+    /// Versions of one registered model.
+    Versions,
+    /// Logged models of experiments.
+    LoggedModels,
+    /// One logged model.
+    ModelDetail,
+    /// The artifact browser.
+    Artifacts,
+    /// One artifact file, full screen.
+    Pager,
 }
 
 /// Progress of the background load.
@@ -88,6 +107,8 @@ pub enum Effect {
     },
     /// Pause or resume live refresh.
     SetPaused(bool),
+    /// Background work for models and artifacts; answer with `App::on_fetched`.
+    Fetch(FetchRequest),
 }
 
 /// A line for the status bar.
@@ -109,6 +130,11 @@ pub struct Viewport {
     pub cmp_col_offset: Cell<usize>,
     pub picker_offset: Cell<usize>,
     pub detail_lines: Cell<usize>,
+    pub models_offset: Cell<usize>,
+    pub versions_offset: Cell<usize>,
+    pub logged_offset: Cell<usize>,
+    pub logged_col_offset: Cell<usize>,
+    pub tree_offset: Cell<usize>,
 }
 
 /// All state of the terminal UI.
@@ -137,6 +163,12 @@ pub struct App {
     pub spinner: usize,
     pub viewport: Viewport,
     pub export_dir: PathBuf,
+    /// The registry screens.
+    pub models: ModelsView,
+    /// Logged models: per experiment, the table, and the model detail.
+    pub logged: LoggedView,
+    /// The artifact browser and what run details show about files.
+    pub artifacts: ArtifactsView,
 }
 
 impl App {
@@ -164,6 +196,9 @@ impl App {
             spinner: 0,
             viewport: Viewport::default(),
             export_dir,
+            models: ModelsView::default(),
+            logged: LoggedView::default(),
+            artifacts: ArtifactsView::default(),
         }
     }
 
@@ -186,6 +221,12 @@ impl App {
                 Screen::Detail => Context::Detail,
                 Screen::Compare => Context::Compare,
                 Screen::Chart => Context::Chart,
+                Screen::Models => Context::Models,
+                Screen::Versions => Context::Versions,
+                Screen::LoggedModels => Context::LoggedModels,
+                Screen::ModelDetail => Context::ModelDetail,
+                Screen::Artifacts => Context::Artifacts,
+                Screen::Pager => Context::Pager,
             }
         }
     }
@@ -254,7 +295,32 @@ impl App {
         }
         let page = self.viewport.table_rows.get().max(1);
         match self.screen() {
-            Screen::Experiments => self.update_experiments(action, page),
+            Screen::Experiments => match action {
+                Action::Models => return self.open_models(),
+                Action::LoggedModels => return self.open_experiment_models(),
+                _ => self.update_experiments(action, page),
+            },
+            Screen::Runs if action == Action::Open => {
+                if let Some(id) = self.current_run_id() {
+                    return self.open_run_detail(id);
+                }
+            }
+            Screen::Runs if action == Action::LoggedModels => {
+                let ids = self.runs.experiment_ids.clone();
+                let title = self.runs.title.clone();
+                return self.open_logged(ids, title);
+            }
+            Screen::Detail if action == Action::Artifacts => {
+                if let Some(id) = self.detail_run.clone() {
+                    return self.browse_run(&id);
+                }
+            }
+            Screen::Models => return self.update_models(action, page),
+            Screen::Versions => return self.update_versions(action, page),
+            Screen::LoggedModels => return self.update_logged(action, page),
+            Screen::ModelDetail => return self.update_model_detail(action, page),
+            Screen::Artifacts => return self.update_artifacts(action, page),
+            Screen::Pager => return self.update_pager(action, page),
             Screen::Runs => {
                 if action == Action::Plot {
                     let mut ids: Vec<String> = self
@@ -281,6 +347,13 @@ impl App {
                 _ => {}
             },
             Screen::Compare => {
+                if action == Action::Plot && self.compare.items.is_some() {
+                    self.message = Some(Message {
+                        text: "charts show metric histories of runs, not of logged models".into(),
+                        error: true,
+                    });
+                    return Vec::new();
+                }
                 if action == Action::Plot {
                     return self.open_chart(self.compare.run_ids.clone());
                 }
@@ -353,6 +426,71 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// Applies an answer of the background fetcher; returns follow-up work.
+    pub fn on_fetched(&mut self, f: Fetched) -> Vec<Effect> {
+        match f {
+            Fetched::Registry(result) => self.registry_loaded(result),
+            Fetched::LoggedModels {
+                experiment_ids,
+                result,
+            } => {
+                self.logged_loaded(experiment_ids.clone(), result);
+                return self.refresh_detail_files(&experiment_ids);
+            }
+            Fetched::LoggedModel { id, result } => return self.single_model_loaded(id, result),
+            Fetched::Root {
+                browser,
+                root,
+                state,
+            } => self.root_located(browser, root, state),
+            Fetched::Listed {
+                browser,
+                root,
+                entries,
+            } => {
+                return self.entries_listed(browser, root, entries);
+            }
+            Fetched::Walked {
+                browser,
+                root,
+                error,
+            } => self.walk_done(browser, root, error),
+            Fetched::Preview {
+                browser,
+                root,
+                path,
+                result,
+            } => self.preview_loaded(browser, root, path, result),
+            Fetched::Saved(result) => self.export_done(result),
+            Fetched::RunFiles { run_id, folders } => self.run_files_loaded(run_id, folders),
+        }
+        Vec::new()
+    }
+
+    /// `L` on the experiment list: logged models of the marked experiments, or of the one
+    /// under the cursor.
+    fn open_experiment_models(&mut self) -> Vec<Effect> {
+        let exps = self.index.experiments();
+        let mut ids: Vec<String> = exps
+            .iter()
+            .filter(|e| self.experiments.marks.contains(&e.experiment_id))
+            .map(|e| e.experiment_id.clone())
+            .collect();
+        if ids.is_empty() {
+            if let Some(&i) = self.experiments.rows.get(self.experiments.cursor) {
+                ids.push(exps[i].experiment_id.clone());
+            }
+        }
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        let names: Vec<String> = ids
+            .iter()
+            .filter_map(|id| self.index.experiment(id).map(|e| e.name.clone()))
+            .collect();
+        self.open_logged(ids, names.join(", "))
     }
 
     /// Charted histories of runs whose metrics changed become stale (reloaded, and drawn

@@ -15,6 +15,8 @@ pub enum PromptKind {
     Filter { previous: String },
     /// Export of the current screen's table.
     Export { format: Format },
+    /// Where to save the artifact file under the browser's cursor.
+    SaveArtifact,
     /// MLflow search filter of the run table: applied live while valid; `error` says why
     /// the current text is not; `previous` is restored on Esc.
     Query {
@@ -40,6 +42,8 @@ impl App {
             Screen::Experiments => self.experiments.filter.clone(),
             Screen::Runs => self.runs.filter.clone(),
             Screen::Chart => self.chart.search.clone(),
+            Screen::Models => self.models.filter.clone(),
+            Screen::LoggedModels => self.logged.filter.clone(),
             _ => return,
         };
         self.prompt = Some(Prompt {
@@ -61,6 +65,14 @@ impl App {
             Screen::Chart => {
                 self.chart.search = text;
                 self.chart.key_cursor = 0;
+            }
+            Screen::Models => {
+                self.models.filter = text;
+                self.refresh_models();
+            }
+            Screen::LoggedModels => {
+                self.logged.filter = text;
+                self.refresh_logged();
             }
             _ => {}
         }
@@ -114,6 +126,14 @@ impl App {
                 "history-{}",
                 self.chart.current_key().map_or("", String::as_str)
             ),
+            Screen::Models if self.models.prompts => "prompts".to_string(),
+            Screen::Models => "models".to_string(),
+            Screen::Versions => format!("versions-{}", self.models.model),
+            Screen::LoggedModels => format!("logged-models-{}", self.logged.title),
+            Screen::ModelDetail => {
+                format!("model-{}", self.logged.detail.as_deref().unwrap_or(""))
+            }
+            Screen::Artifacts | Screen::Pager => format!("artifacts-{}", self.artifacts.title),
         };
         let slug: String = what
             .chars()
@@ -155,6 +175,7 @@ impl App {
             },
             Screen::Compare => self.comparison().table(self.compare.diff_only),
             Screen::Chart => self.chart_table(),
+            _ => self.catalog_table(),
         }
     }
 
@@ -202,6 +223,7 @@ impl App {
                 };
                 match prompt.kind {
                     PromptKind::Query { .. } => {}
+                    PromptKind::SaveArtifact => return self.submit_save(&prompt.text),
                     PromptKind::Filter { .. } => self.set_filter(prompt.text),
                     PromptKind::Export { format } => {
                         let path = std::path::PathBuf::from(prompt.text.trim());

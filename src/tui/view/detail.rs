@@ -25,8 +25,9 @@ fn section<'a>(title: String, theme: &Theme) -> Line<'a> {
     Line::from(Span::styled(title, theme.section))
 }
 
-/// The detail text of a run, one `Line` per row.
-pub fn lines<'a>(run: &Run, now: i64, theme: &Theme) -> Vec<Line<'a>> {
+/// The detail text of a run, one `Line` per row, with `extra` sections after its attributes
+/// (models, reproducibility, artifacts: see `detail_models`).
+pub fn lines<'a>(run: &Run, now: i64, theme: &Theme, extra: Vec<Line<'a>>) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     let t = |v: Option<i64>| v.map_or("-".to_string(), text::time_iso);
     out.push(section("Run".into(), theme));
@@ -48,19 +49,8 @@ pub fn lines<'a>(run: &Run, now: i64, theme: &Theme) -> Vec<Line<'a>> {
     for (k, v) in &attrs {
         out.push(kv(k, v, theme, 12));
     }
-    let source: Vec<(&str, &String)> = run
-        .tags
-        .iter()
-        .filter(|(k, _)| k.starts_with("mlflow.source.") || *k == "mlflow.parentRunId")
-        .map(|(k, v)| (k.as_str(), v))
-        .collect();
-    if !source.is_empty() {
-        out.push(Line::from(""));
-        out.push(section("Source".into(), theme));
-        for (k, v) in source {
-            out.push(kv(k.trim_start_matches("mlflow."), v, theme, 20));
-        }
-    }
+    // Source, git and project tags are in the reproducibility block of `extra`.
+    out.extend(extra);
     if let Some(note) = run.tags.get(TAG_NOTE) {
         out.push(Line::from(""));
         out.push(section("Note".into(), theme));
@@ -146,7 +136,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         empty_hint(frame, area, "this run is no longer in the store", theme);
         return;
     };
-    let lines = lines(run, app.now_ms, theme);
+    let extra = super::detail_models::sections(app, run, theme);
+    let lines = lines(run, app.now_ms, theme, extra);
     let max = lines.len().saturating_sub(area.height as usize);
     app.viewport.detail_lines.set(lines.len());
     let scroll = app.detail_scroll.min(max);

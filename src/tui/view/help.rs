@@ -21,6 +21,12 @@ fn underlying(app: &App) -> Context {
         crate::tui::app::Screen::Detail => Context::Detail,
         crate::tui::app::Screen::Compare => Context::Compare,
         crate::tui::app::Screen::Chart => Context::Chart,
+        crate::tui::app::Screen::Models => Context::Models,
+        crate::tui::app::Screen::Versions => Context::Versions,
+        crate::tui::app::Screen::LoggedModels => Context::LoggedModels,
+        crate::tui::app::Screen::ModelDetail => Context::ModelDetail,
+        crate::tui::app::Screen::Artifacts => Context::Artifacts,
+        crate::tui::app::Screen::Pager => Context::Pager,
     }
 }
 

@@ -1,11 +1,15 @@
 //! Drawing: one function per screen or overlay, reading `App` and never changing it
 //! (except the viewport sizes and scroll offsets it records).
 
+mod artifacts;
 mod chart;
 mod compare;
 mod detail;
+mod detail_models;
 mod experiments;
 mod help;
+mod logged_models;
+mod models;
 mod picker;
 mod runs;
 mod status;
@@ -37,6 +41,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         Screen::Detail => detail::draw(frame, body, app, theme),
         Screen::Compare => compare::draw(frame, body, app, theme),
         Screen::Chart => chart::draw(frame, body, app, theme),
+        Screen::Models => models::draw(frame, body, app, theme),
+        Screen::Versions => models::draw_versions(frame, body, app, theme),
+        Screen::LoggedModels => logged_models::draw(frame, body, app, theme),
+        Screen::ModelDetail => logged_models::draw_detail(frame, body, app, theme),
+        Screen::Artifacts => artifacts::draw(frame, body, app, theme),
+        Screen::Pager => artifacts::draw_pager(frame, body, app, theme),
     }
     status::status_line(frame, status, app, theme);
     status::footer(frame, footer, app, theme);

@@ -25,8 +25,25 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 .map(|r| r.run_name.clone());
             format!("Runs · {} · {}", app.runs.title, name.unwrap_or_default())
         }
+        Screen::Compare if app.compare.items.is_some() => {
+            format!("Compare · {} models", app.compare.run_ids.len())
+        }
         Screen::Compare => format!("Compare · {} runs", app.compare.run_ids.len()),
         Screen::Chart => format!("Charts · {} runs", app.chart.run_ids.len()),
+        Screen::Models if app.models.prompts => "Prompts".to_string(),
+        Screen::Models => "Models".to_string(),
+        Screen::Versions => format!("Models · {}", app.models.model),
+        Screen::LoggedModels => format!("Logged models · {}", app.logged.title),
+        Screen::ModelDetail => {
+            let name = app
+                .logged
+                .detail
+                .as_deref()
+                .and_then(|id| app.logged.model(id))
+                .map(|m| m.name.clone());
+            format!("Logged model · {}", name.unwrap_or_default())
+        }
+        Screen::Artifacts | Screen::Pager => format!("Artifacts · {}", app.artifacts.title),
     };
     let mut spans = vec![
         Span::styled(" mltui ", theme.title),
@@ -73,6 +90,7 @@ pub fn status_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
             PromptKind::Export { format } => {
                 format!("export {} to: ", format.extension().to_uppercase())
             }
+            PromptKind::SaveArtifact => "save to: ".to_string(),
         };
         let mut spans = vec![
             Span::styled(label, theme.key),
@@ -95,7 +113,7 @@ pub fn status_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
                     theme.ok,
                 ));
             }
-            PromptKind::Export { .. } => {}
+            PromptKind::Export { .. } | PromptKind::SaveArtifact => {}
         }
         frame.render_widget(
             Paragraph::new(Line::from(spans)).style(theme.status_bar),
@@ -180,6 +198,9 @@ fn raw_counts(app: &App) -> String {
             }
             s
         }
+        Screen::Models | Screen::Versions => super::models::counts(app),
+        Screen::LoggedModels | Screen::ModelDetail => super::logged_models::counts(app),
+        Screen::Artifacts | Screen::Pager => super::artifacts::counts(app),
         Screen::Compare => {
             let v = &app.compare;
             let mut s = format!("{} runs", v.run_ids.len());
