@@ -418,11 +418,19 @@ pub fn mlproject_command(text: &str, entry_point: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-/// Flavors and signature of an `MLmodel` text, for the run detail.
+/// Flavors and signature (`flavors`, `inputs`, `outputs`, `params`) of an `MLmodel` text,
+/// for the run detail.
 pub fn mlmodel_facts(text: &str) -> Vec<(String, String)> {
     mlmodel_summary(text)
         .into_iter()
-        .filter(|(k, _)| k == "flavors" || k.starts_with("signature"))
+        .filter_map(|(k, v)| {
+            let k = match k.strip_prefix("signature ") {
+                Some(part) => part.to_string(),
+                None if k == "flavors" => k,
+                None => return None,
+            };
+            Some((k, v))
+        })
         .collect()
 }
 

@@ -370,8 +370,18 @@ pub fn resolve_local(
         }
         looked_in.push(dir);
     }
-    if let Recorded::Proxied(_) = recorded {
-        if extra_root.is_none() {
+    if let Recorded::Proxied(p) = &recorded {
+        // The server's folder is here (the experiment's folder exists): this owner simply
+        // has no artifacts.
+        let first = p.components().next().map(|c| c.as_os_str().to_owned());
+        let server_folder_here = first.is_some_and(|f| {
+            bases
+                .iter()
+                .map(PathBuf::as_path)
+                .chain(extra_root)
+                .any(|b| b.join(&f).is_dir())
+        });
+        if extra_root.is_none() && !server_folder_here {
             return ArtifactAccess::Unreadable {
                 uri: owner.uri.clone(),
                 reason: format!(

@@ -515,8 +515,8 @@ impl App {
     }
 }
 
-/// `model <name> · m-1234abcd…`.
+/// `[model] <name> · m-1234abcd`.
 pub fn model_label(m: &LoggedModel) -> String {
-    let short: String = m.model_id.chars().take(12).collect();
-    format!("model {} · {short}", m.name)
+    let short: String = m.model_id.chars().take(10).collect();
+    format!("[model] {} · {short}", m.name)
 }

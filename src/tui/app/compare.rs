@@ -2,6 +2,7 @@
 
 use super::{App, Message, Screen, move_cursor};
 use crate::index::compare::Comparison;
+use crate::index::{Attr, Column};
 use crate::model::Run;
 use crate::tui::action::Action;
 
@@ -44,7 +45,26 @@ impl App {
     }
 
     pub fn comparison(&self) -> Comparison<'_> {
-        Comparison::new(&self.compare_runs(), self.now_ms)
+        let mut cmp = Comparison::new(&self.compare_runs(), self.now_ms);
+        if self.compare.items.is_some() {
+            // Logged models: name, id, experiment, source run and creation time are what
+            // their run-shaped records mean; status and run times are not theirs.
+            cmp.rows.retain(|r| {
+                !matches!(
+                    r.column,
+                    Column::Attr(Attr::Status | Attr::EndTime | Attr::Duration)
+                )
+            });
+        }
+        cmp
+    }
+
+    /// The label of a comparison row (logged models name their attributes their way).
+    pub fn compare_label(&self, column: &Column) -> String {
+        match (&self.compare.items, column) {
+            (Some(_), Column::Attr(_)) => super::logged_models::column_label(column),
+            _ => column.name().into_owned(),
+        }
     }
 
     /// Opens the compare screen for the marked runs, in table order.

@@ -108,6 +108,7 @@ pub fn column_label(c: &Column) -> String {
         Column::Attr(Attr::RunName) => "name".into(),
         Column::Attr(Attr::RunId) => "model_id".into(),
         Column::Attr(Attr::StartTime) => "created".into(),
+        Column::Attr(Attr::ExperimentId) => "experiment_id".into(),
         Column::Attr(Attr::User) => "source run".into(),
         Column::Attr(Attr::Status) => "status".into(),
         other => other.label().to_string(),
@@ -255,13 +256,12 @@ impl App {
             .collect();
         v.models = models;
         let keys = crate::index::KeySets::of(v.runs.iter());
-        let mut columns: Vec<Column> = [Attr::RunName, Attr::Status, Attr::User, Attr::StartTime]
-            .into_iter()
-            .map(Column::Attr)
-            .collect();
+        // Metrics and params first, where a narrow terminal shows them.
+        let mut columns: Vec<Column> =
+            vec![Column::Attr(Attr::RunName), Column::Attr(Attr::Status)];
         columns.extend(keys.metrics.into_iter().map(Column::Metric));
         columns.extend(keys.params.into_iter().map(Column::Param));
-        columns.push(Column::Attr(Attr::RunId));
+        columns.extend([Attr::User, Attr::StartTime, Attr::RunId].map(Column::Attr));
         v.columns = columns;
         v.col_cursor = v.col_cursor.min(v.columns.len().saturating_sub(1));
         self.refresh_logged();

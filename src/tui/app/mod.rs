@@ -542,3 +542,5 @@ pub(crate) fn move_cursor(cursor: usize, len: usize, action: Action, page: usize
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_chart;
+#[cfg(test)]
+pub(crate) mod tests_models;

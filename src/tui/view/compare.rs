@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     }
     let key_w = rows
         .iter()
-        .map(|r| text::width(&r.column.name()))
+        .map(|r| text::width(&app.compare_label(&r.column)))
         .max()
         .unwrap_or(8)
         .clamp(8, 28);
@@ -73,7 +73,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 key_style = theme.dim;
             }
             let mut cells = vec![Cell::from(Span::styled(
-                fit(&text::sanitize(&row.column.name()), key_w, false),
+                fit(
+                    &text::sanitize(&app.compare_label(&row.column)),
+                    key_w,
+                    false,
+                ),
                 key_style,
             ))];
             let base = v.baseline.map(|b| cmp.value(row, b));

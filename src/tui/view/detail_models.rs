@@ -197,10 +197,10 @@ fn repro_section<'a>(
     }
 }
 
-/// `model fraud · m-1234` → `fraud`, for the key column.
+/// `[model] fraud · m-1234` → `fraud`, for the key column.
 fn short_label(label: &str) -> String {
     label
-        .strip_prefix("model ")
+        .strip_prefix("[model] ")
         .and_then(|l| l.split(" · ").next())
         .unwrap_or(label)
         .to_string()

@@ -25,7 +25,7 @@ fn status_style(s: LoggedModelStatus, theme: &Theme) -> Style {
 
 fn width_of(c: &Column) -> usize {
     match c {
-        Column::Attr(Attr::RunName) => 24,
+        Column::Attr(Attr::RunName) => 20,
         Column::Attr(Attr::RunId) => 34,
         Column::Attr(Attr::StartTime) => 16,
         Column::Attr(Attr::User) => 18,
@@ -332,7 +332,19 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
 pub fn counts(app: &App) -> String {
     let v = &app.logged;
     if app.screen() == crate::tui::app::Screen::ModelDetail {
-        return "a artifacts · e export · Esc back".into();
+        let Some(m) = v.detail.as_deref().and_then(|id| v.model(id)) else {
+            return String::new();
+        };
+        let versions = app
+            .models
+            .registry()
+            .map_or(0, |r| r.versions_of_logged_model(&m.model_id).len());
+        return format!(
+            "{} · {} params · {} metrics · registered as {versions} version(s)",
+            m.model_id,
+            m.params.len(),
+            m.metrics.len()
+        );
     }
     let mut s = format!("{} models · {} marked", v.rows.len(), v.marks.len());
     if !v.filter.is_empty() {

@@ -123,3 +123,5 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_models;

@@ -65,6 +65,30 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let start = scroll_to(&app.viewport.models_offset, v.cursor, height, v.rows.len());
+    // Text of every shown model (sizes the columns), then the visible rows.
+    let texts: Vec<[String; 5]> = v
+        .rows
+        .iter()
+        .map(|&i| {
+            let m = &reg.models[i];
+            [
+                s(&m.name),
+                latest_version(reg, &m.name).map_or("-".into(), |v| format!("v{v}")),
+                s(&alias_list(m)),
+                s(&short_stages(&reg.versions_of(&m.name))),
+                s(&user_tags(&m.tags)),
+            ]
+        })
+        .collect();
+    let w = |k: usize, head: &str, cap: usize| -> u16 {
+        texts
+            .iter()
+            .map(|t| text::width(&t[k]))
+            .chain(std::iter::once(text::width(head)))
+            .max()
+            .unwrap_or(0)
+            .min(cap) as u16
+    };
     let rows: Vec<Row<'_>> = v
         .rows
         .iter()
@@ -73,7 +97,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .take(height)
         .map(|(pos, &i)| {
             let m = &reg.models[i];
-            let versions = reg.versions_of(&m.name);
+            let [name, latest, aliases, stages, tags] = texts[pos].clone();
             let mut style = theme.base;
             if pos == v.cursor {
                 style = style.patch(theme.cursor);
@@ -82,42 +106,58 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 .last_updated_timestamp
                 .map_or("-".into(), text::time_short);
             Row::new(vec![
-                Cell::from(s(&m.name)),
-                Cell::from(
-                    Line::from(
-                        latest_version(reg, &m.name).map_or("-".into(), |v| format!("v{v}")),
-                    )
-                    .right_aligned(),
-                ),
-                Cell::from(Span::styled(s(&alias_list(m)), theme.key)),
-                Cell::from(s(&stage_counts(&versions))),
-                Cell::from(Span::styled(s(&user_tags(&m.tags)), theme.dim)),
+                Cell::from(name),
+                Cell::from(Line::from(latest).right_aligned()),
+                Cell::from(Span::styled(aliases, theme.key)),
+                Cell::from(stages),
                 Cell::from(updated),
+                Cell::from(Span::styled(tags, theme.dim)),
             ])
             .style(style)
         })
         .collect();
+    let name_head = if v.prompts { "prompt" } else { "name" };
     let widths = [
-        Constraint::Fill(3),
-        Constraint::Length(6),
-        Constraint::Fill(3),
-        Constraint::Fill(2),
-        Constraint::Fill(2),
+        Constraint::Length(w(0, name_head, 28)),
+        Constraint::Length(w(1, "latest", 8)),
+        Constraint::Length(w(2, "aliases", 26)),
+        Constraint::Length(w(3, "stages", 16)),
         Constraint::Length(16),
+        Constraint::Fill(1),
     ];
     let header = Row::new(vec![
-        Cell::from(if v.prompts { "prompt" } else { "name" }),
+        Cell::from(name_head),
         Cell::from(Line::from("latest").right_aligned()),
         Cell::from("aliases"),
         Cell::from("stages"),
-        Cell::from("tags"),
         Cell::from("updated"),
+        Cell::from("tags"),
     ])
     .style(theme.header);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         area,
     );
+}
+
+/// Version counts per stage in a few cells: `P1 S1 A1 N2` (Production, Staging, Archived,
+/// None; other stages by name).
+fn short_stages(versions: &[&ModelVersion]) -> String {
+    stage_counts(versions)
+        .split(' ')
+        .filter_map(|part| {
+            let (stage, n) = part.rsplit_once(':')?;
+            let letter = match stage {
+                "Production" => "P",
+                "Staging" => "S",
+                "Archived" => "A",
+                "None" => "N",
+                other => other,
+            };
+            Some(format!("{letter}{n}"))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The source run of a version, by name when it is loaded.

@@ -18,12 +18,18 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Screen::Experiments => "Experiments".to_string(),
         Screen::Runs => format!("Runs · {}", app.runs.title),
         Screen::Detail => {
-            let name = app
-                .detail_run
-                .as_deref()
-                .and_then(|id| app.index.run(id))
-                .map(|r| r.run_name.clone());
-            format!("Runs · {} · {}", app.runs.title, name.unwrap_or_default())
+            let run = app.detail_run.as_deref().and_then(|id| app.index.run(id));
+            let name = run.map(|r| r.run_name.clone()).unwrap_or_default();
+            if app.stack.contains(&Screen::Runs) {
+                format!("Runs · {} · {name}", app.runs.title)
+            } else {
+                // Opened from a model version: name the experiment instead.
+                let exp = run
+                    .and_then(|r| app.index.experiment(&r.experiment_id))
+                    .map(|e| e.name.clone())
+                    .unwrap_or_default();
+                format!("Run · {exp} · {name}")
+            }
         }
         Screen::Compare if app.compare.items.is_some() => {
             format!("Compare · {} models", app.compare.run_ids.len())
@@ -152,6 +158,10 @@ fn raw_counts(app: &App) -> String {
             }
             s
         }
+        Screen::Detail if !app.stack.contains(&Screen::Runs) => {
+            let id = app.detail_run.clone().unwrap_or_default();
+            format!("run {id} · a: its artifacts and models")
+        }
         Screen::Runs | Screen::Detail => {
             let v = &app.runs;
             let mut s = format!("{} shown", v.rows.len());
@@ -203,7 +213,8 @@ fn raw_counts(app: &App) -> String {
         Screen::Artifacts | Screen::Pager => super::artifacts::counts(app),
         Screen::Compare => {
             let v = &app.compare;
-            let mut s = format!("{} runs", v.run_ids.len());
+            let what = if v.items.is_some() { "models" } else { "runs" };
+            let mut s = format!("{} {what}", v.run_ids.len());
             if v.diff_only {
                 s.push_str(" · diff only");
             }
