@@ -86,14 +86,11 @@ impl Preview {
         }
     }
 
-    /// `12.3 KiB`, `12.3 KiB, first 256.0 KiB shown (truncated)`.
+    /// `12.3 KiB`, or `2.8 MiB · truncated to 256.0 KiB` when only the start was read.
     pub fn size_note(&self) -> String {
         let size = self.size.map_or("size unknown".to_string(), human_size);
         if self.truncated {
-            format!(
-                "{size}, first {} shown (truncated)",
-                human_size(self.read as u64)
-            )
+            format!("{size} · truncated to {}", human_size(self.read as u64))
         } else {
             size
         }
