@@ -96,7 +96,7 @@ pub fn run(args: ArtifactsArgs, uri: Option<&str>, extra_root: Option<&Path>) ->
     let repo = repo_of(store.as_ref(), &owner, extra_root)?;
     if let Some(repo) = &repo {
         let location = repo.location();
-        if !location.ends_with("(the recorded location)") {
+        if !location.starts_with("the recorded location") {
             eprintln!(
                 "mltui: artifacts of {} read {}",
                 owner.label(),

@@ -354,10 +354,10 @@ pub fn resolve_local(
         }
         if dir.is_dir() {
             let location = if why == "recorded location" {
-                format!("{} (the recorded location)", dir.display())
+                format!("the recorded location: {}", dir.display())
             } else {
                 format!(
-                    "{} ({why}: the recorded {} was not found)",
+                    "{why}: {} (the recorded {} was not found)",
                     dir.display(),
                     if owner.uri.is_empty() {
                         "location"
@@ -669,7 +669,7 @@ mod tests {
             panic!("recorded not used");
         };
         assert!(
-            repo.location().contains("recorded location"),
+            repo.location().starts_with("the recorded location"),
             "{}",
             repo.location()
         );

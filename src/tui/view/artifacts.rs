@@ -44,7 +44,7 @@ fn location_line(app: &App) -> (String, bool) {
                 .as_deref()
                 .map(|e| format!(" · some folders unreadable: {e}"))
                 .unwrap_or_default();
-            (format!("from {location}{walking}{err}"), r.error.is_some())
+            (format!("{location}{walking}{err}"), r.error.is_some())
         }
         Some(RootState::Note(note)) => (note.clone(), true),
         Some(RootState::Failed(e)) => (format!("cannot read: {e}"), true),

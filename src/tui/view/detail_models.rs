@@ -225,7 +225,7 @@ fn artifacts_section<'a>(
     ));
     match &run_files.state {
         RootState::Ready { location } => out.push(Line::from(Span::styled(
-            format!("  from {}", s(location)),
+            format!("  {}", s(location)),
             theme.dim,
         ))),
         RootState::Note(n) => {

@@ -24,14 +24,14 @@ fn render(rig: &Rig) -> String {
 fn stable(rig: &mut Rig) {
     for r in &mut rig.app.artifacts.roots {
         if let Some(RootState::Ready { location }) = &mut r.state {
-            *location = "<fixture>/…/artifacts (next to the store)".into();
+            *location = "next to the store: <fixture>/…/artifacts".into();
         }
     }
     for files in rig.app.artifacts.run_files.values_mut() {
         if let Loadable::Ready(folders) = files {
             for f in folders {
                 if let RootState::Ready { location } = &mut f.state {
-                    *location = "<fixture>/…/artifacts (next to the store)".into();
+                    *location = "next to the store: <fixture>/…/artifacts".into();
                 }
             }
         }
