@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use crate::model::Experiment;
 
 use super::artifacts::{ArtifactAccess, ArtifactOwner, resolve_local};
-use super::file::{FileStore, list_dir, read_key_files, walk_key_files};
+use super::file::{
+    FileStore, list_dir, list_subdirs, read_file, read_key_files, walk_key_files, with_read_buf,
+};
 use super::registry::{
     Catalog, LoggedModel, LoggedModelList, LoggedModelStatus, ModelMetric, ModelVersion,
     RegisteredModel, Registry,
@@ -25,10 +27,7 @@ impl FileStore {
         if !models_dir.is_dir() {
             return Ok(registry);
         }
-        let dirs: Vec<PathBuf> = list_dir(&models_dir)?
-            .into_iter()
-            .filter(|d| d.is_dir())
-            .collect();
+        let dirs: Vec<PathBuf> = list_subdirs(&models_dir)?;
         let read: Vec<_> = dirs.par_iter().map(|d| read_model_dir(d)).collect();
         for (model, versions, warnings) in read {
             registry.warnings.extend(warnings);
@@ -72,7 +71,7 @@ fn read_model_dir(dir: &Path) -> (Option<RegisteredModel>, Vec<ModelVersion>, Ve
         .to_string_lossy()
         .into_owned();
     let meta_path = dir.join("meta.yaml");
-    let meta = match Meta::read(&meta_path) {
+    let meta = match read_meta(&meta_path) {
         Ok(m) => m,
         Err(e) => {
             warnings.push(Warning::from(e));
@@ -105,12 +104,12 @@ fn read_model_dir(dir: &Path) -> (Option<RegisteredModel>, Vec<ModelVersion>, Ve
         model.aliases = meta.string_map("aliases").into_iter().collect();
     }
     let mut versions = Vec::new();
-    for vdir in list_dir(dir).unwrap_or_default() {
+    for vdir in list_subdirs(dir).unwrap_or_default() {
         let is_version = vdir
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.starts_with("version-"));
-        if !is_version || !vdir.is_dir() {
+        if !is_version {
             continue;
         }
         match read_version_dir(&vdir, &name) {
@@ -121,9 +120,19 @@ fn read_model_dir(dir: &Path) -> (Option<RegisteredModel>, Vec<ModelVersion>, Ve
     (Some(model), versions, warnings)
 }
 
+/// A registry `meta.yaml`: read through the thread's buffer (no `stat` for a size hint;
+/// a registry has tens of thousands of them).
+fn read_meta(path: &Path) -> Result<Meta, StoreError> {
+    let text = with_read_buf(|buf| {
+        let n = read_file(path, buf).map_err(|e| StoreError::io(path, e))?;
+        Ok::<_, StoreError>(String::from_utf8_lossy(&buf[..n]).into_owned())
+    })?;
+    Meta::parse(&text).map_err(|m| StoreError::bad(path, m))
+}
+
 fn read_version_dir(dir: &Path, model_name: &str) -> Result<ModelVersion, StoreError> {
     let meta_path = dir.join("meta.yaml");
-    let meta = Meta::read(&meta_path)?;
+    let meta = read_meta(&meta_path)?;
     let version = meta
         .string("version")
         .ok_or_else(|| StoreError::bad(&meta_path, "missing version"))?;

@@ -97,9 +97,29 @@ pub struct Registry {
     /// first; then name; then version, highest first).
     pub versions: Vec<ModelVersion>,
     pub warnings: Vec<Warning>,
+    /// Positions in `versions` of each model's versions (built by `finish`).
+    by_model: HashMap<String, Vec<usize>>,
 }
 
 impl Registry {
+    /// A registry of these models and versions, put in order (see `finish`).
+    pub fn new(models: Vec<RegisteredModel>, versions: Vec<ModelVersion>, origin: &str) -> Self {
+        Self {
+            models,
+            versions,
+            ..Self::default()
+        }
+        .finish(origin)
+    }
+
+    /// The versions of one model, in `versions` order.
+    fn of_model(&self, name: &str) -> impl Iterator<Item = &ModelVersion> {
+        self.by_model
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.versions[i])
+    }
     /// Puts a freshly read registry in order: versions get their aliases from the models;
     /// aliases that point nowhere become warnings; both lists are sorted as MLflow sorts.
     pub fn finish(mut self, origin: &str) -> Self {
@@ -135,6 +155,10 @@ impl Registry {
                 .then_with(|| a.name.cmp(&b.name))
                 .then_with(|| b.number().cmp(&a.number()))
         });
+        self.by_model.clear();
+        for (i, v) in self.versions.iter().enumerate() {
+            self.by_model.entry(v.name.clone()).or_default().push(i);
+        }
         self
     }
 
@@ -144,20 +168,20 @@ impl Registry {
 
     /// The versions of one model, highest first.
     pub fn versions_of(&self, name: &str) -> Vec<&ModelVersion> {
-        let mut v: Vec<&ModelVersion> = self.versions.iter().filter(|v| v.name == name).collect();
+        let mut v: Vec<&ModelVersion> = self.of_model(name).collect();
         v.sort_by_key(|v| std::cmp::Reverse(v.number()));
         v
     }
 
     /// The versions of one model in MLflow's `search_model_versions` order.
     pub fn versions_in_search_order(&self, name: &str) -> Vec<&ModelVersion> {
-        self.versions.iter().filter(|v| v.name == name).collect()
+        self.of_model(name).collect()
     }
 
     /// MLflow's `latest_versions`: the highest version in each stage, by version number.
     pub fn latest_versions(&self, name: &str) -> Vec<&ModelVersion> {
         let mut best: BTreeMap<&str, &ModelVersion> = BTreeMap::new();
-        for v in self.versions.iter().filter(|v| v.name == name) {
+        for v in self.of_model(name) {
             let slot = best.entry(v.current_stage.as_str()).or_insert(v);
             if v.number() > slot.number() {
                 *slot = v;
@@ -424,17 +448,16 @@ mod tests {
         m.aliases.insert("ghost".into(), "9".into());
         let mut v2 = v("m", "2", "Production", 5);
         v2.source = Some("models:/m-abc".into());
-        let reg = Registry {
-            models: vec![m],
-            versions: vec![
+        let reg = Registry::new(
+            vec![m],
+            vec![
                 v("m", "1", "Archived", 5),
                 v2,
                 v("m", "3", "Deleted_Internal", 9),
                 v("a", "1", "None", 1),
             ],
-            warnings: Vec::new(),
-        }
-        .finish("test");
+            "test",
+        );
         let order: Vec<(&str, &str)> = reg
             .versions
             .iter()

@@ -100,4 +100,3 @@ impl Session {
         panic!("mltui did not exit; screen:\n{}", self.screen());
     }
 }
-

@@ -165,7 +165,7 @@ impl App {
         let counts: Vec<usize> = reg
             .models
             .iter()
-            .map(|m| reg.versions.iter().filter(|x| x.name == m.name).count())
+            .map(|m| reg.versions_of(&m.name).len())
             .collect();
         rows.sort_by(|&a, &b| {
             let (ma, mb) = (&reg.models[a], &reg.models[b]);
@@ -194,6 +194,7 @@ impl App {
         let mut idx: Vec<usize> = (0..reg.versions.len())
             .filter(|&i| reg.versions[i].name == name)
             .collect();
+        // (One pass over every version: done once per Enter, not per frame.)
         idx.sort_by_key(|&i| std::cmp::Reverse(reg.versions[i].number()));
         v.versions = idx;
         v.version_cursor = v.version_cursor.min(v.versions.len().saturating_sub(1));
