@@ -44,6 +44,8 @@ pub enum FetchRequest {
     /// browser: a newer one cancels the walk.
     Browse {
         browser: u64,
+        /// The number of the first of `owners` among the browser's roots.
+        first_root: usize,
         owners: Vec<ArtifactOwner>,
     },
     /// The first bytes of one file; `seq` orders previews (older ones are skipped).
@@ -218,8 +220,13 @@ pub fn serve(
             id: id.clone(),
             result: store.logged_model(id).map_err(|e| e.to_string()),
         }),
-        FetchRequest::Browse { browser, owners } => {
-            for (root, owner) in owners.iter().enumerate() {
+        FetchRequest::Browse {
+            browser,
+            first_root,
+            owners,
+        } => {
+            for (k, owner) in owners.iter().enumerate() {
+                let root = first_root + k;
                 if stale() {
                     return;
                 }
@@ -327,6 +334,7 @@ fn save(
     if dest.is_dir() {
         return Err(format!("{} is a folder: give a file name", dest.display()));
     }
+    let replaced = dest.exists();
     // Written next to the destination first, so that a failed copy leaves nothing half-done.
     let tmp = dest.with_extension("mltui-partial");
     let copied = (|| -> std::io::Result<u64> {
@@ -340,9 +348,14 @@ fn save(
         Ok(n) => {
             let shown = std::fs::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf());
             Ok(format!(
-                "saved {path} ({}) to {}",
+                "saved {path} ({}) to {}{}",
                 preview::human_size(n),
-                shown.display()
+                shown.display(),
+                if replaced {
+                    " (replaced the file there)"
+                } else {
+                    ""
+                }
             ))
         }
         Err(e) => {

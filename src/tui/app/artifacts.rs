@@ -70,6 +70,8 @@ pub struct ArtifactsView {
     pub preview_seq: u64,
     pub pager_scroll: usize,
     pub pager_hscroll: usize,
+    /// The run the browser shows (with the models it logged), if it is a run's.
+    pub run_id: Option<String>,
     /// What the run detail shows about each run's files.
     pub run_files: HashMap<String, Loadable<Vec<FolderSummary>>>,
 }
@@ -155,14 +157,23 @@ impl App {
         let browser = self.artifacts.browser + 1;
         let keep = std::mem::take(&mut self.artifacts.run_files);
         let seq = self.artifacts.preview_seq;
-        let mut v = ArtifactsView {
+        self.artifacts = ArtifactsView {
             browser,
             title,
             run_files: keep,
             preview_seq: seq,
             ..ArtifactsView::default()
         };
-        for (i, (label, owner)) in roots.iter().enumerate() {
+        self.stack.push(Screen::Artifacts);
+        self.add_roots(roots)
+    }
+
+    /// Adds roots to the open browser and asks for their walk.
+    fn add_roots(&mut self, roots: Vec<(String, ArtifactOwner)>) -> Vec<Effect> {
+        let v = &mut self.artifacts;
+        let first_root = v.roots.len();
+        for (k, (label, owner)) in roots.iter().enumerate() {
+            let i = first_root + k;
             let node = v.nodes.len();
             v.nodes.push(Node {
                 root: i,
@@ -190,12 +201,37 @@ impl App {
             });
         }
         v.refresh_rows();
-        self.artifacts = v;
-        self.stack.push(Screen::Artifacts);
         vec![Effect::Fetch(FetchRequest::Browse {
-            browser,
+            browser: v.browser,
+            first_root,
             owners: roots.into_iter().map(|(_, o)| o).collect(),
         })]
+    }
+
+    /// Logged models arrived: an open browser of one of their runs gets their folders.
+    pub(super) fn browse_new_models(&mut self) -> Vec<Effect> {
+        if !self.stack.contains(&Screen::Artifacts) {
+            return Vec::new();
+        }
+        let Some(run_id) = self.artifacts.run_id.clone() else {
+            return Vec::new();
+        };
+        let have: Vec<String> = self
+            .artifacts
+            .roots
+            .iter()
+            .map(|r| r.owner.id.clone())
+            .collect();
+        let new: Vec<(String, ArtifactOwner)> = self
+            .models_of_run(&run_id)
+            .iter()
+            .filter(|m| !have.contains(&m.model_id))
+            .map(|m| (model_label(m), ArtifactOwner::of_model(m)))
+            .collect();
+        if new.is_empty() {
+            return Vec::new();
+        }
+        self.add_roots(new)
     }
 
     /// The browser on a run's artifacts and the logged models it produced.
@@ -208,7 +244,9 @@ impl App {
             roots.push((model_label(&m), ArtifactOwner::of_model(&m)));
         }
         let title = run.run_name.clone();
-        self.open_browser(title, roots)
+        let effects = self.open_browser(title, roots);
+        self.artifacts.run_id = Some(run_id.to_string());
+        effects
     }
 
     /// The browser on one logged model's artifacts.
@@ -449,14 +487,21 @@ impl App {
     }
 
     pub(super) fn update_pager(&mut self, action: Action, page: usize) -> Vec<Effect> {
+        let lines = self
+            .artifacts
+            .preview
+            .as_ref()
+            .and_then(|p| p.content.ready())
+            .map_or(0, |p| p.lines().len());
         let v = &mut self.artifacts;
+        let clamp = |n: usize| n.min(lines.saturating_sub(page));
         match action {
             Action::Up => v.pager_scroll = v.pager_scroll.saturating_sub(1),
-            Action::Down => v.pager_scroll += 1,
+            Action::Down => v.pager_scroll = clamp(v.pager_scroll + 1),
             Action::PageUp => v.pager_scroll = v.pager_scroll.saturating_sub(page),
-            Action::PageDown => v.pager_scroll += page,
+            Action::PageDown => v.pager_scroll = clamp(v.pager_scroll + page),
             Action::Top => v.pager_scroll = 0,
-            Action::Bottom => v.pager_scroll = usize::MAX / 2,
+            Action::Bottom => v.pager_scroll = clamp(usize::MAX / 2),
             Action::Left => v.pager_hscroll = v.pager_hscroll.saturating_sub(8),
             Action::Right => v.pager_hscroll += 8,
             Action::Save => return self.start_save(),

@@ -437,7 +437,9 @@ impl App {
                 result,
             } => {
                 self.logged_loaded(experiment_ids.clone(), result);
-                return self.refresh_detail_files(&experiment_ids);
+                let mut effects = self.refresh_detail_files(&experiment_ids);
+                effects.extend(self.browse_new_models());
+                return effects;
             }
             Fetched::LoggedModel { id, result } => return self.single_model_loaded(id, result),
             Fetched::Root {

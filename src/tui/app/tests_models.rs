@@ -498,3 +498,38 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn a_browser_opened_before_the_logged_models_arrive_gets_their_folders() {
+    let mut rig = Rig::new(&models_fixture("v3/file/mlruns"));
+    let run_id = rig
+        .app
+        .index
+        .runs()
+        .iter()
+        .find(|r| r.run_name == "train-lr")
+        .map(|r| r.run_id.clone())
+        .expect("train-lr");
+    // The run detail asks for the registry, the experiment's logged models and the files;
+    // the logged models are held back.
+    let effects = rig.app.open_run_detail(run_id);
+    let (held, rest): (Vec<Effect>, Vec<Effect>) = effects.into_iter().partition(|e| {
+        matches!(
+            e,
+            Effect::Fetch(crate::tui::fetch::FetchRequest::LoggedModels { .. })
+        )
+    });
+    assert_eq!(held.len(), 1);
+    rig.serve(rest);
+    rig.act(Action::Artifacts);
+    assert_eq!(
+        rig.app.artifacts.roots.len(),
+        1,
+        "only the run's folder so far"
+    );
+    rig.serve(held);
+    let v = &rig.app.artifacts;
+    assert_eq!(v.roots.len(), 2, "the model's folder was added");
+    assert!(v.roots[1].label.starts_with("[model] model"));
+    assert!(!v.roots[1].walking && v.nodes[v.roots[1].node].files >= 5);
+}
