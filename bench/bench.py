@@ -295,10 +295,11 @@ def main() -> None:
         add(f"registry {kind}: `mltui models -f json`", fmt_s(r["mltui"]["median"]))
         what = "read every registry file once" if kind == "file" else "plain SQL scan of the registry tables"
         add(f"registry {kind}: {what}", fmt_s(r["floor"]["median"]))
-        first = r["artifacts_first"][0]
-        add(f"{kind}: first entries of a 10,000-file artifact folder", f"{first:.1f} ms",
-            "at once (≤ 50 ms)", first <= 50)
-        add(f"{kind}: all 10,000 entries of that folder", f"{r['artifacts_all'][0]:.0f} ms")
+        if "artifacts_first" in r:
+            first = r["artifacts_first"][0]
+            add(f"{kind}: first entries of a 10,000-file artifact folder", f"{first:.1f} ms",
+                "at once (≤ 50 ms)", first <= 50)
+            add(f"{kind}: all 10,000 entries of that folder", f"{r['artifacts_all'][0]:.0f} ms")
 
     print()
     print(f"Machine: {machine()}. Median of {RUNS} warm runs "

@@ -127,7 +127,10 @@ fn read_meta(path: &Path) -> Result<Meta, StoreError> {
         let n = read_file(path, buf).map_err(|e| StoreError::io(path, e))?;
         Ok::<_, StoreError>(String::from_utf8_lossy(&buf[..n]).into_owned())
     })?;
-    Meta::parse(&text).map_err(|m| StoreError::bad(path, m))
+    match Meta::parse_flat(&text) {
+        Some(m) => Ok(m),
+        None => Meta::parse(&text).map_err(|m| StoreError::bad(path, m)),
+    }
 }
 
 fn read_version_dir(dir: &Path, model_name: &str) -> Result<ModelVersion, StoreError> {
