@@ -7,12 +7,25 @@ fn main() -> std::process::ExitCode {
     match mltui::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
+            // A signal ended the terminal UI: exit as a process killed by it would.
+            if let Some(mltui::tui::Interrupted(sig)) = e.downcast_ref() {
+                return std::process::ExitCode::from((128 + sig).clamp(0, 255) as u8);
+            }
             let chain: Vec<String> = e
                 .chain()
                 .map(|c| mltui::text::sanitize(&c.to_string()).into_owned())
                 .collect();
             eprintln!("mltui: error: {}", chain.join(": "));
-            std::process::ExitCode::FAILURE
+            // A name that matched nothing (or too much): a usage error, like clap's.
+            match e.downcast_ref::<mltui::cli::UsageError>() {
+                Some(usage) => {
+                    for line in &usage.details {
+                        eprintln!("  {}", mltui::text::sanitize(line));
+                    }
+                    std::process::ExitCode::from(2)
+                }
+                None => std::process::ExitCode::FAILURE,
+            }
         }
     }
 }

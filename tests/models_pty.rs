@@ -30,7 +30,12 @@ fn models_to_version_to_run_to_artifact_preview() {
     t.wait_for("Run · models-α · train-lr");
     t.wait_for("@champion");
     t.wait_for("Reproducibility");
+    // The git commit is a page down, the entry point's command two.
+    t.keys("\x1b[6~");
     t.wait_for("9f2c4e1a7b3d5f60718293a4b5c6d7e8f9a0b1c2");
+    t.keys("\x1b[6~");
+    t.wait_for("python train.py --C {C} --penalty {penalty}");
+    t.wait_for("model flavors    python_function, sklearn");
     // The artifact browser: the run's folder is open; config.json is the fourth entry.
     t.keys("a");
     t.wait_for("Artifacts · train-lr");

@@ -14,11 +14,18 @@ use crate::store::artifacts::{self, ArtifactAccess, ArtifactEntry, ArtifactOwner
 use crate::text;
 
 #[derive(Debug, Args)]
+#[command(override_usage = "mltui artifacts [OPTIONS] [SOURCE] <RUN> [PATH]")]
 pub struct ArtifactsArgs {
-    /// The store (optional, found as usual without it), the run id (or a logged model's id,
-    /// m-…), and a path inside its artifacts (default: the top).
-    #[arg(required = true, num_args = 1..=3, value_name = "SOURCE] RUN [PATH")]
+    /// [SOURCE] RUN [PATH]: the store (see `mltui --help`; without it, the store is found as
+    /// usual), the run (its id, a unique id prefix of 6 or more characters, or its name) or a
+    /// logged model's id (m-…), and a path inside its artifacts (default: the top). With two,
+    /// the first is the store when it names one.
+    #[arg(required = true, num_args = 1..=3, value_name = "ARGS")]
     pub items: Vec<String>,
+
+    /// Look the run's name or id prefix up in this experiment only (id or name).
+    #[arg(long, short = 'e', value_name = "ID_OR_NAME")]
+    pub experiment: Vec<String>,
 
     /// List everything below PATH, not just one level.
     #[arg(long, short = 'r')]
@@ -32,34 +39,34 @@ pub struct ArtifactsArgs {
     pub output: OutputArgs,
 }
 
-/// A run id (32 hex digits) or a logged model id (`m-…`).
-fn looks_like_id(s: &str) -> bool {
-    s.starts_with("m-") || (s.len() >= 16 && s.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-/// Splits `[SOURCE] RUN [PATH]`.
-fn split(items: &[String]) -> (Option<&str>, &str, &str) {
+/// Splits `[SOURCE] RUN [PATH]`: with two items, the first is the store when it names one
+/// (`is_source`), else they are the run and the path.
+fn split(items: &[String], is_source: impl Fn(&str) -> bool) -> (Option<&str>, &str, &str) {
     match items {
         [run] => (None, run, ""),
-        [a, b] if looks_like_id(a) && !looks_like_id(b) => (None, a, b),
+        [a, b] if !is_source(a) => (None, a, b),
         [source, run] => (Some(source), run, ""),
         [source, run, path, ..] => (Some(source), run, path),
         [] => (None, "", ""),
     }
 }
 
-/// The run or logged model `id` as an artifact owner.
-pub(super) fn owner_of(store: &dyn Store, id: &str) -> Result<ArtifactOwner> {
-    if id.starts_with("m-") {
+/// The run (id, unique prefix or name, looked up in `experiments`) or logged model (`m-…`)
+/// that `typed` names, as an artifact owner.
+pub(super) fn owner_of(
+    store: &dyn Store,
+    typed: &str,
+    experiments: &[String],
+) -> Result<ArtifactOwner> {
+    if typed.starts_with("m-") {
         let model = store
-            .logged_model(id)
+            .logged_model(typed)
             .with_context(|| format!("in {}", store.describe()))?;
         return Ok(ArtifactOwner::of_model(&model));
     }
-    let run = store
-        .run(id)
-        .with_context(|| format!("in {}", store.describe()))?;
-    Ok(ArtifactOwner::of_run(&run))
+    let runs = super::pick::fetch_runs(store, &[typed.to_string()], experiments)?;
+    let run = runs.first().context("no run")?;
+    Ok(ArtifactOwner::of_run(run))
 }
 
 /// The readable artifact root of `owner`, or an error that says why not.
@@ -89,10 +96,13 @@ pub(super) fn repo_of(
 
 /// `mltui artifacts`.
 pub fn run(args: ArtifactsArgs, uri: Option<&str>, extra_root: Option<&Path>) -> Result<()> {
-    let (source, id, path) = split(&args.items);
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    // Which positional is the store is decided by content: with two, the first is the
+    // store when it names one, else they are the run and a path.
+    let (source, id, path) = split(&args.items, |s| crate::store::parse_source(s, &cwd).is_ok());
     let path = artifacts::clean_path(path)?;
     let store = open(source, uri)?;
-    let owner = owner_of(store.as_ref(), id)?;
+    let owner = owner_of(store.as_ref(), id, &args.experiment)?;
     let repo = repo_of(store.as_ref(), &owner, extra_root)?;
     if let Some(repo) = &repo {
         let location = repo.location();
@@ -164,13 +174,24 @@ mod tests {
     #[test]
     fn source_run_and_path_are_told_apart() {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let is_source = |s: &str| s == "mlruns";
         let run = "0123456789abcdef0123456789abcdef";
-        assert_eq!(split(&v(&[run])), (None, run, ""));
-        assert_eq!(split(&v(&[run, "a/b.txt"])), (None, run, "a/b.txt"));
-        assert_eq!(split(&v(&["mlruns", run])), (Some("mlruns"), run, ""));
+        assert_eq!(split(&v(&[run]), is_source), (None, run, ""));
         assert_eq!(
-            split(&v(&["mlruns", "m-1", "MLmodel"])),
+            split(&v(&[run, "a/b.txt"]), is_source),
+            (None, run, "a/b.txt")
+        );
+        assert_eq!(
+            split(&v(&["mlruns", run]), is_source),
+            (Some("mlruns"), run, "")
+        );
+        assert_eq!(
+            split(&v(&["mlruns", "m-1", "MLmodel"]), is_source),
             (Some("mlruns"), "m-1", "MLmodel")
+        );
+        assert_eq!(
+            split(&v(&["train-lr", "config.json"]), is_source),
+            (None, "train-lr", "config.json")
         );
     }
 }

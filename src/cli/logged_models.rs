@@ -1,13 +1,12 @@
 //! `mltui logged-models`: MLflow 3 logged models of experiments, with params and metrics.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 
 use super::models::warn;
 use super::{OutputArgs, emit, open};
 use crate::export::{self, Format};
 use crate::model::{self, Lifecycle};
-use crate::text;
 
 #[derive(Debug, Args)]
 pub struct LoggedModelsArgs {
@@ -28,19 +27,8 @@ pub fn run(args: LoggedModelsArgs, uri: Option<&str>) -> Result<()> {
     let list = store.experiments()?;
     let mut chosen: Vec<model::Experiment> = Vec::new();
     for name in &args.experiment {
-        let found = list
-            .experiments
-            .iter()
-            .find(|e| &e.experiment_id == name)
-            .or_else(|| list.experiments.iter().find(|e| &e.name == name));
-        match found {
-            Some(e) => chosen.push(e.clone()),
-            None => bail!(
-                "no experiment with id or name '{}' in {}",
-                text::sanitize(name),
-                store.describe()
-            ),
-        }
+        let e = super::pick::find_experiment(&list.experiments, name, &store.describe())?;
+        chosen.push(e.clone());
     }
     if args.experiment.is_empty() {
         chosen = list

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 
 use super::{OutputArgs, emit, open};
@@ -12,10 +12,12 @@ use crate::text;
 
 #[derive(Debug, Args)]
 pub struct ModelsArgs {
-    /// The store, then a model (or prompt) name to list its versions. With one argument it
-    /// is the store when it names one, else the model name (the store is found as usual).
-    #[arg(num_args = 0..=2, value_name = "SOURCE] [NAME")]
-    pub items: Vec<String>,
+    /// The store (see `mltui --help`); without it, the store is found as usual. A single
+    /// argument is the store when it names one, else the model name.
+    pub source: Option<String>,
+
+    /// A registered model (or prompt): list its versions.
+    pub name: Option<String>,
 
     /// List prompts (registered models tagged mlflow.prompt.is_prompt) instead of models.
     #[arg(long)]
@@ -46,7 +48,8 @@ pub(super) fn warn(warnings: &[store::Warning]) {
 
 /// `mltui models`.
 pub fn run(args: ModelsArgs, uri: Option<&str>) -> Result<()> {
-    let (source, name) = source_and_name(&args.items)?;
+    let items: Vec<String> = args.source.iter().chain(&args.name).cloned().collect();
+    let (source, name) = source_and_name(&items)?;
     let store = open(source, uri)?;
     let reg = store
         .registry()
@@ -72,12 +75,14 @@ pub fn run(args: ModelsArgs, uri: Option<&str>) -> Result<()> {
         }
         Some(name) => {
             if reg.model(name).is_none() {
-                bail!(
-                    "no registered model or prompt named '{}' in {}{}",
+                let hint =
+                    crate::suggest::did_you_mean(name, reg.models.iter().map(|m| m.name.as_str()));
+                return Err(super::pick::UsageError::new(format!(
+                    "no registered model or prompt named '{}' in {}{hint}",
                     text::sanitize(name),
                     store.describe(),
-                    suggestion(&reg, name)
-                );
+                ))
+                .into());
             }
             let versions = reg.versions_in_search_order(name);
             emit(&args.output, |format, out| match format {
@@ -86,13 +91,4 @@ pub fn run(args: ModelsArgs, uri: Option<&str>) -> Result<()> {
             })
         }
     }
-}
-
-/// ` (did you mean 'x'?)` when a name differs only in case.
-fn suggestion(reg: &store::registry::Registry, name: &str) -> String {
-    reg.models
-        .iter()
-        .find(|m| m.name.eq_ignore_ascii_case(name))
-        .map(|m| format!(" (did you mean '{}'?)", text::sanitize(&m.name)))
-        .unwrap_or_default()
 }

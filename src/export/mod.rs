@@ -2,6 +2,7 @@
 //! an aligned text table, CSV, JSON or Markdown. Shared by the CLI and the TUI's export; no
 //! UI imports.
 
+mod fit;
 pub mod models;
 pub(crate) mod runs;
 mod table;

@@ -43,7 +43,9 @@ fn opt_int(v: Option<i64>) -> Json {
     v.map_or(Json::Null, Json::from)
 }
 
-/// One run in the JSON shape of `search_runs`, plus per-metric summaries and datasets.
+/// One run in the JSON shape of `search_runs` (keys in its DataFrame's order: run_id,
+/// experiment_id, status, artifact_uri, start_time, end_time, metrics, params, tags), plus
+/// run_name, lifecycle_stage, user_id, per-metric summaries and datasets.
 pub fn run_json(run: &Run) -> Json {
     let metrics: Map<String, Json> = run
         .metrics
@@ -73,19 +75,20 @@ pub fn run_json(run: &Run) -> Json {
                    "source_type": d.source_type, "source": d.source})
         })
         .collect();
+    // search_runs' DataFrame order first, then what it leaves out or mltui adds.
     json!({
         "run_id": run.run_id,
-        "run_name": run.run_name,
         "experiment_id": run.experiment_id,
         "status": run.status.as_str(),
-        "lifecycle_stage": run.lifecycle.as_str(),
-        "user_id": run.user_id,
+        "artifact_uri": run.artifact_uri,
         "start_time": opt_int(run.start_time),
         "end_time": opt_int(run.end_time),
-        "artifact_uri": run.artifact_uri,
+        "metrics": Json::Object(metrics),
         "params": string_map(&run.params),
         "tags": string_map(&run.tags),
-        "metrics": Json::Object(metrics),
+        "run_name": run.run_name,
+        "lifecycle_stage": run.lifecycle.as_str(),
+        "user_id": run.user_id,
         "metric_summaries": Json::Object(summaries),
         "datasets": datasets,
     })
@@ -96,7 +99,7 @@ pub fn runs_json<'a>(runs: impl IntoIterator<Item = &'a Run>) -> Json {
     Json::Array(runs.into_iter().map(run_json).collect())
 }
 
-/// Experiments as a JSON array, with run counts from the index.
+/// Experiments as a JSON array, with active and deleted run counts from the index.
 pub fn experiments_json(index: &RunIndex, experiments: &[&Experiment]) -> Json {
     Json::Array(
         experiments
@@ -110,7 +113,8 @@ pub fn experiments_json(index: &RunIndex, experiments: &[&Experiment]) -> Json {
                     "creation_time": opt_int(e.creation_time),
                     "last_update_time": opt_int(e.last_update_time),
                     "tags": string_map(&e.tags),
-                    "run_count": index.run_count(&e.experiment_id),
+                    "run_count": index.run_count(&e.experiment_id).active,
+                    "deleted_run_count": index.run_count(&e.experiment_id).deleted,
                 })
             })
             .collect(),
@@ -124,6 +128,7 @@ pub fn experiments_table(index: &RunIndex, experiments: &[&Experiment]) -> Table
         "name",
         "lifecycle_stage",
         "run_count",
+        "deleted_run_count",
         "creation_time",
         "last_update_time",
         "artifact_location",
@@ -135,7 +140,8 @@ pub fn experiments_table(index: &RunIndex, experiments: &[&Experiment]) -> Table
             Cell::Text(e.experiment_id.clone()),
             Cell::Text(e.name.clone()),
             Cell::Text(e.lifecycle.as_str().into()),
-            Cell::Int(index.run_count(&e.experiment_id) as i64),
+            Cell::Int(index.run_count(&e.experiment_id).active as i64),
+            Cell::Int(index.run_count(&e.experiment_id).deleted as i64),
             time(e.creation_time),
             time(e.last_update_time),
             Cell::Text(e.artifact_location.clone()),

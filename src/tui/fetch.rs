@@ -66,6 +66,8 @@ pub enum FetchRequest {
     /// files, `MLproject` and `MLmodel`.
     RunFiles {
         run_id: String,
+        /// Orders the requests for one run: an older answer never replaces a newer one.
+        seq: u64,
         owners: Vec<(String, ArtifactOwner)>,
     },
 }
@@ -133,6 +135,7 @@ pub enum Fetched {
     Saved(Result<String, String>),
     RunFiles {
         run_id: String,
+        seq: u64,
         folders: Vec<FolderSummary>,
     },
 }
@@ -306,13 +309,18 @@ pub fn serve(
             let result = save(store, extra, owner, path, dest);
             send(Fetched::Saved(result));
         }
-        FetchRequest::RunFiles { run_id, owners } => {
+        FetchRequest::RunFiles {
+            run_id,
+            seq,
+            owners,
+        } => {
             let folders = owners
                 .iter()
                 .map(|(label, owner)| summarise(store, extra, label, owner))
                 .collect();
             send(Fetched::RunFiles {
                 run_id: run_id.clone(),
+                seq: *seq,
                 folders,
             });
         }

@@ -2,7 +2,8 @@
 //! `parse_order_by` and `order_runs` for `order_by`, with MLflow's error messages.
 //!
 //! The grammar is MLflow's (`metrics.acc > 0.9 AND params.opt = 'adam'`, see README.md)
-//! plus one mltui extension: `OR` and parentheses, with `AND` binding tighter than `OR`.
+//! plus two mltui extensions: `OR` and parentheses, with `AND` binding tighter than `OR`;
+//! and params and tags compared with unquoted numbers by `<`, `<=`, `>`, `>=` as numbers.
 
 mod ast;
 mod check;
@@ -62,28 +63,62 @@ impl Filter {
     }
 
     /// The part of this filter that MLflow itself can evaluate: the top-level `AND`ed
-    /// conditions outside any `OR`. It matches every run this filter matches (and maybe
-    /// more), so a server can narrow runs with it and mltui finishes the rest locally.
-    /// The match-all filter when nothing qualifies.
+    /// conditions outside any `OR`, except mltui's numeric params and tags. It matches
+    /// every run this filter matches (and maybe more), so a server can narrow runs with it
+    /// and mltui finishes the rest locally. The match-all filter when nothing qualifies.
     pub fn mlflow_part(&self) -> Filter {
+        let mlflow = |e: &ast::Expr| matches!(e, ast::Expr::Cond(c) if c.is_mlflow());
         let expr = match &self.expr {
-            Some(e @ ast::Expr::Cond(_)) => Some(e.clone()),
+            Some(e) if mlflow(e) => Some(e.clone()),
             Some(ast::Expr::And(items)) => {
-                let conds: Vec<ast::Expr> = items
-                    .iter()
-                    .filter(|e| matches!(e, ast::Expr::Cond(_)))
-                    .cloned()
-                    .collect();
+                let conds: Vec<ast::Expr> = items.iter().filter(|e| mlflow(e)).cloned().collect();
                 match conds.len() {
                     0 => None,
                     1 => conds.into_iter().next(),
                     _ => Some(ast::Expr::And(conds)),
                 }
             }
-            Some(ast::Expr::Or(_)) | None => None,
+            Some(_) | None => None,
         };
         Filter { expr }
     }
+}
+
+impl Filter {
+    /// The metric, param and tag columns the filter names, in order, without repeats (to
+    /// tell the user about keys no run has).
+    pub fn columns(&self) -> Vec<crate::index::Column> {
+        use crate::index::Column;
+        fn walk(e: &ast::Expr, out: &mut Vec<Column>) {
+            match e {
+                ast::Expr::Cond(c) => {
+                    let col = match &c.subject {
+                        ast::Subject::Metric(k) => Column::Metric(k.clone()),
+                        ast::Subject::Param(k) => Column::Param(k.clone()),
+                        ast::Subject::Tag(k) => Column::Tag(k.clone()),
+                        _ => return,
+                    };
+                    if !out.contains(&col) {
+                        out.push(col);
+                    }
+                }
+                ast::Expr::And(items) | ast::Expr::Or(items) => {
+                    items.iter().for_each(|i| walk(i, out));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(e) = &self.expr {
+            walk(e, &mut out);
+        }
+        out
+    }
+}
+
+/// A key as written in a filter after `metrics.` (or `params.`, `tags.`): bare when it is
+/// dot-separated words, else in backticks (``metrics.`val/acc` ``).
+pub fn quote_key(key: &str) -> String {
+    ast::key(key)
 }
 
 /// Canonical text: `parse_filter(&f.to_string()) == Ok(f)`. Empty for the match-all filter.

@@ -72,8 +72,13 @@ pub struct ArtifactsView {
     pub pager_hscroll: usize,
     /// The run the browser shows (with the models it logged), if it is a run's.
     pub run_id: Option<String>,
+    /// A path of the first root to put the cursor on once it is listed.
+    pub focus: Option<String>,
     /// What the run detail shows about each run's files.
     pub run_files: HashMap<String, Loadable<Vec<FolderSummary>>>,
+    /// The last request for each run's files (older answers are dropped).
+    run_files_seq: u64,
+    run_files_wanted: HashMap<String, u64>,
 }
 
 impl ArtifactsView {
@@ -156,11 +161,15 @@ impl App {
     fn open_browser(&mut self, title: String, roots: Vec<(String, ArtifactOwner)>) -> Vec<Effect> {
         let browser = self.artifacts.browser + 1;
         let keep = std::mem::take(&mut self.artifacts.run_files);
+        let wanted = std::mem::take(&mut self.artifacts.run_files_wanted);
+        let files_seq = self.artifacts.run_files_seq;
         let seq = self.artifacts.preview_seq;
         self.artifacts = ArtifactsView {
             browser,
             title,
             run_files: keep,
+            run_files_seq: files_seq,
+            run_files_wanted: wanted,
             preview_seq: seq,
             ..ArtifactsView::default()
         };
@@ -277,9 +286,7 @@ impl App {
 
     /// Opens a run's detail and asks for what its new sections need.
     pub(super) fn open_run_detail(&mut self, run_id: String) -> Vec<Effect> {
-        self.detail_run = Some(run_id.clone());
-        self.detail_scroll = 0;
-        self.stack.push(Screen::Detail);
+        self.open_detail(run_id.clone());
         self.want_run_extras(&run_id)
     }
 
@@ -308,29 +315,43 @@ impl App {
         self.artifacts
             .run_files
             .insert(run_id.to_string(), Loadable::Loading);
+        self.artifacts.run_files_seq += 1;
+        let seq = self.artifacts.run_files_seq;
+        self.artifacts
+            .run_files_wanted
+            .insert(run_id.to_string(), seq);
         vec![Effect::Fetch(FetchRequest::RunFiles {
             run_id: run_id.to_string(),
+            seq,
             owners,
         })]
     }
 
     /// Logged models arrived: a run detail showing a run of them reads their files too.
     pub(super) fn refresh_detail_files(&mut self, experiment_ids: &[String]) -> Vec<Effect> {
-        let Some(run_id) = self.detail_run.clone() else {
+        if !self.stack.contains(&Screen::Detail) {
             return Vec::new();
-        };
+        }
+        let run_id = self.detail.run_id.clone();
         let in_exp = self
             .index
             .run(&run_id)
             .is_some_and(|r| experiment_ids.contains(&r.experiment_id));
-        if in_exp && self.stack.contains(&Screen::Detail) && !self.models_of_run(&run_id).is_empty()
-        {
+        if in_exp && !self.models_of_run(&run_id).is_empty() {
             return self.want_run_files(&run_id, true);
         }
         Vec::new()
     }
 
-    pub(super) fn run_files_loaded(&mut self, run_id: String, folders: Vec<FolderSummary>) {
+    pub(super) fn run_files_loaded(
+        &mut self,
+        run_id: String,
+        seq: u64,
+        folders: Vec<FolderSummary>,
+    ) {
+        if self.artifacts.run_files_wanted.get(&run_id) != Some(&seq) {
+            return;
+        }
         self.artifacts
             .run_files
             .insert(run_id, Loadable::Ready(folders));
@@ -360,6 +381,9 @@ impl App {
         let was_empty = self.artifacts.rows.len() <= self.artifacts.roots.len();
         self.artifacts.insert(root, entries);
         self.artifacts.refresh_rows();
+        if self.artifacts.focus.is_some() {
+            return self.focus_artifact();
+        }
         // The first entries of the run's folder: preview what the cursor lands on.
         if was_empty && self.artifacts.preview.is_none() {
             return self.preview_current();
@@ -396,6 +420,29 @@ impl App {
                 };
             }
         }
+    }
+
+    /// Puts the cursor on the path waiting in `focus` when it has been listed (opening the
+    /// folders above it) and previews it.
+    pub(super) fn focus_artifact(&mut self) -> Vec<Effect> {
+        let v = &mut self.artifacts;
+        let Some(path) = v.focus.clone() else {
+            return Vec::new();
+        };
+        let Some(&node) = v.by_path.get(&(0, path)) else {
+            return Vec::new();
+        };
+        v.focus = None;
+        let mut up = v.nodes[node].parent;
+        while let Some(p) = up {
+            v.nodes[p].expanded = true;
+            up = v.nodes[p].parent;
+        }
+        v.refresh_rows();
+        if let Some(pos) = v.rows.iter().position(|&r| r == node) {
+            v.cursor = pos;
+        }
+        self.preview_current()
     }
 
     /// Asks for the preview of the file under the cursor (a folder needs none).
@@ -461,7 +508,7 @@ impl App {
                         return Vec::new();
                     }
                     let effects = self.preview_current();
-                    self.stack.push(Screen::Pager);
+                    self.stack.push(Screen::File);
                     return effects;
                 }
             }
@@ -486,7 +533,7 @@ impl App {
         self.preview_current()
     }
 
-    pub(super) fn update_pager(&mut self, action: Action, page: usize) -> Vec<Effect> {
+    pub(super) fn update_file(&mut self, action: Action, page: usize) -> Vec<Effect> {
         let lines = self
             .artifacts
             .preview
@@ -528,10 +575,10 @@ impl App {
         } else {
             node.name.clone()
         };
-        self.prompt = Some(Prompt {
-            kind: PromptKind::SaveArtifact,
-            text: self.export_dir.join(name).display().to_string(),
-        });
+        self.prompt = Some(Prompt::new(
+            PromptKind::SaveArtifact,
+            self.export_dir.join(name).display().to_string(),
+        ));
         Vec::new()
     }
 

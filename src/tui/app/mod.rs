@@ -4,6 +4,11 @@
 mod artifacts;
 mod chart;
 mod compare;
+mod complete;
+mod copy;
+mod detail;
+mod detail_models;
+mod edit;
 mod experiments;
 mod logged_models;
 mod models;
@@ -12,19 +17,25 @@ mod prompt;
 mod runs;
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::export::{Format, Table};
-use crate::index::RunIndex;
+use crate::index::{Direction, RunIndex};
 use crate::store::{ExperimentList, RunBatch};
+use crate::text;
 
 use super::action::Action;
 use super::fetch::{FetchRequest, Fetched};
 use super::keymap::{self, Context, Key};
 
 pub use artifacts::{ArtifactsView, Node, PreviewSlot, Root, model_label};
-pub use chart::{ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
-pub use compare::CompareView;
+pub use chart::{ChartFocus, ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
+pub use compare::{CmpLine, CompareView, section_title};
+pub use complete::Completion;
+pub use copy::{CopyItem, CopyMenu};
+pub use detail::{DetailItem, DetailView, ItemKind, Pager};
+pub use edit::LineEdit;
 pub use experiments::{ExpSort, ExperimentsView};
 pub use logged_models::{LoggedView, column_label};
 pub use models::{Loadable, ModelSort, ModelsView};
@@ -32,7 +43,7 @@ pub use picker::Picker;
 pub use prompt::{Prompt, PromptKind};
 pub use runs::{ColumnState, RunRow, RunsView};
 
-/// The screens, stacked: Esc goes back to the one below.
+/// The screens, stacked: `q` and Esc go back to the one below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Experiments,
@@ -51,7 +62,7 @@ pub enum Screen {
     /// The artifact browser.
     Artifacts,
     /// One artifact file, full screen.
-    Pager,
+    File,
 }
 
 /// Progress of the background load.
@@ -72,7 +83,7 @@ pub enum LoadEvent {
     Done,
     /// The first load failed.
     Failed(String),
-    /// A live refresh finished at `at` (epoch ms), or failed.
+    /// A refresh (live, or asked for with `r`) finished at `at` (epoch ms), or failed.
     Refreshed {
         at: i64,
         error: Option<String>,
@@ -87,6 +98,8 @@ pub struct Live {
     pub paused: bool,
     pub last: Option<i64>,
     pub error: Option<String>,
+    /// A refresh asked for with `r` is under way.
+    pub refreshing: bool,
 }
 
 /// Work the runtime must do for the app.
@@ -107,6 +120,12 @@ pub enum Effect {
     },
     /// Pause or resume live refresh.
     SetPaused(bool),
+    /// Refresh from the store now.
+    Refresh,
+    /// Put text on the terminal's clipboard (OSC 52).
+    Copy(String),
+    /// Stop the process until the shell continues it (Ctrl-Z).
+    Suspend,
     /// Background work for models and artifacts; answer with `App::on_fetched`.
     Fetch(FetchRequest),
 }
@@ -128,8 +147,17 @@ pub struct Viewport {
     pub runs_col_offset: Cell<usize>,
     pub cmp_offset: Cell<usize>,
     pub cmp_col_offset: Cell<usize>,
+    /// Run columns of the compare screen that fit.
+    pub cmp_cols: Cell<usize>,
     pub picker_offset: Cell<usize>,
-    pub detail_lines: Cell<usize>,
+    pub detail_offset: Cell<usize>,
+    /// Rows of the legend that fit, and its first shown run.
+    pub legend_rows: Cell<usize>,
+    pub legend_offset: Cell<usize>,
+    /// The last line the help overlay can scroll to.
+    pub help_max: Cell<usize>,
+    /// Lines the pager shows at once.
+    pub pager_rows: Cell<usize>,
     pub models_offset: Cell<usize>,
     pub versions_offset: Cell<usize>,
     pub logged_offset: Cell<usize>,
@@ -145,14 +173,20 @@ pub struct App {
     pub stack: Vec<Screen>,
     pub experiments: ExperimentsView,
     pub runs: RunsView,
-    pub detail_run: Option<String>,
-    pub detail_scroll: usize,
+    /// The run detail shown, and those it was reached from (Enter on a parent or child).
+    pub detail: DetailView,
+    pub detail_back: Vec<DetailView>,
+    /// A long value opened from the run detail.
+    pub pager: Option<Pager>,
+    pub copy_menu: Option<CopyMenu>,
     pub compare: CompareView,
     pub chart: ChartView,
     pub histories: std::collections::HashMap<(String, String), History>,
     /// Loaded histories whose runs changed since: reloaded, drawn until the new data comes.
     pub stale_histories: std::collections::HashSet<(String, String)>,
     pub live: Live,
+    /// Better directions of metrics set by hand (`D`) for this session.
+    pub directions: HashMap<String, Direction>,
     /// Recent search filters, oldest first.
     pub query_history: Vec<String>,
     pub prompt: Option<Prompt>,
@@ -163,6 +197,8 @@ pub struct App {
     pub spinner: usize,
     pub viewport: Viewport,
     pub export_dir: PathBuf,
+    /// An experiment whose runs open as soon as the experiment list arrives (`-e`).
+    pub open_on_load: Option<String>,
     /// The registry screens.
     pub models: ModelsView,
     /// Logged models: per experiment, the table, and the model detail.
@@ -180,13 +216,16 @@ impl App {
             stack: vec![Screen::Experiments],
             experiments: ExperimentsView::default(),
             runs: RunsView::default(),
-            detail_run: None,
-            detail_scroll: 0,
+            detail: DetailView::default(),
+            detail_back: Vec::new(),
+            pager: None,
+            copy_menu: None,
             compare: CompareView::default(),
             chart: ChartView::default(),
             histories: std::collections::HashMap::new(),
             stale_histories: std::collections::HashSet::new(),
             live: Live::default(),
+            directions: HashMap::new(),
             query_history: Vec::new(),
             prompt: None,
             picker: None,
@@ -196,6 +235,7 @@ impl App {
             spinner: 0,
             viewport: Viewport::default(),
             export_dir,
+            open_on_load: None,
             models: ModelsView::default(),
             logged: LoggedView::default(),
             artifacts: ArtifactsView::default(),
@@ -212,22 +252,31 @@ impl App {
             Context::Help
         } else if self.prompt.is_some() {
             Context::Input
+        } else if self.copy_menu.is_some() {
+            Context::CopyMenu
+        } else if self.pager.is_some() {
+            Context::Pager
         } else if self.picker.is_some() {
             Context::Picker
         } else {
-            match self.screen() {
-                Screen::Experiments => Context::Experiments,
-                Screen::Runs => Context::Runs,
-                Screen::Detail => Context::Detail,
-                Screen::Compare => Context::Compare,
-                Screen::Chart => Context::Chart,
-                Screen::Models => Context::Models,
-                Screen::Versions => Context::Versions,
-                Screen::LoggedModels => Context::LoggedModels,
-                Screen::ModelDetail => Context::ModelDetail,
-                Screen::Artifacts => Context::Artifacts,
-                Screen::Pager => Context::Pager,
-            }
+            self.screen_context()
+        }
+    }
+
+    /// The key context of the screen under any overlay.
+    pub fn screen_context(&self) -> Context {
+        match self.screen() {
+            Screen::Experiments => Context::Experiments,
+            Screen::Runs => Context::Runs,
+            Screen::Detail => Context::Detail,
+            Screen::Compare => Context::Compare,
+            Screen::Chart => Context::Chart,
+            Screen::Models => Context::Models,
+            Screen::Versions => Context::Versions,
+            Screen::LoggedModels => Context::LoggedModels,
+            Screen::ModelDetail => Context::ModelDetail,
+            Screen::Artifacts => Context::Artifacts,
+            Screen::File => Context::File,
         }
     }
 
@@ -241,16 +290,24 @@ impl App {
 
     /// Applies an action.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
-        if !matches!(action, Action::InputChar(_) | Action::InputBackspace) {
+        if !action.is_edit() && action != Action::InputComplete {
             self.message = None;
+        }
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Suspend => return vec![Effect::Suspend],
+            _ => {}
         }
         match self.context() {
             Context::Help => {
-                match action {
-                    Action::Back | Action::Help => self.help_scroll = None,
-                    Action::Up => self.help_scroll = self.help_scroll.map(|s| s.saturating_sub(1)),
-                    Action::Down => self.help_scroll = self.help_scroll.map(|s| s + 1),
-                    _ => {}
+                let max = self.viewport.help_max.get();
+                let page = self.viewport.table_rows.get().max(1);
+                if let Some(s) = self.help_scroll.as_mut() {
+                    match action {
+                        Action::Back | Action::Help => self.help_scroll = None,
+                        a if a.is_row_move() => *s = move_cursor(*s, max + 1, a, page),
+                        _ => {}
+                    }
                 }
                 Vec::new()
             }
@@ -261,17 +318,49 @@ impl App {
                 }
                 effects
             }
+            Context::CopyMenu => self.update_copy_menu(action),
+            Context::Pager => self.update_pager(action),
             Context::Picker => {
                 self.update_picker(action);
                 Vec::new()
             }
-            _ => self.update_screen(action),
+            _ => {
+                let mut effects = self.update_screen(action);
+                // However the run detail was reached (a run, a link, a model version), its
+                // models, registered versions and files are asked for once.
+                if self.screen() == Screen::Detail {
+                    let id = self.detail.run_id.clone();
+                    effects.extend(self.want_run_extras(&id));
+                }
+                effects
+            }
         }
     }
 
     fn update_screen(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Quit => return vec![Effect::Quit],
+            Action::Leave => {
+                if self.stack.len() <= 1 {
+                    return vec![Effect::Quit];
+                }
+                self.back();
+                return Vec::new();
+            }
+            Action::Refresh => {
+                self.message = Some(Message {
+                    text: "refreshing…".into(),
+                    error: false,
+                });
+                self.live.refreshing = true;
+                let mut effects = vec![Effect::Refresh];
+                effects.extend(self.refresh_catalog());
+                return effects;
+            }
+            Action::CopyId => return self.copy_id(),
+            Action::CopyMenu => {
+                self.open_copy_menu();
+                return Vec::new();
+            }
             Action::TogglePause => {
                 if self.live.interval.is_none() {
                     self.message = Some(Message {
@@ -300,27 +389,21 @@ impl App {
                 Action::LoggedModels => return self.open_experiment_models(),
                 _ => self.update_experiments(action, page),
             },
-            Screen::Runs if action == Action::Open => {
-                if let Some(id) = self.current_run_id() {
-                    return self.open_run_detail(id);
-                }
-            }
             Screen::Runs if action == Action::LoggedModels => {
                 let ids = self.runs.experiment_ids.clone();
                 let title = self.runs.title.clone();
                 return self.open_logged(ids, title);
             }
             Screen::Detail if action == Action::Artifacts => {
-                if let Some(id) = self.detail_run.clone() {
-                    return self.browse_run(&id);
-                }
+                let id = self.detail.run_id.clone();
+                return self.browse_run(&id);
             }
             Screen::Models => return self.update_models(action, page),
             Screen::Versions => return self.update_versions(action, page),
             Screen::LoggedModels => return self.update_logged(action, page),
             Screen::ModelDetail => return self.update_model_detail(action, page),
             Screen::Artifacts => return self.update_artifacts(action, page),
-            Screen::Pager => return self.update_pager(action, page),
+            Screen::File => return self.update_file(action, page),
             Screen::Runs => {
                 if action == Action::Plot {
                     let mut ids: Vec<String> = self
@@ -336,16 +419,19 @@ impl App {
                 }
                 self.update_runs(action, page);
             }
-            Screen::Detail => match action {
-                Action::Back => self.back(),
-                Action::Up => self.detail_scroll = self.detail_scroll.saturating_sub(1),
-                Action::Down => self.detail_scroll += 1,
-                Action::PageUp => self.detail_scroll = self.detail_scroll.saturating_sub(page),
-                Action::PageDown => self.detail_scroll += page,
-                Action::Top => self.detail_scroll = 0,
-                Action::Bottom => self.detail_scroll = usize::MAX / 2,
-                _ => {}
-            },
+            Screen::Detail => return self.update_detail(action, page),
+            Screen::Compare if action == Action::Open && self.compare.items.is_some() => {
+                // Logged models: Enter on a row shows the model of the column.
+                let on_row = {
+                    let cmp = self.comparison();
+                    self.compare_row(&cmp).is_some()
+                };
+                let id = self.compare.run_ids.get(self.compare.col_cursor).cloned();
+                match id {
+                    Some(id) if on_row => return self.open_model_by_id(&id),
+                    _ => self.update_compare(action, page),
+                }
+            }
             Screen::Compare => {
                 if action == Action::Plot && self.compare.items.is_some() {
                     self.message = Some(Message {
@@ -366,8 +452,13 @@ impl App {
 
     /// Leaves the current screen (never the bottom one).
     pub fn back(&mut self) {
-        if self.stack.len() > 1 {
-            self.stack.pop();
+        if self.stack.len() > 1 && self.stack.pop() == Some(Screen::Detail) {
+            if let Some(prev) = self.detail_back.pop() {
+                self.detail = prev;
+            }
+        }
+        if !self.stack.contains(&Screen::Detail) {
+            self.detail_back.clear();
         }
     }
 
@@ -379,6 +470,7 @@ impl App {
                 self.index.add_warnings(list.warnings);
                 self.load.experiments_loaded = true;
                 self.refresh_experiments();
+                self.open_pending_experiment();
             }
             LoadEvent::Runs(batch) => {
                 if self.load.done {
@@ -407,7 +499,10 @@ impl App {
                         .map(|w| w.to_string())
                         .unwrap_or_default();
                     self.message = Some(Message {
-                        text: format!("{warnings} warning(s) while loading; first: {first}"),
+                        text: format!(
+                            "{} while loading; first: {first}",
+                            text::count(warnings, "warning", "warnings")
+                        ),
                         error: true,
                     });
                 }
@@ -422,6 +517,27 @@ impl App {
             }
             LoadEvent::Refreshed { at, error } => {
                 self.live.last = Some(at);
+                let asked = std::mem::take(&mut self.live.refreshing);
+                if error.is_none() {
+                    // A later refresh that works clears the error of an earlier load.
+                    if let Some(e) = self.load.error.take() {
+                        let failed = format!("load failed: {e}");
+                        if self.message.as_ref().is_some_and(|m| m.text == failed) {
+                            self.message = None;
+                        }
+                    }
+                    if asked {
+                        self.message = Some(Message {
+                            text: format!("refreshed at {}", clock(at)),
+                            error: false,
+                        });
+                    }
+                } else if asked {
+                    self.message = Some(Message {
+                        text: format!("refresh failed: {}", error.as_deref().unwrap_or_default()),
+                        error: true,
+                    });
+                }
                 self.live.error = error;
             }
         }
@@ -466,7 +582,11 @@ impl App {
                 result,
             } => self.preview_loaded(browser, root, path, result),
             Fetched::Saved(result) => self.export_done(result),
-            Fetched::RunFiles { run_id, folders } => self.run_files_loaded(run_id, folders),
+            Fetched::RunFiles {
+                run_id,
+                seq,
+                folders,
+            } => self.run_files_loaded(run_id, seq, folders),
         }
         Vec::new()
     }
@@ -524,6 +644,45 @@ impl App {
     pub fn tick(&mut self) {
         self.spinner = self.spinner.wrapping_add(1);
     }
+
+    /// How often the screen needs redrawing with nothing happening: every second while
+    /// running runs (whose durations tick) are on screen, every 30 s while times are shown
+    /// as `3h ago`, else never.
+    pub fn clock_interval(&self) -> Option<std::time::Duration> {
+        use crate::model::RunStatus;
+        let running = |id: &str| {
+            self.index
+                .run(id)
+                .is_some_and(|r| r.status == RunStatus::Running)
+        };
+        let secs = match self.screen() {
+            Screen::Runs => {
+                let runs = self.index.runs();
+                if self
+                    .runs
+                    .rows
+                    .iter()
+                    .any(|r| runs[r.run].status == RunStatus::Running)
+                {
+                    1
+                } else {
+                    30
+                }
+            }
+            Screen::Detail if running(&self.detail.run_id) => 1,
+            Screen::Compare if self.compare.run_ids.iter().any(|id| running(id)) => 1,
+            _ => return None,
+        };
+        Some(std::time::Duration::from_secs(secs))
+    }
+}
+
+/// `HH:MM:SS` (UTC) of an epoch-ms time.
+pub(crate) fn clock(ms: i64) -> String {
+    text::time_iso(ms)
+        .get(11..19)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Moves a cursor within `len` rows.
@@ -544,5 +703,9 @@ pub(crate) fn move_cursor(cursor: usize, len: usize, action: Action, page: usize
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_chart;
+#[cfg(test)]
+mod tests_compare_chart;
+#[cfg(test)]
+mod tests_daily;
 #[cfg(test)]
 pub(crate) mod tests_models;

@@ -223,10 +223,6 @@ impl App {
                 self.refresh_models();
             }
             Action::Filter => self.start_filter(),
-            Action::Refresh => {
-                self.models.registry = Loadable::NotAsked;
-                return self.want_registry();
-            }
             Action::Back => {
                 if !self.models.filter.is_empty() {
                     self.models.filter.clear();
@@ -363,7 +359,7 @@ impl App {
                 }
                 None => Table::default(),
             },
-            Screen::Artifacts | Screen::Pager => {
+            Screen::Artifacts | Screen::File => {
                 let v = &self.artifacts;
                 let entries: Vec<crate::store::artifacts::ArtifactEntry> = v
                     .nodes
@@ -379,6 +375,33 @@ impl App {
                 models::artifacts_table(&entries)
             }
             _ => Table::default(),
+        }
+    }
+}
+
+impl App {
+    /// `r` (refresh) on a models, logged models or run screen: read what it shows again.
+    pub(super) fn refresh_catalog(&mut self) -> Vec<Effect> {
+        match self.screen() {
+            Screen::Models | Screen::Versions => {
+                self.models.registry = Loadable::NotAsked;
+                self.want_registry()
+            }
+            Screen::LoggedModels | Screen::ModelDetail => {
+                let ids = self.logged.experiment_ids.clone();
+                for id in &ids {
+                    self.logged.cache.remove(id);
+                }
+                self.want_logged(&ids)
+            }
+            Screen::Detail => {
+                let id = self.detail.run_id.clone();
+                self.models.registry = Loadable::NotAsked;
+                let mut effects = self.want_registry();
+                effects.extend(self.want_run_files(&id, true));
+                effects
+            }
+            _ => Vec::new(),
         }
     }
 }

@@ -1,19 +1,20 @@
 //! The column picker: search, show/hide, reorder and pin the run table's columns.
 
+use super::edit::LineEdit;
 use super::{App, move_cursor};
 use crate::tui::action::Action;
 
 /// State of the column picker overlay.
 #[derive(Debug, Default)]
 pub struct Picker {
-    pub search: String,
+    pub search: LineEdit,
     pub cursor: usize,
 }
 
 impl Picker {
     /// Indices into the run table's columns that match the search.
     pub fn matches(&self, app: &App) -> Vec<usize> {
-        let needle = self.search.to_lowercase();
+        let needle = self.search.text().to_lowercase();
         app.runs
             .columns
             .iter()
@@ -83,17 +84,11 @@ impl App {
                 }
                 changed = true;
             }
-            Action::InputChar(c) => {
+            a if a.is_edit() => {
                 if let Some(p) = self.picker.as_mut() {
-                    p.search.push(c);
-                    p.cursor = 0;
-                }
-                return;
-            }
-            Action::InputBackspace => {
-                if let Some(p) = self.picker.as_mut() {
-                    p.search.pop();
-                    p.cursor = 0;
+                    if p.search.apply(a) {
+                        p.cursor = 0;
+                    }
                 }
                 return;
             }

@@ -197,7 +197,7 @@ fn a_version_opens_its_source_run_with_models_repro_and_artifacts() {
         rig.act(Action::Down); // v2, the champion
         rig.act(Action::Open);
         assert_eq!(rig.app.screen(), Screen::Detail, "{store}");
-        let run_id = rig.app.detail_run.clone().expect("run");
+        let run_id = rig.app.detail.run_id.clone();
         let run = rig.app.index.run(&run_id).expect("run");
         assert_eq!(run.run_name, "train-lr", "{store}");
         assert_eq!(
@@ -281,14 +281,14 @@ fn the_artifact_browser_walks_previews_pages_and_saves() {
     assert!(p.lines().iter().any(|l| l.contains("\"penalty\": \"l2\"")));
     // Enter: the pager; q: back to the tree.
     rig.act(Action::Open);
-    assert_eq!(rig.app.screen(), Screen::Pager);
+    assert_eq!(rig.app.screen(), Screen::File);
     rig.press(crate::tui::keymap::Key::Ch('q'));
     assert_eq!(rig.app.screen(), Screen::Artifacts);
     // w saves it; the status line says where.
     rig.act(Action::Save);
     let expected_dest = rig.export.path().join("config.json");
     assert_eq!(
-        rig.app.prompt.as_ref().map(|p| p.text.clone()),
+        rig.app.prompt.as_ref().map(|p| p.text().to_string()),
         Some(expected_dest.display().to_string())
     );
     rig.act(Action::InputSubmit);
@@ -344,7 +344,7 @@ fn a_version_whose_run_is_gone_says_so() {
     rig.act(Action::Open);
     rig.act(Action::Open);
     assert_eq!(rig.app.screen(), Screen::Detail);
-    let run_id = rig.app.detail_run.clone().expect("run");
+    let run_id = rig.app.detail.run_id.clone();
     assert_eq!(
         rig.app.index.run(&run_id).map(|r| r.lifecycle),
         Some(crate::model::Lifecycle::Deleted)
@@ -532,4 +532,63 @@ fn a_browser_opened_before_the_logged_models_arrive_gets_their_folders() {
     assert_eq!(v.roots.len(), 2, "the model's folder was added");
     assert!(v.roots[1].label.starts_with("[model] model"));
     assert!(!v.roots[1].walking && v.nodes[v.roots[1].node].files >= 5);
+}
+
+#[test]
+fn an_older_answer_about_a_runs_files_never_replaces_a_newer_one() {
+    use crate::tui::fetch::FetchRequest;
+    let mut rig = Rig::new(&models_fixture("v3/file/mlruns"));
+    let run_id = rig
+        .app
+        .index
+        .runs()
+        .iter()
+        .find(|r| r.run_name == "train-lr")
+        .map(|r| r.run_id.clone())
+        .expect("train-lr");
+    let answer = |rig: &Rig, req: &FetchRequest| {
+        let mut out = Vec::new();
+        fetch::serve(rig.store.as_ref(), None, req, &|| false, &mut |f| {
+            out.push(f)
+        });
+        out
+    };
+    let effects = rig.app.open_run_detail(run_id.clone());
+    let reqs: Vec<FetchRequest> = effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Fetch(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let first_files = reqs
+        .iter()
+        .find(|r| matches!(r, FetchRequest::RunFiles { .. }))
+        .cloned()
+        .expect("files asked for");
+    // The logged models arrive; the detail asks again, now with the model's folder.
+    let mut second_files = None;
+    for r in reqs
+        .iter()
+        .filter(|r| !matches!(r, FetchRequest::RunFiles { .. }))
+    {
+        for f in answer(&rig, r) {
+            for e in rig.app.on_fetched(f) {
+                if let Effect::Fetch(r @ FetchRequest::RunFiles { .. }) = e {
+                    second_files = Some(r);
+                }
+            }
+        }
+    }
+    let second_files = second_files.expect("asked again with the model");
+    // The newer answer comes first, the older one last.
+    for req in [&second_files, &first_files] {
+        for f in answer(&rig, req) {
+            rig.app.on_fetched(f);
+        }
+    }
+    match rig.app.artifacts.run_files.get(&run_id) {
+        Some(Loadable::Ready(folders)) => assert_eq!(folders.len(), 2, "the run and its model"),
+        other => panic!("{other:?}"),
+    }
 }

@@ -250,7 +250,7 @@ fn preview_head(p: &Preview, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// The pager: one file, full screen, scrolled both ways.
-pub fn draw_pager(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+pub fn draw_file(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let v = &app.artifacts;
     let Some(slot) = v.preview.as_ref() else {
         empty_hint(frame, area, "no file", theme);

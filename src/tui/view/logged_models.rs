@@ -144,7 +144,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                     ),
                     _ => {
                         let val = c.value(run, now);
-                        let (s, numeric) = value_text(&val);
+                        let (s, numeric) = value_text(&val, false, super::CELL_MAX);
                         let st = if val.is_missing() {
                             theme.dim
                         } else {

@@ -1,41 +1,106 @@
-//! The header (where you are, loading progress), the status line (counts, messages,
-//! prompts) and the footer (the keys that matter here, from the keymap).
+//! The header (where you are, the source, and the live state, which always stays visible),
+//! the status line (counts, messages, prompts that edit like a shell, with errors wrapped
+//! below them) and the footer (the keys that matter here, from the keymap).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::text;
-use crate::tui::app::{App, PromptKind, Screen};
+use crate::tui::app::{App, LineEdit, PromptKind, Screen};
 use crate::tui::keymap;
 use crate::tui::theme::Theme;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
+/// The live state for the header: text and whether it is an error.
+fn state(app: &App) -> Option<(String, bool)> {
+    if !app.load.done {
+        let spin = SPINNER[app.spinner % SPINNER.len()];
+        return Some(if app.load.experiments_loaded {
+            (
+                format!("{spin} loading runs… {}", app.load.runs_loaded),
+                false,
+            )
+        } else {
+            (format!("{spin} loading experiments…"), false)
+        });
+    }
+    if let Some(e) = &app.live.error {
+        return Some((format!("✗ refresh failed: {}", text::sanitize(e)), true));
+    }
+    if let Some(e) = &app.load.error {
+        return Some((format!("✗ load failed: {}", text::sanitize(e)), true));
+    }
+    let interval = app.live.interval?;
+    Some(if app.live.paused {
+        ("⏸ paused".to_string(), false)
+    } else {
+        let at = app
+            .live
+            .last
+            .map(crate::tui::app::clock)
+            .unwrap_or_default();
+        (format!("● live {interval}s {at}"), false)
+    })
+}
+
+/// `kind path` with the path cut from the left to `max` cells: `SQLite …/demo/mlflow.db`.
+fn short_source(source: &str, max: usize) -> String {
+    if text::width(source) <= max {
+        return source.to_string();
+    }
+    let (kind, path) = source.split_once(' ').unwrap_or(("", source));
+    let budget = max.saturating_sub(text::width(kind) + 1);
+    let parts: Vec<&str> = path.split('/').collect();
+    for skip in 1..parts.len() {
+        let tail = format!("…/{}", parts[skip..].join("/"));
+        if text::width(&tail) <= budget {
+            return if kind.is_empty() {
+                tail
+            } else {
+                format!("{kind} {tail}")
+            };
+        }
+    }
+    String::new()
+}
+
 pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let crumb = match app.screen() {
         Screen::Experiments => "Experiments".to_string(),
-        Screen::Runs => format!("Runs · {}", app.runs.title),
+        Screen::Runs => format!("Runs · {}", text::cut(&app.runs.title, 200)),
         Screen::Detail => {
-            let run = app.detail_run.as_deref().and_then(|id| app.index.run(id));
-            let name = run.map(|r| r.run_name.clone()).unwrap_or_default();
+            let run = app.index.run(&app.detail.run_id);
+            let name = run.map(|r| r.run_name.as_str()).unwrap_or_default();
             if app.stack.contains(&Screen::Runs) {
-                format!("Runs · {} · {name}", app.runs.title)
+                format!(
+                    "Runs · {} · {}",
+                    text::cut(&app.runs.title, 200),
+                    text::cut(name, 200)
+                )
             } else {
                 // Opened from a model version: name the experiment instead.
                 let exp = run
                     .and_then(|r| app.index.experiment(&r.experiment_id))
-                    .map(|e| e.name.clone())
+                    .map(|e| e.name.as_str())
                     .unwrap_or_default();
-                format!("Run · {exp} · {name}")
+                format!("Run · {} · {}", text::cut(exp, 200), text::cut(name, 200))
             }
         }
-        Screen::Compare if app.compare.items.is_some() => {
-            format!("Compare · {} models", app.compare.run_ids.len())
-        }
-        Screen::Compare => format!("Compare · {} runs", app.compare.run_ids.len()),
-        Screen::Chart => format!("Charts · {} runs", app.chart.run_ids.len()),
+        Screen::Compare if app.compare.items.is_some() => format!(
+            "Compare · {}",
+            text::count(app.compare.run_ids.len(), "model", "models")
+        ),
+        Screen::Compare => format!(
+            "Compare · {}",
+            text::count(app.compare.run_ids.len(), "run", "runs")
+        ),
+        Screen::Chart => format!(
+            "Charts · {}",
+            text::count(app.chart.run_ids.len(), "run", "runs")
+        ),
         Screen::Models if app.models.prompts => "Prompts".to_string(),
         Screen::Models => "Models".to_string(),
         Screen::Versions => format!("Models · {}", app.models.model),
@@ -49,81 +114,179 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 .map(|m| m.name.clone());
             format!("Logged model · {}", name.unwrap_or_default())
         }
-        Screen::Artifacts | Screen::Pager => format!("Artifacts · {}", app.artifacts.title),
+        Screen::Artifacts | Screen::File => format!("Artifacts · {}", app.artifacts.title),
     };
+    let width = area.width as usize;
+    // The state always shows: it gets up to half the width (an error is cut, its start
+    // stays); the crumb comes next; the source takes what is left, cut from the left.
+    let state = state(app);
+    let state_w = state
+        .as_ref()
+        .map_or(0, |(s, _)| text::width(s).min(width / 2) + 2);
+    let left_room = width.saturating_sub(state_w);
+    let crumb = text::cut(&crumb, left_room.saturating_sub(7).max(1)).into_owned();
+    let used = 7 + text::width(&crumb);
+    let source = short_source(
+        &text::sanitize(&app.source),
+        left_room.saturating_sub(used + 2),
+    );
     let mut spans = vec![
         Span::styled(" mltui ", theme.title),
-        Span::styled(text::sanitize(&crumb).into_owned(), theme.title),
-        Span::styled(format!("  {}", text::sanitize(&app.source)), theme.dim),
+        Span::styled(crumb, theme.title),
     ];
-    if app.load.done {
-        if let Some(interval) = app.live.interval {
-            let (text, style) = if app.live.paused {
-                ("  ⏸ paused".to_string(), theme.dim)
-            } else if let Some(e) = &app.live.error {
-                (
-                    format!("  ✗ refresh failed: {}", text::sanitize(e)),
-                    theme.error,
-                )
-            } else {
-                let at = app
-                    .live
-                    .last
-                    .map(|t| text::time_iso(t)[11..19].to_string())
-                    .unwrap_or_default();
-                (format!("  ● live {interval}s {at}"), theme.ok)
-            };
-            spans.push(Span::styled(text, style));
-        }
-    }
-    if !app.load.done {
-        let spin = SPINNER[app.spinner % SPINNER.len()];
-        let what = if app.load.experiments_loaded {
-            format!("  {spin} loading runs… {}", app.load.runs_loaded)
-        } else {
-            format!("  {spin} loading experiments…")
-        };
-        spans.push(Span::styled(what, theme.key));
+    if !source.is_empty() {
+        spans.push(Span::styled(format!("  {source}"), theme.dim));
     }
     frame.render_widget(Line::from(spans), area);
+    if let Some((s, error)) = state {
+        let s = text::cut(&s, state_w.saturating_sub(2)).into_owned();
+        let style = if error {
+            theme.error
+        } else if app.load.done && !app.live.paused {
+            theme.ok
+        } else {
+            theme.key
+        };
+        let w = text::width(&s) as u16 + 1;
+        let x = area.x + area.width.saturating_sub(w);
+        frame.render_widget(
+            Span::styled(format!("{s} "), style),
+            Rect {
+                x,
+                y: area.y,
+                width: w.min(area.width),
+                height: 1,
+            },
+        );
+    }
+}
+
+/// The prompt's label, and the note after it (count, error or warning).
+fn prompt_parts(app: &App) -> Option<(String, Option<(String, bool)>)> {
+    let prompt = app.prompt.as_ref()?;
+    let label = match &prompt.kind {
+        PromptKind::Filter { .. } => match app.screen() {
+            Screen::Compare => "filter keys: ".to_string(),
+            Screen::Chart => "search metrics: ".to_string(),
+            _ => "filter: ".to_string(),
+        },
+        PromptKind::Query { .. } => "search: ".to_string(),
+        PromptKind::Export { format } => {
+            format!("export {} to: ", format.extension().to_uppercase())
+        }
+        PromptKind::SaveArtifact => "save to: ".to_string(),
+    };
+    let note = match &prompt.kind {
+        PromptKind::Filter { .. } => Some((counts(app), false)),
+        PromptKind::Query { error: Some(e), .. } => {
+            Some((format!("✗ {}", text::sanitize(&e.to_string())), true))
+        }
+        PromptKind::Query {
+            warning: Some(w), ..
+        } => Some((
+            format!(
+                "{} · {}",
+                text::count(app.runs.rows.len(), "match", "matches"),
+                text::sanitize(w)
+            ),
+            true,
+        )),
+        PromptKind::Query { .. } => Some((
+            format!("✓ {}", text::count(app.runs.rows.len(), "match", "matches")),
+            false,
+        )),
+        PromptKind::Export { .. } | PromptKind::SaveArtifact => None,
+    };
+    Some((label, note))
+}
+
+/// The note of a prompt shown under it, wrapped at `width` (when it does not fit after it).
+fn note_below(note: &str, style: ratatui::style::Style) -> Paragraph<'static> {
+    Paragraph::new(Line::from(Span::styled(format!("  {note}"), style))).wrap(Wrap { trim: false })
+}
+
+/// Lines the status area needs at `width`: one, or more for a prompt whose error or
+/// warning does not fit after it (at most five).
+pub fn height(app: &App, width: u16) -> u16 {
+    let Some((label, Some((note, _)))) = prompt_parts(app) else {
+        return 1;
+    };
+    let text_w = app.prompt.as_ref().map_or(0, |p| text::width(p.text()));
+    if text::width(&label) + text_w + 4 + text::width(&note) <= width as usize {
+        return 1;
+    }
+    let below = note_below(&note, ratatui::style::Style::default()).line_count(width.max(10));
+    (1 + below).min(5) as u16
+}
+
+/// The text of a line edit in `width` cells with its cursor, scrolled to keep the cursor
+/// in view.
+pub fn edit_spans(edit: &LineEdit, width: usize, theme: &Theme) -> Vec<Span<'static>> {
+    let text = edit.text();
+    let (before, after) = text.split_at(edit.cursor());
+    let mut chars = after.chars();
+    let at = chars.next();
+    let rest: String = chars.collect();
+    let before = text::sanitize(before).into_owned();
+    let at = at.map_or(" ".to_string(), |c| {
+        text::sanitize(&c.to_string()).into_owned()
+    });
+    let width = width.max(4);
+    // Keep the cursor visible: drop the start of the text (marked with …) when needed.
+    let room = width.saturating_sub(text::width(&at) + 1);
+    let before = if text::width(&before) > room {
+        let mut cut = String::from("…");
+        let skip = text::width(&before) - room.saturating_sub(1);
+        let mut dropped = 0;
+        for c in before.chars() {
+            if dropped < skip {
+                dropped += text::width(&c.to_string());
+                continue;
+            }
+            cut.push(c);
+        }
+        cut
+    } else {
+        before
+    };
+    let left = width.saturating_sub(text::width(&before) + text::width(&at));
+    let rest = text::cut(&rest, left).into_owned();
+    vec![
+        Span::raw(before),
+        Span::styled(at, theme.cursor_cell),
+        Span::raw(rest),
+    ]
 }
 
 pub fn status_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    if let Some(prompt) = &app.prompt {
-        let label = match &prompt.kind {
-            PromptKind::Filter { .. } => "filter: ".to_string(),
-            PromptKind::Query { .. } => "search: ".to_string(),
-            PromptKind::Export { format } => {
-                format!("export {} to: ", format.extension().to_uppercase())
-            }
-            PromptKind::SaveArtifact => "save to: ".to_string(),
+    if let (Some(prompt), Some((label, note))) = (&app.prompt, prompt_parts(app)) {
+        let width = area.width as usize;
+        let one_line = area.height <= 1;
+        let note_w = note.as_ref().map_or(0, |(n, _)| text::width(n) + 3);
+        let field = if one_line {
+            width.saturating_sub(text::width(&label) + note_w.min(width / 3) + 1)
+        } else {
+            width.saturating_sub(text::width(&label) + 1)
         };
-        let mut spans = vec![
-            Span::styled(label, theme.key),
-            Span::raw(text::sanitize(&prompt.text).into_owned()),
-            Span::styled("█", theme.dim),
-        ];
-        match &prompt.kind {
-            PromptKind::Filter { .. } => {
-                spans.push(Span::styled(format!("   {}", counts(app)), theme.dim))
+        let mut spans = vec![Span::styled(label, theme.key)];
+        spans.extend(edit_spans(&prompt.edit, field, theme));
+        let first = Rect { height: 1, ..area };
+        let rest = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        if let Some((n, error)) = note {
+            let style = if error { theme.error } else { theme.dim };
+            if one_line {
+                spans.push(Span::styled(format!("   {n}"), style));
+            } else {
+                frame.render_widget(note_below(&n, style).style(theme.status_bar), rest);
             }
-            PromptKind::Query { error: Some(e), .. } => {
-                spans.push(Span::styled(
-                    format!("   ✗ {}", text::sanitize(&e.to_string())),
-                    theme.error,
-                ));
-            }
-            PromptKind::Query { error: None, .. } => {
-                spans.push(Span::styled(
-                    format!("   ✓ {} match", app.runs.rows.len()),
-                    theme.ok,
-                ));
-            }
-            PromptKind::Export { .. } | PromptKind::SaveArtifact => {}
         }
         frame.render_widget(
             Paragraph::new(Line::from(spans)).style(theme.status_bar),
-            area,
+            first,
         );
         return;
     }
@@ -146,7 +309,11 @@ fn raw_counts(app: &App) -> String {
     match app.screen() {
         Screen::Experiments => {
             let v = &app.experiments;
-            let mut s = format!("{} experiments · sort: {}", v.rows.len(), v.sort.label());
+            let mut s = format!(
+                "{} · sort: {}",
+                text::count(v.rows.len(), "experiment", "experiments"),
+                v.sort.label()
+            );
             if !v.filter.is_empty() {
                 s.push_str(&format!(" · filter \"{}\"", v.filter));
             }
@@ -159,7 +326,7 @@ fn raw_counts(app: &App) -> String {
             s
         }
         Screen::Detail if !app.stack.contains(&Screen::Runs) => {
-            let id = app.detail_run.clone().unwrap_or_default();
+            let id = &app.detail.run_id;
             format!("run {id} · a: its artifacts and models")
         }
         Screen::Runs | Screen::Detail => {
@@ -190,7 +357,10 @@ fn raw_counts(app: &App) -> String {
                 s.push_str(&format!(" · sort {}", keys.join(", ")));
             }
             if v.diff_only {
-                s.push_str(&format!(" · diff only ({} equal hidden)", v.equal_hidden));
+                s.push_str(&format!(
+                    " · diff only ({} hidden)",
+                    text::count(v.equal_hidden, "equal column", "equal columns")
+                ));
             }
             if v.show_deleted {
                 s.push_str(" · incl. deleted");
@@ -199,31 +369,44 @@ fn raw_counts(app: &App) -> String {
         }
         Screen::Chart => {
             let v = &app.chart;
-            let mut s = format!("{} metrics · {} runs", v.keys.len(), v.run_ids.len());
+            let mut s = format!(
+                "{} · {}",
+                text::count(v.keys.len(), "metric", "metrics"),
+                text::count(v.run_ids.len(), "run", "runs")
+            );
+            if !v.hidden.is_empty() {
+                s.push_str(&format!(" ({} hidden)", v.hidden.len()));
+            }
             if !v.search.is_empty() {
                 s.push_str(&format!(" · search \"{}\"", v.search));
             }
             if v.grid {
-                s.push_str(" · grid");
+                if v.pinned.is_empty() {
+                    s.push_str(" · grid");
+                } else {
+                    s.push_str(&format!(" · grid of {} pinned", v.pinned.len()));
+                }
             }
             s
         }
         Screen::Models | Screen::Versions => super::models::counts(app),
         Screen::LoggedModels | Screen::ModelDetail => super::logged_models::counts(app),
-        Screen::Artifacts | Screen::Pager => super::artifacts::counts(app),
+        Screen::Artifacts | Screen::File => super::artifacts::counts(app),
         Screen::Compare => {
             let v = &app.compare;
-            let what = if v.items.is_some() { "models" } else { "runs" };
-            let mut s = format!("{} {what}", v.run_ids.len());
+            let mut s = app.compare_page_label();
             if v.diff_only {
                 s.push_str(" · diff only");
+            }
+            if !v.filter.is_empty() {
+                s.push_str(&format!(" · keys \"{}\"", v.filter));
             }
             if let Some(b) = v.baseline {
                 let name = v
                     .run_ids
                     .get(b)
                     .and_then(|id| app.index.run(id))
-                    .map(|r| r.run_name.clone());
+                    .map(|r| text::cut(&r.run_name, 60).into_owned());
                 s.push_str(&format!(" · baseline {}", name.unwrap_or_default()));
             }
             s
@@ -232,7 +415,7 @@ fn raw_counts(app: &App) -> String {
 }
 
 pub fn footer(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    // Entries that do not fit are dropped whole; help and quit (listed last) always stay.
+    // Entries that do not fit are dropped whole; help and back/quit (listed last) stay.
     let entries = keymap::footer(app.context());
     let width = |(k, l): &(String, &str)| text::width(k) + text::width(l) + 3;
     let tail = entries.len().saturating_sub(2);

@@ -150,6 +150,6 @@ fn artifact_browser_and_pager() {
             .is_some_and(|n| n.path == "MLproject")
     });
     rig.act(Action::Open);
-    assert_eq!(rig.app.screen(), Screen::Pager);
+    assert_eq!(rig.app.screen(), Screen::File);
     insta::assert_snapshot!("pager_mlproject", render(&rig));
 }
