@@ -232,6 +232,7 @@ const MODELS: &[Binding] = &[
     b(&[K::Tab], A::TogglePrompts, "registered models / prompts", Some("prompts")),
     b(&[K::Ch('/')], A::Filter, "filter by name, alias, tag or description", Some("filter")),
     b(&[K::Ch('s')], A::SortCycle, "sort: name, last update, versions", Some("sort")),
+    b(&[K::Ch('y')], A::CopyId, "copy the model's name (OSC 52 clipboard)", None),
     b(&[K::Ch('e')], A::Export, "export the table as shown", None),
 ];
 
@@ -239,6 +240,7 @@ const MODELS: &[Binding] = &[
 const VERSIONS: &[Binding] = &[
     b(&[K::Enter], A::Open, "the version's source run (its detail)", Some("source run")),
     b(&[K::Ch('m')], A::OpenModel, "the logged model the version was registered from", Some("model")),
+    b(&[K::Ch('y')], A::CopyId, "copy the version's URI, models:/NAME/VERSION (OSC 52 clipboard)", Some("copy URI")),
     b(&[K::Ch('e')], A::Export, "export the table as shown", None),
 ];
 
@@ -258,12 +260,14 @@ const LOGGED: &[Binding] = &[
     b(&[K::Ch('[')], A::SortAsc, "sort ascending by column", None),
     b(&[K::Ch(']')], A::SortDesc, "sort descending by column", None),
     b(&[K::Ch('o')], A::ClearSort, "original order (newest first)", None),
+    b(&[K::Ch('y')], A::CopyId, "copy the model's URI, models:/m-… (OSC 52 clipboard)", None),
     b(&[K::Ch('e')], A::Export, "export the table as shown", None),
 ];
 
 #[rustfmt::skip]
 const MODEL_DETAIL: &[Binding] = &[
     b(&[K::Ch('a')], A::Artifacts, "browse the model's files (MLmodel, environment, weights)", Some("artifacts")),
+    b(&[K::Ch('y')], A::CopyId, "copy the model's URI, models:/m-… (OSC 52 clipboard)", None),
     b(&[K::Ch('e')], A::Export, "export this model's keys and values", None),
 ];
 
@@ -273,6 +277,7 @@ const ARTIFACTS: &[Binding] = &[
     b(&[K::Right, K::Ch('l')], A::Right, "open a folder (again: into it)", None),
     b(&[K::Left, K::Ch('h')], A::Left, "close a folder (again: up to its parent)", None),
     b(&[K::Ch('w')], A::Save, "save the file under the cursor (asks where; default: the current folder)", Some("save")),
+    b(&[K::Ch('y')], A::CopyId, "copy the artifact's URI (OSC 52 clipboard)", None),
     b(&[K::Ch('e')], A::Export, "export the listing", None),
 ];
 
@@ -291,6 +296,7 @@ const FILE: &[Binding] = &[
     b(&[K::Left, K::Ch('h')], A::Left, "scroll left", None),
     b(&[K::Right, K::Ch('l')], A::Right, "scroll right", None),
     b(&[K::Ch('w')], A::Save, "save this file (asks where)", Some("save")),
+    b(&[K::Ch('y')], A::CopyId, "copy the file's URI (OSC 52 clipboard)", None),
 ];
 
 #[rustfmt::skip]

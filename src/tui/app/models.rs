@@ -405,3 +405,49 @@ impl App {
         }
     }
 }
+
+impl App {
+    /// What `y` copies on a models, versions, logged models or artifacts screen: a model's
+    /// name, a version's `models:/name/version` URI, a logged model's `models:/m-…` URI, an
+    /// artifact's full URI.
+    pub(super) fn catalog_copy(&self) -> Option<(String, &'static str)> {
+        match self.screen() {
+            Screen::Models => self
+                .models
+                .current()
+                .map(|m| (m.name.clone(), "model name")),
+            Screen::Versions => self
+                .models
+                .current_version()
+                .map(|v| (format!("models:/{}/{}", v.name, v.version), "model URI")),
+            Screen::LoggedModels => self
+                .logged
+                .current()
+                .map(|m| (format!("models:/{}", m.model_id), "model URI")),
+            Screen::ModelDetail => self
+                .logged
+                .detail
+                .as_ref()
+                .map(|id| (format!("models:/{id}"), "model URI")),
+            Screen::Artifacts | Screen::File => {
+                let v = &self.artifacts;
+                let node = match self.screen() {
+                    Screen::File => v.preview.as_ref().and_then(|p| {
+                        v.nodes
+                            .iter()
+                            .find(|n| n.root == p.root && n.path == p.path)
+                    }),
+                    _ => v.current(),
+                }?;
+                let base = v.roots.get(node.root)?.owner.uri.trim_end_matches('/');
+                let uri = if node.path.is_empty() {
+                    base.to_string()
+                } else {
+                    format!("{base}/{}", node.path)
+                };
+                Some((uri, "artifact URI"))
+            }
+            _ => None,
+        }
+    }
+}

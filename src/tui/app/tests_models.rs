@@ -592,3 +592,30 @@ fn an_older_answer_about_a_runs_files_never_replaces_a_newer_one() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn y_copies_model_uris_and_artifact_uris() {
+    let mut rig = Rig::new(&models_fixture("v3/file/mlruns"));
+    to_fraud_versions(&mut rig);
+    rig.act(Action::Down); // v2
+    let effects = rig.app.update(Action::CopyId);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Copy(t) if t == "models:/fraud-detector/2")),
+        "{effects:?}"
+    );
+    rig.act(Action::Open);
+    rig.act(Action::Artifacts);
+    let n = rig.app.artifacts.rows.len();
+    rig.cursor_to(n, |app, _| {
+        app.artifacts.current().is_some_and(|n| n.path == "config.json")
+    });
+    let effects = rig.app.update(Action::CopyId);
+    assert!(
+        effects.iter().any(
+            |e| matches!(e, Effect::Copy(t) if t.starts_with("file://") && t.ends_with("/artifacts/config.json"))
+        ),
+        "{effects:?}"
+    );
+}
