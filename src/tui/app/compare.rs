@@ -95,6 +95,28 @@ impl App {
         }
     }
 
+    /// The header of a compared column: the run's name; logged models sharing a name
+    /// (often all "model") add their source run, or the start of their id.
+    pub fn compare_title(&self, run: &Run) -> String {
+        let Some(items) = &self.compare.items else {
+            return run.run_name.clone();
+        };
+        let shared = items
+            .iter()
+            .filter(|r| r.run_name == run.run_name)
+            .nth(1)
+            .is_some();
+        if !shared {
+            return run.run_name.clone();
+        }
+        let from = if run.user_id.is_empty() {
+            run.run_id.chars().take(10).collect()
+        } else {
+            run.user_id.clone()
+        };
+        format!("{} · {from}", run.run_name)
+    }
+
     /// The lines shown: each section that has rows (after diff-only and the key filter),
     /// then its rows unless it is folded.
     pub fn compare_lines(&self, cmp: &Comparison<'_>) -> Vec<CmpLine> {

@@ -256,12 +256,14 @@ impl App {
             .collect();
         v.models = models;
         let keys = crate::index::KeySets::of(v.runs.iter());
-        // Metrics and params first, where a narrow terminal shows them.
-        let mut columns: Vec<Column> =
-            vec![Column::Attr(Attr::RunName), Column::Attr(Attr::Status)];
+        // The source run next to the name (models of one experiment are often all called
+        // "model"), then metrics and params, where a narrow terminal shows them.
+        let mut columns: Vec<Column> = [Attr::RunName, Attr::User, Attr::Status]
+            .map(Column::Attr)
+            .to_vec();
         columns.extend(keys.metrics.into_iter().map(Column::Metric));
         columns.extend(keys.params.into_iter().map(Column::Param));
-        columns.extend([Attr::User, Attr::StartTime, Attr::RunId].map(Column::Attr));
+        columns.extend([Attr::StartTime, Attr::RunId].map(Column::Attr));
         v.columns = columns;
         v.col_cursor = v.col_cursor.min(v.columns.len().saturating_sub(1));
         self.refresh_logged();

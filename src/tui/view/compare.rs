@@ -98,7 +98,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .chain(
             cmp.runs
                 .iter()
-                .map(|r| text::width(&text::cut(&r.run_name, RUN_COL_MAX)) + 2),
+                .map(|r| text::width(&text::cut(&app.compare_title(r), RUN_COL_MAX)) + 2),
         )
         .max()
         .unwrap_or(RUN_COL_MIN)
@@ -123,7 +123,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     ))];
     for &c in &cols {
         let run = cmp.runs[c];
-        let mut label = text::cut(&run.run_name, run_w).into_owned();
+        let mut label = text::cut(&app.compare_title(run), run_w).into_owned();
         if label.is_empty() {
             label = run.run_id.chars().take(8).collect();
         }

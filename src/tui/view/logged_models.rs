@@ -25,10 +25,10 @@ fn status_style(s: LoggedModelStatus, theme: &Theme) -> Style {
 
 fn width_of(c: &Column) -> usize {
     match c {
-        Column::Attr(Attr::RunName) => 20,
+        Column::Attr(Attr::RunName) => 18,
         Column::Attr(Attr::RunId) => 34,
         Column::Attr(Attr::StartTime) => 16,
-        Column::Attr(Attr::User) => 18,
+        Column::Attr(Attr::User) => 16,
         Column::Attr(Attr::Status) => 8,
         Column::Metric(_) => 10,
         _ => 12,
