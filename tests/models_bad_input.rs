@@ -381,3 +381,34 @@ fn hostile_model_names_are_escaped_in_tables() {
     assert!(model_names(&json).contains(&"evil\u{1b}]0;pwned\u{7}\u{1b}[2Jmodel".to_string()));
     let _ = std::io::stdout().flush();
 }
+
+#[test]
+fn a_broken_run_output_link_is_a_warning_naming_it_and_the_other_links_stay() {
+    use mltui::store::{Catalog, Store};
+    let s = copy_store("v3", "file");
+    let links = s.expected("expected_run_links.json");
+    // A run that both has an output and (after this) a broken second one.
+    let (run, want) = links
+        .as_object()
+        .expect("runs")
+        .iter()
+        .find(|(_, l)| l["model_outputs"].as_array().is_some_and(|o| !o.is_empty()))
+        .expect("a run with an output");
+    let store = mltui::store::FileStore::open(&s.store).expect("open");
+    let exp = store.run(run).expect("run").experiment_id;
+    let broken = s.store.join(&exp).join(run).join("outputs/m-broken");
+    std::fs::create_dir_all(&broken).expect("mkdir");
+    std::fs::write(broken.join("meta.yaml"), "source_type: [unclosed\n").expect("write");
+    let got = store.run_model_links(&exp, run).expect("links");
+    let ids: Vec<&str> = got.outputs.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [want["model_outputs"][0]["model_id"].as_str().expect("id")]
+    );
+    assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
+    assert!(
+        got.warnings[0].location.contains("m-broken"),
+        "{:?}",
+        got.warnings
+    );
+}

@@ -35,6 +35,11 @@ fn logged_models_equal_search_logged_models() {
 }
 
 #[test]
+fn run_model_links_equal_get_run() {
+    each_store(models_fixture::check_run_links);
+}
+
+#[test]
 fn artifact_listings_and_bytes_equal_mlflows() {
     each_store(|s, source| {
         // Read from the copy (next to the store), never from where MLflow wrote them.

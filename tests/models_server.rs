@@ -45,6 +45,9 @@ fn registry_logged_models_and_artifacts_through_a_real_server() {
             models_fixture::check_artifacts(s, &srv.url, "through the server")
         }),
         ("levels", |s, srv| models_fixture::check_levels(s, &srv.url)),
+        ("run_model_links", |s, srv| {
+            models_fixture::check_run_links(s, &srv.url)
+        }),
         ("tiny_pages_give_the_same_answers", tiny_pages),
         ("unknown_names_and_ids_are_clear_errors", unknown),
     ];

@@ -15,7 +15,7 @@ use super::file::{
 };
 use super::registry::{
     Catalog, LoggedModel, LoggedModelList, LoggedModelStatus, ModelMetric, ModelVersion,
-    RegisteredModel, Registry,
+    RegisteredModel, Registry, RunModelLinks,
 };
 use super::yaml::Meta;
 use super::{StoreError, Warning};
@@ -320,6 +320,68 @@ impl Catalog for FileStore {
             }
         }
         Err(not_found())
+    }
+
+    fn run_model_links(
+        &self,
+        experiment_id: &str,
+        run_id: &str,
+    ) -> Result<RunModelLinks, StoreError> {
+        let mut links = RunModelLinks::default();
+        if run_id.is_empty() || run_id.contains(['/', '\\', '\0']) || run_id.starts_with('.') {
+            return Ok(links);
+        }
+        let Some(run_dir) = self
+            .experiment_folder(experiment_id)
+            .map(|d| d.join(run_id))
+            .filter(|d| d.is_dir())
+        else {
+            return Ok(links);
+        };
+        // outputs/<model_id>/meta.yaml: the folder names the model (MLflow writes the run's
+        // id into the yaml's id fields inconsistently across versions).
+        let outputs = run_dir.join("outputs");
+        if outputs.is_dir() {
+            let mut dirs = list_subdirs(&outputs)?;
+            dirs.sort();
+            for dir in dirs {
+                let meta = match read_meta(&dir.join("meta.yaml")) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        links.warnings.push(e.into());
+                        continue;
+                    }
+                };
+                if meta.string("destination_type").as_deref() != Some("MODEL_OUTPUT") {
+                    continue;
+                }
+                let id = dir
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                links.add_output(id, meta.int("step").unwrap_or(0));
+            }
+        }
+        // inputs/<hash>/meta.yaml with `source_type: MODEL` (the others are datasets).
+        let inputs = run_dir.join("inputs");
+        if inputs.is_dir() {
+            let mut dirs = list_subdirs(&inputs)?;
+            dirs.sort();
+            for dir in dirs {
+                let meta = match read_meta(&dir.join("meta.yaml")) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        links.warnings.push(e.into());
+                        continue;
+                    }
+                };
+                if meta.string("source_type").as_deref() == Some("MODEL") {
+                    links.add_input(meta.string("source_id").unwrap_or_default());
+                }
+            }
+        }
+        Ok(links)
     }
 
     fn artifacts(

@@ -386,6 +386,40 @@ impl LoggedModelList {
     }
 }
 
+/// How a run is linked to logged models (MLflow 3): the models it produced (its outputs;
+/// `log_model` inside a run records one) and the models it used (its model inputs, e.g. an
+/// evaluation of an external model). The REST API's `outputs.model_outputs` and
+/// `inputs.model_inputs` of a run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunModelLinks {
+    /// (model id, step), in the store's order, without duplicates.
+    pub outputs: Vec<(String, i64)>,
+    /// Model ids, in the store's order, without duplicates.
+    pub inputs: Vec<String>,
+    /// Links that could not be read.
+    pub warnings: Vec<Warning>,
+}
+
+impl RunModelLinks {
+    /// Adds an output, keeping the first of duplicates.
+    pub fn add_output(&mut self, model_id: String, step: i64) {
+        if !model_id.is_empty() && !self.outputs.iter().any(|(id, _)| *id == model_id) {
+            self.outputs.push((model_id, step));
+        }
+    }
+
+    /// Adds an input, keeping the first of duplicates.
+    pub fn add_input(&mut self, model_id: String) {
+        if !model_id.is_empty() && !self.inputs.contains(&model_id) {
+            self.inputs.push(model_id);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.outputs.is_empty() && self.inputs.is_empty()
+    }
+}
+
 /// The parts of MLflow beyond runs: the model registry, logged models and artifacts.
 ///
 /// Every [`super::Store`] implements it (it is a supertrait); the defaults say "none here",
@@ -407,6 +441,16 @@ pub trait Catalog {
         Err(StoreError::Unsupported(format!(
             "logged model {model_id}: this store has no logged models"
         )))
+    }
+
+    /// The logged models a run produced and used (none where the store has no such links).
+    fn run_model_links(
+        &self,
+        experiment_id: &str,
+        run_id: &str,
+    ) -> Result<RunModelLinks, StoreError> {
+        let _ = (experiment_id, run_id);
+        Ok(RunModelLinks::default())
     }
 
     /// Where the artifacts of a run or logged model can be read. `extra_root` is the

@@ -10,7 +10,7 @@ use crate::model::Experiment;
 use super::artifacts::{ArtifactAccess, ArtifactOwner, resolve_local};
 use super::registry::{
     Catalog, LoggedModel, LoggedModelList, LoggedModelStatus, ModelMetric, ModelVersion,
-    RegisteredModel, Registry,
+    RegisteredModel, Registry, RunModelLinks,
 };
 use super::sqlite::{SqliteStore, connect, unclamp};
 use super::{StoreError, Warning};
@@ -335,6 +335,39 @@ impl Catalog for SqliteStore {
                     self.path.display()
                 ))
             })
+    }
+
+    fn run_model_links(
+        &self,
+        experiment_id: &str,
+        run_id: &str,
+    ) -> Result<RunModelLinks, StoreError> {
+        let _ = experiment_id;
+        let mut links = RunModelLinks::default();
+        if !self.schema.has_table("inputs") {
+            return Ok(links);
+        }
+        let conn = connect(&self.path)?;
+        // MLflow's `inputs` rows: (RUN_OUTPUT, run, MODEL_OUTPUT, model) for a model the
+        // run produced, (RUN_INPUT, run, MODEL_INPUT, model) for one it used.
+        let sql = format!(
+            "SELECT destination_type, destination_id, {step} FROM inputs \
+             WHERE source_id = ? AND ((source_type = 'RUN_OUTPUT' AND destination_type = \
+             'MODEL_OUTPUT') OR (source_type = 'RUN_INPUT' AND destination_type = \
+             'MODEL_INPUT')) ORDER BY rowid",
+            step = self.schema.col_or_null("inputs", "step"),
+        );
+        self.for_each_row(&conn, &sql, &[run_id.to_string()], |row| {
+            let kind: Option<String> = row.get(0)?;
+            let id: String = row.get::<_, Option<String>>(1)?.unwrap_or_default();
+            if kind.as_deref() == Some("MODEL_OUTPUT") {
+                links.add_output(id, row.get::<_, Option<i64>>(2)?.unwrap_or(0));
+            } else {
+                links.add_input(id);
+            }
+            Ok(())
+        })?;
+        Ok(links)
     }
 
     fn artifacts(

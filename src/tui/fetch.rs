@@ -15,7 +15,7 @@ use crate::model::Experiment;
 use crate::preview::{self, Preview};
 use crate::store::Store;
 use crate::store::artifacts::{ArtifactAccess, ArtifactEntry, ArtifactOwner, ArtifactRepo};
-use crate::store::registry::{LoggedModel, LoggedModelList, Registry};
+use crate::store::registry::{LoggedModel, LoggedModelList, Registry, RunModelLinks};
 
 /// Files of a run (or model) folder the run detail reads for its reproducibility block.
 pub const ENV_FILES: [&str; 5] = [
@@ -39,6 +39,11 @@ pub enum FetchRequest {
     /// One logged model by id.
     LoggedModel {
         id: String,
+    },
+    /// The logged models a run produced and used.
+    RunLinks {
+        experiment_id: String,
+        run_id: String,
     },
     /// Resolve each root and walk it, every folder, streaming entries. `browser` numbers the
     /// browser: a newer one cancels the walk.
@@ -108,6 +113,10 @@ pub enum Fetched {
     LoggedModel {
         id: String,
         result: Result<LoggedModel, String>,
+    },
+    RunLinks {
+        run_id: String,
+        result: Result<RunModelLinks, String>,
     },
     Root {
         browser: u64,
@@ -222,6 +231,15 @@ pub fn serve(
         FetchRequest::LoggedModel { id } => send(Fetched::LoggedModel {
             id: id.clone(),
             result: store.logged_model(id).map_err(|e| e.to_string()),
+        }),
+        FetchRequest::RunLinks {
+            experiment_id,
+            run_id,
+        } => send(Fetched::RunLinks {
+            run_id: run_id.clone(),
+            result: store
+                .run_model_links(experiment_id, run_id)
+                .map_err(|e| e.to_string()),
         }),
         FetchRequest::Browse {
             browser,

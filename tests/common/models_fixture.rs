@@ -343,3 +343,44 @@ pub fn check_levels(s: &ModelsStore, source: &str) {
     let text = crate::common::mltui_ok(&["artifacts", source, id, "données/résumé ✓.txt", "--cat"]);
     assert!(text.starts_with("Résumé : modèle entraîné ✓"), "{text}");
 }
+
+/// A run's links to logged models (the models it produced and the ones it used) equal
+/// `get_run()`'s `outputs.model_outputs` and `inputs.model_inputs`, for every run.
+pub fn check_run_links(s: &ModelsStore, source: &str) {
+    let spec = mltui::store::parse_source(source, Path::new(".")).expect("source");
+    let store = mltui::store::open(&spec).expect("open");
+    let expected = s.expected("expected_run_links.json");
+    let runs = expected.as_object().expect("runs");
+    assert!(runs.len() >= 4, "{}: {} runs", s.label, runs.len());
+    let mut linked = 0;
+    for (run_id, want) in runs {
+        let run = store.run(run_id).expect("run");
+        let links = store
+            .run_model_links(&run.experiment_id, run_id)
+            .expect("links");
+        assert!(
+            links.warnings.is_empty(),
+            "{}: {:?}",
+            s.label,
+            links.warnings
+        );
+        let mut outputs: Vec<Value> = links
+            .outputs
+            .iter()
+            .map(|(id, step)| serde_json::json!({"model_id": id, "step": step}))
+            .collect();
+        outputs.sort_by(|a, b| a["model_id"].as_str().cmp(&b["model_id"].as_str()));
+        let mut inputs: Vec<Value> = links
+            .inputs
+            .iter()
+            .map(|id| serde_json::json!({"model_id": id}))
+            .collect();
+        inputs.sort_by(|a, b| a["model_id"].as_str().cmp(&b["model_id"].as_str()));
+        linked += outputs.len() + inputs.len();
+        let ours = serde_json::json!({"model_outputs": outputs, "model_inputs": inputs});
+        assert_eq!(&ours, want, "{}: links of run {run_id}", s.label);
+    }
+    // Two runs logged a model, one scored an external model (MLflow 3 only).
+    let want = if s.label.starts_with("v3") { 3 } else { 0 };
+    assert_eq!(linked, want, "{}", s.label);
+}

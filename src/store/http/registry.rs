@@ -14,7 +14,7 @@ use crate::model::Experiment;
 use crate::store::artifacts::{ArtifactAccess, ArtifactOwner};
 use crate::store::registry::{
     Catalog, LoggedModel, LoggedModelList, LoggedModelStatus, ModelMetric, ModelVersion,
-    RegisteredModel, Registry, TAG_IS_PROMPT,
+    RegisteredModel, Registry, RunModelLinks, TAG_IS_PROMPT,
 };
 use crate::store::sqlite::unclamp;
 use crate::store::{StoreError, Warning};
@@ -138,6 +138,41 @@ impl WireVersion {
 struct LoggedPage {
     models: Vec<WireLogged>,
     next_page_token: Option<String>,
+}
+
+/// The parts of `runs/get` that link a run to logged models (MLflow 3).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct GetRunLinks {
+    run: WireRunLinks,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WireRunLinks {
+    inputs: WireRunInputs,
+    outputs: WireRunOutputs,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WireRunInputs {
+    model_inputs: Vec<WireModelLink>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WireRunOutputs {
+    model_outputs: Vec<WireModelLink>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WireModelLink {
+    #[serde(deserialize_with = "lenient_string")]
+    model_id: Option<String>,
+    #[serde(deserialize_with = "lenient_i64")]
+    step: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -447,6 +482,23 @@ impl Catalog for HttpStore {
         got.model
             .and_then(WireLogged::into_model)
             .ok_or_else(not_found)
+    }
+
+    fn run_model_links(
+        &self,
+        experiment_id: &str,
+        run_id: &str,
+    ) -> Result<RunModelLinks, StoreError> {
+        let _ = experiment_id;
+        let got: GetRunLinks = self.client.get("runs/get", &[("run_id", run_id)])?;
+        let mut links = RunModelLinks::default();
+        for o in got.run.outputs.model_outputs {
+            links.add_output(o.model_id.unwrap_or_default(), o.step.unwrap_or(0));
+        }
+        for i in got.run.inputs.model_inputs {
+            links.add_input(i.model_id.unwrap_or_default());
+        }
+        Ok(links)
     }
 
     fn artifacts(

@@ -268,24 +268,8 @@ impl App {
         effects
     }
 
-    /// Logged models whose source run is `run_id`, when its experiment's models are loaded.
-    pub fn models_of_run(&self, run_id: &str) -> Vec<LoggedModel> {
-        let Some(run) = self.index.run(run_id) else {
-            return Vec::new();
-        };
-        self.logged
-            .of_experiment(&run.experiment_id)
-            .map(|ms| {
-                ms.iter()
-                    .filter(|m| m.source_run_id.as_deref() == Some(run_id))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
     /// Opens a run's detail and asks for what its new sections need.
-    pub(super) fn open_run_detail(&mut self, run_id: String) -> Vec<Effect> {
+    pub(crate) fn open_run_detail(&mut self, run_id: String) -> Vec<Effect> {
         self.open_detail(run_id.clone());
         self.want_run_extras(&run_id)
     }
@@ -296,6 +280,7 @@ impl App {
         if let Some(exp) = self.index.run(run_id).map(|r| r.experiment_id.clone()) {
             effects.extend(self.want_logged(&[exp]));
         }
+        effects.extend(self.want_run_links(run_id));
         effects.extend(self.want_run_files(run_id, false));
         effects
     }

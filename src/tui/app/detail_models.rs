@@ -1,5 +1,5 @@
-//! The run detail's items about models and files: the models the run logged (Enter shows
-//! one), the registered versions made from it (aliases, stage), a reproducibility block
+//! The run detail's items about models and files: the models the run logged and used
+//! (Enter shows one), the registered versions made from it (aliases, stage), a reproducibility block
 //! (source, git, MLflow Project entry point and environment, each model's flavors and
 //! signature) and the top of its artifacts (Enter opens the browser there).
 
@@ -8,9 +8,11 @@ use std::borrow::Cow;
 use super::artifacts::model_label;
 use super::detail::{DetailItem, ItemKind};
 use super::models::Loadable;
+use super::run_models::UsedModel;
 use super::{App, Effect};
 use crate::model::Run;
 use crate::preview::{self, human_size};
+use crate::store::registry::LoggedModel;
 use crate::text;
 use crate::tui::fetch::{ENV_FILES, FolderSummary, RootState};
 
@@ -51,6 +53,23 @@ fn item<'a>(
     }
 }
 
+/// The start of a model id, as model labels show it.
+fn short_id(id: &str) -> String {
+    id.chars().take(10).collect()
+}
+
+/// A model's status, type and first metrics.
+fn model_value(m: &LoggedModel) -> String {
+    let metrics: Vec<String> = m
+        .metric_summaries()
+        .iter()
+        .take(4)
+        .map(|(k, v)| format!("{k}={}", text::float_short(v.latest.value)))
+        .collect();
+    let kind = m.model_type.as_deref().unwrap_or("");
+    format!("{} {kind}  {}", m.status.short(), metrics.join(" "))
+}
+
 /// `[model] fraud · m-1234` → `fraud`.
 fn short_label(label: &str) -> String {
     label
@@ -77,8 +96,12 @@ impl App {
 
     fn models_items<'a>(&'a self, run: &'a Run, out: &mut Vec<DetailItem<'a>>) {
         let logged = self.models_of_run(&run.run_id);
+        let used = self.models_used_by_run(&run.run_id);
         let loading = matches!(
             self.logged.cache.get(&run.experiment_id),
+            None | Some(Loadable::Loading | Loadable::NotAsked)
+        ) || matches!(
+            self.logged.run_links.get(&run.run_id),
             None | Some(Loadable::Loading | Loadable::NotAsked)
         );
         let versions = self
@@ -86,31 +109,48 @@ impl App {
             .registry()
             .map(|r| r.versions_of_run(&run.run_id))
             .unwrap_or_default();
-        if logged.is_empty() && versions.is_empty() && !loading {
+        if logged.is_empty() && used.is_empty() && versions.is_empty() && !loading {
             return;
         }
         out.push(DetailItem::blank());
+        let used_count = if used.is_empty() {
+            String::new()
+        } else {
+            format!("{} used, ", used.len())
+        };
         out.push(DetailItem::section(format!(
-            "Models ({} logged, {})",
+            "Models ({} logged, {used_count}{})",
             logged.len(),
             text::count(versions.len(), "registered version", "registered versions")
         )));
-        if loading && logged.is_empty() {
+        if loading && logged.is_empty() && used.is_empty() {
             out.push(note("reading logged models…"));
         }
         for m in &logged {
-            let metrics: Vec<String> = m
-                .metric_summaries()
-                .iter()
-                .take(4)
-                .map(|(k, v)| format!("{k}={}", text::float_short(v.latest.value)))
-                .collect();
-            let kind = m.model_type.as_deref().unwrap_or("");
             out.push(item(
                 ItemKind::Model(m.model_id.clone()),
                 model_label(m),
-                format!("{} {kind}  {}", m.status.short(), metrics.join(" ")),
+                model_value(m),
             ));
+        }
+        for u in used {
+            out.push(match u {
+                UsedModel::Loaded(m) => item(
+                    ItemKind::Model(m.model_id.clone()),
+                    format!("[used] {} · {}", m.name, short_id(&m.model_id)),
+                    model_value(m),
+                ),
+                UsedModel::Loading(id) => item(
+                    ItemKind::Field,
+                    format!("[used] {}", short_id(&id)),
+                    format!("{id} (reading…)"),
+                ),
+                UsedModel::Missing { id, error } => item(
+                    ItemKind::Field,
+                    format!("[used] {}", short_id(&id)),
+                    format!("{id}: {error}"),
+                ),
+            });
         }
         for v in &versions {
             let aliases = if v.aliases.is_empty() {

@@ -12,7 +12,7 @@ use super::models::Loadable;
 use super::{App, Effect, Message, Screen, move_cursor};
 use crate::index::{Attr, Column, SortKey, TextOrder, sort_rows};
 use crate::model::{Lifecycle, Run, RunStatus};
-use crate::store::registry::{LoggedModel, LoggedModelList, LoggedModelStatus};
+use crate::store::registry::{LoggedModel, LoggedModelList, LoggedModelStatus, RunModelLinks};
 use crate::tui::action::Action;
 use crate::tui::fetch::FetchRequest;
 
@@ -34,8 +34,12 @@ pub struct LoggedView {
     pub sort: Vec<SortKey>,
     pub filter: String,
     pub marks: HashSet<String>,
-    /// Models fetched one by one (opened from a registered version).
+    /// Models fetched one by one (opened from a registered version, or linked to a run).
     pub single: HashMap<String, LoggedModel>,
+    /// Models asked for one by one: in flight, or failed with the error.
+    pub single_asked: HashMap<String, Option<String>>,
+    /// The logged models each run produced and used (its outputs and model inputs).
+    pub run_links: HashMap<String, Loadable<RunModelLinks>>,
     /// A model asked for by id, to open when it arrives.
     pub pending: Option<String>,
     /// The model shown by the model detail screen.
@@ -188,14 +192,17 @@ impl App {
         let wanted = self.logged.pending.as_deref() == Some(id.as_str());
         match result {
             Ok(m) => {
+                self.logged.single_asked.remove(&id);
                 self.logged.single.insert(id.clone(), m);
                 if wanted {
                     self.logged.pending = None;
                     self.message = None;
                     return self.open_model_by_id(&id);
                 }
+                return self.linked_model_arrived(&id);
             }
             Err(e) => {
+                self.logged.single_asked.insert(id.clone(), Some(e.clone()));
                 if wanted {
                     self.logged.pending = None;
                     self.message = Some(Message {
@@ -214,9 +221,12 @@ impl App {
         experiment_ids: Vec<String>,
         title: String,
     ) -> Vec<Effect> {
-        let keep = std::mem::take(&mut self.logged.cache);
+        let old = std::mem::take(&mut self.logged);
         self.logged = LoggedView {
-            cache: keep,
+            cache: old.cache,
+            single: old.single,
+            single_asked: old.single_asked,
+            run_links: old.run_links,
             experiment_ids: experiment_ids.clone(),
             title,
             ..LoggedView::default()

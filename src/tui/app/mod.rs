@@ -14,6 +14,7 @@ mod logged_models;
 mod models;
 mod picker;
 mod prompt;
+mod run_models;
 mod runs;
 
 use std::cell::Cell;
@@ -558,6 +559,7 @@ impl App {
                 return effects;
             }
             Fetched::LoggedModel { id, result } => return self.single_model_loaded(id, result),
+            Fetched::RunLinks { run_id, result } => return self.run_links_loaded(run_id, result),
             Fetched::Root {
                 browser,
                 root,

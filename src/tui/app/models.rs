@@ -398,6 +398,8 @@ impl App {
                 let id = self.detail.run_id.clone();
                 self.models.registry = Loadable::NotAsked;
                 let mut effects = self.want_registry();
+                self.logged.run_links.remove(&id);
+                effects.extend(self.want_run_links(&id));
                 effects.extend(self.want_run_files(&id, true));
                 effects
             }

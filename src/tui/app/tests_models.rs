@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::detail::ItemKind;
 use super::tests::{NOW, fixture};
 use super::*;
 use crate::store::{self, Store};
@@ -510,16 +511,19 @@ fn a_browser_opened_before_the_logged_models_arrive_gets_their_folders() {
         .find(|r| r.run_name == "train-lr")
         .map(|r| r.run_id.clone())
         .expect("train-lr");
-    // The run detail asks for the registry, the experiment's logged models and the files;
-    // the logged models are held back.
+    // The run detail asks for the registry, the experiment's logged models, the run's links
+    // to models and the files; the logged models and the links are held back.
     let effects = rig.app.open_run_detail(run_id);
     let (held, rest): (Vec<Effect>, Vec<Effect>) = effects.into_iter().partition(|e| {
         matches!(
             e,
-            Effect::Fetch(crate::tui::fetch::FetchRequest::LoggedModels { .. })
+            Effect::Fetch(
+                crate::tui::fetch::FetchRequest::LoggedModels { .. }
+                    | crate::tui::fetch::FetchRequest::RunLinks { .. }
+            )
         )
     });
-    assert_eq!(held.len(), 1);
+    assert_eq!(held.len(), 2);
     rig.serve(rest);
     rig.act(Action::Artifacts);
     assert_eq!(
@@ -532,6 +536,81 @@ fn a_browser_opened_before_the_logged_models_arrive_gets_their_folders() {
     assert_eq!(v.roots.len(), 2, "the model's folder was added");
     assert!(v.roots[1].label.starts_with("[model] model"));
     assert!(!v.roots[1].walking && v.nodes[v.roots[1].node].files >= 5);
+}
+
+#[test]
+fn a_runs_links_bring_the_models_it_produced_and_used_into_its_detail() {
+    use crate::tui::fetch::FetchRequest;
+    let mut rig = Rig::new(&models_fixture("v3/sqlite/mlflow.db"));
+    let id_of = |rig: &Rig, name: &str| {
+        rig.app
+            .index
+            .runs()
+            .iter()
+            .find(|r| r.run_name == name)
+            .map(|r| r.run_id.clone())
+            .expect(name)
+    };
+    // train-lr's model arrives through its outputs alone: the experiment's logged models
+    // are never served.
+    let effects = rig.app.open_run_detail(id_of(&rig, "train-lr"));
+    let rest: Vec<Effect> = effects
+        .into_iter()
+        .filter(|e| !matches!(e, Effect::Fetch(FetchRequest::LoggedModels { .. })))
+        .collect();
+    rig.serve(rest);
+    let run = rig
+        .app
+        .index
+        .run(&rig.app.detail.run_id)
+        .expect("run")
+        .clone();
+    let items = rig.app.detail_extras(&run);
+    let keys: Vec<String> = items.iter().map(|i| i.key.to_string()).collect();
+    assert!(
+        keys.iter().any(|k| k.starts_with("[model] model · m-")),
+        "{keys:?}"
+    );
+    let files = match rig.app.artifacts.run_files.get(&run.run_id) {
+        Some(Loadable::Ready(f)) => f.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(files.len(), 2, "the run's folder and its model's");
+    // eval-external scored a model logged outside any run: listed as used, Enter opens it.
+    rig.act(Action::Back);
+    let effects = rig.app.open_run_detail(id_of(&rig, "eval-external"));
+    rig.serve(effects);
+    let run = rig
+        .app
+        .index
+        .run(&rig.app.detail.run_id)
+        .expect("run")
+        .clone();
+    let items = rig.app.detail_extras(&run);
+    let sections: Vec<String> = items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Section)
+        .map(|i| i.key.to_string())
+        .collect();
+    assert!(
+        sections
+            .iter()
+            .any(|s| s.starts_with("Models (0 logged, 1 used, ")),
+        "{sections:?}"
+    );
+    let used = items
+        .iter()
+        .find(|i| i.key.starts_with("[used] external-llm · m-"))
+        .expect("the used model");
+    assert!(used.value.contains("READY llm"), "{}", used.value);
+    let ItemKind::Model(id) = &used.kind else {
+        panic!("{:?}", used.kind)
+    };
+    let id = id.clone();
+    let effects = rig.app.open_model_by_id(&id);
+    rig.serve(effects);
+    assert_eq!(rig.app.screen(), Screen::ModelDetail);
+    assert_eq!(rig.app.logged.detail.as_deref(), Some(id.as_str()));
 }
 
 #[test]
@@ -609,7 +688,9 @@ fn y_copies_model_uris_and_artifact_uris() {
     rig.act(Action::Artifacts);
     let n = rig.app.artifacts.rows.len();
     rig.cursor_to(n, |app, _| {
-        app.artifacts.current().is_some_and(|n| n.path == "config.json")
+        app.artifacts
+            .current()
+            .is_some_and(|n| n.path == "config.json")
     });
     let effects = rig.app.update(Action::CopyId);
     assert!(

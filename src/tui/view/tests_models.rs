@@ -74,6 +74,23 @@ fn run_detail_with_models_reproducibility_and_artifacts() {
 }
 
 #[test]
+fn run_detail_with_a_used_model() {
+    let mut rig = rig();
+    let id = rig
+        .app
+        .index
+        .runs()
+        .iter()
+        .find(|r| r.run_name == "eval-external")
+        .map(|r| r.run_id.clone())
+        .expect("eval-external");
+    let effects = rig.app.open_run_detail(id);
+    rig.serve(effects);
+    stable(&mut rig);
+    insta::assert_snapshot!(render(&rig));
+}
+
+#[test]
 fn logged_models_screen_and_compare() {
     let mut rig = rig();
     let n = rig.app.experiments.rows.len();
