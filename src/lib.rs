@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod config;
 pub mod export;
 pub mod index;
 pub mod model;
@@ -12,6 +13,7 @@ pub mod preview;
 pub mod store;
 pub mod suggest;
 pub mod text;
+pub mod timefmt;
 pub mod tui;
 
 use anyhow::Result;

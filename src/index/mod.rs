@@ -7,6 +7,7 @@ pub mod diff;
 pub mod direction;
 pub mod filter;
 pub mod lookup;
+pub mod quick;
 pub mod sort;
 
 use std::collections::HashMap;

@@ -59,6 +59,8 @@ pub enum Event {
         steps: Option<(i64, i64)>,
         result: Result<Vec<(String, Vec<MetricPoint>)>, String>,
     },
+    /// Writing the remembered views failed.
+    SaveFailed(String),
     /// A signal arrived: SIGTERM, SIGHUP, SIGINT or SIGQUIT (quit), SIGTSTP (suspend) or
     /// SIGCONT (continued: take the terminal back and redraw).
     Signal(i32),

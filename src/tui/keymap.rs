@@ -4,6 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+pub use super::keymap_config::{ActionKeys, Keymap, check_keys};
 
 /// Where keys are being interpreted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,10 @@ pub enum Context {
     Pager,
     /// The menu of things to copy (`Y`).
     CopyMenu,
+    /// Running and recent runs across experiments, and alerts.
+    Activity,
+    /// The list of named views.
+    Views,
     Models,
     Versions,
     LoggedModels,
@@ -29,8 +34,55 @@ pub enum Context {
     File,
 }
 
+impl Context {
+    pub const ALL: [Context; 18] = [
+        Context::Experiments,
+        Context::Runs,
+        Context::Detail,
+        Context::Compare,
+        Context::Chart,
+        Context::Picker,
+        Context::Input,
+        Context::Help,
+        Context::Pager,
+        Context::CopyMenu,
+        Context::Activity,
+        Context::Views,
+        Context::Models,
+        Context::Versions,
+        Context::LoggedModels,
+        Context::ModelDetail,
+        Context::Artifacts,
+        Context::File,
+    ];
+
+    /// The name of the screen in messages (`[keys.SCREEN]` for most).
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Experiments => "experiments",
+            Context::Runs => "runs",
+            Context::Detail => "detail",
+            Context::Compare => "compare",
+            Context::Chart => "chart",
+            Context::Picker => "picker",
+            Context::Input => "prompt",
+            Context::Help => "help",
+            Context::Pager => "pager",
+            Context::CopyMenu => "copy",
+            Context::Activity => "activity",
+            Context::Views => "views",
+            Context::Models => "models",
+            Context::Versions => "versions",
+            Context::LoggedModels => "logged-models",
+            Context::ModelDetail => "model",
+            Context::Artifacts => "artifacts",
+            Context::File => "file",
+        }
+    }
+}
+
 /// A key as written in the keymap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Key {
     Ch(char),
     Ctrl(char),
@@ -183,6 +235,7 @@ const EXPERIMENTS: &[Binding] = &[
     b(&[K::Ch('a')], A::MarkAll, "mark all shown", None),
     b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
     b(&[K::Ch('y')], A::CopyId, "copy the experiment id (OSC 52 clipboard)", None),
+    b(&[K::Ch('A')], A::Activity, "activity: running, stalled and recent runs of every experiment, alerts", Some("activity")),
 ];
 
 #[rustfmt::skip]
@@ -213,8 +266,15 @@ const RUNS: &[Binding] = &[
     b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted runs", None),
     b(&[K::Ch('t')], A::ToggleTree, "nested runs as a tree / flat", None),
     b(&[K::Tab, K::Ch('z')], A::ToggleFold, "fold / unfold children of a parent run", None),
+    b(&[K::Ch('!')], A::PinRun, "pin / unpin the run (or the marked runs) at the top of the table", None),
+    b(&[K::Ch('H')], A::HideRun, "hide / unhide the run (or the marked runs) in the table and charts", None),
+    b(&[K::Ch('.')], A::ToggleHidden, "show / leave out hidden runs", None),
+    b(&[K::Ch('<')], A::ColumnNarrower, "make the column narrower", None),
+    b(&[K::Ch('>')], A::ColumnWider, "make the column wider", None),
+    b(&[K::Ch('=')], A::ColumnAutoWidth, "automatic width for every column", None),
     b(&[K::Ch('e')], A::Export, "export the table as shown (CSV/JSON/Markdown)", Some("export")),
     b(&[K::Ch('L')], A::LoggedModels, "logged models of these experiments", None),
+    b(&[K::Ch('v')], A::Views, "named views: save this view, open or delete one", Some("views")),
 ];
 
 #[rustfmt::skip]
@@ -342,6 +402,24 @@ const CHART: &[Binding] = &[
 ];
 
 #[rustfmt::skip]
+const ACTIVITY: &[Binding] = &[
+    b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "go to the run (its experiment's table, then its detail)", Some("go to run")),
+    b(&[K::Ch('y')], A::CopyId, "copy the run id (OSC 52 clipboard)", None),
+    b(&[K::Ch('X')], A::ClearAlerts, "clear the alerts", Some("clear alerts")),
+    b(&[K::Ch('e')], A::Export, "export the list (CSV/JSON/Markdown)", None),
+];
+
+#[rustfmt::skip]
+const VIEWS: &[Binding] = &[
+    b(&[K::Up, K::Ch('k')], A::Up, "previous", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "next", None),
+    b(&[K::Enter], A::Open, "open the view on this table", Some("open")),
+    b(&[K::Ch('s'), K::Ch('n')], A::SaveView, "save the table as it is now under a name (a taken name is replaced)", Some("save")),
+    b(&[K::Ch('d'), K::Delete], A::DeleteView, "delete the view", Some("delete")),
+    b(&[K::Esc, K::Ch('q')], A::Back, "close", Some("close")),
+];
+
+#[rustfmt::skip]
 const PICKER: &[Binding] = &[
     b(&[K::Up], A::Up, "move up", None),
     b(&[K::Down], A::Down, "move down", None),
@@ -401,95 +479,96 @@ const COPY_MENU: &[Binding] = &[
     b(&[K::Esc, K::Ch('q')], A::Back, "cancel", Some("cancel")),
 ];
 
-/// The binding groups of a context, most specific first, with a title for help.
-pub fn groups(ctx: Context) -> Vec<(&'static str, &'static [Binding])> {
-    match ctx {
-        Context::Experiments => vec![
-            ("Experiments", EXPERIMENTS),
-            ("Move", NAV),
-            ("General", LEAVE_QUIT),
-            ("", GLOBAL),
-            ("", ANYWHERE),
-        ],
-        Context::Runs => screen("Runs", RUNS, NAV),
-        Context::Detail => screen("Run detail", DETAIL, NAV),
-        Context::Compare => screen("Compare", COMPARE, NAV),
-        Context::Chart => vec![
-            ("Charts", CHART),
-            ("Metric list / legend", NAV),
-            ("General", LEAVE_BACK),
-            ("", GLOBAL),
-            ("", ANYWHERE),
-        ],
-        Context::Picker => vec![
-            ("Column picker (type to search)", PICKER),
-            ("Edit the search", EDIT),
-            ("", ANYWHERE),
-        ],
-        Context::Input => vec![("Prompt (type to edit)", INPUT), ("Edit", EDIT)],
-        Context::Help => vec![("Help", HELP), ("Scroll", NAV), ("", ANYWHERE)],
-        Context::Pager => vec![("Value", PAGER), ("Scroll", NAV), ("", ANYWHERE)],
-        Context::CopyMenu => vec![
-            ("Copy (or press the item's letter)", COPY_MENU),
-            ("", ANYWHERE),
-        ],
-        Context::Models => screen("Models", MODELS, NAV),
-        Context::Versions => screen("Versions", VERSIONS, NAV),
-        Context::LoggedModels => screen("Logged models", LOGGED, NAV),
-        Context::ModelDetail => screen("Logged model", MODEL_DETAIL, NAV),
-        Context::Artifacts => screen("Artifacts", ARTIFACTS, NAV),
-        Context::File => screen("File", FILE, FILE_NAV),
+/// A group of bindings: the `[keys.SCREEN]` table that can change them, and a title for
+/// help (empty: it continues the group before).
+#[derive(Debug, Clone, Copy)]
+pub struct Group {
+    pub screen: &'static str,
+    pub title: &'static str,
+    pub bindings: &'static [Binding],
+}
+
+const fn g(screen: &'static str, title: &'static str, bindings: &'static [Binding]) -> Group {
+    Group {
+        screen,
+        title,
+        bindings,
     }
 }
 
-fn screen(
-    title: &'static str,
-    own: &'static [Binding],
-    nav: &'static [Binding],
-) -> Vec<(&'static str, &'static [Binding])> {
+/// The binding groups of a context, most specific first.
+pub fn groups(ctx: Context) -> Vec<Group> {
+    match ctx {
+        Context::Experiments => vec![
+            g("experiments", "Experiments", EXPERIMENTS),
+            g("global", "Move", NAV),
+            g("global", "General", LEAVE_QUIT),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Runs => screen("runs", "Runs", RUNS),
+        Context::Detail => screen("detail", "Run detail", DETAIL),
+        Context::Compare => screen("compare", "Compare", COMPARE),
+        Context::Activity => screen("activity", "Activity", ACTIVITY),
+        Context::Chart => vec![
+            g("chart", "Charts", CHART),
+            g("global", "Metric list / legend", NAV),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Picker => vec![
+            g("picker", "Column picker (type to search)", PICKER),
+            g("prompt", "Edit the search", EDIT),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Input => vec![
+            g("prompt", "Prompt (type to edit)", INPUT),
+            g("prompt", "Edit", EDIT),
+        ],
+        Context::Help => vec![
+            g("help", "Help", HELP),
+            g("global", "Scroll", NAV),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Pager => vec![
+            g("pager", "Value", PAGER),
+            g("global", "Scroll", NAV),
+            g("global", "", ANYWHERE),
+        ],
+        Context::CopyMenu => vec![
+            g("copy", "Copy (or press the item's letter)", COPY_MENU),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Views => vec![g("views", "Named views", VIEWS), g("global", "", ANYWHERE)],
+        Context::Models => screen("models", "Models", MODELS),
+        Context::Versions => screen("versions", "Versions", VERSIONS),
+        Context::LoggedModels => screen("logged-models", "Logged models", LOGGED),
+        Context::ModelDetail => screen("model", "Logged model", MODEL_DETAIL),
+        Context::Artifacts => screen("artifacts", "Artifacts", ARTIFACTS),
+        Context::File => vec![
+            g("file", "File", FILE),
+            g("file", "Scroll", FILE_NAV),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+    }
+}
+
+fn screen(name: &'static str, title: &'static str, own: &'static [Binding]) -> Vec<Group> {
     vec![
-        (title, own),
-        ("Move", nav),
-        ("General", LEAVE_BACK),
-        ("", GLOBAL),
-        ("", ANYWHERE),
+        g(name, title, own),
+        g("global", "Move", NAV),
+        g("global", "General", LEAVE_BACK),
+        g("global", "", GLOBAL),
+        g("global", "", ANYWHERE),
     ]
 }
 
-/// The action for a key in a context. In text contexts, printable keys become input.
+/// The action for a key in a context with the built-in keys.
 pub fn lookup(ctx: Context, key: Key) -> Option<Action> {
-    for (_, group) in groups(ctx) {
-        if let Some(bind) = group.iter().find(|b| b.keys.contains(&key)) {
-            return Some(bind.action);
-        }
-    }
-    match (ctx, key) {
-        (Context::Input | Context::Picker | Context::CopyMenu, Key::Ch(c)) => {
-            Some(Action::InputChar(c))
-        }
-        _ => None,
-    }
-}
-
-/// Footer entries for a context: `(keys, label)`.
-pub fn footer(ctx: Context) -> Vec<(String, &'static str)> {
-    let mut entries: Vec<(String, &'static str)> = groups(ctx)
-        .into_iter()
-        .flat_map(|(_, g)| g.iter())
-        .filter_map(|b| {
-            b.footer
-                .map(|f| (b.keys.first().map(|k| k.label()).unwrap_or_default(), f))
-        })
-        .collect();
-    // Help and back/quit go last: the footer keeps them when it must drop entries.
-    let tail: Vec<_> = entries
-        .iter()
-        .filter(|(_, f)| matches!(*f, "help" | "back" | "quit"))
-        .cloned()
-        .collect();
-    entries.retain(|(_, f)| !matches!(*f, "help" | "back" | "quit"));
-    entries.extend(tail);
-    entries
+    Keymap::default().lookup(ctx, key)
 }
 
 #[cfg(test)]
@@ -535,27 +614,10 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        for ctx in [
-            Context::Experiments,
-            Context::Runs,
-            Context::Detail,
-            Context::Compare,
-            Context::Chart,
-            Context::Picker,
-            Context::Input,
-            Context::Help,
-            Context::Pager,
-            Context::CopyMenu,
-            Context::Models,
-            Context::Versions,
-            Context::LoggedModels,
-            Context::ModelDetail,
-            Context::Artifacts,
-            Context::File,
-        ] {
+        for ctx in Context::ALL {
             let mut seen = Vec::new();
-            for (_, g) in groups(ctx) {
-                for bind in g {
+            for g in groups(ctx) {
+                for bind in g.bindings {
                     for k in bind.keys {
                         assert!(!seen.contains(k), "{ctx:?}: {k:?} bound twice");
                         seen.push(*k);

@@ -73,7 +73,7 @@ impl App {
 
     pub fn comparison(&self) -> Comparison<'_> {
         let mut cmp =
-            Comparison::with_directions(&self.compare_runs(), self.now_ms, &self.directions);
+            Comparison::with_directions(&self.compare_runs(), self.now_ms, &|k| self.direction(k));
         if self.compare.items.is_some() {
             // Logged models: name, id, experiment, source run and creation time are what
             // their run-shaped records mean; status and run times are not theirs.
@@ -196,8 +196,17 @@ impl App {
                 .cloned(),
         );
         if ids.len() < 2 {
+            let k = |a| {
+                self.settings
+                    .keymap
+                    .label(crate::tui::keymap::Context::Runs, a)
+            };
             self.message = Some(Message {
-                text: "mark two or more runs with Space, then press c to compare".into(),
+                text: format!(
+                    "mark two or more runs with {}, then press {} to compare",
+                    k(Action::ToggleMark),
+                    k(Action::Compare)
+                ),
                 error: true,
             });
             return;
@@ -276,9 +285,12 @@ impl App {
     pub(super) fn set_direction(&mut self, key: String, direction: Direction) {
         self.message = Some(Message {
             text: format!(
-                "{}: {} (for this session; D changes it)",
+                "{}: {} (for this session; {} changes it)",
                 key,
-                direction.label()
+                direction.label(),
+                self.settings
+                    .keymap
+                    .label(self.screen_context(), Action::SetDirection)
             ),
             error: false,
         });

@@ -32,6 +32,8 @@ pub enum PromptKind {
         /// Position in the filter history while recalling with ↑/↓.
         recall: Option<usize>,
     },
+    /// The name to save the run table's view under.
+    ViewName,
 }
 
 /// An open prompt.
@@ -66,7 +68,6 @@ impl App {
             Screen::Runs => self.runs.filter.clone(),
             Screen::Chart => self.chart.search.clone(),
             Screen::Compare => self.compare.filter.clone(),
-            Screen::Detail => return,
             Screen::Models => self.models.filter.clone(),
             Screen::LoggedModels => self.logged.filter.clone(),
             _ => return,
@@ -206,6 +207,7 @@ impl App {
                 format!("model-{}", self.logged.detail.as_deref().unwrap_or(""))
             }
             Screen::Artifacts | Screen::File => format!("artifacts-{}", self.artifacts.title),
+            Screen::Activity => "activity".to_string(),
         };
         let slug: String = what
             .chars()
@@ -247,6 +249,7 @@ impl App {
             },
             Screen::Compare => self.compare_table(),
             Screen::Chart => self.chart_table(),
+            Screen::Activity => self.activity_table(),
             _ => self.catalog_table(),
         }
     }
@@ -300,6 +303,7 @@ impl App {
                 match prompt.kind {
                     PromptKind::Query { .. } => {}
                     PromptKind::SaveArtifact => return self.submit_save(&text),
+                    PromptKind::ViewName => self.save_named_view(&text),
                     PromptKind::Filter { .. } => self.set_filter(text),
                     PromptKind::Export { format } => {
                         let path = std::path::PathBuf::from(text.trim());

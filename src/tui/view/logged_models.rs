@@ -144,7 +144,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                     ),
                     _ => {
                         let val = c.value(run, now);
-                        let (s, numeric) = value_text(&val, false, super::CELL_MAX);
+                        let (s, numeric) = value_text(&val, false, super::CELL_MAX, &app.settings.time);
                         let st = if val.is_missing() {
                             theme.dim
                         } else {
@@ -198,7 +198,7 @@ fn section<'a>(title: String, theme: &Theme) -> Line<'a> {
 
 /// The lines of a logged model's detail.
 pub fn detail_lines<'a>(app: &App, m: &LoggedModel, theme: &Theme) -> Vec<Line<'a>> {
-    let t = |v: Option<i64>| v.map_or("-".to_string(), text::time_iso);
+    let t = |v: Option<i64>| v.map_or("-".to_string(), |ms| app.settings.time.full(ms));
     let source = match m.source_run_id.as_deref() {
         Some(id) => match app.index.run(id) {
             Some(r) => format!("{} ({id})", r.run_name),

@@ -104,7 +104,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             }
             let updated = m
                 .last_updated_timestamp
-                .map_or("-".into(), text::time_short);
+                .map_or("-".into(), |ms| app.settings.time.short(ms));
             Row::new(vec![
                 Cell::from(name),
                 Cell::from(Line::from(latest).right_aligned()),
@@ -214,7 +214,7 @@ pub fn draw_versions(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme
                 style = style.patch(theme.cursor);
             }
             let (run, run_style) = source_run(app, ver);
-            let created = ver.creation_timestamp.map_or("-".into(), text::time_short);
+            let created = ver.creation_timestamp.map_or("-".into(), |ms| app.settings.time.short(ms));
             Row::new(vec![
                 Cell::from(Line::from(format!("v{}", s(&ver.version))).right_aligned()),
                 Cell::from(Span::styled(s(&ver.aliases.join(" ")), theme.key)),
