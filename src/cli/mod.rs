@@ -59,7 +59,8 @@ pub struct Cli {
     pub tracking_uri: Option<String>,
 
     /// Where artifacts were copied to, when they are not at the location the store recorded
-    /// nor next to the store (e.g. a server's --artifacts-destination folder).
+    /// nor next to the store (e.g. a server's --artifacts-destination folder); default:
+    /// $MLTUI_ARTIFACTS_ROOT, else `[artifacts] root` in the configuration file.
     #[arg(long, global = true, value_name = "DIR")]
     pub artifacts_root: Option<PathBuf>,
 
@@ -198,7 +199,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Models(args)) => models::run(args, global_uri.as_deref()),
         Some(Command::LoggedModels(args)) => logged_models::run(args, global_uri.as_deref()),
         Some(Command::Artifacts(args)) => {
-            artifacts::run(args, global_uri.as_deref(), cli.artifacts_root.as_deref())
+            let root = match cli.artifacts_root {
+                Some(root) => Some(root),
+                None => settings(cli.config.as_deref()).artifacts_root,
+            };
+            artifacts::run(args, global_uri.as_deref(), root.as_deref())
         }
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref(), cli.no_color),
         Some(Command::Completions(args)) => docs::completions(&args),

@@ -330,7 +330,14 @@ impl App {
             .collect();
         children.sort_by_key(|r| std::cmp::Reverse(r.start_time));
         let extra = self.detail_extras(run);
-        items(run, parent, &children, self.now_ms, &self.settings.time, extra)
+        items(
+            run,
+            parent,
+            &children,
+            self.now_ms,
+            &self.settings.time,
+            extra,
+        )
     }
 
     /// A metric of the detail's run in full: exact values, the latest point's step and

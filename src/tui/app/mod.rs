@@ -1,8 +1,8 @@
 //! Application state and its update function: actions and load events change state and
 //! return effects; nothing here draws or touches the terminal.
 
-mod artifacts;
 mod activity;
+mod artifacts;
 mod chart;
 mod columns;
 mod compare;

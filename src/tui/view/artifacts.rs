@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::{empty_hint, fit, scroll_to};
 use crate::preview::{Preview, human_size};
 use crate::text;
-use crate::tui::app::{App, Loadable, Node, PreviewSlot};
+use crate::tui::app::{App, Loadable, Node, PreviewSlot, Target};
 use crate::tui::fetch::RootState;
 use crate::tui::theme::Theme;
 
@@ -135,6 +135,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             })
             .collect();
         frame.render_widget(Paragraph::new(lines), left);
+        let count = v.rows.len() - start;
+        super::row_targets(app, left, left.y, start, count, Target::ListRow);
     }
     let block = Block::default()
         .borders(Borders::LEFT)

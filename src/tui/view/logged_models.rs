@@ -11,7 +11,7 @@ use super::{empty_hint, fit, scroll_to, value_text};
 use crate::index::{Attr, Column};
 use crate::store::registry::{LoggedModel, LoggedModelStatus};
 use crate::text;
-use crate::tui::app::{App, column_label};
+use crate::tui::app::{App, Target, column_label};
 use crate::tui::theme::Theme;
 
 fn status_style(s: LoggedModelStatus, theme: &Theme) -> Style {
@@ -144,7 +144,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                     ),
                     _ => {
                         let val = c.value(run, now);
-                        let (s, numeric) = value_text(&val, false, super::CELL_MAX, &app.settings.time);
+                        let (s, numeric) =
+                            value_text(&val, false, super::CELL_MAX, &app.settings.time);
                         let st = if val.is_missing() {
                             theme.dim
                         } else {
@@ -180,6 +181,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             .column_spacing(1),
         area,
     );
+    let count = v.rows.len() - start;
+    super::row_targets(app, area, area.y + 2, start, count, Target::ListRow);
 }
 
 fn kv<'a>(key: &str, value: &str, theme: &Theme, w: usize) -> Line<'a> {

@@ -1,8 +1,8 @@
 //! Drawing: one function per screen or overlay, reading `App` and never changing it
 //! (except the viewport sizes and scroll offsets it records).
 
-mod artifacts;
 mod activity;
+mod artifacts;
 mod chart;
 mod compare;
 mod detail;

@@ -10,7 +10,7 @@ use super::{empty_hint, scroll_to};
 use crate::export::models::{alias_list, latest_version, stage_counts};
 use crate::store::registry::ModelVersion;
 use crate::text;
-use crate::tui::app::{App, Loadable};
+use crate::tui::app::{App, Loadable, Target};
 use crate::tui::theme::Theme;
 
 fn s(t: &str) -> String {
@@ -138,6 +138,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Table::new(rows, widths).header(header).column_spacing(1),
         area,
     );
+    let count = v.rows.len() - start;
+    super::row_targets(app, area, area.y + 1, start, count, Target::ListRow);
 }
 
 /// Version counts per stage in a few cells: `P1 S1 A1 N2` (Production, Staging, Archived,
@@ -214,7 +216,9 @@ pub fn draw_versions(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme
                 style = style.patch(theme.cursor);
             }
             let (run, run_style) = source_run(app, ver);
-            let created = ver.creation_timestamp.map_or("-".into(), |ms| app.settings.time.short(ms));
+            let created = ver
+                .creation_timestamp
+                .map_or("-".into(), |ms| app.settings.time.short(ms));
             Row::new(vec![
                 Cell::from(Line::from(format!("v{}", s(&ver.version))).right_aligned()),
                 Cell::from(Span::styled(s(&ver.aliases.join(" ")), theme.key)),
@@ -253,6 +257,8 @@ pub fn draw_versions(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme
         Table::new(rows, widths).header(header).column_spacing(1),
         area,
     );
+    let count = v.versions.len() - start;
+    super::row_targets(app, area, area.y + 1, start, count, Target::ListRow);
 }
 
 /// The status line of the registry screens.
