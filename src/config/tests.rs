@@ -336,7 +336,7 @@ fn activity_settings_take_spans_and_name_their_errors() {
     );
     assert_eq!(
         errors("[artifacts]\nroot = 3\n"),
-        ["c.toml:2: artifacts.root: expected text, got a number"]
+        ["c.toml:2: artifacts.root: expected text, got a whole number"]
     );
     assert_eq!(
         errors("[artifacts]\nroots = \"/x\"\n"),
