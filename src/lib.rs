@@ -11,6 +11,7 @@ pub mod export;
 pub mod fuzz_api;
 pub mod index;
 pub mod model;
+pub mod preview;
 pub mod store;
 pub mod suggest;
 pub mod text;

@@ -1,8 +1,10 @@
-//! Headless output: tables of runs, experiments or comparisons written as an aligned text
-//! table, CSV, JSON or Markdown. Shared by the CLI and the TUI's export; no UI imports.
+//! Headless output: tables of runs, experiments, comparisons, models and artifacts written as
+//! an aligned text table, CSV, JSON or Markdown. Shared by the CLI and the TUI's export; no
+//! UI imports.
 
 mod fit;
 mod json;
+pub mod models;
 pub(crate) mod runs;
 mod stream;
 mod table;

@@ -44,6 +44,11 @@ impl FileStore {
         })
     }
 
+    /// The `mlruns` folder.
+    pub(super) fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Every experiment directory: `(dir, is_in_trash)`, and warnings about folders that
     /// could not be looked into (e.g. no permission): those are left out, the rest is kept.
     pub(super) fn experiment_dirs(&self) -> Result<(ExperimentDirs, Vec<Warning>), StoreError> {
@@ -474,7 +479,7 @@ pub(super) fn run_candidates(exp_dir: &Path) -> Result<Vec<PathBuf>, StoreError>
 
 /// The subfolders of `dir` (following symlinks), sorted. File types come from the directory
 /// entries, so this costs no `stat` per entry.
-fn list_subdirs(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+pub(super) fn list_subdirs(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     let entries = std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
     let mut out = Vec::new();
     for entry in entries.flatten() {

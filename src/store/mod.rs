@@ -2,19 +2,23 @@
 //!
 //! Owns fetching and parsing only. It never writes to a store and never imports UI crates.
 
+pub mod artifacts;
 mod file;
 mod file_follow;
 mod file_keys;
+mod file_registry;
 mod follow;
 mod fsread;
 mod fuzz_hooks;
 mod http;
 mod locate;
 mod metric_file;
+pub mod registry;
 mod sample;
 mod sqlite;
 mod sqlite_follow;
 mod sqlite_metrics;
+mod sqlite_registry;
 mod warning_log;
 mod yaml;
 
@@ -27,6 +31,7 @@ pub use file::FileStore;
 pub use follow::{Change, Follower, follow};
 pub use http::{Auth, HttpOptions, HttpStore, Tls, mask_userinfo};
 pub use locate::{SourceSpec, parse_source, resolve_source};
+pub use registry::Catalog;
 pub use sample::Sampler;
 pub use sqlite::SqliteStore;
 pub use warning_log::{WarningLog, thousands};
@@ -185,8 +190,10 @@ impl<'a> RunQuery<'a> {
 /// A read-only MLflow tracking store.
 ///
 /// Implementations are synchronous and safe to share between threads; callers that must
-/// stay responsive (the TUI) call them from a worker thread.
-pub trait Store: Send + Sync {
+/// stay responsive (the TUI) call them from a worker thread. Models, the registry and
+/// artifacts come through the supertrait [`Catalog`] (`registry` module), whose methods
+/// have defaults.
+pub trait Store: Send + Sync + Catalog {
     /// A short human description, e.g. `file store /data/mlruns`.
     fn describe(&self) -> String;
 

@@ -87,6 +87,8 @@ pub enum Event {
     /// A signal arrived: SIGTERM, SIGHUP, SIGINT or SIGQUIT (quit), SIGTSTP (suspend) or
     /// SIGCONT (continued: take the terminal back and redraw).
     Signal(i32),
+    /// Models, logged models or artifacts arrived (see `fetch`).
+    Fetched(super::fetch::Fetched),
 }
 
 /// Reads terminal input until the receiver goes away.
@@ -267,6 +269,8 @@ mod tests {
     struct Stuck {
         gate: Option<Mutex<Receiver<()>>>,
     }
+
+    impl crate::store::Catalog for Stuck {}
 
     impl Store for Stuck {
         fn describe(&self) -> String {

@@ -17,6 +17,9 @@ use super::errors::{Context, Phase, http_error, status_error, transport_error};
 use super::url::{ServerUrl, mask_userinfo};
 use crate::store::StoreError;
 
+#[path = "download.rs"]
+pub(super) mod download;
+
 /// Path of MLflow's REST API below the tracking URI.
 pub const API_PATH: &str = "/api/2.0/mlflow/";
 /// How much of an error body is read for the message.

@@ -3,14 +3,17 @@
 //!
 //! `auth` reads settings and credentials the way MLflow's client does, `client` makes one
 //! request (with retries), `errors` explains failures, `url` masks credentials in the URL,
-//! `wire` holds the JSON shapes and their mapping to the model.
+//! `wire` holds the JSON shapes and their mapping to the model; `registry` and `artifacts`
+//! read models, logged models and artifacts (`Catalog`).
 
+mod artifacts;
 mod auth;
 mod client;
 mod decode;
 mod errors;
 mod follow;
 mod paging;
+mod registry;
 mod url;
 mod wire;
 

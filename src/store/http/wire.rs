@@ -241,6 +241,13 @@ fn dataset_inputs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<DatasetInput>, 
     })
 }
 
+/// A `[{key, value}]` list already read as items, as a map (entries without a key dropped).
+pub(super) fn to_map(list: Vec<KeyValue>) -> BTreeMap<String, String> {
+    list.into_iter()
+        .filter_map(|kv| Some((kv.key?, kv.value.unwrap_or_default())))
+        .collect()
+}
+
 impl WireExperiment {
     /// `None` for an experiment without an id.
     pub fn into_model(self) -> Option<Experiment> {

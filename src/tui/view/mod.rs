@@ -2,11 +2,14 @@
 //! (except the viewport sizes and scroll offsets it records).
 
 mod activity;
+mod artifacts;
 mod chart;
 mod compare;
 mod detail;
 mod experiments;
 mod help;
+mod logged_models;
+mod models;
 mod overlay;
 mod picker;
 mod runs;
@@ -42,6 +45,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         Screen::Detail => detail::draw(frame, body, app, theme),
         Screen::Compare => compare::draw(frame, body, app, theme),
         Screen::Chart => chart::draw(frame, body, app, theme),
+        Screen::Models => models::draw(frame, body, app, theme),
+        Screen::Versions => models::draw_versions(frame, body, app, theme),
+        Screen::LoggedModels => logged_models::draw(frame, body, app, theme),
+        Screen::ModelDetail => logged_models::draw_detail(frame, body, app, theme),
+        Screen::Artifacts => artifacts::draw(frame, body, app, theme),
+        Screen::File => artifacts::draw_file(frame, body, app, theme),
         Screen::Activity => activity::draw(frame, body, app, theme),
     }
     status::status_line(frame, status, app, theme);
@@ -191,5 +200,7 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
 mod tests;
 #[cfg(test)]
 mod tests_daily;
+#[cfg(test)]
+mod tests_models;
 #[cfg(test)]
 mod tests_views;
