@@ -5,12 +5,17 @@
 
 pub mod chart;
 pub mod cli;
+pub mod config;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzz_api;
 pub mod index;
 pub mod model;
+pub mod preview;
 pub mod store;
 pub mod suggest;
 pub mod text;
+pub mod timefmt;
 pub mod tui;
 
 use anyhow::Result;

@@ -9,6 +9,7 @@
 //! seconds (an aggregate over the run's history) and the writer's p99 went from ~10 ms to
 //! seconds.
 
+mod common;
 #[path = "common/mlflow_server.rs"]
 mod mlflow_server;
 #[path = "common/writer.rs"]

@@ -1,30 +1,39 @@
 //! The command line: clap definitions (one file per command, beside its body) and the
 //! helpers the commands share (finding the store, choosing the output, writing it).
 
+mod artifacts;
 mod browse;
 mod columns;
 mod compare;
+mod config;
 mod docs;
 mod experiments;
+mod logged_models;
+mod models;
 mod pick;
 mod runs;
+mod saved_view;
 mod series;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::export::{self, Format};
+use crate::export::{self, Format, Target};
 use crate::model::ViewType;
 use crate::store::{self, SourceSpec, Store};
 use crate::text;
 
+pub use artifacts::ArtifactsArgs;
 pub use compare::CompareArgs;
+pub use config::ConfigArgs;
 pub use docs::{CompletionsArgs, ManArgs, write_completions, write_man};
 pub use experiments::ExperimentsArgs;
+pub use logged_models::LoggedModelsArgs;
+pub use models::ModelsArgs;
 pub use pick::UsageError;
 pub use runs::RunsArgs;
 pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
@@ -39,8 +48,7 @@ pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
 #[command(
     name = "mltui",
     version,
-    long_version = env!("MLTUI_LONG_VERSION"),
-    args_conflicts_with_subcommands = true
+    long_version = env!("MLTUI_LONG_VERSION")
 )]
 pub struct Cli {
     /// The store to open in the terminal UI.
@@ -49,6 +57,17 @@ pub struct Cli {
     /// The store, as MLflow's tracking URI (overrides MLFLOW_TRACKING_URI).
     #[arg(long, global = true, value_name = "URI")]
     pub tracking_uri: Option<String>,
+
+    /// Where artifacts were copied to, when they are not at the location the store recorded
+    /// nor next to the store (e.g. a server's --artifacts-destination folder); default:
+    /// $MLTUI_ARTIFACTS_ROOT, else `[artifacts] root` in the configuration file.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub artifacts_root: Option<PathBuf>,
+
+    /// The configuration file (default: $MLTUI_CONFIG, else
+    /// $XDG_CONFIG_HOME/mltui/config.toml, i.e. ~/.config/mltui/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 
     /// Monochrome output (also when the NO_COLOR environment variable is set).
     #[arg(long, global = true)]
@@ -60,9 +79,26 @@ pub struct Cli {
     pub experiment: Option<String>,
 
     /// Follow the store while runs are written: refresh every SECS seconds (0: off;
-    /// default 2 for local stores, 10 for a tracking server).
+    /// default 2 for local stores, 10 for a tracking server; see `mltui config`).
     #[arg(long, value_name = "SECS")]
     pub refresh: Option<f64>,
+
+    /// Leave the mouse to the terminal (its own text selection); also `[mouse] enabled =
+    /// false` in the configuration or MLTUI_MOUSE=0.
+    #[arg(long)]
+    pub no_mouse: bool,
+
+    /// Tell of new alerts (a run failed, stalled or logged NaN) outside mltui: the terminal
+    /// bell, or a desktop notification by OSC 9 or OSC 777 (default when given: osc9).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "HOW",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "osc9"
+    )]
+    pub notify: Option<NotifyArg>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -80,10 +116,38 @@ pub enum Command {
     History(HistoryArgs),
     /// Draw metric curves of runs: the terminal UI's chart as text, or a PNG or SVG image.
     Plot(PlotArgs),
+    /// List registered models (or prompts), or the versions of one model.
+    Models(ModelsArgs),
+    /// List MLflow 3 logged models of experiments, with their params and metrics.
+    LoggedModels(LoggedModelsArgs),
+    /// List the artifacts of a run or logged model, or print one file (--cat).
+    Artifacts(ArtifactsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write every page into a folder.
     Man(ManArgs),
+    /// Show the settings in effect, print a commented default file, or check a file.
+    Config(ConfigArgs),
+}
+
+/// How `--notify` tells of alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NotifyArg {
+    Off,
+    Bell,
+    Osc9,
+    Osc777,
+}
+
+impl From<NotifyArg> for crate::config::Notify {
+    fn from(n: NotifyArg) -> Self {
+        match n {
+            NotifyArg::Off => Self::Off,
+            NotifyArg::Bell => Self::Bell,
+            NotifyArg::Osc9 => Self::Osc9,
+            NotifyArg::Osc777 => Self::Osc777,
+        }
+    }
 }
 
 /// Which lifecycle stages to include.
@@ -119,15 +183,32 @@ pub struct OutputArgs {
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let global_uri = cli.tracking_uri.clone();
+    // `mltui SOURCE runs ...` reads SOURCE like --tracking-uri: a command's own SOURCE wins.
+    let global_uri = match (&cli.tracking_uri, &cli.source, &cli.command) {
+        (Some(_), Some(_), Some(_)) => {
+            anyhow::bail!("two sources: a SOURCE before the command and --tracking-uri")
+        }
+        (uri, None, _) | (uri, _, None) => uri.clone(),
+        (None, source, Some(_)) => source.clone(),
+    };
     match cli.command {
         Some(Command::Experiments(args)) => experiments::run(args, global_uri.as_deref()),
-        Some(Command::Runs(args)) => runs::run(args, global_uri.as_deref()),
+        Some(Command::Runs(args)) => runs::run(args, global_uri.as_deref(), cli.config.as_deref()),
         Some(Command::Compare(args)) => compare::run(args, global_uri.as_deref()),
         Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
+        Some(Command::Models(args)) => models::run(args, global_uri.as_deref()),
+        Some(Command::LoggedModels(args)) => logged_models::run(args, global_uri.as_deref()),
+        Some(Command::Artifacts(args)) => {
+            let root = match cli.artifacts_root {
+                Some(root) => Some(root),
+                None => settings(cli.config.as_deref()).artifacts_root,
+            };
+            artifacts::run(args, global_uri.as_deref(), root.as_deref())
+        }
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref(), cli.no_color),
         Some(Command::Completions(args)) => docs::completions(&args),
         Some(Command::Man(args)) => docs::man(&args),
+        Some(Command::Config(args)) => config::run(&args, cli.config.as_deref()),
         None => browse::run(&cli),
     }
 }
@@ -147,6 +228,21 @@ pub fn locate(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<So
 fn open(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<Box<dyn Store>> {
     let spec = locate(positional, tracking_uri)?;
     Ok(store::open(&spec)?)
+}
+
+/// The settings for a headless command: a broken configuration file is reported as
+/// warnings and its settings left out (a report should not fail over a colour).
+fn settings(flag: Option<&std::path::Path>) -> crate::config::Config {
+    let env = |k: &str| std::env::var(k).ok();
+    match crate::config::load(flag, &env) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("mltui: warning: {}", text::sanitize(&e.to_string()));
+            }
+            crate::config::Config::default()
+        }
+    }
 }
 
 fn report_warnings(index: &crate::index::RunIndex) {
@@ -171,17 +267,24 @@ fn output_format(output: &OutputArgs) -> Format {
 }
 
 /// Picks the format and destination, then writes. A closed pipe (`| head`) is not an error.
+/// Standard output that is a terminal gets control characters escaped in every format
+/// ([`Target::Terminal`]); a file or a pipe gets exact values.
 pub(crate) fn emit(
     output: &OutputArgs,
-    write: impl FnOnce(Format, &mut dyn Write) -> Result<(), export::ExportError>,
+    write: impl FnOnce(Format, Target, &mut dyn Write) -> Result<(), export::ExportError>,
 ) -> Result<()> {
     let format = output_format(output);
     let result = match &output.output {
-        Some(path) => export::write_file(path, |out| write(format, out)),
+        Some(path) => export::write_file(path, |out| write(format, Target::Exact, out)),
         None => {
             let stdout = std::io::stdout();
+            let target = if stdout.is_terminal() {
+                Target::Terminal
+            } else {
+                Target::Exact
+            };
             let mut lock = std::io::BufWriter::new(stdout.lock());
-            write(format, &mut lock).and_then(|()| lock.flush().map_err(Into::into))
+            write(format, target, &mut lock).and_then(|()| lock.flush().map_err(Into::into))
         }
     };
     match result {

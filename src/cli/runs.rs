@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::{
     Layout, OutputArgs, View, columns, emit, emit_fitted, fit_width, locate, now_ms, output_format,
-    pick, report_warnings,
+    pick, report_warnings, saved_view,
 };
 use crate::export::{self, Format};
 use crate::index::lookup::unique_prefix_len;
@@ -48,15 +48,25 @@ pub struct RunsArgs {
     #[arg(long, short = 'n', value_name = "N")]
     pub limit: Option<usize>,
 
+    /// A view saved in the terminal UI's run table (v, then s): its columns, sort, filters,
+    /// pinned runs (first) and hidden runs (left out). --columns, --filter and --order-by
+    /// replace the view's own.
+    #[arg(long, value_name = "NAME")]
+    pub saved_view: Option<String>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
 /// `mltui runs`.
-pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
+pub fn run(args: RunsArgs, uri: Option<&str>, config: Option<&std::path::Path>) -> Result<()> {
     // A bad filter, order or column name fails before any store is read.
-    let filter = index::parse_filter(args.filter.as_deref().unwrap_or(""))
-        .map_err(|e| anyhow::anyhow!("invalid --filter: {e}"))?;
+    let given = match &args.filter {
+        Some(f) => {
+            Some(index::parse_filter(f).map_err(|e| anyhow::anyhow!("invalid --filter: {e}"))?)
+        }
+        None => None,
+    };
     let order = index::parse_order_by(&args.order_by)
         .map_err(|e| anyhow::anyhow!("invalid --order-by: {e}"))?;
     let asked = match &args.columns {
@@ -64,6 +74,21 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
         None => None,
     };
     let spec = locate(args.source.as_deref(), uri)?;
+    let saved = match &args.saved_view {
+        Some(name) => Some(saved_view::find(&spec, name)?),
+        None => None,
+    };
+    let filter = match given {
+        Some(f) => f,
+        None => {
+            let text = saved
+                .as_ref()
+                .and_then(|v| v.query.clone())
+                .unwrap_or_default();
+            index::parse_filter(&text)
+                .map_err(|e| anyhow::anyhow!("the saved view's search filter is not valid: {e}"))?
+        }
+    };
     let store = store::open(&spec)?;
     let view: ViewType = args.view.into();
     // Experiments come first so that --experiment can be checked before runs are read.
@@ -89,27 +114,49 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
     let index = index_runs(store.as_ref(), list, chosen, needs)?;
     report_warnings(&index);
     let mut rows = index.select(None, view);
-    rows.retain(|&i| filter.matches(&index.runs()[i]));
+    let now = now_ms();
+    match &saved {
+        Some(v) => {
+            let sort = saved_view::sort_keys(v);
+            let time = super::settings(config).time_format();
+            rows = saved_view::rows(
+                index.runs(),
+                &rows,
+                v,
+                &sort,
+                &|r| filter.matches(r),
+                now,
+                &time,
+            );
+        }
+        None => rows.retain(|&i| filter.matches(&index.runs()[i])),
+    }
     if !order.is_empty() {
-        index::order_runs(index.runs(), &mut rows, &order);
+        // Runs a saved view pins stay first.
+        let pinned = saved.as_ref().map_or(0, |v| {
+            rows.iter()
+                .take_while(|&&i| v.pins.contains(&index.runs()[i].run_id))
+                .count()
+        });
+        index::order_runs(index.runs(), &mut rows[pinned..], &order);
     }
     if let Some(n) = args.limit {
         rows.truncate(n);
     }
     let selected: Vec<&model::Run> = rows.iter().map(|&i| &index.runs()[i]).collect();
-    let columns = match asked {
-        Some(cols) => {
+    let columns = match (asked, &saved) {
+        (Some(cols), _) => {
             check_columns(&cols, &index, &selected, &scope, narrowed)?;
             cols
         }
-        None => index::column::search_runs_columns(selected.iter().copied()),
+        (None, Some(v)) if !v.columns.is_empty() => saved_view::columns(v, &selected, now),
+        (None, _) => index::column::search_runs_columns(selected.iter().copied()),
     };
-    let now = now_ms();
     if let Some(width) = fit_width(&args.output) {
         let mut table = export::runs_table(selected.iter().copied(), &columns, now);
         let ids = index.runs().iter().map(|r| r.run_id.as_str());
         shorten_ids(&mut table, &columns, unique_prefix_len(ids, SHORT_ID));
-        let priority = if args.columns.is_some() {
+        let priority = if args.columns.is_some() || saved.is_some() {
             (0..columns.len()).collect()
         } else {
             usefulness_order(&columns)
@@ -122,14 +169,15 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
             )
         });
     }
-    emit(&args.output, |format, out| {
-        match (format, args.columns.is_some()) {
+    emit(&args.output, |format, target, out| {
+        match (format, args.columns.is_some() || saved.is_some()) {
             (Format::Json, false) => {
                 export::write_json(&export::runs_json(selected.iter().copied()), out)
             }
-            (f, _) => export::write_table(
+            (f, _) => export::write_table_to(
                 &export::runs_table(selected.iter().copied(), &columns, now),
                 f,
+                target,
                 out,
             ),
         }

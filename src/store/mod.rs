@@ -2,22 +2,31 @@
 //!
 //! Owns fetching and parsing only. It never writes to a store and never imports UI crates.
 
+pub mod artifacts;
 mod file;
 mod file_follow;
+mod file_keys;
+mod file_registry;
 mod follow;
+mod fsread;
+mod fuzz_hooks;
 mod http;
 mod locate;
 mod metric_file;
 mod mysql;
 mod postgres;
 mod postgres_tls;
+pub mod registry;
+mod sample;
 mod sql;
 mod sqlite;
 mod sqlite_metrics;
 mod sqlite_read;
 mod sqlite_vfs;
+mod warning_log;
 mod yaml;
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use crate::model::{Experiment, MetricPoint, Run, RunCount};
@@ -26,10 +35,16 @@ pub use file::FileStore;
 pub use follow::{Change, Follower, follow};
 pub use http::{Auth, HttpOptions, HttpStore, Tls, mask_userinfo};
 pub use locate::{SourceSpec, parse_source, resolve_source};
+pub use registry::Catalog;
+pub use sample::Sampler;
 pub use sql::uri::{DbKind, DbUri};
 pub(crate) use sqlite::SqliteStore;
 #[doc(hidden)]
 pub use sqlite_read::take_longest_read_lock;
+pub use warning_log::{WarningLog, thousands};
+
+/// Most points handed over at once by [`Store::metric_history_chunks`].
+pub const HISTORY_CHUNK: usize = 8192;
 
 /// Errors from opening or reading a store.
 #[derive(Debug, thiserror::Error)]
@@ -102,7 +117,11 @@ pub struct Warning {
 
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.location, self.message)
+        if self.location.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.location, self.message)
+        }
     }
 }
 
@@ -183,8 +202,10 @@ impl<'a> RunQuery<'a> {
 /// A read-only MLflow tracking store.
 ///
 /// Implementations are synchronous and safe to share between threads; callers that must
-/// stay responsive (the TUI) call them from a worker thread.
-pub trait Store: Send + Sync {
+/// stay responsive (the TUI) call them from a worker thread. Models, the registry and
+/// artifacts come through the supertrait [`Catalog`] (`registry` module), whose methods
+/// have defaults.
+pub trait Store: Send + Sync + Catalog {
     /// A short human description, e.g. `file store /data/mlruns`.
     fn describe(&self) -> String;
 
@@ -215,10 +236,30 @@ pub trait Store: Send + Sync {
     /// Every logged point of one metric of one run, in the order the store returns them.
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError>;
 
-    /// True when `metric_history_for_chart` returns a sample (a server downsamples), so a
-    /// zoomed chart should ask again for the zoomed step range.
+    /// The points of [`Store::metric_history`], delivered in chunks of at most
+    /// [`HISTORY_CHUNK`] points (in the same order) to `sink`, which may stop the reading by
+    /// returning `Break`. A store that overrides this reads in constant memory whatever the
+    /// history's length; the default reads the whole history first.
+    fn metric_history_chunks(
+        &self,
+        run_id: &str,
+        key: &str,
+        sink: &mut dyn FnMut(&[MetricPoint]) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let points = self.metric_history(run_id, key)?;
+        for chunk in points.chunks(HISTORY_CHUNK) {
+            if sink(chunk).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// True when `metric_history_for_chart` may return a sample (a server downsamples; any
+    /// store samples a very long history), so a zoomed chart should ask again for the zoomed
+    /// step range.
     fn samples_histories(&self) -> bool {
-        false
+        true
     }
 
     /// A follower that finds changes more cheaply than reloading everything, if the store
@@ -228,8 +269,11 @@ pub trait Store: Send + Sync {
     }
 
     /// Points of one metric for several runs, for drawing: at most about `max_points` per
-    /// run, optionally only steps within `steps` (inclusive). Local stores return every
-    /// point (the chart downsamples); a server may downsample on its side.
+    /// run, optionally only steps within `steps` (inclusive). A server may downsample on its
+    /// side to `max_points`; by default every point of a history is returned up to
+    /// [`sample::EXACT_LIMIT`], and a longer one is sampled while it is read (the first,
+    /// last, lowest and highest point of each stretch of steps and of time), so that memory
+    /// stays bounded whatever the history's length.
     fn metric_history_for_chart(
         &self,
         run_ids: &[String],
@@ -241,14 +285,34 @@ pub trait Store: Send + Sync {
         run_ids
             .iter()
             .map(|id| {
-                let mut points = self.metric_history(id, key)?;
-                if let Some((lo, hi)) = steps {
-                    points.retain(|p| p.step >= lo && p.step <= hi);
-                }
-                Ok((id.clone(), points))
+                let mut sampler = sample::Sampler::new();
+                self.metric_history_chunks(id, key, &mut |chunk| {
+                    for p in chunk {
+                        if steps.is_none_or(|(lo, hi)| p.step >= lo && p.step <= hi) {
+                            sampler.push(*p);
+                        }
+                    }
+                    ControlFlow::Continue(())
+                })?;
+                Ok((id.clone(), sampler.finish()))
             })
             .collect()
     }
+}
+
+#[doc(hidden)]
+pub fn fuzz_metric_lines(data: &[u8]) {
+    fuzz_hooks::metric_lines(data);
+}
+
+#[doc(hidden)]
+pub fn fuzz_meta_yaml(data: &[u8]) {
+    fuzz_hooks::meta_yaml(data);
+}
+
+#[doc(hidden)]
+pub fn fuzz_rest_page(data: &[u8]) {
+    http::fuzz_page(data);
 }
 
 /// Opens the store that `spec` names.

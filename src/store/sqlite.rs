@@ -115,6 +115,17 @@ impl Backend for Sqlite {
         connect(&self.path, self.info.clone())
     }
 
+    /// Next to the database: `./mlruns` of a client writing directly, `./mlartifacts` of
+    /// `mlflow server`, and the folder itself.
+    fn artifact_bases(&self) -> Vec<PathBuf> {
+        let dir = self
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        vec![dir.join("mlruns"), dir.join("mlartifacts"), dir]
+    }
+
     fn runs_estimate(&self, conn: &mut SqliteConn) -> Result<Option<usize>, StoreError> {
         Ok(conn
             .rowid_span("runs")?

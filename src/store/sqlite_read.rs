@@ -215,7 +215,10 @@ impl SqliteConn {
         // MLflow's file store made them 18-digit random numbers).
         let mut seek = self
             .conn
-            .prepare(&format!("SELECT MIN(rowid) FROM {} WHERE rowid > ?1", scan.table))
+            .prepare(&format!(
+                "SELECT MIN(rowid) FROM {} WHERE rowid > ?1",
+                scan.table
+            ))
             .map_err(err)?;
         let mut from = after;
         let mut span = FIRST_SPAN;

@@ -4,6 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+pub use super::keymap_config::{ActionKeys, Keymap, check_keys};
 
 /// Where keys are being interpreted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,10 +21,68 @@ pub enum Context {
     Pager,
     /// The menu of things to copy (`Y`).
     CopyMenu,
+    /// Running and recent runs across experiments, and alerts.
+    Activity,
+    /// The list of named views.
+    Views,
+    Models,
+    Versions,
+    LoggedModels,
+    ModelDetail,
+    Artifacts,
+    /// One artifact file, full screen.
+    File,
+}
+
+impl Context {
+    pub const ALL: [Context; 18] = [
+        Context::Experiments,
+        Context::Runs,
+        Context::Detail,
+        Context::Compare,
+        Context::Chart,
+        Context::Picker,
+        Context::Input,
+        Context::Help,
+        Context::Pager,
+        Context::CopyMenu,
+        Context::Activity,
+        Context::Views,
+        Context::Models,
+        Context::Versions,
+        Context::LoggedModels,
+        Context::ModelDetail,
+        Context::Artifacts,
+        Context::File,
+    ];
+
+    /// The name of the screen in messages (`[keys.SCREEN]` for most).
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Experiments => "experiments",
+            Context::Runs => "runs",
+            Context::Detail => "detail",
+            Context::Compare => "compare",
+            Context::Chart => "chart",
+            Context::Picker => "picker",
+            Context::Input => "prompt",
+            Context::Help => "help",
+            Context::Pager => "pager",
+            Context::CopyMenu => "copy",
+            Context::Activity => "activity",
+            Context::Views => "views",
+            Context::Models => "models",
+            Context::Versions => "versions",
+            Context::LoggedModels => "logged-models",
+            Context::ModelDetail => "model",
+            Context::Artifacts => "artifacts",
+            Context::File => "file",
+        }
+    }
 }
 
 /// A key as written in the keymap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Key {
     Ch(char),
     Ctrl(char),
@@ -168,12 +227,15 @@ const LEAVE_BACK: &[Binding] = &[
 const EXPERIMENTS: &[Binding] = &[
     b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "open the runs of the experiment (or of all marked ones)", Some("open")),
     b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark (open several experiments together)", Some("mark")),
+    b(&[K::Ch('M')], A::Models, "registered models and prompts (the model registry)", Some("models")),
+    b(&[K::Ch('L')], A::LoggedModels, "logged models of the experiment (or of all marked ones)", Some("logged")),
     b(&[K::Ch('/')], A::Filter, "filter by name", Some("filter")),
     b(&[K::Ch('s')], A::SortCycle, "sort: last activity, name, id, runs", Some("sort")),
     b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted experiments", None),
     b(&[K::Ch('a')], A::MarkAll, "mark all shown", None),
     b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
     b(&[K::Ch('y')], A::CopyId, "copy the experiment id (OSC 52 clipboard)", None),
+    b(&[K::Ch('A')], A::Activity, "activity: running, stalled and recent runs of every experiment, alerts", Some("activity")),
 ];
 
 #[rustfmt::skip]
@@ -204,7 +266,15 @@ const RUNS: &[Binding] = &[
     b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted runs", None),
     b(&[K::Ch('t')], A::ToggleTree, "nested runs as a tree / flat", None),
     b(&[K::Tab, K::Ch('z')], A::ToggleFold, "fold / unfold children of a parent run", None),
+    b(&[K::Ch('!')], A::PinRun, "pin / unpin the run (or the marked runs) at the top of the table", None),
+    b(&[K::Ch('H')], A::HideRun, "hide / unhide the run (or the marked runs) in the table and charts", None),
+    b(&[K::Ch('.')], A::ToggleHidden, "show / leave out hidden runs", None),
+    b(&[K::Ch('<')], A::ColumnNarrower, "make the column narrower", None),
+    b(&[K::Ch('>')], A::ColumnWider, "make the column wider", None),
+    b(&[K::Ch('=')], A::ColumnAutoWidth, "automatic width for every column", None),
     b(&[K::Ch('e')], A::Export, "export the table as shown (CSV/JSON/Markdown)", Some("export")),
+    b(&[K::Ch('L')], A::LoggedModels, "logged models of these experiments", None),
+    b(&[K::Ch('v')], A::Views, "named views: save this view, open or delete one", Some("views")),
 ];
 
 #[rustfmt::skip]
@@ -212,7 +282,81 @@ const DETAIL: &[Binding] = &[
     b(&[K::Enter], A::Open, "read the whole value (pager), or go to the parent/child run", Some("open")),
     b(&[K::Ch('y')], A::CopyId, "copy the run id (OSC 52 clipboard)", Some("copy id")),
     b(&[K::Ch('Y')], A::CopyMenu, "copy…: value under the cursor, run name, artifact URI", None),
+    b(&[K::Ch('a')], A::Artifacts, "browse the run's artifacts and the models it logged", Some("artifacts")),
     b(&[K::Ch('e')], A::Export, "export this run's keys and values", Some("export")),
+];
+
+#[rustfmt::skip]
+const MODELS: &[Binding] = &[
+    b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "versions of the model", Some("versions")),
+    b(&[K::Tab], A::TogglePrompts, "registered models / prompts", Some("prompts")),
+    b(&[K::Ch('/')], A::Filter, "filter by name, alias, tag or description", Some("filter")),
+    b(&[K::Ch('s')], A::SortCycle, "sort: name, last update, versions", Some("sort")),
+    b(&[K::Ch('y')], A::CopyId, "copy the model's name (OSC 52 clipboard)", None),
+    b(&[K::Ch('e')], A::Export, "export the table as shown", None),
+];
+
+#[rustfmt::skip]
+const VERSIONS: &[Binding] = &[
+    b(&[K::Enter], A::Open, "the version's source run (its detail)", Some("source run")),
+    b(&[K::Ch('m')], A::OpenModel, "the logged model the version was registered from", Some("model")),
+    b(&[K::Ch('y')], A::CopyId, "copy the version's URI, models:/NAME/VERSION (OSC 52 clipboard)", Some("copy URI")),
+    b(&[K::Ch('e')], A::Export, "export the table as shown", None),
+];
+
+#[rustfmt::skip]
+const LOGGED: &[Binding] = &[
+    b(&[K::Enter], A::Open, "the model: params, metrics, versions, files", Some("detail")),
+    b(&[K::Left, K::Ch('h')], A::Left, "previous column", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "next column", None),
+    b(&[K::Ch('0'), K::Ch('^')], A::FirstColumn, "first column", None),
+    b(&[K::Ch('$')], A::LastColumn, "last column", None),
+    b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark model", Some("mark")),
+    b(&[K::Ch('a')], A::MarkAll, "mark all shown models", None),
+    b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
+    b(&[K::Ch('c')], A::Compare, "compare marked models side by side", Some("compare")),
+    b(&[K::Ch('/')], A::Filter, "quick filter by text", Some("filter")),
+    b(&[K::Ch('s')], A::SortCycle, "sort by column: ascending, descending, off", Some("sort")),
+    b(&[K::Ch('[')], A::SortAsc, "sort ascending by column", None),
+    b(&[K::Ch(']')], A::SortDesc, "sort descending by column", None),
+    b(&[K::Ch('o')], A::ClearSort, "original order (newest first)", None),
+    b(&[K::Ch('y')], A::CopyId, "copy the model's URI, models:/m-… (OSC 52 clipboard)", None),
+    b(&[K::Ch('e')], A::Export, "export the table as shown", None),
+];
+
+#[rustfmt::skip]
+const MODEL_DETAIL: &[Binding] = &[
+    b(&[K::Ch('a')], A::Artifacts, "browse the model's files (MLmodel, environment, weights)", Some("artifacts")),
+    b(&[K::Ch('y')], A::CopyId, "copy the model's URI, models:/m-… (OSC 52 clipboard)", None),
+    b(&[K::Ch('e')], A::Export, "export this model's keys and values", None),
+];
+
+#[rustfmt::skip]
+const ARTIFACTS: &[Binding] = &[
+    b(&[K::Enter], A::Open, "open / close a folder; a file full screen", Some("open")),
+    b(&[K::Right, K::Ch('l')], A::Right, "open a folder (again: into it)", None),
+    b(&[K::Left, K::Ch('h')], A::Left, "close a folder (again: up to its parent)", None),
+    b(&[K::Ch('w')], A::Save, "save the file under the cursor (asks where; default: the current folder)", Some("save")),
+    b(&[K::Ch('y')], A::CopyId, "copy the artifact's URI (OSC 52 clipboard)", None),
+    b(&[K::Ch('e')], A::Export, "export the listing", None),
+];
+
+#[rustfmt::skip]
+const FILE_NAV: &[Binding] = &[
+    b(&[K::Up, K::Ch('k')], A::Up, "scroll up", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "scroll down", None),
+    b(&[K::PageUp, K::Ctrl('u'), K::Ctrl('b'), K::Ch('b')], A::PageUp, "page up", None),
+    b(&[K::PageDown, K::Ctrl('d'), K::Ctrl('f'), K::Ch(' ')], A::PageDown, "page down", Some("page")),
+    b(&[K::Ch('g'), K::Home], A::Top, "top", None),
+    b(&[K::Ch('G'), K::End], A::Bottom, "bottom", None),
+];
+
+#[rustfmt::skip]
+const FILE: &[Binding] = &[
+    b(&[K::Left, K::Ch('h')], A::Left, "scroll left", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "scroll right", None),
+    b(&[K::Ch('w')], A::Save, "save this file (asks where)", Some("save")),
+    b(&[K::Ch('y')], A::CopyId, "copy the file's URI (OSC 52 clipboard)", None),
 ];
 
 #[rustfmt::skip]
@@ -255,6 +399,24 @@ const CHART: &[Binding] = &[
     b(&[K::Ch('L')], A::PanRight, "pan right", None),
     b(&[K::Ch('0')], A::ResetZoom, "reset zoom and cursor", None),
     b(&[K::Ch('e')], A::Export, "export the shown points (CSV/JSON/Markdown)", Some("export")),
+];
+
+#[rustfmt::skip]
+const ACTIVITY: &[Binding] = &[
+    b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "go to the run (its experiment's table, then its detail)", Some("go to run")),
+    b(&[K::Ch('y')], A::CopyId, "copy the run id (OSC 52 clipboard)", None),
+    b(&[K::Ch('X')], A::ClearAlerts, "clear the alerts", Some("clear alerts")),
+    b(&[K::Ch('e')], A::Export, "export the list (CSV/JSON/Markdown)", None),
+];
+
+#[rustfmt::skip]
+const VIEWS: &[Binding] = &[
+    b(&[K::Up, K::Ch('k')], A::Up, "previous", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "next", None),
+    b(&[K::Enter], A::Open, "open the view on this table", Some("open")),
+    b(&[K::Ch('s'), K::Ch('n')], A::SaveView, "save the table as it is now under a name (a taken name is replaced)", Some("save")),
+    b(&[K::Ch('d'), K::Delete], A::DeleteView, "delete the view", Some("delete")),
+    b(&[K::Esc, K::Ch('q')], A::Back, "close", Some("close")),
 ];
 
 #[rustfmt::skip]
@@ -317,89 +479,96 @@ const COPY_MENU: &[Binding] = &[
     b(&[K::Esc, K::Ch('q')], A::Back, "cancel", Some("cancel")),
 ];
 
-/// The binding groups of a context, most specific first, with a title for help.
-pub fn groups(ctx: Context) -> Vec<(&'static str, &'static [Binding])> {
+/// A group of bindings: the `[keys.SCREEN]` table that can change them, and a title for
+/// help (empty: it continues the group before).
+#[derive(Debug, Clone, Copy)]
+pub struct Group {
+    pub screen: &'static str,
+    pub title: &'static str,
+    pub bindings: &'static [Binding],
+}
+
+const fn g(screen: &'static str, title: &'static str, bindings: &'static [Binding]) -> Group {
+    Group {
+        screen,
+        title,
+        bindings,
+    }
+}
+
+/// The binding groups of a context, most specific first.
+pub fn groups(ctx: Context) -> Vec<Group> {
     match ctx {
         Context::Experiments => vec![
-            ("Experiments", EXPERIMENTS),
-            ("Move", NAV),
-            ("General", LEAVE_QUIT),
-            ("", GLOBAL),
-            ("", ANYWHERE),
+            g("experiments", "Experiments", EXPERIMENTS),
+            g("global", "Move", NAV),
+            g("global", "General", LEAVE_QUIT),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
         ],
-        Context::Runs => screen("Runs", RUNS, NAV),
-        Context::Detail => screen("Run detail", DETAIL, NAV),
-        Context::Compare => screen("Compare", COMPARE, NAV),
+        Context::Runs => screen("runs", "Runs", RUNS),
+        Context::Detail => screen("detail", "Run detail", DETAIL),
+        Context::Compare => screen("compare", "Compare", COMPARE),
+        Context::Activity => screen("activity", "Activity", ACTIVITY),
         Context::Chart => vec![
-            ("Charts", CHART),
-            ("Metric list / legend", NAV),
-            ("General", LEAVE_BACK),
-            ("", GLOBAL),
-            ("", ANYWHERE),
+            g("chart", "Charts", CHART),
+            g("global", "Metric list / legend", NAV),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
         ],
         Context::Picker => vec![
-            ("Column picker (type to search)", PICKER),
-            ("Edit the search", EDIT),
-            ("", ANYWHERE),
+            g("picker", "Column picker (type to search)", PICKER),
+            g("prompt", "Edit the search", EDIT),
+            g("global", "", ANYWHERE),
         ],
-        Context::Input => vec![("Prompt (type to edit)", INPUT), ("Edit", EDIT)],
-        Context::Help => vec![("Help", HELP), ("Scroll", NAV), ("", ANYWHERE)],
-        Context::Pager => vec![("Value", PAGER), ("Scroll", NAV), ("", ANYWHERE)],
+        Context::Input => vec![
+            g("prompt", "Prompt (type to edit)", INPUT),
+            g("prompt", "Edit", EDIT),
+        ],
+        Context::Help => vec![
+            g("help", "Help", HELP),
+            g("global", "Scroll", NAV),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Pager => vec![
+            g("pager", "Value", PAGER),
+            g("global", "Scroll", NAV),
+            g("global", "", ANYWHERE),
+        ],
         Context::CopyMenu => vec![
-            ("Copy (or press the item's letter)", COPY_MENU),
-            ("", ANYWHERE),
+            g("copy", "Copy (or press the item's letter)", COPY_MENU),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Views => vec![g("views", "Named views", VIEWS), g("global", "", ANYWHERE)],
+        Context::Models => screen("models", "Models", MODELS),
+        Context::Versions => screen("versions", "Versions", VERSIONS),
+        Context::LoggedModels => screen("logged-models", "Logged models", LOGGED),
+        Context::ModelDetail => screen("model", "Logged model", MODEL_DETAIL),
+        Context::Artifacts => screen("artifacts", "Artifacts", ARTIFACTS),
+        Context::File => vec![
+            g("file", "File", FILE),
+            g("file", "Scroll", FILE_NAV),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
         ],
     }
 }
 
-fn screen(
-    title: &'static str,
-    own: &'static [Binding],
-    nav: &'static [Binding],
-) -> Vec<(&'static str, &'static [Binding])> {
+fn screen(name: &'static str, title: &'static str, own: &'static [Binding]) -> Vec<Group> {
     vec![
-        (title, own),
-        ("Move", nav),
-        ("General", LEAVE_BACK),
-        ("", GLOBAL),
-        ("", ANYWHERE),
+        g(name, title, own),
+        g("global", "Move", NAV),
+        g("global", "General", LEAVE_BACK),
+        g("global", "", GLOBAL),
+        g("global", "", ANYWHERE),
     ]
 }
 
-/// The action for a key in a context. In text contexts, printable keys become input.
+/// The action for a key in a context with the built-in keys.
 pub fn lookup(ctx: Context, key: Key) -> Option<Action> {
-    for (_, group) in groups(ctx) {
-        if let Some(bind) = group.iter().find(|b| b.keys.contains(&key)) {
-            return Some(bind.action);
-        }
-    }
-    match (ctx, key) {
-        (Context::Input | Context::Picker | Context::CopyMenu, Key::Ch(c)) => {
-            Some(Action::InputChar(c))
-        }
-        _ => None,
-    }
-}
-
-/// Footer entries for a context: `(keys, label)`.
-pub fn footer(ctx: Context) -> Vec<(String, &'static str)> {
-    let mut entries: Vec<(String, &'static str)> = groups(ctx)
-        .into_iter()
-        .flat_map(|(_, g)| g.iter())
-        .filter_map(|b| {
-            b.footer
-                .map(|f| (b.keys.first().map(|k| k.label()).unwrap_or_default(), f))
-        })
-        .collect();
-    // Help and back/quit go last: the footer keeps them when it must drop entries.
-    let tail: Vec<_> = entries
-        .iter()
-        .filter(|(_, f)| matches!(*f, "help" | "back" | "quit"))
-        .cloned()
-        .collect();
-    entries.retain(|(_, f)| !matches!(*f, "help" | "back" | "quit"));
-    entries.extend(tail);
-    entries
+    Keymap::default().lookup(ctx, key)
 }
 
 #[cfg(test)]
@@ -445,21 +614,10 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        for ctx in [
-            Context::Experiments,
-            Context::Runs,
-            Context::Detail,
-            Context::Compare,
-            Context::Chart,
-            Context::Picker,
-            Context::Input,
-            Context::Help,
-            Context::Pager,
-            Context::CopyMenu,
-        ] {
+        for ctx in Context::ALL {
             let mut seen = Vec::new();
-            for (_, g) in groups(ctx) {
-                for bind in g {
+            for g in groups(ctx) {
+                for bind in g.bindings {
                     for k in bind.keys {
                         assert!(!seen.contains(k), "{ctx:?}: {k:?} bound twice");
                         seen.push(*k);
@@ -467,5 +625,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn model_and_artifact_screens_go_back_with_esc_and_q() {
+        for ctx in [
+            Context::Models,
+            Context::Versions,
+            Context::LoggedModels,
+            Context::ModelDetail,
+            Context::Artifacts,
+            Context::File,
+        ] {
+            for (k, a) in [
+                (K::Esc, A::Back),
+                (K::Ch('q'), A::Leave),
+                (K::Ch('?'), A::Help),
+                (K::Ctrl('c'), A::Quit),
+                (K::Down, A::Down),
+                (K::Ch('j'), A::Down),
+            ] {
+                assert_eq!(lookup(ctx, k), Some(a), "{ctx:?} {k:?}");
+            }
+        }
+        assert_eq!(lookup(Context::Experiments, K::Ch('M')), Some(A::Models));
+        assert_eq!(lookup(Context::Detail, K::Ch('a')), Some(A::Artifacts));
+        assert_eq!(lookup(Context::Models, K::Tab), Some(A::TogglePrompts));
+        assert_eq!(lookup(Context::Artifacts, K::Ch('w')), Some(A::Save));
+        assert_eq!(lookup(Context::Models, K::Ch('r')), Some(A::Refresh));
     }
 }

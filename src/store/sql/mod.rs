@@ -11,6 +11,7 @@ mod follow_steps;
 mod history;
 pub(crate) mod load;
 pub(crate) mod narrow;
+mod registry;
 pub(crate) mod schema;
 pub mod uri;
 
@@ -247,6 +248,12 @@ pub(crate) trait Backend: Send + Sync + Clone + Sized + 'static {
     /// Warnings about how the store is being read (e.g. a stale view), shown with the
     /// experiments.
     fn notes(&self) -> Vec<super::Warning> {
+        Vec::new()
+    }
+
+    /// Local folders where MLflow puts artifacts by default, searched when a recorded
+    /// location does not exist (none for a database server).
+    fn artifact_bases(&self) -> Vec<std::path::PathBuf> {
         Vec::new()
     }
 }

@@ -27,7 +27,7 @@ pub struct CopyMenu {
 fn csv(table: &Table) -> String {
     let mut out = Vec::new();
     // Writing CSV to memory cannot fail on I/O; a failure leaves what was written.
-    let _ = table.write_csv(&mut out);
+    let _ = table.write_csv(&mut out, false);
     String::from_utf8_lossy(&out).into_owned()
 }
 
@@ -51,6 +51,9 @@ impl App {
 
     /// `y`: the full id of the run (or experiment) under the cursor.
     pub(super) fn copy_id(&mut self) -> Vec<Effect> {
+        if let Some((text, what)) = self.catalog_copy() {
+            return self.copy(&text, what);
+        }
         if self.screen() == Screen::Experiments {
             let id = self
                 .experiments

@@ -1,16 +1,27 @@
 //! Application state and its update function: actions and load events change state and
 //! return effects; nothing here draws or touches the terminal.
 
+mod activity;
+mod artifacts;
 mod chart;
+mod columns;
 mod compare;
 mod complete;
 mod copy;
 mod detail;
+mod detail_models;
 mod edit;
 mod experiments;
+mod logged_models;
+mod models;
+mod mouse;
 mod picker;
+mod pins;
 mod prompt;
+mod run_models;
 mod runs;
+mod settings;
+mod views;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -19,11 +30,17 @@ use std::path::PathBuf;
 use crate::export::{Format, Table};
 use crate::index::{Direction, RunIndex};
 use crate::store::{ExperimentList, RunBatch};
-use crate::text;
 
 use super::action::Action;
-use super::keymap::{self, Context, Key};
+use super::fetch::{FetchRequest, Fetched};
+use super::keymap::{Context, Key, Keymap};
 
+pub use activity::{ActivityLine, ActivityView, Alert, AlertKind, last_activity as activity_last};
+pub use mouse::{Click, Mouse, MouseKind, Rect, Target};
+pub use settings::Settings;
+pub use views::{ViewMemory, ViewsMenu};
+
+pub use artifacts::{ArtifactsView, Node, PreviewSlot, Root, model_label};
 pub use chart::{ChartFocus, ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
 pub use compare::{CmpLine, CompareView, section_title};
 pub use complete::Completion;
@@ -31,6 +48,8 @@ pub use copy::{CopyItem, CopyMenu};
 pub use detail::{DetailItem, DetailView, ItemKind, Pager};
 pub use edit::LineEdit;
 pub use experiments::{ExpSort, ExperimentsView};
+pub use logged_models::{LoggedView, column_label};
+pub use models::{Loadable, ModelSort, ModelsView};
 pub use picker::Picker;
 pub use prompt::{Prompt, PromptKind};
 pub use runs::{ColumnState, RunRow, RunsView};
@@ -43,6 +62,20 @@ pub enum Screen {
     Detail,
     Compare,
     Chart,
+    /// Registered models (or prompts).
+    Models,
+    /// Versions of one registered model.
+    Versions,
+    /// Logged models of experiments.
+    LoggedModels,
+    /// One logged model.
+    ModelDetail,
+    /// The artifact browser.
+    Artifacts,
+    /// One artifact file, full screen.
+    File,
+    /// Running and recent runs of every experiment, and alerts.
+    Activity,
 }
 
 /// Progress of the background load.
@@ -67,6 +100,10 @@ pub enum LoadEvent {
     Refreshed {
         at: i64,
         error: Option<String>,
+    },
+    /// The load or refresh under way has had no news from the store for `secs` seconds.
+    Stalled {
+        secs: u64,
     },
 }
 
@@ -104,8 +141,15 @@ pub enum Effect {
     Refresh,
     /// Put text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Tell the user outside the terminal UI (bell or desktop notification).
+    Notify {
+        title: String,
+        body: String,
+    },
     /// Stop the process until the shell continues it (Ctrl-Z).
     Suspend,
+    /// Background work for models and artifacts; answer with `App::on_fetched`.
+    Fetch(FetchRequest),
 }
 
 /// A line for the status bar.
@@ -136,6 +180,17 @@ pub struct Viewport {
     pub help_max: Cell<usize>,
     /// Lines the pager shows at once.
     pub pager_rows: Cell<usize>,
+    pub models_offset: Cell<usize>,
+    pub versions_offset: Cell<usize>,
+    pub logged_offset: Cell<usize>,
+    pub logged_col_offset: Cell<usize>,
+    pub tree_offset: Cell<usize>,
+    pub activity_offset: Cell<usize>,
+    /// Widths of the run table's columns as drawn: (index into the columns, width).
+    pub col_widths: std::cell::RefCell<Vec<(usize, u16)>>,
+    pub views_offset: Cell<usize>,
+    /// Where things that take a click were drawn, last drawn on top.
+    pub targets: std::cell::RefCell<Vec<(Rect, Target)>>,
 }
 
 /// All state of the terminal UI.
@@ -172,6 +227,20 @@ pub struct App {
     pub export_dir: PathBuf,
     /// An experiment whose runs open as soon as the experiment list arrives (`-e`).
     pub open_on_load: Option<String>,
+    /// The registry screens.
+    pub models: ModelsView,
+    /// Logged models: per experiment, the table, and the model detail.
+    pub logged: LoggedView,
+    /// The artifact browser and what run details show about files.
+    pub artifacts: ArtifactsView,
+    pub settings: Settings,
+    /// Remembered views of this source.
+    pub views: ViewMemory,
+    /// The list of named views, while open.
+    pub views_menu: Option<ViewsMenu>,
+    pub activity: ActivityView,
+    /// The last click, to tell a double click.
+    pub last_click: Option<Click>,
 }
 
 impl App {
@@ -203,7 +272,29 @@ impl App {
             viewport: Viewport::default(),
             export_dir,
             open_on_load: None,
+            models: ModelsView::default(),
+            logged: LoggedView::default(),
+            artifacts: ArtifactsView::default(),
+            settings: Settings::default(),
+            views: ViewMemory::default(),
+            views_menu: None,
+            activity: ActivityView::default(),
+            last_click: None,
         }
+    }
+
+    /// The key bindings in effect.
+    pub fn keymap(&self) -> &Keymap {
+        &self.settings.keymap
+    }
+
+    /// The better direction of a metric: set with `D` this session, else from the
+    /// configured patterns, else from its name.
+    pub fn direction(&self, key: &str) -> crate::index::Direction {
+        self.directions
+            .get(key)
+            .copied()
+            .unwrap_or_else(|| self.settings.directions.direction(key))
     }
 
     pub fn screen(&self) -> Screen {
@@ -222,6 +313,8 @@ impl App {
             Context::Pager
         } else if self.picker.is_some() {
             Context::Picker
+        } else if self.views_menu.is_some() {
+            Context::Views
         } else {
             self.screen_context()
         }
@@ -235,12 +328,19 @@ impl App {
             Screen::Detail => Context::Detail,
             Screen::Compare => Context::Compare,
             Screen::Chart => Context::Chart,
+            Screen::Models => Context::Models,
+            Screen::Versions => Context::Versions,
+            Screen::LoggedModels => Context::LoggedModels,
+            Screen::ModelDetail => Context::ModelDetail,
+            Screen::Artifacts => Context::Artifacts,
+            Screen::File => Context::File,
+            Screen::Activity => Context::Activity,
         }
     }
 
     /// Handles a key press; returns effects for the runtime.
     pub fn on_key(&mut self, key: Key) -> Vec<Effect> {
-        match keymap::lookup(self.context(), key) {
+        match self.settings.keymap.lookup(self.context(), key) {
             Some(action) => self.update(action),
             None => Vec::new(),
         }
@@ -251,6 +351,7 @@ impl App {
         if !action.is_edit() && action != Action::InputComplete {
             self.message = None;
         }
+        self.note_view_change(action);
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::Suspend => return vec![Effect::Suspend],
@@ -282,7 +383,20 @@ impl App {
                 self.update_picker(action);
                 Vec::new()
             }
-            _ => self.update_screen(action),
+            Context::Views => {
+                self.update_views_menu(action);
+                Vec::new()
+            }
+            _ => {
+                let mut effects = self.update_screen(action);
+                // However the run detail was reached (a run, a link, a model version), its
+                // models, registered versions and files are asked for once.
+                if self.screen() == Screen::Detail {
+                    let id = self.detail.run_id.clone();
+                    effects.extend(self.want_run_extras(&id));
+                }
+                effects
+            }
         }
     }
 
@@ -301,7 +415,9 @@ impl App {
                     error: false,
                 });
                 self.live.refreshing = true;
-                return vec![Effect::Refresh];
+                let mut effects = vec![Effect::Refresh];
+                effects.extend(self.refresh_catalog());
+                return effects;
             }
             Action::CopyId => return self.copy_id(),
             Action::CopyMenu => {
@@ -331,7 +447,26 @@ impl App {
         }
         let page = self.viewport.table_rows.get().max(1);
         match self.screen() {
-            Screen::Experiments => self.update_experiments(action, page),
+            Screen::Experiments => match action {
+                Action::Models => return self.open_models(),
+                Action::LoggedModels => return self.open_experiment_models(),
+                _ => self.update_experiments(action, page),
+            },
+            Screen::Runs if action == Action::LoggedModels => {
+                let ids = self.runs.experiment_ids.clone();
+                let title = self.runs.title.clone();
+                return self.open_logged(ids, title);
+            }
+            Screen::Detail if action == Action::Artifacts => {
+                let id = self.detail.run_id.clone();
+                return self.browse_run(&id);
+            }
+            Screen::Models => return self.update_models(action, page),
+            Screen::Versions => return self.update_versions(action, page),
+            Screen::LoggedModels => return self.update_logged(action, page),
+            Screen::ModelDetail => return self.update_model_detail(action, page),
+            Screen::Artifacts => return self.update_artifacts(action, page),
+            Screen::File => return self.update_file(action, page),
             Screen::Runs => {
                 if action == Action::Plot {
                     let mut ids: Vec<String> = self
@@ -343,24 +478,47 @@ impl App {
                     if ids.is_empty() {
                         ids.extend(self.current_run_id());
                     }
-                    return self.open_chart(ids);
+                    return self.open_chart_from_table(ids);
                 }
                 self.update_runs(action, page);
             }
-            Screen::Detail => self.update_detail(action, page),
+            Screen::Detail => return self.update_detail(action, page),
+            Screen::Compare if action == Action::Open && self.compare.items.is_some() => {
+                // Logged models: Enter on a row shows the model of the column.
+                let on_row = {
+                    let cmp = self.comparison();
+                    self.compare_row(&cmp).is_some()
+                };
+                let id = self.compare.run_ids.get(self.compare.col_cursor).cloned();
+                match id {
+                    Some(id) if on_row => return self.open_model_by_id(&id),
+                    _ => self.update_compare(action, page),
+                }
+            }
             Screen::Compare => {
+                if action == Action::Plot && self.compare.items.is_some() {
+                    self.message = Some(Message {
+                        text: "charts show metric histories of runs, not of logged models".into(),
+                        error: true,
+                    });
+                    return Vec::new();
+                }
                 if action == Action::Plot {
                     return self.open_chart(self.compare.run_ids.clone());
                 }
                 self.update_compare(action, page);
             }
             Screen::Chart => return self.update_chart(action, page),
+            Screen::Activity => self.update_activity(action, page),
         }
         Vec::new()
     }
 
     /// Leaves the current screen (never the bottom one).
     pub fn back(&mut self) {
+        if self.screen() == Screen::Chart && self.chart.from_table {
+            self.runs.chart = Some(self.chart_setting());
+        }
         if self.stack.len() > 1 && self.stack.pop() == Some(Screen::Detail) {
             if let Some(prev) = self.detail_back.pop() {
                 self.detail = prev;
@@ -382,8 +540,10 @@ impl App {
                 self.open_pending_experiment();
             }
             LoadEvent::Runs(batch) => {
+                let mut effects = Vec::new();
                 if self.load.done {
                     self.mark_stale_histories(&batch.runs);
+                    effects = self.watch_runs(&batch.runs);
                 } else {
                     self.load.runs_loaded += batch.runs.len();
                 }
@@ -392,14 +552,19 @@ impl App {
                 if self.stack.contains(&Screen::Runs) {
                     self.refresh_runs();
                 }
-                if self.screen() == Screen::Chart {
-                    return self.request_histories();
+                if self.stack.contains(&Screen::Activity) {
+                    self.refresh_activity();
                 }
+                if self.screen() == Screen::Chart {
+                    effects.extend(self.request_histories());
+                }
+                return effects;
             }
             LoadEvent::Done => {
                 self.load.done = true;
+                self.start_watching();
                 self.live.last = Some(self.now_ms);
-                let warnings = self.index.warnings().len();
+                let warnings = self.index.warning_count();
                 if warnings > 0 {
                     let first = self
                         .index
@@ -409,8 +574,9 @@ impl App {
                         .unwrap_or_default();
                     self.message = Some(Message {
                         text: format!(
-                            "{} while loading; first: {first}",
-                            text::count(warnings, "warning", "warnings")
+                            "{} {} while loading; first: {first}",
+                            crate::store::thousands(warnings),
+                            if warnings == 1 { "warning" } else { "warnings" }
                         ),
                         error: true,
                     });
@@ -426,6 +592,7 @@ impl App {
             }
             LoadEvent::Refreshed { at, error } => {
                 self.live.last = Some(at);
+                let stalled = self.check_stalled(at);
                 let asked = std::mem::take(&mut self.live.refreshing);
                 if error.is_none() {
                     // A later refresh that works clears the error of an earlier load.
@@ -437,7 +604,7 @@ impl App {
                     }
                     if asked {
                         self.message = Some(Message {
-                            text: format!("refreshed at {}", clock(at)),
+                            text: format!("refreshed at {}", self.settings.time.clock(at)),
                             error: false,
                         });
                     }
@@ -448,9 +615,95 @@ impl App {
                     });
                 }
                 self.live.error = error;
+                return stalled;
+            }
+            LoadEvent::Stalled { secs } => {
+                // The header keeps it short; the status line says it in full.
+                if self.load.done {
+                    self.live.error = Some(format!("no answer for {secs} s (still waiting)"));
+                }
+                self.message = Some(Message {
+                    text: format!(
+                        "the store has not answered for {secs} s (a hung mount or server?); \
+                         still waiting"
+                    ),
+                    error: true,
+                });
             }
         }
         Vec::new()
+    }
+
+    /// Applies an answer of the background fetcher; returns follow-up work.
+    pub fn on_fetched(&mut self, f: Fetched) -> Vec<Effect> {
+        match f {
+            Fetched::Registry(result) => self.registry_loaded(result),
+            Fetched::LoggedModels {
+                experiment_ids,
+                result,
+            } => {
+                self.logged_loaded(experiment_ids.clone(), result);
+                let mut effects = self.refresh_detail_files(&experiment_ids);
+                effects.extend(self.browse_new_models());
+                return effects;
+            }
+            Fetched::LoggedModel { id, result } => return self.single_model_loaded(id, result),
+            Fetched::RunLinks { run_id, result } => return self.run_links_loaded(run_id, result),
+            Fetched::Root {
+                browser,
+                root,
+                state,
+            } => self.root_located(browser, root, state),
+            Fetched::Listed {
+                browser,
+                root,
+                entries,
+            } => {
+                return self.entries_listed(browser, root, entries);
+            }
+            Fetched::Walked {
+                browser,
+                root,
+                error,
+            } => self.walk_done(browser, root, error),
+            Fetched::Preview {
+                browser,
+                root,
+                path,
+                result,
+            } => self.preview_loaded(browser, root, path, result),
+            Fetched::Saved(result) => self.export_done(result),
+            Fetched::RunFiles {
+                run_id,
+                seq,
+                folders,
+            } => self.run_files_loaded(run_id, seq, folders),
+        }
+        Vec::new()
+    }
+
+    /// `L` on the experiment list: logged models of the marked experiments, or of the one
+    /// under the cursor.
+    fn open_experiment_models(&mut self) -> Vec<Effect> {
+        let exps = self.index.experiments();
+        let mut ids: Vec<String> = exps
+            .iter()
+            .filter(|e| self.experiments.marks.contains(&e.experiment_id))
+            .map(|e| e.experiment_id.clone())
+            .collect();
+        if ids.is_empty() {
+            if let Some(&i) = self.experiments.rows.get(self.experiments.cursor) {
+                ids.push(exps[i].experiment_id.clone());
+            }
+        }
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        let names: Vec<String> = ids
+            .iter()
+            .filter_map(|id| self.index.experiment(id).map(|e| e.name.clone()))
+            .collect();
+        self.open_logged(ids, names.join(", "))
     }
 
     /// Charted histories of runs whose metrics changed become stale (reloaded, and drawn
@@ -509,18 +762,11 @@ impl App {
             }
             Screen::Detail if running(&self.detail.run_id) => 1,
             Screen::Compare if self.compare.run_ids.iter().any(|id| running(id)) => 1,
+            Screen::Activity => 1,
             _ => return None,
         };
         Some(std::time::Duration::from_secs(secs))
     }
-}
-
-/// `HH:MM:SS` (UTC) of an epoch-ms time.
-pub(crate) fn clock(ms: i64) -> String {
-    text::time_iso(ms)
-        .get(11..19)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Moves a cursor within `len` rows.
@@ -540,8 +786,16 @@ pub(crate) fn move_cursor(cursor: usize, len: usize, action: Action, page: usize
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]
+mod tests_activity;
+#[cfg(test)]
 mod tests_chart;
 #[cfg(test)]
 mod tests_compare_chart;
 #[cfg(test)]
 mod tests_daily;
+#[cfg(test)]
+pub(crate) mod tests_models;
+#[cfg(test)]
+mod tests_mouse;
+#[cfg(test)]
+mod tests_views;

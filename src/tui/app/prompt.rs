@@ -20,6 +20,8 @@ pub enum PromptKind {
     Filter { previous: String },
     /// Export of the current screen's table.
     Export { format: Format },
+    /// Where to save the artifact file under the browser's cursor.
+    SaveArtifact,
     /// MLflow search filter of the run table: applied live while valid; `error` says why
     /// the current text is not; `previous` is restored on Esc.
     Query {
@@ -30,6 +32,8 @@ pub enum PromptKind {
         /// Position in the filter history while recalling with ↑/↓.
         recall: Option<usize>,
     },
+    /// The name to save the run table's view under.
+    ViewName,
 }
 
 /// An open prompt.
@@ -42,7 +46,7 @@ pub struct Prompt {
 }
 
 impl Prompt {
-    fn new(kind: PromptKind, text: impl Into<String>) -> Self {
+    pub(super) fn new(kind: PromptKind, text: impl Into<String>) -> Self {
         Self {
             kind,
             edit: LineEdit::new(text),
@@ -64,7 +68,9 @@ impl App {
             Screen::Runs => self.runs.filter.clone(),
             Screen::Chart => self.chart.search.clone(),
             Screen::Compare => self.compare.filter.clone(),
-            Screen::Detail => return,
+            Screen::Models => self.models.filter.clone(),
+            Screen::LoggedModels => self.logged.filter.clone(),
+            _ => return,
         };
         self.prompt = Some(Prompt::new(
             PromptKind::Filter {
@@ -92,7 +98,15 @@ impl App {
                 self.compare.filter = text;
                 self.clamp_compare_cursor();
             }
-            Screen::Detail => {}
+            Screen::Models => {
+                self.models.filter = text;
+                self.refresh_models();
+            }
+            Screen::LoggedModels => {
+                self.logged.filter = text;
+                self.refresh_logged();
+            }
+            _ => {}
         }
     }
 
@@ -185,6 +199,15 @@ impl App {
                 "history-{}",
                 self.chart.current_key().map_or("", String::as_str)
             ),
+            Screen::Models if self.models.prompts => "prompts".to_string(),
+            Screen::Models => "models".to_string(),
+            Screen::Versions => format!("versions-{}", self.models.model),
+            Screen::LoggedModels => format!("logged-models-{}", self.logged.title),
+            Screen::ModelDetail => {
+                format!("model-{}", self.logged.detail.as_deref().unwrap_or(""))
+            }
+            Screen::Artifacts | Screen::File => format!("artifacts-{}", self.artifacts.title),
+            Screen::Activity => "activity".to_string(),
         };
         let slug: String = what
             .chars()
@@ -226,6 +249,8 @@ impl App {
             },
             Screen::Compare => self.compare_table(),
             Screen::Chart => self.chart_table(),
+            Screen::Activity => self.activity_table(),
+            _ => self.catalog_table(),
         }
     }
 
@@ -277,6 +302,8 @@ impl App {
                 let text = prompt.text().to_string();
                 match prompt.kind {
                     PromptKind::Query { .. } => {}
+                    PromptKind::SaveArtifact => return self.submit_save(&text),
+                    PromptKind::ViewName => self.save_named_view(&text),
                     PromptKind::Filter { .. } => self.set_filter(text),
                     PromptKind::Export { format } => {
                         let path = std::path::PathBuf::from(text.trim());

@@ -10,6 +10,7 @@ use ratatui::widgets::{Cell, Row, Table};
 use super::{empty_hint, fit, scroll_to, value_text};
 use crate::index::compare::{CompareRow, Comparison, Section, delta};
 use crate::text;
+use crate::tui::app::Target;
 use crate::tui::app::{App, CmpLine};
 use crate::tui::theme::Theme;
 
@@ -33,9 +34,10 @@ fn shown(
     c: usize,
     baseline: Option<usize>,
     color: bool,
+    time: &crate::timefmt::TimeFormat,
 ) -> Shown {
     let value = cmp.value(row, c);
-    let (mut s, numeric) = value_text(&value, row.precise, RUN_COL_MAX);
+    let (mut s, numeric) = value_text(&value, row.precise, RUN_COL_MAX, time);
     if row.best == Some(c) {
         s = format!("★{s}");
     }
@@ -68,18 +70,24 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let lines = app.compare_lines(&cmp);
     if cmp.runs.is_empty() || lines.is_empty() {
         let msg = if v.filter.is_empty() {
-            "nothing to compare"
+            "nothing to compare".to_string()
         } else {
-            "no key matches the filter (Esc clears it)"
+            format!(
+                "no key matches the filter ({} clears it)",
+                app.keymap().label(
+                    crate::tui::keymap::Context::Compare,
+                    crate::tui::action::Action::Back
+                )
+            )
         };
-        empty_hint(frame, area, msg, theme);
+        empty_hint(frame, area, &msg, theme);
         return;
     }
     let width = area.width as usize;
     let key_w = cmp
         .rows
         .iter()
-        .map(|r| text::width(&r.column.name()))
+        .map(|r| text::width(&app.compare_label(&r.column)))
         .max()
         .unwrap_or(8)
         .clamp(16, KEY_COL.min(width / 3).max(16));
@@ -91,14 +99,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .filter(|r| r.shown(v.diff_only))
         .flat_map(|r| {
             (0..cmp_ref.runs.len()).map(move |c| {
-                let s = shown(cmp_ref, r, c, v.baseline, theme.color);
+                let s = shown(cmp_ref, r, c, v.baseline, theme.color, &app.settings.time);
                 text::width(&s.value) + s.delta.map_or(0, |(d, _)| text::width(&d))
             })
         })
         .chain(
             cmp.runs
                 .iter()
-                .map(|r| text::width(&text::cut(&r.run_name, RUN_COL_MAX)) + 2),
+                .map(|r| text::width(&text::cut(&app.compare_title(r), RUN_COL_MAX)) + 2),
         )
         .max()
         .unwrap_or(RUN_COL_MIN)
@@ -123,7 +131,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     ))];
     for &c in &cols {
         let run = cmp.runs[c];
-        let mut label = text::cut(&run.run_name, run_w).into_owned();
+        let mut label = text::cut(&app.compare_title(run), run_w).into_owned();
         if label.is_empty() {
             label = run.run_id.chars().take(8).collect();
         }
@@ -172,11 +180,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 key_style = theme.dim;
             }
             let mut cells = vec![Cell::from(Span::styled(
-                fit(&row.column.name(), key_w, false),
+                fit(&app.compare_label(&row.column), key_w, false),
                 key_style,
             ))];
             for &c in &cols {
-                let cell = shown(&cmp, row, c, v.baseline, theme.color);
+                let cell = shown(&cmp, row, c, v.baseline, theme.color, &app.settings.time);
                 let mut style = if cmp.value(row, c).is_missing() {
                     theme.dim
                 } else {
@@ -219,4 +227,37 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .header(Row::new(header))
         .column_spacing(1);
     frame.render_widget(table, area);
+    // Clicks: a cell selects its line and run column; the key column only the line.
+    let shown = lines.len().saturating_sub(start).min(height);
+    for n in 0..shown {
+        let y = area.y + 1 + n as u16;
+        let line = start + n;
+        super::target(
+            app,
+            Rect {
+                x: area.x,
+                y,
+                width: (key_w as u16).min(area.width),
+                height: 1,
+            },
+            Target::CompareCell(line, None),
+        );
+        for (k, &c) in cols.iter().enumerate() {
+            let x = area.x + (key_w + 1 + k * (run_w + 1)) as u16;
+            if x >= area.x + area.width {
+                break;
+            }
+            let w = (run_w as u16).min(area.x + area.width - x);
+            super::target(
+                app,
+                Rect {
+                    x,
+                    y,
+                    width: w,
+                    height: 1,
+                },
+                Target::CompareCell(line, Some(c)),
+            );
+        }
+    }
 }

@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::empty_hint;
 use crate::text;
+use crate::tui::app::Target;
 use crate::tui::app::{App, DetailItem, ItemKind};
 use crate::tui::theme::Theme;
 
@@ -84,8 +85,12 @@ fn item_lines<'a>(
             .into_owned(),
             theme.dim,
         ))],
-        ItemKind::Field | ItemKind::Link(_) | ItemKind::Metric => {
-            let link = matches!(item.kind, ItemKind::Link(_));
+        ItemKind::Field
+        | ItemKind::Link(_)
+        | ItemKind::Metric
+        | ItemKind::Model(_)
+        | ItemKind::Artifact(_) => {
+            let link = item.is_link();
             let value_w = width.saturating_sub(key_w + 4 + if link { 2 } else { 0 });
             let value = wrap_value(&item.value, value_w);
             let key = text::pad(&text::cut(&item.key, key_w), key_w, false);
@@ -155,6 +160,25 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         first -= 1;
     }
     app.viewport.detail_offset.set(first);
+    // Each item's lines take clicks for it.
+    let mut y = area.y;
+    for (i, r) in rendered.iter().enumerate().skip(first) {
+        let bottom = area.y + area.height;
+        if y >= bottom {
+            break;
+        }
+        let h = (r.len() as u16).min(bottom - y);
+        super::target(
+            app,
+            Rect {
+                y,
+                height: h,
+                ..area
+            },
+            Target::DetailLine(i),
+        );
+        y += h;
+    }
     let lines: Vec<Line<'_>> = rendered
         .into_iter()
         .skip(first)

@@ -8,8 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::text;
-use crate::tui::app::{App, LineEdit, PromptKind, Screen};
-use crate::tui::keymap;
+use crate::tui::app::{App, LineEdit, PromptKind, Screen, Target};
 use crate::tui::theme::Theme;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
@@ -40,7 +39,7 @@ fn state(app: &App) -> Option<(String, bool)> {
         let at = app
             .live
             .last
-            .map(crate::tui::app::clock)
+            .map(|t| app.settings.time.clock(t))
             .unwrap_or_default();
         (format!("● live {interval}s {at}"), false)
     })
@@ -67,38 +66,82 @@ fn short_source(source: &str, max: usize) -> String {
     String::new()
 }
 
-pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let crumb = match app.screen() {
-        Screen::Experiments => "Experiments".to_string(),
-        Screen::Runs => format!("Runs · {}", text::cut(&app.runs.title, 200)),
+/// The breadcrumb of the screen: parts, each with the stack depth a click goes back to
+/// (`None`: the screen itself).
+fn crumb_parts(app: &App) -> Vec<(String, Option<usize>)> {
+    let runs_depth = app.stack.iter().position(|s| *s == Screen::Runs);
+    let runs = format!("Runs · {}", text::cut(&app.runs.title, 200));
+    match app.screen() {
+        Screen::Experiments => vec![("Experiments".into(), None)],
+        Screen::Runs => vec![(runs, None)],
         Screen::Detail => {
-            let name = app
-                .index
-                .run(&app.detail.run_id)
-                .map(|r| r.run_name.as_str());
-            format!(
-                "Runs · {} · {}",
-                text::cut(&app.runs.title, 200),
-                text::cut(name.unwrap_or_default(), 200)
-            )
+            let run = app.index.run(&app.detail.run_id);
+            let name = text::cut(run.map(|r| r.run_name.as_str()).unwrap_or_default(), 200);
+            if app.stack.contains(&Screen::Runs) {
+                vec![
+                    (runs, runs_depth),
+                    (" · ".into(), None),
+                    (name.into_owned(), None),
+                ]
+            } else {
+                // Opened from a model version: name the experiment instead.
+                let exp = run
+                    .and_then(|r| app.index.experiment(&r.experiment_id))
+                    .map(|e| e.name.as_str())
+                    .unwrap_or_default();
+                vec![(format!("Run · {} · {name}", text::cut(exp, 200)), None)]
+            }
         }
-        Screen::Compare => format!(
-            "Compare · {}",
-            text::count(app.compare.run_ids.len(), "run", "runs")
-        ),
-        Screen::Chart => format!(
-            "Charts · {}",
-            text::count(app.chart.run_ids.len(), "run", "runs")
-        ),
-    };
+        Screen::Compare => {
+            let what = if app.compare.items.is_some() {
+                text::count(app.compare.run_ids.len(), "model", "models")
+            } else {
+                text::count(app.compare.run_ids.len(), "run", "runs")
+            };
+            vec![(format!("Compare · {what}"), None)]
+        }
+        Screen::Chart => vec![(
+            format!(
+                "Charts · {}",
+                text::count(app.chart.run_ids.len(), "run", "runs")
+            ),
+            None,
+        )],
+        Screen::Activity => vec![("Activity · every experiment".into(), None)],
+        Screen::Models if app.models.prompts => vec![("Prompts".into(), None)],
+        Screen::Models => vec![("Models".into(), None)],
+        Screen::Versions => vec![(format!("Models · {}", app.models.model), None)],
+        Screen::LoggedModels => vec![(format!("Logged models · {}", app.logged.title), None)],
+        Screen::ModelDetail => {
+            let name = app
+                .logged
+                .detail
+                .as_deref()
+                .and_then(|id| app.logged.model(id))
+                .map(|m| m.name.clone());
+            vec![(format!("Logged model · {}", name.unwrap_or_default()), None)]
+        }
+        Screen::Artifacts | Screen::File => {
+            vec![(format!("Artifacts · {}", app.artifacts.title), None)]
+        }
+    }
+}
+
+pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let parts = crumb_parts(app);
+    let crumb: String = parts.iter().map(|(p, _)| p.as_str()).collect();
     let width = area.width as usize;
+    // Unread alerts show on every screen, before the live state.
+    let unread = app.activity.unread();
+    let badge = (unread > 0).then(|| format!(" ⚑ {unread} "));
+    let badge_w = badge.as_ref().map_or(0, |b| text::width(b));
     // The state always shows: it gets up to half the width (an error is cut, its start
     // stays); the crumb comes next; the source takes what is left, cut from the left.
     let state = state(app);
     let state_w = state
         .as_ref()
         .map_or(0, |(s, _)| text::width(s).min(width / 2) + 2);
-    let left_room = width.saturating_sub(state_w);
+    let left_room = width.saturating_sub(state_w + badge_w);
     let crumb = text::cut(&crumb, left_room.saturating_sub(7).max(1)).into_owned();
     let used = 7 + text::width(&crumb);
     let source = short_source(
@@ -107,12 +150,46 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     );
     let mut spans = vec![
         Span::styled(" mltui ", theme.title),
-        Span::styled(crumb, theme.title),
+        Span::styled(crumb.clone(), theme.title),
     ];
     if !source.is_empty() {
         spans.push(Span::styled(format!("  {source}"), theme.dim));
     }
     frame.render_widget(Line::from(spans), area);
+    // Clicks on the breadcrumb go back: "mltui" to the first screen, a part naming an
+    // earlier screen to it.
+    if app.stack.len() > 1 {
+        super::target(
+            app,
+            Rect {
+                width: 7.min(area.width),
+                height: 1,
+                ..area
+            },
+            Target::Crumb(0),
+        );
+    }
+    let mut x = area.x + 7;
+    let shown_w = text::width(&crumb);
+    let mut left = shown_w;
+    for (part, depth) in &parts {
+        let w = text::width(part).min(left);
+        if let Some(d) = depth {
+            super::target(
+                app,
+                Rect {
+                    x,
+                    y: area.y,
+                    width: w as u16,
+                    height: 1,
+                },
+                Target::Crumb(*d),
+            );
+        }
+        x = x.saturating_add(w as u16);
+        left -= w;
+    }
+    let mut right = area.x + area.width;
     if let Some((s, error)) = state {
         let s = text::cut(&s, state_w.saturating_sub(2)).into_owned();
         let style = if error {
@@ -123,16 +200,28 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             theme.key
         };
         let w = text::width(&s) as u16 + 1;
-        let x = area.x + area.width.saturating_sub(w);
+        right = right.saturating_sub(w).max(area.x);
         frame.render_widget(
             Span::styled(format!("{s} "), style),
             Rect {
-                x,
+                x: right,
                 y: area.y,
                 width: w.min(area.width),
                 height: 1,
             },
         );
+    }
+    if let Some(b) = badge {
+        let w = (text::width(&b) as u16).min(right.saturating_sub(area.x));
+        let x = right.saturating_sub(w + 1).max(area.x);
+        let rect = Rect {
+            x,
+            y: area.y,
+            width: w,
+            height: 1,
+        };
+        frame.render_widget(Span::styled(b, theme.alert), rect);
+        super::target(app, rect, Target::AlertBadge);
     }
 }
 
@@ -149,6 +238,8 @@ fn prompt_parts(app: &App) -> Option<(String, Option<(String, bool)>)> {
         PromptKind::Export { format } => {
             format!("export {} to: ", format.extension().to_uppercase())
         }
+        PromptKind::SaveArtifact => "save to: ".to_string(),
+        PromptKind::ViewName => "save view as: ".to_string(),
     };
     let note = match &prompt.kind {
         PromptKind::Filter { .. } => Some((counts(app), false)),
@@ -169,7 +260,17 @@ fn prompt_parts(app: &App) -> Option<(String, Option<(String, bool)>)> {
             format!("✓ {}", text::count(app.runs.rows.len(), "match", "matches")),
             false,
         )),
-        PromptKind::Export { .. } => None,
+        PromptKind::Export { .. } | PromptKind::SaveArtifact => None,
+        PromptKind::ViewName => {
+            let n = app.views.file.named.len();
+            Some((
+                format!(
+                    "columns, sort, filters, pins; {} saved",
+                    text::count(n, "view", "views")
+                ),
+                false,
+            ))
+        }
     };
     Some((label, note))
 }
@@ -299,6 +400,10 @@ fn raw_counts(app: &App) -> String {
             }
             s
         }
+        Screen::Detail if !app.stack.contains(&Screen::Runs) => {
+            let id = &app.detail.run_id;
+            format!("run {id} · a: its artifacts and models")
+        }
         Screen::Runs | Screen::Detail => {
             let v = &app.runs;
             let mut s = format!("{} shown", v.rows.len());
@@ -335,6 +440,40 @@ fn raw_counts(app: &App) -> String {
             if v.show_deleted {
                 s.push_str(" · incl. deleted");
             }
+            let pinned = v.pins.len();
+            if pinned > 0 {
+                s.push_str(&format!(" · {pinned} pinned"));
+            }
+            if v.show_hidden && !v.hidden.is_empty() {
+                s.push_str(&format!(" · {} hidden shown", v.hidden.len()));
+            } else if v.hidden_out > 0 {
+                s.push_str(&format!(" · {} hidden", v.hidden_out));
+            }
+            s
+        }
+        Screen::Activity => {
+            let v = &app.activity;
+            let running = app
+                .index
+                .runs()
+                .iter()
+                .filter(|r| r.status == crate::model::RunStatus::Running)
+                .count();
+            let stalled = app
+                .index
+                .runs()
+                .iter()
+                .filter(|r| app.is_stalled(r, app.now_ms))
+                .count();
+            let mut s = format!("{running} running");
+            if stalled > 0 {
+                s.push_str(&format!(" · {stalled} stalled"));
+            }
+            s.push_str(&format!(
+                " · {} · stalled after {} without a metric",
+                text::count(v.alerts.len(), "alert", "alerts"),
+                text::span(app.settings.activity.stalled_after)
+            ));
             s
         }
         Screen::Chart => {
@@ -359,6 +498,9 @@ fn raw_counts(app: &App) -> String {
             }
             s
         }
+        Screen::Models | Screen::Versions => super::models::counts(app),
+        Screen::LoggedModels | Screen::ModelDetail => super::logged_models::counts(app),
+        Screen::Artifacts | Screen::File => super::artifacts::counts(app),
         Screen::Compare => {
             let v = &app.compare;
             let mut s = app.compare_page_label();
@@ -383,7 +525,7 @@ fn raw_counts(app: &App) -> String {
 
 pub fn footer(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     // Entries that do not fit are dropped whole; help and back/quit (listed last) stay.
-    let entries = keymap::footer(app.context());
+    let entries = app.keymap().footer(app.context());
     let width = |(k, l): &(String, &str)| text::width(k) + text::width(l) + 3;
     let tail = entries.len().saturating_sub(2);
     let reserved: usize = entries[tail..].iter().map(width).sum();
