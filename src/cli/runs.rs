@@ -95,9 +95,17 @@ pub fn run(args: RunsArgs, uri: Option<&str>, config: Option<&std::path::Path>) 
     let list = store.experiments()?;
     let wanted = pick::experiment_ids(&list.experiments, &args.experiment, &store.describe())?;
     let scope = scope_text(&list.experiments, &wanted, &store.describe());
-    // A server evaluates the MLflow part of the filter itself; mltui applies all of it.
-    let narrow = filter.mlflow_part().to_string();
-    let narrowed = matches!(spec, SourceSpec::Http(_)) && !filter.mlflow_part().is_match_all();
+    // A server evaluates the MLflow part of the filter itself (a SQL store the parts it can
+    // answer exactly); mltui applies all of it. Not when a saved view pins runs: those stay
+    // though the filter leaves them out, so every run is read.
+    let pins = saved.as_ref().is_some_and(|v| !v.pins.is_empty());
+    let narrow = if pins {
+        String::new()
+    } else {
+        filter.mlflow_part().to_string()
+    };
+    let narrowed =
+        !pins && !matches!(spec, SourceSpec::File(_)) && !filter.mlflow_part().is_match_all();
     let chosen = |e: &model::Experiment| {
         if wanted.is_empty() {
             // Deleted runs also live in active experiments: only `active` narrows these.
