@@ -237,11 +237,17 @@ class Postgres:
         if exists:
             return
         log(f"copying {sqlite_db.name} into PostgreSQL database {db}")
-        subprocess.run(self.psql("postgres", "-c", f"CREATE DATABASE {db}"), check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([self.py, "-m", "mlflow", "db", "upgrade", self.uri(db, "+psycopg2")],
+        # Made under another name and renamed once complete: a failed copy is not reused.
+        tmp = f"{db}_loading"
+        subprocess.run(self.psql("postgres", "-c", f"DROP DATABASE IF EXISTS {tmp}"), check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run(self.psql("postgres", "-c", f"CREATE DATABASE {tmp}"), check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([self.py, "-m", "mlflow", "db", "upgrade", self.uri(tmp, "+psycopg2")],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         subprocess.run([self.py, str(ROOT / "bench" / "sqlite_to_sql.py"), str(sqlite_db),
-                        self.uri(db, "+psycopg2")], check=True)
+                        self.uri(tmp, "+psycopg2")], check=True)
+        subprocess.run(self.psql("postgres", "-c", f"ALTER DATABASE {tmp} RENAME TO {db}"), check=True,
+                       stdout=subprocess.DEVNULL)
 
     def stop(self) -> None:
         if self.proc:
