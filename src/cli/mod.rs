@@ -199,11 +199,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Models(args)) => models::run(args, global_uri.as_deref()),
         Some(Command::LoggedModels(args)) => logged_models::run(args, global_uri.as_deref()),
         Some(Command::Artifacts(args)) => {
-            let root = match cli.artifacts_root {
-                Some(root) => Some(root),
-                None => settings(cli.config.as_deref()).artifacts_root,
+            let config = cli.config.as_deref();
+            let root = |spec: &SourceSpec| match &cli.artifacts_root {
+                Some(root) => Some(root.clone()),
+                None => settings(config).artifacts_root_for(spec),
             };
-            artifacts::run(args, global_uri.as_deref(), root.as_deref())
+            artifacts::run(args, global_uri.as_deref(), &root)
         }
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref(), cli.no_color),
         Some(Command::Completions(args)) => docs::completions(&args),

@@ -422,7 +422,24 @@ impl Parser<'_> {
                         }
                     }
                 }
-                _ => self.unknown(key, "artifacts", &["root"]),
+                "sources" => {
+                    let Some(sources) = self.table(value, "artifacts.sources") else {
+                        continue;
+                    };
+                    for (source, folder) in sources.iter() {
+                        let field = format!("artifacts.sources.\"{}\"", source.get_ref());
+                        if let Some((s, at)) = self.string(folder, &field) {
+                            if s.trim().is_empty() {
+                                self.error(at, format!("{field}: expected a folder, got \"\""));
+                            } else {
+                                let source = source.get_ref().to_string();
+                                let folder = super::expand_home(&s);
+                                self.config.artifacts_sources.push((source, folder));
+                            }
+                        }
+                    }
+                }
+                _ => self.unknown(key, "artifacts", &["root", "sources"]),
             }
         }
     }
