@@ -112,6 +112,7 @@ fn synthetic_runs(n: usize) -> Vec<Run> {
                 tags: BTreeMap::new(),
                 metrics,
                 datasets: Vec::new(),
+                aggregates: Default::default(),
             }
         })
         .collect()

@@ -3,6 +3,7 @@
 //! Layers: `store` fetches, `index` holds and queries, `export` writes tables headless,
 //! `tui` (the only user of ratatui/crossterm) shows them.
 
+pub mod aggregate;
 pub mod chart;
 pub mod cli;
 pub mod export;

@@ -14,6 +14,7 @@ pub fn cell(v: Value<'_>) -> Cell {
         Value::Number(n) => Cell::Number(n),
         Value::Time(t) => Cell::Time(t),
         Value::Duration(d) => Cell::Duration(d),
+        Value::Int(i) => Cell::Int(i),
     }
 }
 

@@ -177,6 +177,7 @@ pub(crate) mod tests {
                 })
                 .collect(),
             datasets: Vec::new(),
+            aggregates: Default::default(),
         }
     }
 

@@ -328,6 +328,7 @@ pub(super) fn read_run_meta(dir: &Path, exp_id: &str) -> Result<Run, StoreError>
         tags: BTreeMap::new(),
         metrics: BTreeMap::new(),
         datasets: Vec::new(),
+        aggregates: Default::default(),
     })
 }
 

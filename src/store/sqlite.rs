@@ -492,6 +492,7 @@ fn run_from_row(row: &Row<'_>) -> Result<Run, String> {
         tags: BTreeMap::new(),
         metrics: BTreeMap::new(),
         datasets: Vec::new(),
+        aggregates: Default::default(),
     })
 }
 

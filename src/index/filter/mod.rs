@@ -66,14 +66,16 @@ impl Filter {
     /// more), so a server can narrow runs with it and mltui finishes the rest locally.
     /// The match-all filter when nothing qualifies.
     pub fn mlflow_part(&self) -> Filter {
+        // Aggregates other than the latest value are mltui's own.
+        let mlflow = |e: &ast::Expr| match e {
+            ast::Expr::Cond(c) => !matches!(c.subject, ast::Subject::MetricAgg(..)),
+            _ => false,
+        };
         let expr = match &self.expr {
-            Some(e @ ast::Expr::Cond(_)) => Some(e.clone()),
+            Some(e @ ast::Expr::Cond(_)) if mlflow(e) => Some(e.clone()),
+            Some(ast::Expr::Cond(_)) => None,
             Some(ast::Expr::And(items)) => {
-                let conds: Vec<ast::Expr> = items
-                    .iter()
-                    .filter(|e| matches!(e, ast::Expr::Cond(_)))
-                    .cloned()
-                    .collect();
+                let conds: Vec<ast::Expr> = items.iter().filter(|e| mlflow(e)).cloned().collect();
                 match conds.len() {
                     0 => None,
                     1 => conds.into_iter().next(),
@@ -83,6 +85,33 @@ impl Filter {
             Some(ast::Expr::Or(_)) | None => None,
         };
         Filter { expr }
+    }
+}
+
+impl Filter {
+    /// The metric aggregates (other than latest values) the filter compares, so that a
+    /// load can compute them before the filter is applied.
+    pub fn metric_aggs(&self) -> Vec<crate::aggregate::MetricAgg> {
+        fn walk(e: &ast::Expr, out: &mut Vec<crate::aggregate::MetricAgg>) {
+            match e {
+                ast::Expr::Cond(c) => {
+                    if let ast::Subject::MetricAgg(k, a) = &c.subject {
+                        let m = crate::aggregate::MetricAgg::new(k.clone(), *a);
+                        if !out.contains(&m) {
+                            out.push(m);
+                        }
+                    }
+                }
+                ast::Expr::And(items) | ast::Expr::Or(items) => {
+                    items.iter().for_each(|i| walk(i, out))
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(e) = &self.expr {
+            walk(e, &mut out);
+        }
+        out
     }
 }
 
@@ -106,5 +135,7 @@ impl FromStr for Filter {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_agg;
 #[cfg(test)]
 mod tests_match;

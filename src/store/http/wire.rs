@@ -248,6 +248,7 @@ impl WireRun {
             tags,
             metrics,
             datasets,
+            aggregates: Default::default(),
         })
     }
 }

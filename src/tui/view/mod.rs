@@ -74,6 +74,7 @@ pub(crate) fn value_text(v: &Value<'_>) -> (String, bool) {
         Value::Number(n) => (text::float_short(*n), true),
         Value::Time(t) => (text::time_short(*t), false),
         Value::Duration(d) => (text::duration_short(*d), true),
+        Value::Int(i) => (i.to_string(), true),
     }
 }
 

@@ -23,7 +23,7 @@ fn cap(column: &Column) -> usize {
         Column::Attr(Attr::RunId | Attr::ArtifactUri) => 32,
         Column::Attr(Attr::StartTime | Attr::EndTime) => 16,
         Column::Attr(_) => 12,
-        Column::Metric(_) => 12,
+        Column::Metric(_) | Column::MetricAgg(..) => 12,
         Column::Param(_) | Column::Tag(_) => 20,
     }
 }
@@ -56,7 +56,7 @@ fn cell_text(run: &Run, row: &RunRow, column: &Column, now: i64) -> (String, boo
 fn group_of(column: &Column) -> &'static str {
     match column {
         Column::Attr(_) => "",
-        Column::Metric(_) => "metrics",
+        Column::Metric(_) | Column::MetricAgg(..) => "metrics",
         Column::Param(_) => "params",
         Column::Tag(_) => "tags",
     }
@@ -99,7 +99,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             } else {
                 0
             };
-            let head = text::width(c.label()) + sort_mark;
+            let head = text::width(&c.label()) + sort_mark;
             let body = sample
                 .iter()
                 .map(|r| text::width(&cell_text(&runs[r.run], r, c, now).0))
@@ -152,14 +152,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         let c = columns[i];
         let first_of_group = n == 0 || group_of(columns[visible[n - 1]]) != group_of(c);
         let group = if first_of_group { group_of(c) } else { "" };
-        let mut label = text::sanitize(c.label()).into_owned();
+        let mut label = text::sanitize(&c.label()).into_owned();
         if let Some((pos, k)) = v.sort.iter().enumerate().find(|(_, k)| &k.column == c) {
             label.push(if k.descending { '▼' } else { '▲' });
             if v.sort.len() > 1 {
                 label.push_str(&(pos + 1).to_string());
             }
         }
-        let numeric = matches!(c, Column::Metric(_) | Column::Attr(Attr::Duration));
+        let numeric = c.is_numeric();
         let mut style = theme.header;
         if i == v.col_cursor {
             style = style.patch(theme.cursor_cell);
