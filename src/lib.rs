@@ -36,6 +36,8 @@ pub struct Needs<'a> {
     pub narrow: Option<&'a str>,
     /// Min, max and count of every metric, not only its latest value.
     pub summaries: bool,
+    /// Aggregates of metric histories to compute for every run (`metrics.loss:min`, ...).
+    pub aggregates: &'a [aggregate::MetricAgg],
 }
 
 impl Default for Needs<'_> {
@@ -43,6 +45,7 @@ impl Default for Needs<'_> {
         Self {
             narrow: None,
             summaries: true,
+            aggregates: &[],
         }
     }
 }
@@ -72,6 +75,7 @@ pub fn index_runs(
         } else {
             store::Summaries::Latest
         },
+        aggregates: needs.aggregates,
     };
     store.runs(&query, &mut |batch| index.add_batch(batch))?;
     Ok(index)

@@ -5,6 +5,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::{OutputArgs, View, emit, now_ms, open, output_format, report_warnings};
+use crate::aggregate::MetricAgg;
 use crate::export::{self, Format};
 use crate::index::{self, Column};
 use crate::model::{self, ViewType};
@@ -24,7 +25,10 @@ pub struct RunsArgs {
     pub view: View,
 
     /// Columns to show, comma-separated: attributes (run_id, run_name, status, start_time,
-    /// end_time, duration, user_id, ...), metrics.KEY, params.KEY, tags.KEY.
+    /// end_time, duration, user_id, ...), metrics.KEY, params.KEY, tags.KEY. A metric may
+    /// name an aggregate of its history: metrics.KEY:min, :max, :first, :mean, :count,
+    /// :min_step, :max_step (the step of the min/max), or metrics.KEY@STEP (the value at
+    /// that step).
     #[arg(long, short = 'c', value_delimiter = ',', value_name = "COLUMNS")]
     pub columns: Option<Vec<String>>,
 
@@ -50,6 +54,25 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("invalid --filter: {e}"))?;
     let order = index::parse_order_by(&args.order_by)
         .map_err(|e| anyhow::anyhow!("invalid --order-by: {e}"))?;
+    let asked = match &args.columns {
+        Some(names) => Some(parse_columns(names)?),
+        None => None,
+    };
+    // Aggregates (`metrics.loss:min`) the columns, filter and ordering use are computed
+    // while loading.
+    let mut aggregates = filter.metric_aggs();
+    let agg_columns = asked
+        .iter()
+        .flatten()
+        .chain(order.iter().map(|k| &k.column));
+    for c in agg_columns {
+        if let Column::MetricAgg(k, a) = c {
+            let m = MetricAgg::new(k.clone(), *a);
+            if !aggregates.contains(&m) {
+                aggregates.push(m);
+            }
+        }
+    }
     let store = open(args.source.as_deref(), uri)?;
     let view: ViewType = args.view.into();
     // Experiments come first so that --experiment can be checked before runs are read.
@@ -84,6 +107,7 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
     let needs = Needs {
         narrow: Some(&narrow),
         summaries: args.columns.is_none() && output_format(&args.output) == Format::Json,
+        aggregates: &aggregates,
     };
     let index = index_runs(store.as_ref(), list, chosen, needs)?;
     report_warnings(&index);
@@ -93,8 +117,8 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
         index::order_runs(index.runs(), &mut rows, &order);
     }
     let selected: Vec<&model::Run> = rows.iter().map(|&i| &index.runs()[i]).collect();
-    let columns = match &args.columns {
-        Some(names) => parse_columns(names)?,
+    let columns = match asked {
+        Some(columns) => columns,
         None => index::column::search_runs_columns(selected.iter().copied()),
     };
     let now = now_ms();
@@ -121,7 +145,8 @@ fn parse_columns(names: &[String]) -> Result<Vec<Column>> {
                 format!(
                     "unknown column '{}': use an attribute (run_id, run_name, status, start_time, \
                      end_time, duration, user_id, experiment_id, lifecycle_stage, artifact_uri) \
-                     or metrics.KEY, params.KEY, tags.KEY",
+                     or metrics.KEY (also metrics.KEY:min, :max, :first, :mean, :count, \
+                     :min_step, :max_step, metrics.KEY@STEP), params.KEY, tags.KEY",
                     text::sanitize(n)
                 )
             })

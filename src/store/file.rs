@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::aggregate::{Agg, Fold, MetricAggs};
 use crate::model::{
     DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunStatus, TAG_RUN_NAME,
 };
@@ -79,7 +80,7 @@ impl FileStore {
     }
 
     /// Finds a run's directory by scanning experiment folders.
-    fn run_dir(&self, run_id: &str) -> Result<PathBuf, StoreError> {
+    pub(super) fn run_dir(&self, run_id: &str) -> Result<PathBuf, StoreError> {
         if !is_safe_name(run_id) {
             return Err(StoreError::RunNotFound(run_id.to_string()));
         }
@@ -140,6 +141,7 @@ impl Store for FileStore {
                 warnings,
             });
         }
+        let wanted = super::aggs_by_key(query.aggregates);
         let mut rest = &run_dirs[..];
         let mut size = FIRST_BATCH;
         while !rest.is_empty() {
@@ -150,7 +152,7 @@ impl Store for FileStore {
                 .par_iter()
                 .map(|(dir, exp_id)| {
                     let mut w = Vec::new();
-                    (read_run(dir, exp_id, &mut w), w)
+                    (read_run_with(dir, exp_id, &mut w, &wanted), w)
                 })
                 .collect();
             let mut batch = RunBatch::default();
@@ -196,6 +198,15 @@ impl Store for FileStore {
             counts.insert(exp.experiment_id.clone(), n);
         }
         Ok(Some(counts))
+    }
+
+    fn metric_aggregates(
+        &self,
+        run_ids: &[String],
+        wanted: &[crate::aggregate::MetricAgg],
+        sink: &mut dyn FnMut(super::AggBatch),
+    ) -> Result<(), StoreError> {
+        self.aggregates(run_ids, wanted, sink)
     }
 
     fn follower(&self) -> Option<Box<dyn super::Follower>> {
@@ -269,6 +280,16 @@ fn read_run(dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> Result<Run
     read_run_tracked(dir, exp_id, warnings).map(|(run, _)| run)
 }
 
+/// [`read_run`], computing the `wanted` aggregates (by key) while the metric files are read.
+fn read_run_with(
+    dir: &Path,
+    exp_id: &str,
+    warnings: &mut Vec<Warning>,
+    wanted: &[(&str, Vec<Agg>)],
+) -> Result<Run, StoreError> {
+    read_run_full(dir, exp_id, warnings, wanted).map(|(run, _)| run)
+}
+
 /// Bytes of each metric file parsed so far (up to its last complete line), by key.
 pub(crate) type MetricOffsets = Vec<(String, u64)>;
 
@@ -279,10 +300,20 @@ pub(super) fn read_run_tracked(
     exp_id: &str,
     warnings: &mut Vec<Warning>,
 ) -> Result<(Run, MetricOffsets), StoreError> {
+    read_run_full(dir, exp_id, warnings, &[])
+}
+
+fn read_run_full(
+    dir: &Path,
+    exp_id: &str,
+    warnings: &mut Vec<Warning>,
+    wanted: &[(&str, Vec<Agg>)],
+) -> Result<(Run, MetricOffsets), StoreError> {
     let mut run = read_run_meta(dir, exp_id)?;
     read_key_files(&dir.join("params"), &mut run.params)?;
     read_key_files(&dir.join("tags"), &mut run.tags)?;
-    let (metrics, offsets) = read_metrics(&dir.join("metrics"), warnings)?;
+    let (metrics, offsets) =
+        read_metrics(&dir.join("metrics"), warnings, wanted, &mut run.aggregates)?;
     run.metrics = metrics;
     fill_run_name(&mut run);
     let exp_dir = dir.parent().unwrap_or(dir);
@@ -356,18 +387,29 @@ pub(super) fn read_key_files(
     })
 }
 
+/// Summaries of every metric file of a run, and the `wanted` aggregates (by key) of theirs,
+/// folded in the same pass.
 pub(super) fn read_metrics(
     dir: &Path,
     warnings: &mut Vec<Warning>,
+    wanted: &[(&str, Vec<Agg>)],
+    aggs: &mut MetricAggs,
 ) -> Result<(BTreeMap<String, MetricSummary>, MetricOffsets), StoreError> {
     let mut metrics = BTreeMap::new();
     let mut offsets = Vec::new();
     with_read_buf(|buf| {
         walk_key_files(dir, "", &mut |key, path| {
             let mut summary: Option<MetricSummary> = None;
-            let outcome = match stream_metric_file(path, buf, |p| match summary.as_mut() {
-                Some(s) => s.push(p),
-                None => summary = Some(MetricSummary::from_point(p)),
+            let want = wanted.iter().find(|(k, _)| *k == key).map(|(_, a)| a);
+            let mut fold = want.map(Fold::for_aggs);
+            let outcome = match stream_metric_file(path, buf, |p| {
+                if let Some(f) = fold.as_mut() {
+                    f.push(p);
+                }
+                match summary.as_mut() {
+                    Some(s) => s.push(p),
+                    None => summary = Some(MetricSummary::from_point(p)),
+                }
             }) {
                 Ok(o) => o,
                 Err(e) => {
@@ -386,6 +428,13 @@ pub(super) fn read_metrics(
                 });
             }
             offsets.push((key.clone(), outcome.consumed as u64));
+            if let (Some(f), Some(want)) = (&fold, want) {
+                if f.count > 0 {
+                    for &a in want {
+                        aggs.set(&key, a, f.value(a));
+                    }
+                }
+            }
             if let Some(s) = summary {
                 metrics.insert(key, s);
             }
@@ -577,7 +626,7 @@ fn is_safe_name(s: &str) -> bool {
 }
 
 /// A metric key as MLflow allows it: `/`-separated, no empty, `.` or `..` parts.
-fn is_safe_key(key: &str) -> bool {
+pub(super) fn is_safe_key(key: &str) -> bool {
     !key.is_empty() && key.split('/').all(is_safe_name)
 }
 
