@@ -176,7 +176,7 @@ fn open(store: &std::path::Path, dir: &std::path::Path) -> Box<dyn Store> {
 
 #[test]
 fn every_aggregate_on_every_store_equals_the_recorded_histories() {
-    for (label, path, dir) in stores() {
+    for (label, path, dir) in stores().into_iter().chain(sweep_stores()) {
         let history = recorded(&label, &dir);
         let store = open(&path, &dir);
         let exps = store.experiments().expect("experiments").experiments;
