@@ -6,6 +6,7 @@ mod compare;
 mod docs;
 mod experiments;
 mod runs;
+mod runs_groups;
 mod series;
 
 use std::io::Write;

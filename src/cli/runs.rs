@@ -40,8 +40,21 @@ pub struct RunsArgs {
 
     /// Order like MLflow's order_by, one "KEY [ASC|DESC]" per flag (repeatable), e.g.
     /// --order-by "metrics.acc DESC". Ties: start_time DESC, then run_id.
+    /// With --group-by: "runs", a group column or "AGG(COLUMN)", e.g.
+    /// --order-by "mean(metrics.val/acc) DESC".
     #[arg(long = "order-by", value_name = "EXPR")]
     pub order_by: Vec<String>,
+
+    /// One row per group of runs with the same values of these columns (comma-separated,
+    /// e.g. params.optimizer,params.lr): the values, `runs`, and AGG(COLUMN) for each
+    /// metric column and each --agg. Runs missing a value form their own group.
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub group_by: Option<Vec<String>>,
+
+    /// Aggregates over each group's runs (with --group-by): mean, std (sample, n-1),
+    /// min, max, median.
+    #[arg(long, value_delimiter = ',', value_name = "AGGS", default_value = "mean,std")]
+    pub agg: Vec<String>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -52,11 +65,23 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
     // A bad filter or order fails before any store is read.
     let filter = index::parse_filter(args.filter.as_deref().unwrap_or(""))
         .map_err(|e| anyhow::anyhow!("invalid --filter: {e}"))?;
-    let order = index::parse_order_by(&args.order_by)
-        .map_err(|e| anyhow::anyhow!("invalid --order-by: {e}"))?;
     let asked = match &args.columns {
         Some(names) => Some(parse_columns(names)?),
         None => None,
+    };
+    let grouping = match &args.group_by {
+        Some(by) => Some(super::runs_groups::Grouping::parse(
+            &parse_columns(by)?,
+            &args.agg,
+            &args.order_by,
+        )?),
+        None => None,
+    };
+    let order = if grouping.is_some() {
+        Vec::new()
+    } else {
+        index::parse_order_by(&args.order_by)
+            .map_err(|e| anyhow::anyhow!("invalid --order-by: {e}"))?
     };
     // Aggregates (`metrics.loss:min`) the columns, filter and ordering use are computed
     // while loading.
@@ -64,7 +89,8 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
     let agg_columns = asked
         .iter()
         .flatten()
-        .chain(order.iter().map(|k| &k.column));
+        .chain(order.iter().map(|k| &k.column))
+        .chain(grouping.iter().flat_map(|g| g.columns_used()));
     for c in agg_columns {
         if let Column::MetricAgg(k, a) = c {
             let m = MetricAgg::new(k.clone(), *a);
@@ -116,6 +142,12 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
     if !order.is_empty() {
         index::order_runs(index.runs(), &mut rows, &order);
     }
+    if let Some(grouping) = grouping {
+        let table = grouping.table(index.runs(), &rows, asked.as_deref(), now_ms());
+        return emit(&args.output, |format, out| {
+            export::write_table(&table, format, out)
+        });
+    }
     let selected: Vec<&model::Run> = rows.iter().map(|&i| &index.runs()[i]).collect();
     let columns = match asked {
         Some(columns) => columns,
@@ -136,7 +168,7 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
     })
 }
 
-fn parse_columns(names: &[String]) -> Result<Vec<Column>> {
+pub(super) fn parse_columns(names: &[String]) -> Result<Vec<Column>> {
     names
         .iter()
         .filter(|n| !n.trim().is_empty())

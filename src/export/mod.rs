@@ -4,7 +4,7 @@
 pub(crate) mod runs;
 mod table;
 
-pub use runs::{experiments_json, experiments_table, runs_json, runs_table};
+pub use runs::{experiments_json, experiments_table, groups_table, runs_json, runs_table};
 pub use table::{Cell, Table};
 
 use std::io::Write;

