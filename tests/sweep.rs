@@ -106,3 +106,69 @@ fn groups_order_by_an_aggregate_and_missing_keys_form_a_group() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown aggregate 'avg'"));
 }
+
+#[test]
+fn spearman_equals_scipy_and_pandas() {
+    for (label, path, dir) in sweep_stores() {
+        let expected = read_json(&dir.join("expected_importance.json"));
+        let mut checked = 0;
+        for target in ["metrics.val/acc:max", "metrics.val/loss:min", "metrics.val/acc"] {
+            let out = mltui_ok(&[
+                "importance",
+                path.to_str().expect("utf-8"),
+                "-m",
+                target,
+                "-f",
+                "json",
+            ]);
+            let ours: Value = serde_json::from_str(&out).expect("json");
+            for e in expected.as_array().expect("array") {
+                if e["target"] != target {
+                    continue;
+                }
+                let row = ours
+                    .as_array()
+                    .expect("array")
+                    .iter()
+                    .find(|r| r["param"] == e["param"])
+                    .unwrap_or_else(|| panic!("{label}: {} missing", e["param"]));
+                let what = format!("{label} {target} {}", e["param"]);
+                assert_eq!(row["runs"], e["n"], "{what}: runs");
+                close(&row["spearman"], &e["spearman"], &format!("{what} vs scipy"));
+                close(&row["spearman"], &e["pandas"], &format!("{what} vs pandas"));
+                checked += 1;
+            }
+            // Categorical params have no rank correlation but do have a split importance.
+            let opt = ours
+                .as_array()
+                .expect("array")
+                .iter()
+                .find(|r| r["param"] == "params.optimizer")
+                .expect("optimizer");
+            assert_eq!(opt["kind"], "categorical");
+            assert_eq!(opt["spearman"], Value::Null);
+            assert!(opt["importance"].as_f64().is_some_and(|v| v >= 0.0));
+        }
+        assert_eq!(checked, 9, "{label}");
+    }
+}
+
+#[test]
+fn importance_puts_the_deciding_param_first_and_names_its_best_value() {
+    let (_, path, _) = &sweep_stores()[0];
+    let out = mltui_ok(&[
+        "importance",
+        path.to_str().expect("utf-8"),
+        "-e",
+        "lr-sweep",
+        "-m",
+        "metrics.val/acc:max",
+        "-f",
+        "csv",
+    ]);
+    let first = out.lines().nth(1).expect("a row");
+    assert!(first.starts_with("params.lr,numeric,29,3,"), "{out}");
+    assert!(first.contains(",0.01,"), "best lr is 0.01: {out}");
+    let bad = mltui(&["importance", path.to_str().expect("utf-8"), "-m", "params.lr"]);
+    assert!(!bad.status.success());
+}

@@ -5,8 +5,10 @@ mod browse;
 mod compare;
 mod docs;
 mod experiments;
+mod importance;
 mod runs;
 mod runs_groups;
+mod select;
 mod series;
 
 use std::io::Write;
@@ -24,6 +26,7 @@ use crate::text;
 pub use compare::CompareArgs;
 pub use docs::{CompletionsArgs, ManArgs, write_completions, write_man};
 pub use experiments::ExperimentsArgs;
+pub use importance::ImportanceArgs;
 pub use runs::RunsArgs;
 pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
 
@@ -73,6 +76,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Draw metric curves of runs to a PNG or SVG image.
     Plot(PlotArgs),
+    /// Which params matter for a metric: rank correlation and split importance.
+    Importance(ImportanceArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write every page into a folder.
@@ -119,6 +124,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Compare(args)) => compare::run(args, global_uri.as_deref()),
         Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref()),
+        Some(Command::Importance(args)) => importance::run(args, global_uri.as_deref()),
         Some(Command::Completions(args)) => docs::completions(&args),
         Some(Command::Man(args)) => docs::man(&args),
         None => browse::run(&cli),

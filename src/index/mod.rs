@@ -6,6 +6,7 @@ pub mod compare;
 pub mod diff;
 pub mod filter;
 pub mod group;
+pub mod importance;
 pub mod sort;
 
 use std::collections::HashMap;
