@@ -93,7 +93,10 @@ fn groups_order_by_an_aggregate_and_missing_keys_form_a_group() {
         "params.optimizer,runs,max(metrics.val/acc:max),params.model"
     );
     assert_eq!(lines.len(), 5, "{out}");
-    let order: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap_or("")).collect();
+    let order: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').next().unwrap_or(""))
+        .collect();
     assert_eq!(order, ["adam", "rmsprop", "sgd", ""], "{out}");
     let bad = mltui(&[
         "runs",
@@ -112,7 +115,11 @@ fn spearman_equals_scipy_and_pandas() {
     for (label, path, dir) in sweep_stores() {
         let expected = read_json(&dir.join("expected_importance.json"));
         let mut checked = 0;
-        for target in ["metrics.val/acc:max", "metrics.val/loss:min", "metrics.val/acc"] {
+        for target in [
+            "metrics.val/acc:max",
+            "metrics.val/loss:min",
+            "metrics.val/acc",
+        ] {
             let out = mltui_ok(&[
                 "importance",
                 path.to_str().expect("utf-8"),
@@ -134,7 +141,11 @@ fn spearman_equals_scipy_and_pandas() {
                     .unwrap_or_else(|| panic!("{label}: {} missing", e["param"]));
                 let what = format!("{label} {target} {}", e["param"]);
                 assert_eq!(row["runs"], e["n"], "{what}: runs");
-                close(&row["spearman"], &e["spearman"], &format!("{what} vs scipy"));
+                close(
+                    &row["spearman"],
+                    &e["spearman"],
+                    &format!("{what} vs scipy"),
+                );
                 close(&row["spearman"], &e["pandas"], &format!("{what} vs pandas"));
                 checked += 1;
             }
@@ -169,6 +180,96 @@ fn importance_puts_the_deciding_param_first_and_names_its_best_value() {
     let first = out.lines().nth(1).expect("a row");
     assert!(first.starts_with("params.lr,numeric,29,3,"), "{out}");
     assert!(first.contains(",0.01,"), "best lr is 0.01: {out}");
-    let bad = mltui(&["importance", path.to_str().expect("utf-8"), "-m", "params.lr"]);
+    let bad = mltui(&[
+        "importance",
+        path.to_str().expect("utf-8"),
+        "-m",
+        "params.lr",
+    ]);
     assert!(!bad.status.success());
+}
+
+#[test]
+fn sweep_charts_as_images() {
+    let (_, path, _) = &sweep_stores()[1];
+    let s = path.to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("tmp");
+    let svg = |name: &str, args: &[&str]| -> String {
+        let out = dir.path().join(name);
+        let mut all = vec!["plot", s];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["-o", out.to_str().expect("utf-8")]);
+        mltui_ok(&all);
+        std::fs::read_to_string(&out).expect("svg written")
+    };
+    let scatter = svg(
+        "scatter.svg",
+        &[
+            "-e",
+            "lr-sweep",
+            "--kind",
+            "scatter",
+            "--x",
+            "params.lr",
+            "--y",
+            "metrics.val/acc:max",
+            "--color",
+            "params.optimizer",
+        ],
+    );
+    assert!(scatter.contains("params.lr (log)"), "log x axis named");
+    assert!(scatter.contains("metrics.val/acc:max vs params.lr · 29 runs"));
+    for cat in ["adam", "rmsprop", "sgd"] {
+        assert!(scatter.contains(cat), "legend names {cat}");
+    }
+    assert_eq!(
+        scatter.matches("<circle").count(),
+        29 + 3,
+        "29 runs and 3 legend dots"
+    );
+    let parallel = svg(
+        "parallel.svg",
+        &[
+            "--kind",
+            "parallel",
+            "--axes",
+            "params.lr,params.optimizer,metrics.val/loss:min",
+        ],
+    );
+    assert!(parallel.contains("3 axes · 30 runs"));
+    assert!(
+        parallel.contains("lower is better"),
+        "loss: low is the bright end"
+    );
+    let bands = svg(
+        "bands.svg",
+        &[
+            "--group-by",
+            "params.optimizer",
+            "-m",
+            "val/acc",
+            "--band",
+            "std",
+        ],
+    );
+    assert!(bands.contains("adam (10 runs)"));
+    assert!(
+        bands.contains("- (2 runs)"),
+        "runs without an optimizer are a group"
+    );
+    assert!(bands.contains("mean with ±std band"));
+    assert!(bands.matches("<polygon").count() >= 4, "a band per group");
+
+    let err = |args: &[&str]| {
+        let mut all = vec!["plot", s];
+        all.extend_from_slice(args);
+        let out = mltui(&all);
+        assert!(!out.status.success(), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(err(&["--kind", "scatter", "--x", "params.lr", "-o", "x.png"]).contains("--y"));
+    assert!(
+        err(&["--kind", "parallel", "--axes", "params.lr", "-o", "x.png"]).contains("two or more")
+    );
+    assert!(err(&["-r", "x", "-m", "m", "--x", "params.lr", "-o", "x.png"]).contains("step, time"));
 }

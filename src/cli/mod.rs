@@ -6,6 +6,7 @@ mod compare;
 mod docs;
 mod experiments;
 mod importance;
+mod plot_sweep;
 mod runs;
 mod runs_groups;
 mod select;

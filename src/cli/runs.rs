@@ -53,7 +53,12 @@ pub struct RunsArgs {
 
     /// Aggregates over each group's runs (with --group-by): mean, std (sample, n-1),
     /// min, max, median.
-    #[arg(long, value_delimiter = ',', value_name = "AGGS", default_value = "mean,std")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "AGGS",
+        default_value = "mean,std"
+    )]
     pub agg: Vec<String>,
 
     #[command(flatten)]

@@ -63,10 +63,12 @@ impl Grouping {
 
     /// Run columns the grouping reads (so that their aggregates are loaded).
     pub fn columns_used(&self) -> impl Iterator<Item = &Column> {
-        self.by.iter().chain(self.order.iter().filter_map(|(c, _)| match c {
-            GroupColumn::Key(c) | GroupColumn::Common(c) | GroupColumn::Agg(_, c) => Some(c),
-            GroupColumn::Runs => None,
-        }))
+        self.by
+            .iter()
+            .chain(self.order.iter().filter_map(|(c, _)| match c {
+                GroupColumn::Key(c) | GroupColumn::Common(c) | GroupColumn::Agg(_, c) => Some(c),
+                GroupColumn::Runs => None,
+            }))
     }
 
     /// The table of groups of `rows`: the keys, `runs`, and the aggregates of `shown`

@@ -9,6 +9,7 @@ use super::{View, open, report_warnings};
 use crate::aggregate::MetricAgg;
 use crate::index::{self, Column, RunIndex};
 use crate::model::{self, ViewType};
+use crate::store::Store;
 use crate::{Needs, index_runs, text};
 
 #[derive(Debug, Args)]
@@ -32,8 +33,32 @@ pub struct SelectArgs {
 
 /// Loads the selected runs with every aggregate `columns` use; returns the index and the
 /// selected rows in MLflow's default order.
-pub fn load(args: &SelectArgs, uri: Option<&str>, columns: &[&Column]) -> Result<(RunIndex, Vec<usize>)> {
-    let filter = index::parse_filter(args.filter.as_deref().unwrap_or(""))
+pub fn load(
+    args: &SelectArgs,
+    uri: Option<&str>,
+    columns: &[&Column],
+) -> Result<(RunIndex, Vec<usize>)> {
+    let (_, index, rows) = load_from(
+        args.source.as_deref(),
+        &args.experiment,
+        args.view,
+        args.filter.as_deref(),
+        uri,
+        columns,
+    )?;
+    Ok((index, rows))
+}
+
+/// [`load`] from the pieces of a command's arguments.
+pub fn load_from(
+    source: Option<&str>,
+    experiments: &[String],
+    view: View,
+    filter: Option<&str>,
+    uri: Option<&str>,
+    columns: &[&Column],
+) -> Result<(Box<dyn Store>, RunIndex, Vec<usize>)> {
+    let filter = index::parse_filter(filter.unwrap_or(""))
         .map_err(|e| anyhow::anyhow!("invalid --filter: {e}"))?;
     let mut aggregates: Vec<MetricAgg> = filter.metric_aggs();
     for c in columns {
@@ -44,11 +69,11 @@ pub fn load(args: &SelectArgs, uri: Option<&str>, columns: &[&Column]) -> Result
             }
         }
     }
-    let store = open(args.source.as_deref(), uri)?;
-    let view: ViewType = args.view.into();
+    let store = open(source, uri)?;
+    let view: ViewType = view.into();
     let list = store.experiments()?;
     let mut wanted = Vec::new();
-    for name in &args.experiment {
+    for name in experiments {
         let found = list
             .experiments
             .iter()
@@ -80,7 +105,7 @@ pub fn load(args: &SelectArgs, uri: Option<&str>, columns: &[&Column]) -> Result
     report_warnings(&index);
     let mut rows = index.select(None, view);
     rows.retain(|&i| filter.matches(&index.runs()[i]));
-    Ok((index, rows))
+    Ok((store, index, rows))
 }
 
 /// Parses one column name, with the same message as `runs --columns`.

@@ -19,11 +19,16 @@ pub struct SeriesArgs {
     pub source: Option<String>,
 
     /// Run id (repeatable).
-    #[arg(long = "run", short = 'r', required = true, value_name = "RUN_ID")]
+    #[arg(long = "run", short = 'r', value_name = "RUN_ID")]
     pub runs: Vec<String>,
 
+    /// Experiment id or name (repeatable): the runs of `plot --kind scatter|parallel` and
+    /// of `plot --group-by`.
+    #[arg(long, short = 'e', value_name = "ID_OR_NAME")]
+    pub experiment: Vec<String>,
+
     /// Metric key (repeatable).
-    #[arg(long = "metric", short = 'm', required = true, value_name = "KEY")]
+    #[arg(long = "metric", short = 'm', value_name = "KEY")]
     pub metrics: Vec<String>,
 }
 
@@ -45,9 +50,45 @@ pub struct PlotArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
 
-    /// X axis: the step, wall-clock time, or time since each run's first point.
+    /// What to draw: metric curves of runs (line), one dot per run (scatter, with --x,
+    /// --y, --color) or one line per run across axes (parallel, with --axes).
     #[arg(long, value_enum, default_value_t)]
-    pub x: crate::chart::XMode,
+    pub kind: PlotKind,
+
+    /// X axis. Line charts: step, time (wall clock) or relative (since each run's first
+    /// point). Scatter: a column, e.g. params.lr or metrics.val/loss:min.
+    #[arg(long, default_value = "step", value_name = "AXIS")]
+    pub x: String,
+
+    /// Scatter: the y column, e.g. metrics.val/acc:max.
+    #[arg(long, value_name = "COLUMN")]
+    pub y: Option<String>,
+
+    /// Scatter and parallel: colour by this column (parallel default: the last metric axis).
+    #[arg(long, value_name = "COLUMN")]
+    pub color: Option<String>,
+
+    /// Parallel: the axes, comma-separated, e.g. params.lr,params.batch_size,metrics.val/acc:max.
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub axes: Vec<String>,
+
+    /// Line: one mean curve per group of runs with these column values (comma-separated),
+    /// with a band around it.
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub group_by: Vec<String>,
+
+    /// The band of grouped curves: min to max, or mean ± one standard deviation.
+    #[arg(long, value_enum, default_value_t)]
+    pub band: crate::chart::bands::BandKind,
+
+    /// Only runs matching a search filter (scatter, parallel, grouped lines).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// Logarithmic x axis (scatter; by default an axis goes log when its positive values
+    /// span two decades or more).
+    #[arg(long)]
+    pub log_x: bool,
 
     /// EMA smoothing weight in [0, 1) (TensorBoard-style, debiased); the raw curve stays faint.
     #[arg(long, default_value_t = 0.0, value_name = "W")]
@@ -64,6 +105,26 @@ pub struct PlotArgs {
     /// Image size in pixels.
     #[arg(long, default_value = "1200x700", value_name = "WxH", value_parser = parse_size)]
     pub size: (u32, u32),
+}
+
+/// The kinds of `plot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PlotKind {
+    #[default]
+    Line,
+    Scatter,
+    Parallel,
+}
+
+/// The x mode of a line chart from `--x`.
+fn x_mode(x: &str) -> Result<crate::chart::XMode> {
+    use clap::ValueEnum;
+    crate::chart::XMode::from_str(x, true).map_err(|_| {
+        anyhow::anyhow!(
+            "--x for a line chart is step, time or relative, not '{}'",
+            text::sanitize(x)
+        )
+    })
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -86,6 +147,9 @@ struct Histories {
 }
 
 fn load(args: &SeriesArgs, uri: Option<&str>) -> Result<Histories> {
+    if args.runs.is_empty() || args.metrics.is_empty() {
+        bail!("give the runs and metrics: -r RUN_ID... -m KEY...");
+    }
     let store: Box<dyn Store> = open(args.source.as_deref(), uri)?;
     let runs = fetch_runs(store.as_ref(), &args.runs)?;
     let mut series = Vec::new();
@@ -142,9 +206,13 @@ pub fn plot(args: PlotArgs, uri: Option<&str>) -> Result<()> {
     if !(0.0..1.0).contains(&args.smooth) {
         bail!("--smooth must be in [0, 1), got {}", args.smooth);
     }
+    if args.kind != PlotKind::Line || !args.group_by.is_empty() {
+        return super::plot_sweep::plot(&args, uri);
+    }
+    let x = x_mode(&args.x)?;
     let h = load(&args.series, uri)?;
     let opts = ChartOptions {
-        x_mode: args.x,
+        x_mode: x,
         log_y: args.log_y,
         smoothing: args.smooth,
         clip_outliers: args.clip_outliers,

@@ -107,7 +107,10 @@ impl Group {
     pub fn label(&self) -> String {
         self.key
             .iter()
-            .map(|k| k.as_deref().map_or("-".to_string(), |s| text::sanitize(s).into_owned()))
+            .map(|k| {
+                k.as_deref()
+                    .map_or("-".to_string(), |s| text::sanitize(s).into_owned())
+            })
             .collect::<Vec<_>>()
             .join(" · ")
     }
@@ -180,7 +183,12 @@ pub fn numbers(runs: &[Run], rows: &[usize], column: &Column, now_ms: i64) -> Ve
 }
 
 /// The value every run of `rows` has for `column`, when they all agree (missing if not).
-pub fn common_value<'r>(runs: &'r [Run], rows: &[usize], column: &Column, now_ms: i64) -> Value<'r> {
+pub fn common_value<'r>(
+    runs: &'r [Run],
+    rows: &[usize],
+    column: &Column,
+    now_ms: i64,
+) -> Value<'r> {
     let mut out: Option<Value<'r>> = None;
     for &r in rows {
         let v = column.value(&runs[r], now_ms);
@@ -237,10 +245,18 @@ impl GroupColumn {
     }
 
     /// This column's value for `group`.
-    pub fn value<'r>(&self, g: &'r Group, runs: &'r [Run], by: &[Column], now_ms: i64) -> Value<'r> {
+    pub fn value<'r>(
+        &self,
+        g: &'r Group,
+        runs: &'r [Run],
+        by: &[Column],
+        now_ms: i64,
+    ) -> Value<'r> {
         match self {
             GroupColumn::Key(c) => match by.iter().position(|b| b == c) {
-                Some(i) => g.key[i].as_deref().map_or(Value::Missing, |s| Value::Text(s)),
+                Some(i) => g.key[i]
+                    .as_deref()
+                    .map_or(Value::Missing, |s| Value::Text(s)),
                 None => common_value(runs, &g.rows, c, now_ms),
             },
             GroupColumn::Runs => Value::Int(g.rows.len() as i64),
@@ -365,7 +381,13 @@ mod tests {
         let labels: Vec<String> = g.iter().map(Group::label).collect();
         assert_eq!(
             labels,
-            ["1e-3 · sgd", "0.01 · adam", "0.1 · adam", "0.1 · sgd", "0.1 · -"],
+            [
+                "1e-3 · sgd",
+                "0.01 · adam",
+                "0.1 · adam",
+                "0.1 · sgd",
+                "0.1 · -"
+            ],
             "numbers in order, not as text"
         );
     }
@@ -390,9 +412,15 @@ mod tests {
             Value::Number(0.9),
             "NaN left out"
         );
-        assert_eq!(col("std(metrics.acc)").value(&g, &runs, &by, 0), Value::Missing);
+        assert_eq!(
+            col("std(metrics.acc)").value(&g, &runs, &by, 0),
+            Value::Missing
+        );
         assert_eq!(col("runs").value(&g, &runs, &by, 0), Value::Int(2));
-        assert_eq!(col("params.lr").value(&g, &runs, &by, 0), Value::Text("0.1"));
+        assert_eq!(
+            col("params.lr").value(&g, &runs, &by, 0),
+            Value::Text("0.1")
+        );
         assert_eq!(col("params.opt").value(&g, &runs, &by, 0), Value::Missing);
         assert_eq!(col("mean(metrics.acc:max)").name(), "mean(metrics.acc:max)");
         assert_eq!(GroupColumn::parse("avg(metrics.acc)", &by), None);
@@ -415,7 +443,13 @@ mod tests {
         let names: Vec<String> = cols.iter().map(GroupColumn::name).collect();
         assert_eq!(
             names,
-            ["params.opt", "runs", "mean(metrics.acc)", "std(metrics.acc)", "params.lr"]
+            [
+                "params.opt",
+                "runs",
+                "mean(metrics.acc)",
+                "std(metrics.acc)",
+                "params.lr"
+            ]
         );
         let mut g = group_rows(&runs, &rows, &by, 0);
         sort_groups(&mut g, &cols[2], true, &runs, &by, 0);
@@ -423,6 +457,10 @@ mod tests {
         assert_eq!(labels, ["adam", "sgd", "-"]);
         sort_groups(&mut g, &cols[2], false, &runs, &by, 0);
         let labels: Vec<String> = g.iter().map(Group::label).collect();
-        assert_eq!(labels, ["sgd", "adam", "-"], "no value sorts last both ways");
+        assert_eq!(
+            labels,
+            ["sgd", "adam", "-"],
+            "no value sorts last both ways"
+        );
     }
 }

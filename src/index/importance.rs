@@ -182,7 +182,10 @@ fn of_param(name: &str, pairs: &[(&str, f64)], goal: Goal) -> Importance {
                 e.1 += 1;
             }
             distinct = by.len();
-            sides.extend(by.into_iter().map(|(v, (s, c))| (v.to_string(), s / c as f64, c)));
+            sides.extend(
+                by.into_iter()
+                    .map(|(v, (s, c))| (v.to_string(), s / c as f64, c)),
+            );
         }
     }
     let best = sides
@@ -314,7 +317,10 @@ mod tests {
         let loss = Column::Metric("loss".into());
         assert_eq!(Goal::guess(&loss), Goal::Min);
         let imp = importance(&runs, &rows, &loss, Goal::Min, 0);
-        assert_eq!((imp[0].param.as_str(), imp[0].best.as_str()), ("opt", "adam"));
+        assert_eq!(
+            (imp[0].param.as_str(), imp[0].best.as_str()),
+            ("opt", "adam")
+        );
     }
 
     #[test]
@@ -323,7 +329,12 @@ mod tests {
             .map(|i| {
                 let lr = 10f64.powf(-4.0 + i as f64 / 10.0);
                 let acc = if lr > 0.01 { 0.9 } else { 0.5 };
-                run_with(&format!("r{i}"), i, &[("acc", acc)], &[("lr", &lr.to_string())])
+                run_with(
+                    &format!("r{i}"),
+                    i,
+                    &[("acc", acc)],
+                    &[("lr", &lr.to_string())],
+                )
             })
             .collect();
         let rows: Vec<usize> = (0..runs.len()).collect();

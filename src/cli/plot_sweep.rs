@@ -1,0 +1,213 @@
+//! `mltui plot --kind scatter|parallel` and `plot --group-by` (grouped curves with bands):
+//! the sweep charts as PNG or SVG images, from the same data as the terminal screens.
+
+use anyhow::{Context, Result, bail};
+
+use super::select::{column, load_from};
+use super::series::{PlotArgs, PlotKind};
+use super::{View, now_ms};
+use crate::chart::axis::LogScale;
+use crate::chart::plot::render_with;
+use crate::chart::plot_sweep::{BandsPlot, ParallelPlot, ScatterPlot};
+use crate::chart::scatter::ScatterOptions;
+use crate::chart::{ChartOptions, bands, parallel, scatter};
+use crate::index::Column;
+use crate::index::group;
+use crate::text;
+
+/// Draws the sweep kinds of `plot`.
+pub fn plot(args: &PlotArgs, uri: Option<&str>) -> Result<()> {
+    match args.kind {
+        PlotKind::Scatter => scatter_plot(args, uri),
+        PlotKind::Parallel => parallel_plot(args, uri),
+        PlotKind::Line => grouped_lines(args, uri),
+    }?;
+    eprintln!("mltui: wrote {}", args.output.display());
+    Ok(())
+}
+
+/// The runs selected by -e, --filter and (when given) -r, with what `columns` need.
+fn select(
+    args: &PlotArgs,
+    uri: Option<&str>,
+    columns: &[&Column],
+) -> Result<(
+    Box<dyn crate::store::Store>,
+    crate::index::RunIndex,
+    Vec<usize>,
+)> {
+    let s = &args.series;
+    let (store, index, mut rows) = load_from(
+        s.source.as_deref(),
+        &s.experiment,
+        View::Active,
+        args.filter.as_deref(),
+        uri,
+        columns,
+    )?;
+    if !s.runs.is_empty() {
+        rows.retain(|&r| s.runs.contains(&index.runs()[r].run_id));
+    }
+    if rows.is_empty() {
+        bail!("no runs selected (check -e, --filter and -r)");
+    }
+    Ok((store, index, rows))
+}
+
+fn scatter_plot(args: &PlotArgs, uri: Option<&str>) -> Result<()> {
+    let x = column(&args.x, "--x")?;
+    let Some(y) = args.y.as_deref() else {
+        bail!(
+            "a scatter needs --y COLUMN (and --x COLUMN), e.g. --x params.lr --y metrics.val/acc:max"
+        );
+    };
+    let y = column(y, "--y")?;
+    let color = args
+        .color
+        .as_deref()
+        .map(|c| column(c, "--color"))
+        .transpose()?;
+    let mut cols = vec![&x, &y];
+    cols.extend(color.iter());
+    let (_, index, rows) = select(args, uri, &cols)?;
+    let opts = ScatterOptions {
+        log_x: if args.log_x {
+            LogScale::On
+        } else {
+            LogScale::Auto
+        },
+        log_y: if args.log_y {
+            LogScale::On
+        } else {
+            LogScale::Auto
+        },
+    };
+    let Some(s) = scatter::scatter(index.runs(), &rows, &x, &y, color.as_ref(), opts, now_ms())
+    else {
+        bail!(
+            "no run has both {} and {}",
+            text::sanitize(&x.name()),
+            text::sanitize(&y.name())
+        );
+    };
+    let title = format!(
+        "{} vs {} · {}",
+        text::sanitize(&y.name()),
+        text::sanitize(&x.name()),
+        runs_text(s.points.len())
+    );
+    render_with(&args.output, args.size, &ScatterPlot { title, scatter: s })?;
+    Ok(())
+}
+
+fn runs_text(n: usize) -> String {
+    if n == 1 {
+        "1 run".into()
+    } else {
+        format!("{n} runs")
+    }
+}
+
+fn parallel_plot(args: &PlotArgs, uri: Option<&str>) -> Result<()> {
+    let axes: Vec<Column> = args
+        .axes
+        .iter()
+        .filter(|a| !a.trim().is_empty())
+        .map(|a| column(a, "--axes"))
+        .collect::<Result<_>>()?;
+    if axes.len() < 2 {
+        bail!(
+            "parallel coordinates need two or more --axes, e.g. --axes params.lr,params.batch_size,metrics.val/acc:max"
+        );
+    }
+    let color = args
+        .color
+        .as_deref()
+        .map(|c| column(c, "--color"))
+        .transpose()?;
+    let mut cols: Vec<&Column> = axes.iter().collect();
+    cols.extend(color.iter());
+    let (_, index, rows) = select(args, uri, &cols)?;
+    let p = parallel::parallel(index.runs(), &rows, &axes, color.as_ref(), None, now_ms());
+    if p.lines.is_empty() || p.axes.len() < 2 {
+        bail!("the selected runs have values on fewer than two of the axes");
+    }
+    let title = format!("{} axes · {}", p.axes.len(), runs_text(p.lines.len()));
+    render_with(
+        &args.output,
+        args.size,
+        &ParallelPlot { title, parallel: p },
+    )?;
+    Ok(())
+}
+
+fn grouped_lines(args: &PlotArgs, uri: Option<&str>) -> Result<()> {
+    if args.series.metrics.is_empty() {
+        bail!("grouped curves need the metrics: -m KEY...");
+    }
+    let by: Vec<Column> = args
+        .group_by
+        .iter()
+        .filter(|a| !a.trim().is_empty())
+        .map(|a| column(a, "--group-by"))
+        .collect::<Result<_>>()?;
+    let x = args.x.to_ascii_lowercase();
+    if x != "step" {
+        bail!(
+            "grouped curves are drawn over steps (--x step), not '{}'",
+            text::sanitize(&x)
+        );
+    }
+    let cols: Vec<&Column> = by.iter().collect();
+    let (store, index, rows) = select(args, uri, &cols)?;
+    let groups = group::group_rows(index.runs(), &rows, &by, now_ms());
+    let opts = ChartOptions {
+        x_mode: crate::chart::XMode::Step,
+        log_y: args.log_y,
+        smoothing: args.smooth,
+        clip_outliers: args.clip_outliers,
+    };
+    let mut panels = Vec::new();
+    for key in &args.series.metrics {
+        let mut bands_of = Vec::new();
+        for g in &groups {
+            let mut histories = Vec::new();
+            for &r in &g.rows {
+                let id = &index.runs()[r].run_id;
+                let h = store
+                    .metric_history(id, key)
+                    .with_context(|| format!("history of '{}' of run {id}", text::sanitize(key)))?;
+                if !h.is_empty() {
+                    histories.push(h);
+                }
+            }
+            if histories.is_empty() {
+                continue;
+            }
+            let refs: Vec<&[crate::model::MetricPoint]> =
+                histories.iter().map(Vec::as_slice).collect();
+            bands_of.push(bands::band(&g.label(), key, &refs, args.band, &opts));
+        }
+        if !bands_of.is_empty() {
+            panels.push((text::sanitize(key).into_owned(), bands_of));
+        }
+    }
+    if panels.is_empty() {
+        bail!("none of the selected runs has points for the metrics");
+    }
+    let by_names: Vec<String> = by.iter().map(|c| c.name().into_owned()).collect();
+    let title = format!(
+        "by {} · {} groups · {}",
+        text::sanitize(&by_names.join(", ")),
+        groups.len(),
+        runs_text(rows.len())
+    );
+    let plot = BandsPlot {
+        title,
+        panels,
+        kind: args.band,
+        opts,
+    };
+    render_with(&args.output, args.size, &plot)?;
+    Ok(())
+}
