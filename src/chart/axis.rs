@@ -245,7 +245,7 @@ impl Axis {
 /// Round values (1, 2 or 5 times a power of ten apart) between `lo` and `hi`, about `n`.
 pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let raw = (hi - lo) / n.max(2) as f64;
-    if !(raw > 0.0) || !raw.is_finite() {
+    if raw.is_nan() || raw <= 0.0 || !raw.is_finite() {
         return vec![lo];
     }
     let mag = 10f64.powf(raw.log10().floor());
