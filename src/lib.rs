@@ -10,6 +10,7 @@ pub mod export;
 pub mod index;
 pub mod model;
 pub mod store;
+pub mod suggest;
 pub mod text;
 pub mod tui;
 

@@ -12,7 +12,16 @@ fn main() -> std::process::ExitCode {
                 .map(|c| mltui::text::sanitize(&c.to_string()).into_owned())
                 .collect();
             eprintln!("mltui: error: {}", chain.join(": "));
-            std::process::ExitCode::FAILURE
+            // A name that matched nothing (or too much): a usage error, like clap's.
+            match e.downcast_ref::<mltui::cli::UsageError>() {
+                Some(usage) => {
+                    for line in &usage.details {
+                        eprintln!("  {}", mltui::text::sanitize(line));
+                    }
+                    std::process::ExitCode::from(2)
+                }
+                None => std::process::ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -71,14 +71,27 @@ pub fn pad(s: &str, w: usize, right: bool) -> String {
     }
 }
 
-/// The shortest text that parses back to exactly `v` (`0.1`, `1e-20`, `NaN`, `inf`).
+/// The shortest text that parses back to exactly `v`, spelled as Python's `repr` (and so
+/// pandas' CSV) spells it: `0.1`, `42.0`, `1e-05`, `1.2345678901234567e+19`, `NaN`, `inf`.
 pub fn float_exact(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
         if v > 0.0 { "inf".into() } else { "-inf".into() }
     } else {
-        format!("{v:?}")
+        // Rust's shortest form switches to exponents at the same magnitudes as Python's
+        // repr (below 1e-4, from 1e16 on); Python signs the exponent and gives it 2 digits.
+        let s = format!("{v:?}");
+        match s.split_once('e') {
+            Some((mantissa, exp)) => {
+                let (sign, digits) = match exp.strip_prefix('-') {
+                    Some(d) => ('-', d),
+                    None => ('+', exp),
+                };
+                format!("{mantissa}e{sign}{digits:0>2}")
+            }
+            None => s,
+        }
     }
 }
 
@@ -123,6 +136,25 @@ pub fn time_iso(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// A UTC time as pandas writes MLflow's `start_time`/`end_time` columns to CSV:
+/// `2026-11-26 19:57:51.123+00:00`, or without the fraction (`2026-11-26 19:57:51+00:00`)
+/// when `millis` is false (pandas leaves it out when a whole column is on whole seconds).
+pub fn time_pandas(ms: i64, millis: bool) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok();
+    let text = if millis {
+        let fmt = time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:3]+00:00"
+        );
+        t.and_then(|t| t.format(&fmt).ok())
+    } else {
+        let fmt = time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]+00:00"
+        );
+        t.and_then(|t| t.format(&fmt).ok())
+    };
+    text.unwrap_or_else(|| ms.to_string())
+}
+
 /// A short UTC time for tables: `2026-11-26 19:57`.
 pub fn time_short(ms: i64) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
@@ -130,6 +162,11 @@ pub fn time_short(ms: i64) -> String {
         .ok()
         .and_then(|t| t.format(&fmt).ok())
         .unwrap_or_else(|| ms.to_string())
+}
+
+/// A count with its noun in the right number: `1 run`, `0 runs`, `7 runs`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A duration such as `850ms`, `42s`, `3m07s`, `5h02m`, `2d04h`.
@@ -187,6 +224,19 @@ mod tests {
             assert_eq!(float_exact(v).parse::<f64>().ok(), Some(v));
         }
         assert_eq!(float_exact(f64::NAN), "NaN");
+        // Python's repr, as in MLflow's search_runs CSV.
+        assert_eq!(float_exact(42.0), "42.0");
+        assert_eq!(float_exact(1e-5), "1e-05");
+        assert_eq!(float_exact(1e-20), "1e-20");
+        assert_eq!(float_exact(1e16), "1e+16");
+        assert_eq!(float_exact(1.2345678901234567e19), "1.2345678901234567e+19");
+        assert_eq!(
+            float_exact(-1.7976931348623157e308),
+            "-1.7976931348623157e+308"
+        );
+        assert_eq!(float_exact(123456789012.0), "123456789012.0");
+        assert_eq!(float_exact(0.30000000000000004), "0.30000000000000004");
+        assert_eq!(float_exact(-0.0), "-0.0");
         assert_eq!(float_exact(f64::NEG_INFINITY), "-inf");
         assert_eq!(float_short(0.123456789), "0.123457");
         assert_eq!(float_short(3.0), "3");
@@ -197,9 +247,28 @@ mod tests {
     }
 
     #[test]
+    fn counts_agree_in_number() {
+        assert_eq!(count(0, "run", "runs"), "0 runs");
+        assert_eq!(count(1, "run", "runs"), "1 run");
+        assert_eq!(count(7, "match", "matches"), "7 matches");
+    }
+
+    #[test]
     fn times_and_durations() {
         assert_eq!(time_iso(1_795_721_746_376), "2026-11-26T19:35:46.376Z");
         assert_eq!(time_short(0), "1970-01-01 00:00");
+        assert_eq!(
+            time_pandas(1_795_723_383_665, true),
+            "2026-11-26 20:03:03.665+00:00"
+        );
+        assert_eq!(
+            time_pandas(1_795_723_383_000, true),
+            "2026-11-26 20:03:03.000+00:00"
+        );
+        assert_eq!(
+            time_pandas(1_795_723_383_000, false),
+            "2026-11-26 20:03:03+00:00"
+        );
         assert_eq!(duration_short(850), "850ms");
         assert_eq!(duration_short(187_000), "3m07s");
         assert_eq!(duration_short(18_120_000), "5h02m");

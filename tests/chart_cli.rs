@@ -197,7 +197,11 @@ fn plot_errors_are_clear() {
         "-o",
         bmp.to_str().expect("utf-8"),
     ]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported image type"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot tell the format from") && err.contains("use .png, .svg or .txt"),
+        "{err}"
+    );
     let png = dir.path().join("x.png");
     let out = mltui(&[
         "plot",
@@ -209,7 +213,7 @@ fn plot_errors_are_clear() {
         "-o",
         png.to_str().expect("utf-8"),
     ]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("none of the runs has points for nope"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the run has no points for nope"));
     let out = mltui(&[
         "plot",
         &store,

@@ -14,7 +14,7 @@ fn v3_file() -> String {
 }
 
 #[test]
-fn csv_has_search_runs_columns_iso_times_and_exact_values() {
+fn csv_has_search_runs_columns_pandas_times_and_exact_values() {
     for store in [v3_sqlite(), v3_file()] {
         let out = mltui_ok(&["runs", &store, "-e", "exp-α demo", "-f", "csv"]);
         let mut rdr = csv::Reader::from_reader(out.as_bytes());
@@ -28,12 +28,16 @@ fn csv_has_search_runs_columns_iso_times_and_exact_values() {
             &headers[..6],
             [
                 "run_id",
-                "run_name",
                 "experiment_id",
                 "status",
+                "artifact_uri",
                 "start_time",
                 "end_time"
             ]
+        );
+        assert!(
+            !headers.contains(&"run_name".to_string()),
+            "not a search_runs column"
         );
         let first_param = headers
             .iter()
@@ -46,28 +50,34 @@ fn csv_has_search_runs_columns_iso_times_and_exact_values() {
         assert!(headers[6].starts_with("metrics.") && first_param < first_tag);
         let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("record")).collect();
         let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
-        let nasty = rows.iter().find(|r| &r[1] == "実験-🚀").expect("nasty row");
+        let name = col("tags.mlflow.runName");
+        let nasty = rows
+            .iter()
+            .find(|r| &r[name] == "実験-🚀")
+            .expect("nasty row");
         assert_eq!(&nasty[col("metrics.tiny")], "1e-20");
-        assert_eq!(&nasty[col("metrics.huge")], "1.2345678901234567e19");
+        assert_eq!(&nasty[col("metrics.huge")], "1.2345678901234567e+19");
         assert_eq!(
             nasty[col("metrics.huge")].parse::<f64>().ok(),
             Some(1.2345678901234567e19)
         );
+        assert_eq!(&nasty[col("metrics.ints")], "42.0");
         assert_eq!(&nasty[col("metrics.weird")], "-inf");
         assert_eq!(&nasty[col("params.multi")], "line1\nline2");
         assert_eq!(&nasty[col("params.quoted")], "a,\"b\",c 'd'");
         assert_eq!(&nasty[col("params.empty")], "");
+        // pandas' spelling of a UTC datetime column.
         let start = &nasty[4];
         assert!(
-            start.len() == 24 && start.ends_with('Z') && start.contains('T'),
+            start.len() == 29 && start.ends_with("+00:00") && start.as_bytes()[10] == b' ',
             "{start}"
         );
         let evil = rows
             .iter()
-            .find(|r| r[1].starts_with("evil"))
+            .find(|r| r[name].starts_with("evil"))
             .expect("evil row");
         assert_eq!(
-            &evil[1], "evil\u{1b}]0;pwned\u{7}\u{1b}[2Jname",
+            &evil[name], "evil\u{1b}]0;pwned\u{7}\u{1b}[2Jname",
             "CSV carries values exactly"
         );
     }
@@ -188,8 +198,9 @@ fn compare_command_puts_keys_in_rows_and_runs_in_columns() {
     assert!(diff.contains("\nrun_id,"), "run ids stay: {diff}");
     let out = mltui(&["compare", &v3_sqlite(), &a, "deadbeef"]);
     let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        !out.status.success() && err.contains("run deadbeef not found"),
+        err.contains("no run with id, id prefix or name 'deadbeef'"),
         "{err}"
     );
 }

@@ -204,6 +204,11 @@ fn sigterm_and_sighup_restore_the_terminal() {
             .expect("kill");
         assert!(ok.success());
         s.wait_exit();
+        // The reader thread may still be draining the pty when the process is gone.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !contains(&s.raw_bytes(), LEAVE_ALT_SCREEN) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         assert!(
             contains(&s.raw_bytes(), LEAVE_ALT_SCREEN),
             "{signal}: terminal restored"

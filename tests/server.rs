@@ -286,6 +286,14 @@ fn compare_command(s: &MlflowServer) {
         text.starts_with("key,") && text.contains("params.lr"),
         "{text}"
     );
+    // Runs by name and id prefix, looked up among the server's runs.
+    let names = runs
+        .iter()
+        .find(|r| r.run_id == ids[0])
+        .map(|r| r.run_name.clone())
+        .expect("name");
+    let out = mltui_env(&["compare", &s.url, &names, &ids[1][..8], "-f", "csv"], &[]);
+    assert_eq!(ok(&out, "compare by name"), text);
 }
 
 fn chart_points(s: &MlflowServer) {
@@ -593,6 +601,9 @@ fn filter_over_http(s: &MlflowServer) {
         "metrics.acc > 0.8 and params.optimizer = 'adam'",
         "metrics.acc > 0.8 and (status = 'FAILED' or params.lr = '0.1')",
         "status = 'KILLED' or run_name LIKE 'child-%'",
+        // mltui's numeric params: never sent to the server, which would refuse them.
+        "params.lr < 0.05 and metrics.acc > 0.8",
+        "params.batch_size >= 64",
     ] {
         let args = |src: &str| -> Vec<String> {
             [

@@ -1,13 +1,39 @@
 //! `mltui [SOURCE]` without a command: the terminal UI.
 
+use std::io::IsTerminal;
+
 use anyhow::{Result, bail};
 
-use super::{Cli, locate};
+use super::{Cli, locate, pick};
 use crate::store::{self, SourceSpec};
 use crate::tui;
 
+/// What to do when there is no terminal to draw on: `ssh box mltui` without `-t`, a pipe,
+/// cron. `stdin`/`stdout` say which of them is a terminal.
+fn no_terminal(stdin: bool, stdout: bool) -> String {
+    let which = match (stdin, stdout) {
+        (false, false) => "standard input and output are not a terminal",
+        (false, true) => "standard input is not a terminal",
+        _ => "standard output is not a terminal",
+    };
+    format!(
+        "the terminal UI needs a terminal, but {which}. Over SSH, ask for one with \
+         `ssh -t HOST mltui ...`. Without a terminal, use a headless command: \
+         `mltui experiments`, `mltui runs`, `mltui compare`, `mltui history`, \
+         `mltui plot --format text` (see `mltui --help`)"
+    )
+}
+
 /// Opens the terminal UI on the source the command line names.
 pub fn run(cli: &Cli) -> Result<()> {
+    // Checked before anything touches the terminal (raw mode needs one).
+    let (stdin, stdout) = (
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+    );
+    if !(stdin && stdout) {
+        bail!(no_terminal(stdin, stdout));
+    }
     let spec = locate(cli.source.as_deref(), cli.tracking_uri.as_deref())?;
     // Polling a server costs it work: follow it less often by default.
     let default = if matches!(spec, SourceSpec::Http(_)) {
@@ -20,9 +46,45 @@ pub fn run(cli: &Cli) -> Result<()> {
         bail!("--refresh must be a number of seconds >= 0, got {refresh}");
     }
     let store = store::open(&spec)?;
+    // An experiment to open at once is checked before the screen changes, so a typo is
+    // a message with suggestions in the shell, not an empty screen.
+    let experiment = match &cli.experiment {
+        Some(typed) => {
+            let list = store.experiments()?;
+            let found = pick::find_experiment(&list.experiments, typed, &store.describe())?;
+            Some(found.experiment_id.clone())
+        }
+        None => None,
+    };
     let opts = tui::Options {
         no_color: cli.no_color,
         refresh: (refresh > 0.0).then(|| std::time::Duration::from_secs_f64(refresh.max(0.2))),
+        experiment,
     };
     tui::run(std::sync::Arc::from(store), &opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::no_terminal;
+
+    #[test]
+    fn the_no_terminal_message_says_what_to_do() {
+        let m = no_terminal(false, false);
+        assert!(
+            m.contains("standard input and output are not a terminal"),
+            "{m}"
+        );
+        assert!(
+            m.contains("ask for one with `ssh -t HOST mltui ...`. Without"),
+            "{m}"
+        );
+        assert!(!m.contains("  "), "{m}");
+        assert!(
+            m.contains("mltui runs") && m.contains("plot --format text"),
+            "{m}"
+        );
+        assert!(no_terminal(true, false).contains("standard output is not"));
+        assert!(no_terminal(false, true).contains("standard input is not"));
+    }
 }

@@ -2,10 +2,12 @@
 //! helpers the commands share (finding the store, choosing the output, writing it).
 
 mod browse;
+mod columns;
 mod compare;
 mod docs;
 mod experiments;
 mod importance;
+mod pick;
 mod plot_sweep;
 mod runs;
 mod runs_groups;
@@ -20,7 +22,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::export::{self, Format};
-use crate::model::{self, ViewType};
+use crate::model::ViewType;
 use crate::store::{self, SourceSpec, Store};
 use crate::text;
 
@@ -28,6 +30,7 @@ pub use compare::CompareArgs;
 pub use docs::{CompletionsArgs, ManArgs, write_completions, write_man};
 pub use experiments::ExperimentsArgs;
 pub use importance::ImportanceArgs;
+pub use pick::UsageError;
 pub use runs::RunsArgs;
 pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
 
@@ -56,6 +59,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
+    /// Open the terminal UI on the runs of this experiment (id or name); Esc goes back to
+    /// the experiment list.
+    #[arg(long, short = 'e', value_name = "ID_OR_NAME")]
+    pub experiment: Option<String>,
+
     /// Follow the store while runs are written: refresh every SECS seconds (0: off;
     /// default 2 for local stores, 10 for a tracking server).
     #[arg(long, value_name = "SECS")]
@@ -75,7 +83,7 @@ pub enum Command {
     Compare(CompareArgs),
     /// Every logged point of metrics of runs (like MLflow's get_metric_history).
     History(HistoryArgs),
-    /// Draw metric curves of runs to a PNG or SVG image.
+    /// Draw metric curves of runs: the terminal UI's chart as text, or a PNG or SVG image.
     Plot(PlotArgs),
     /// Which params matter for a metric: rank correlation and split importance.
     Importance(ImportanceArgs),
@@ -124,7 +132,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Runs(args)) => runs::run(args, global_uri.as_deref()),
         Some(Command::Compare(args)) => compare::run(args, global_uri.as_deref()),
         Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
-        Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref()),
+        Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref(), cli.no_color),
         Some(Command::Importance(args)) => importance::run(args, global_uri.as_deref()),
         Some(Command::Completions(args)) => docs::completions(&args),
         Some(Command::Man(args)) => docs::man(&args),
@@ -170,17 +178,6 @@ fn output_format(output: &OutputArgs) -> Format {
         .unwrap_or_default()
 }
 
-/// Runs by id, each one checked to exist.
-pub(crate) fn fetch_runs(store: &dyn Store, ids: &[String]) -> Result<Vec<model::Run>> {
-    ids.iter()
-        .map(|id| {
-            store
-                .run(id)
-                .with_context(|| format!("in {}", store.describe()))
-        })
-        .collect()
-}
-
 /// Picks the format and destination, then writes. A closed pipe (`| head`) is not an error.
 pub(crate) fn emit(
     output: &OutputArgs,
@@ -199,6 +196,54 @@ pub(crate) fn emit(
         Err(export::ExportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(export::ExportError::Csv(e)) if is_broken_pipe(&e) => Ok(()),
         other => Ok(other?),
+    }
+}
+
+/// The width to fit a text table to: the terminal's, when a text table goes to a terminal
+/// (never to a file or a pipe, which get every column).
+fn fit_width(output: &OutputArgs) -> Option<usize> {
+    if output.output.is_some() || output_format(output) != Format::Table {
+        return None;
+    }
+    let (terminal_size::Width(w), _) = terminal_size::terminal_size_of(std::io::stdout())?;
+    Some(usize::from(w))
+}
+
+/// How a text table is fitted to the terminal.
+enum Layout<'a> {
+    /// Columns by usefulness (positions, most useful first): see
+    /// [`export::Table::write_text_fitted`].
+    Priority(&'a [usize]),
+    /// Keys, then columns sharing the width: see [`export::Table::write_text_shared`].
+    Shared { first_max: usize, min_each: usize },
+}
+
+/// Writes `table` fitted to `width` cells and, when columns were left out, says so on
+/// stderr: `left_out(count, total)`.
+fn emit_fitted(
+    table: &export::Table,
+    width: usize,
+    layout: Layout<'_>,
+    left_out: impl FnOnce(usize, usize) -> String,
+) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut lock = std::io::BufWriter::new(stdout.lock());
+    let written = match layout {
+        Layout::Priority(priority) => table.write_text_fitted(&mut lock, width, priority),
+        Layout::Shared {
+            first_max,
+            min_each,
+        } => table.write_text_shared(&mut lock, width, first_max, min_each),
+    }
+    .and_then(|left| lock.flush().map(|()| left));
+    match written {
+        Ok(0) => Ok(()),
+        Ok(left) => {
+            eprintln!("mltui: {}", left_out(left, table.headers.len()));
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, bail};
 
 use super::select::{column, load_from};
-use super::series::{PlotArgs, PlotKind};
+use super::series::{PlotArgs, PlotFormat, PlotKind, plot_format};
 use super::{View, now_ms};
 use crate::chart::axis::LogScale;
 use crate::chart::plot::render_with;
@@ -17,13 +17,30 @@ use crate::text;
 
 /// Draws the sweep kinds of `plot`.
 pub fn plot(args: &PlotArgs, uri: Option<&str>) -> Result<()> {
-    match args.kind {
+    let format = plot_format(args)?;
+    let chart = match args.kind {
         PlotKind::Scatter => scatter_plot(args, uri),
         PlotKind::Parallel => parallel_plot(args, uri),
         PlotKind::Line => grouped_lines(args, uri),
     }?;
-    eprintln!("mltui: wrote {}", args.output.display());
+    let path = match (format, args.output.as_deref()) {
+        (PlotFormat::Png | PlotFormat::Svg, Some(p)) => p,
+        _ => bail!("this chart is drawn as an image: -o FILE.png or -o FILE.svg"),
+    };
+    match &chart {
+        Chart::Scatter(c) => render_with(path, args.size, c),
+        Chart::Parallel(c) => render_with(path, args.size, c),
+        Chart::Bands(c) => render_with(path, args.size, c),
+    }?;
+    eprintln!("mltui: wrote {}", path.display());
     Ok(())
+}
+
+/// A sweep chart, ready to draw.
+enum Chart {
+    Scatter(ScatterPlot),
+    Parallel(ParallelPlot),
+    Bands(BandsPlot),
 }
 
 /// The runs selected by -e, --filter and (when given) -r, with what `columns` need.
@@ -54,7 +71,7 @@ fn select(
     Ok((store, index, rows))
 }
 
-fn scatter_plot(args: &PlotArgs, uri: Option<&str>) -> Result<()> {
+fn scatter_plot(args: &PlotArgs, uri: Option<&str>) -> Result<Chart> {
     let x = column(&args.x, "--x")?;
     let Some(y) = args.y.as_deref() else {
         bail!(
@@ -96,8 +113,7 @@ fn scatter_plot(args: &PlotArgs, uri: Option<&str>) -> Result<()> {
         text::sanitize(&x.name()),
         runs_text(s.points.len())
     );
-    render_with(&args.output, args.size, &ScatterPlot { title, scatter: s })?;
-    Ok(())
+    Ok(Chart::Scatter(ScatterPlot { title, scatter: s }))
 }
 
 fn runs_text(n: usize) -> String {
@@ -108,7 +124,7 @@ fn runs_text(n: usize) -> String {
     }
 }
 
-fn parallel_plot(args: &PlotArgs, uri: Option<&str>) -> Result<()> {
+fn parallel_plot(args: &PlotArgs, uri: Option<&str>) -> Result<Chart> {
     let axes: Vec<Column> = args
         .axes
         .iter()
@@ -133,15 +149,10 @@ fn parallel_plot(args: &PlotArgs, uri: Option<&str>) -> Result<()> {
         bail!("the selected runs have values on fewer than two of the axes");
     }
     let title = format!("{} axes · {}", p.axes.len(), runs_text(p.lines.len()));
-    render_with(
-        &args.output,
-        args.size,
-        &ParallelPlot { title, parallel: p },
-    )?;
-    Ok(())
+    Ok(Chart::Parallel(ParallelPlot { title, parallel: p }))
 }
 
-fn grouped_lines(args: &PlotArgs, uri: Option<&str>) -> Result<()> {
+fn grouped_lines(args: &PlotArgs, uri: Option<&str>) -> Result<Chart> {
     if args.series.metrics.is_empty() {
         bail!("grouped curves need the metrics: -m KEY...");
     }
@@ -208,6 +219,5 @@ fn grouped_lines(args: &PlotArgs, uri: Option<&str>) -> Result<()> {
         kind: args.band,
         opts,
     };
-    render_with(&args.output, args.size, &plot)?;
-    Ok(())
+    Ok(Chart::Bands(plot))
 }

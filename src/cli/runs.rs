@@ -1,14 +1,19 @@
 //! `mltui runs`: the runs of experiments as a table, filtered and ordered like MLflow's
 //! `search_runs`.
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::Args;
 
-use super::{OutputArgs, View, emit, now_ms, open, output_format, report_warnings};
+use super::{
+    Layout, OutputArgs, View, columns, emit, emit_fitted, fit_width, locate, now_ms, output_format,
+    pick, report_warnings,
+};
 use crate::aggregate::MetricAgg;
 use crate::export::{self, Format};
-use crate::index::{self, Column};
+use crate::index::lookup::unique_prefix_len;
+use crate::index::{self, Column, KeySets};
 use crate::model::{self, ViewType};
+use crate::store::{self, SourceSpec};
 use crate::{Needs, index_runs, text};
 
 #[derive(Debug, Args)]
@@ -45,6 +50,10 @@ pub struct RunsArgs {
     #[arg(long = "order-by", value_name = "EXPR")]
     pub order_by: Vec<String>,
 
+    /// At most N runs (the first N in the order shown); with --group-by, N groups.
+    #[arg(long, short = 'n', value_name = "N")]
+    pub limit: Option<usize>,
+
     /// One row per group of runs with the same values of these columns (comma-separated,
     /// e.g. params.optimizer,params.lr): the values, `runs`, and AGG(COLUMN) for each
     /// metric column and each --agg. Runs missing a value form their own group.
@@ -67,16 +76,16 @@ pub struct RunsArgs {
 
 /// `mltui runs`.
 pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
-    // A bad filter or order fails before any store is read.
+    // A bad filter, order or column name fails before any store is read.
     let filter = index::parse_filter(args.filter.as_deref().unwrap_or(""))
         .map_err(|e| anyhow::anyhow!("invalid --filter: {e}"))?;
     let asked = match &args.columns {
-        Some(names) => Some(parse_columns(names)?),
+        Some(names) => Some(columns::parse(names)?),
         None => None,
     };
     let grouping = match &args.group_by {
         Some(by) => Some(super::runs_groups::Grouping::parse(
-            &parse_columns(by)?,
+            &columns::parse(by)?,
             &args.agg,
             &args.order_by,
         )?),
@@ -88,8 +97,8 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
         index::parse_order_by(&args.order_by)
             .map_err(|e| anyhow::anyhow!("invalid --order-by: {e}"))?
     };
-    // Aggregates (`metrics.loss:min`) the columns, filter and ordering use are computed
-    // while loading.
+    // Aggregates (`metrics.loss:min`) the columns, filter, ordering and grouping use are
+    // computed while loading.
     let mut aggregates = filter.metric_aggs();
     let agg_columns = asked
         .iter()
@@ -104,28 +113,16 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
             }
         }
     }
-    let store = open(args.source.as_deref(), uri)?;
+    let spec = locate(args.source.as_deref(), uri)?;
+    let store = store::open(&spec)?;
     let view: ViewType = args.view.into();
     // Experiments come first so that --experiment can be checked before runs are read.
     let list = store.experiments()?;
-    let mut wanted = Vec::new();
-    for name in &args.experiment {
-        let found = list
-            .experiments
-            .iter()
-            .find(|e| &e.experiment_id == name)
-            .or_else(|| list.experiments.iter().find(|e| &e.name == name));
-        match found {
-            Some(e) => wanted.push(e.experiment_id.clone()),
-            None => bail!(
-                "no experiment with id or name '{}' in {}",
-                text::sanitize(name),
-                store.describe()
-            ),
-        }
-    }
+    let wanted = pick::experiment_ids(&list.experiments, &args.experiment, &store.describe())?;
+    let scope = scope_text(&list.experiments, &wanted, &store.describe());
     // A server evaluates the MLflow part of the filter itself; mltui applies all of it.
     let narrow = filter.mlflow_part().to_string();
+    let narrowed = matches!(spec, SourceSpec::Http(_)) && !filter.mlflow_part().is_match_all();
     let chosen = |e: &model::Experiment| {
         if wanted.is_empty() {
             // Deleted runs also live in active experiments: only `active` narrows these.
@@ -148,17 +145,56 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
         index::order_runs(index.runs(), &mut rows, &order);
     }
     if let Some(grouping) = grouping {
-        let table = grouping.table(index.runs(), &rows, asked.as_deref(), now_ms());
+        if let Some(cols) = &asked {
+            let selected: Vec<&model::Run> = rows.iter().map(|&i| &index.runs()[i]).collect();
+            check_columns(cols, &index, &selected, &scope, narrowed)?;
+        }
+        let mut table = grouping.table(index.runs(), &rows, asked.as_deref(), now_ms());
+        if let Some(n) = args.limit {
+            table.rows.truncate(n);
+        }
+        if let Some(width) = fit_width(&args.output) {
+            let keep: Vec<usize> = (0..table.headers.len()).collect();
+            return emit_fitted(&table, width, Layout::Priority(&keep), |left, total| {
+                format!(
+                    "{left} of {} left out to fit {width} terminal columns: choose columns                      with -c and aggregates with --agg, or see all with -f csv",
+                    text::count(total, "column", "columns")
+                )
+            });
+        }
         return emit(&args.output, |format, out| {
             export::write_table(&table, format, out)
         });
     }
+    if let Some(n) = args.limit {
+        rows.truncate(n);
+    }
     let selected: Vec<&model::Run> = rows.iter().map(|&i| &index.runs()[i]).collect();
     let columns = match asked {
-        Some(columns) => columns,
+        Some(cols) => {
+            check_columns(&cols, &index, &selected, &scope, narrowed)?;
+            cols
+        }
         None => index::column::search_runs_columns(selected.iter().copied()),
     };
     let now = now_ms();
+    if let Some(width) = fit_width(&args.output) {
+        let mut table = export::runs_table(selected.iter().copied(), &columns, now);
+        let ids = index.runs().iter().map(|r| r.run_id.as_str());
+        shorten_ids(&mut table, &columns, unique_prefix_len(ids, SHORT_ID));
+        let priority = if args.columns.is_some() {
+            (0..columns.len()).collect()
+        } else {
+            usefulness_order(&columns)
+        };
+        return emit_fitted(&table, width, Layout::Priority(&priority), |left, total| {
+            format!(
+                "{left} of {} left out to fit {width} terminal columns: choose columns with \
+                 -c, or see all with -f csv or through a pipe (mltui runs ... | less -S)",
+                text::count(total, "column", "columns")
+            )
+        });
+    }
     emit(&args.output, |format, out| {
         match (format, args.columns.is_some()) {
             (Format::Json, false) => {
@@ -173,20 +209,99 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
     })
 }
 
-pub(super) fn parse_columns(names: &[String]) -> Result<Vec<Column>> {
-    names
+/// Where runs were looked for, for messages: the experiments named, or the store.
+fn scope_text(experiments: &[model::Experiment], wanted: &[String], store: &str) -> String {
+    let names: Vec<String> = experiments
         .iter()
-        .filter(|n| !n.trim().is_empty())
-        .map(|n| {
-            Column::parse(n).with_context(|| {
-                format!(
-                    "unknown column '{}': use an attribute (run_id, run_name, status, start_time, \
-                     end_time, duration, user_id, experiment_id, lifecycle_stage, artifact_uri) \
-                     or metrics.KEY (also metrics.KEY:min, :max, :first, :mean, :count, \
-                     :min_step, :max_step, metrics.KEY@STEP), params.KEY, tags.KEY",
-                    text::sanitize(n)
-                )
-            })
-        })
-        .collect()
+        .filter(|e| wanted.contains(&e.experiment_id))
+        .map(|e| format!("'{}'", e.name))
+        .collect();
+    match names.len() {
+        0 => store.to_string(),
+        1 => format!("experiment {}", names[0]),
+        _ => format!("experiments {}", names.join(", ")),
+    }
+}
+
+/// Keys no loaded run has are an error (exit 2) naming the closest keys; keys only the
+/// runs left out by the filter, view or limit have get a note. A server narrowed the runs
+/// with the filter already, so there an unknown key is only a warning.
+fn check_columns(
+    cols: &[Column],
+    index: &index::RunIndex,
+    selected: &[&model::Run],
+    scope: &str,
+    narrowed: bool,
+) -> Result<()> {
+    if index.runs().is_empty() {
+        return Ok(());
+    }
+    let loaded = KeySets::of(index.runs());
+    let shown = KeySets::of(selected.iter().copied());
+    let check = columns::check_keys(cols, &loaded, &shown);
+    if !check.unknown.is_empty() {
+        let err = columns::unknown_error(&check.unknown, scope);
+        if !narrowed {
+            return Err(err.into());
+        }
+        eprintln!("mltui: warning: {}", text::sanitize(&err.message));
+    }
+    if !selected.is_empty() && !check.unselected.is_empty() {
+        let names: Vec<String> = check
+            .unselected
+            .iter()
+            .map(|n| text::sanitize(n).into_owned())
+            .collect();
+        let who = match selected.len() {
+            1 => "the run shown has no".to_string(),
+            n => format!("none of the {n} runs shown has"),
+        };
+        eprintln!("mltui: note: {who} {}", names.join(", "));
+    }
+    Ok(())
+}
+
+/// Shortest run-id prefix shown in a table fitted to a terminal (`compare`, `history` and
+/// `plot` take it back).
+pub(super) const SHORT_ID: usize = 8;
+
+/// Cuts the run ids of a table for the terminal to `len` characters (unique among every
+/// run loaded, so each can be typed back).
+fn shorten_ids(table: &mut export::Table, columns: &[Column], len: usize) {
+    let Some(col) = columns
+        .iter()
+        .position(|c| *c == Column::Attr(index::Attr::RunId))
+    else {
+        return;
+    };
+    for row in &mut table.rows {
+        if let Some(export::Cell::Text(id)) = row.get_mut(col) {
+            if let Some((cut, _)) = id.char_indices().nth(len) {
+                id.truncate(cut);
+            }
+        }
+    }
+}
+
+/// Column positions, most useful first, for a table that must fit a terminal: id, name,
+/// status, metrics, params, times, then the rest (other tags, the artifact URI last).
+fn usefulness_order(columns: &[Column]) -> Vec<usize> {
+    use index::Attr;
+    let rank = |c: &Column| match c {
+        Column::Attr(Attr::RunId) => 0,
+        Column::Tag(t) if t == "mlflow.runName" => 1,
+        Column::Attr(Attr::RunName) => 1,
+        Column::Attr(Attr::Status) => 2,
+        Column::Metric(_) | Column::MetricAgg(..) => 3,
+        Column::Param(_) => 4,
+        Column::Attr(Attr::StartTime | Attr::Duration) => 5,
+        Column::Attr(Attr::EndTime) => 6,
+        Column::Attr(Attr::ExperimentId) => 7,
+        Column::Tag(_) => 8,
+        Column::Attr(Attr::ArtifactUri) => 10,
+        Column::Attr(_) => 9,
+    };
+    let mut order: Vec<usize> = (0..columns.len()).collect();
+    order.sort_by_key(|&i| rank(&columns[i]));
+    order
 }

@@ -1,16 +1,19 @@
 //! The `history` and `plot` commands: metric histories of chosen runs, as a table or an image.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use super::{OutputArgs, emit, fetch_runs, open};
+use super::pick::fetch_runs;
+use super::{OutputArgs, emit, open};
 use crate::chart::{self, ChartOptions, labels::legend_labels, plot};
 use crate::export::{Cell, Table};
 use crate::model::{MetricPoint, Run};
 use crate::store::Store;
 use crate::text;
+use crate::tui::text_chart;
 
 /// Which runs and metrics a history or plot covers.
 #[derive(Debug, Args)]
@@ -18,12 +21,12 @@ pub struct SeriesArgs {
     /// The store (see `mltui --help`).
     pub source: Option<String>,
 
-    /// Run id (repeatable).
-    #[arg(long = "run", short = 'r', value_name = "RUN_ID")]
+    /// A run: its id, a unique id prefix (6 or more characters) or its name (repeatable).
+    #[arg(long = "run", short = 'r', value_name = "RUN")]
     pub runs: Vec<String>,
 
-    /// Experiment id or name (repeatable): the runs of `plot --kind scatter|parallel` and
-    /// of `plot --group-by`.
+    /// Look run names and id prefixes up only in this experiment (id or name; repeatable).
+    /// For plot --kind scatter|parallel and --group-by: the experiments whose runs are drawn.
     #[arg(long, short = 'e', value_name = "ID_OR_NAME")]
     pub experiment: Vec<String>,
 
@@ -41,14 +44,30 @@ pub struct HistoryArgs {
     pub output: OutputArgs,
 }
 
+/// What `plot` draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlotFormat {
+    /// A PNG image.
+    Png,
+    /// An SVG image.
+    Svg,
+    /// The terminal UI's Braille chart as text (colours when written to a terminal).
+    Text,
+}
+
 #[derive(Debug, Args)]
 pub struct PlotArgs {
     #[command(flatten)]
     pub series: SeriesArgs,
 
-    /// The image to write: FILE.png or FILE.svg.
+    /// What to draw (default: from the -o file's extension; without -o, text).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<PlotFormat>,
+
+    /// The file to write: FILE.png, FILE.svg or FILE.txt; text goes to standard output
+    /// without it.
     #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
 
     /// What to draw: metric curves of runs (line), one dot per run (scatter, with --x,
     /// --y, --color) or one line per run across axes (parallel, with --axes).
@@ -105,6 +124,15 @@ pub struct PlotArgs {
     /// Image size in pixels.
     #[arg(long, default_value = "1200x700", value_name = "WxH", value_parser = parse_size)]
     pub size: (u32, u32),
+
+    /// Text chart width in columns (default: the terminal's, else 80).
+    #[arg(long, value_name = "COLS", value_parser = clap::value_parser!(u16).range(30..=1000))]
+    pub width: Option<u16>,
+
+    /// Text chart height in lines, legend included (default: the terminal's, up to 40;
+    /// else 24).
+    #[arg(long, value_name = "LINES", value_parser = clap::value_parser!(u16).range(8..=500))]
+    pub height: Option<u16>,
 }
 
 /// The kinds of `plot`.
@@ -151,7 +179,7 @@ fn load(args: &SeriesArgs, uri: Option<&str>) -> Result<Histories> {
         bail!("give the runs and metrics: -r RUN_ID... -m KEY...");
     }
     let store: Box<dyn Store> = open(args.source.as_deref(), uri)?;
-    let runs = fetch_runs(store.as_ref(), &args.runs)?;
+    let runs = fetch_runs(store.as_ref(), &args.runs, &args.experiment)?;
     let mut series = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         for key in &args.metrics {
@@ -167,7 +195,11 @@ fn load(args: &SeriesArgs, uri: Option<&str>) -> Result<Histories> {
             .iter()
             .map(|k| text::sanitize(k).into_owned())
             .collect();
-        bail!("none of the runs has points for {}", keys.join(", "));
+        let which = match runs.len() {
+            1 => "the run has no",
+            _ => "none of the runs has",
+        };
+        bail!("{which} points for {}", keys.join(", "));
     }
     Ok(Histories { runs, series })
 }
@@ -201,8 +233,44 @@ pub fn history(args: HistoryArgs, uri: Option<&str>) -> Result<()> {
     })
 }
 
-/// `mltui plot`: one panel per metric, one line per run.
-pub fn plot(args: PlotArgs, uri: Option<&str>) -> Result<()> {
+/// The format `plot` writes: `--format`, else the `-o` file's extension, else text.
+pub(super) fn plot_format(args: &PlotArgs) -> Result<PlotFormat> {
+    let ext = args
+        .output
+        .as_deref()
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let from_ext = match ext.as_deref() {
+        Some("png") => Some(PlotFormat::Png),
+        Some("svg") => Some(PlotFormat::Svg),
+        Some("txt") => Some(PlotFormat::Text),
+        _ => None,
+    };
+    match (args.format, from_ext, &args.output) {
+        (Some(f), Some(e), _) if f != e && f != PlotFormat::Text => bail!(
+            "--format {} does not match the file name {}",
+            format!("{f:?}").to_lowercase(),
+            args.output
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ),
+        (Some(PlotFormat::Png | PlotFormat::Svg), _, None) => {
+            bail!("an image needs a file: -o FILE.png or -o FILE.svg")
+        }
+        (Some(f), _, _) => Ok(f),
+        (None, Some(e), _) => Ok(e),
+        (None, None, None) => Ok(PlotFormat::Text),
+        (None, None, Some(p)) => bail!(
+            "cannot tell the format from {}: use .png, .svg or .txt, or --format",
+            p.display()
+        ),
+    }
+}
+
+/// `mltui plot`: one panel per metric, one line per run; an image or text.
+pub fn plot(args: PlotArgs, uri: Option<&str>, no_color: bool) -> Result<()> {
     if !(0.0..1.0).contains(&args.smooth) {
         bail!("--smooth must be in [0, 1), got {}", args.smooth);
     }
@@ -210,12 +278,19 @@ pub fn plot(args: PlotArgs, uri: Option<&str>) -> Result<()> {
         return super::plot_sweep::plot(&args, uri);
     }
     let x = x_mode(&args.x)?;
+    let format = plot_format(&args)?;
     let h = load(&args.series, uri)?;
     let opts = ChartOptions {
         x_mode: x,
         log_y: args.log_y,
         smoothing: args.smooth,
         clip_outliers: args.clip_outliers,
+    };
+    if format == PlotFormat::Text {
+        return plot_text(&args, &h, opts, no_color);
+    }
+    let Some(path) = args.output.as_deref() else {
+        bail!("an image needs a file: -o FILE.png or -o FILE.svg");
     };
     let names: Vec<(&str, &str)> = h
         .runs
@@ -243,18 +318,11 @@ pub fn plot(args: PlotArgs, uri: Option<&str>) -> Result<()> {
             }
         })
         .collect();
+    let runs = text::count(h.runs.len(), "run", "runs");
     let title = if args.series.metrics.len() == 1 {
-        format!(
-            "{} · {} runs",
-            text::sanitize(&args.series.metrics[0]),
-            h.runs.len()
-        )
+        format!("{} · {runs}", text::sanitize(&args.series.metrics[0]))
     } else {
-        format!(
-            "{} metrics · {} runs",
-            args.series.metrics.len(),
-            h.runs.len()
-        )
+        format!("{} metrics · {runs}", args.series.metrics.len())
     };
     let request = plot::Plot {
         title,
@@ -262,7 +330,77 @@ pub fn plot(args: PlotArgs, uri: Option<&str>) -> Result<()> {
         opts,
         size: args.size,
     };
-    plot::render(&args.output, &request)?;
-    eprintln!("mltui: wrote {}", args.output.display());
+    plot::render(path, &request)?;
+    eprintln!("mltui: wrote {}", path.display());
+    Ok(())
+}
+
+/// `plot --format text`: for each metric, the terminal UI's chart as text, one after the
+/// other, to standard output (in colour when it is a terminal) or to the `-o` file.
+fn plot_text(args: &PlotArgs, h: &Histories, opts: ChartOptions, no_color: bool) -> Result<()> {
+    let terminal = match &args.output {
+        None => terminal_size::terminal_size_of(std::io::stdout()),
+        Some(_) => None,
+    };
+    let width = args
+        .width
+        .or(terminal.map(|(w, _)| w.0))
+        .unwrap_or(80)
+        .max(30);
+    // On a terminal, a chart fills the screen (up to 40 lines) with the prompt below it.
+    let height = args
+        .height
+        .or(terminal.map(|(_, h)| h.0.saturating_sub(1).clamp(8, 40)))
+        .unwrap_or(24);
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = terminal.is_some() && !no_color && !no_color_env;
+    let mut out = String::new();
+    for (n, key) in args.series.metrics.iter().enumerate() {
+        let points: Vec<(String, Vec<MetricPoint>)> = h
+            .series
+            .iter()
+            .filter(|(_, k, _)| k == key)
+            .map(|(i, _, p)| (h.runs[*i].run_id.clone(), p.clone()))
+            .collect();
+        let chart = text_chart::TextChart {
+            runs: &h.runs,
+            key,
+            points: &points,
+            opts,
+            width,
+            height,
+            color,
+        };
+        if n > 0 {
+            out.push('\n');
+        }
+        let mut lines = text_chart::render(&chart)?;
+        while lines.last().is_some_and(|l| l.is_empty()) {
+            lines.pop();
+        }
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    let written = match &args.output {
+        Some(path) => {
+            std::fs::write(path, &out).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(Into::into),
+            }
+        }
+    };
+    written?;
+    if let Some(path) = &args.output {
+        eprintln!("mltui: wrote {}", path.display());
+    }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Headless output: tables of runs, experiments or comparisons written as an aligned text
 //! table, CSV, JSON or Markdown. Shared by the CLI and the TUI's export; no UI imports.
 
+mod fit;
 pub(crate) mod runs;
 mod table;
 

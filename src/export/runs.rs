@@ -65,7 +65,9 @@ fn opt_int(v: Option<i64>) -> Json {
     v.map_or(Json::Null, Json::from)
 }
 
-/// One run in the JSON shape of `search_runs`, plus per-metric summaries and datasets.
+/// One run in the JSON shape of `search_runs` (keys in its DataFrame's order: run_id,
+/// experiment_id, status, artifact_uri, start_time, end_time, metrics, params, tags), plus
+/// run_name, lifecycle_stage, user_id, per-metric summaries and datasets.
 pub fn run_json(run: &Run) -> Json {
     let metrics: Map<String, Json> = run
         .metrics
@@ -95,19 +97,20 @@ pub fn run_json(run: &Run) -> Json {
                    "source_type": d.source_type, "source": d.source})
         })
         .collect();
+    // search_runs' DataFrame order first, then what it leaves out or mltui adds.
     json!({
         "run_id": run.run_id,
-        "run_name": run.run_name,
         "experiment_id": run.experiment_id,
         "status": run.status.as_str(),
-        "lifecycle_stage": run.lifecycle.as_str(),
-        "user_id": run.user_id,
+        "artifact_uri": run.artifact_uri,
         "start_time": opt_int(run.start_time),
         "end_time": opt_int(run.end_time),
-        "artifact_uri": run.artifact_uri,
+        "metrics": Json::Object(metrics),
         "params": string_map(&run.params),
         "tags": string_map(&run.tags),
-        "metrics": Json::Object(metrics),
+        "run_name": run.run_name,
+        "lifecycle_stage": run.lifecycle.as_str(),
+        "user_id": run.user_id,
         "metric_summaries": Json::Object(summaries),
         "datasets": datasets,
     })

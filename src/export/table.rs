@@ -4,6 +4,7 @@ use std::io::Write;
 
 use serde_json::{Map, Value as Json};
 
+use super::fit::group_line;
 use crate::text;
 
 /// One typed cell; each writer formats it for its audience.
@@ -20,14 +21,22 @@ pub enum Cell {
 }
 
 impl Cell {
-    /// Exact text for CSV and Markdown: shortest round-trip floats, ISO-8601 UTC times.
+    /// Exact text for CSV and Markdown, as pandas writes MLflow's `search_runs` DataFrame:
+    /// shortest round-trip floats in Python's spelling, UTC times as
+    /// `2026-11-26 19:57:51.123+00:00`.
     pub fn exact(&self) -> String {
+        self.exact_in(true)
+    }
+
+    /// [`Cell::exact`], with the milliseconds of times written only when `millis` (pandas
+    /// leaves them out of a column whose times are all on whole seconds).
+    pub fn exact_in(&self, millis: bool) -> String {
         match self {
             Cell::Missing => String::new(),
             Cell::Text(s) => s.clone(),
             Cell::Number(v) => text::float_exact(*v),
             Cell::Int(i) => i.to_string(),
-            Cell::Time(t) => text::time_iso(*t),
+            Cell::Time(t) => text::time_pandas(*t, millis),
             Cell::Duration(d) => format!("{:.3}", *d as f64 / 1000.0),
         }
     }
@@ -66,7 +75,7 @@ pub struct Table {
 }
 
 /// Widest a text-table column may get before values are cut with `…`.
-const MAX_TEXT_WIDTH: usize = 40;
+pub(super) const MAX_TEXT_WIDTH: usize = 40;
 
 impl Table {
     pub fn new(headers: Vec<String>) -> Self {
@@ -79,11 +88,25 @@ impl Table {
     pub fn write_csv(&self, out: &mut dyn Write) -> Result<(), csv::Error> {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(&self.headers)?;
+        let millis = self.time_millis();
         for row in &self.rows {
-            w.write_record(row.iter().map(Cell::exact))?;
+            w.write_record(row.iter().zip(&millis).map(|(c, &m)| c.exact_in(m)))?;
         }
         w.flush()?;
         Ok(())
+    }
+
+    /// Per column: whether its times need milliseconds (some time is not on a whole second).
+    fn time_millis(&self) -> Vec<bool> {
+        let mut millis = vec![false; self.headers.len()];
+        for row in &self.rows {
+            for (m, c) in millis.iter_mut().zip(row) {
+                if let Cell::Time(t) = c {
+                    *m |= t.rem_euclid(1000) != 0;
+                }
+            }
+        }
+        millis
     }
 
     /// An array of objects keyed by column name.
@@ -130,8 +153,13 @@ impl Table {
             })
             .collect();
         writeln!(out, "| {} |", rule.join(" | "))?;
+        let millis = self.time_millis();
         for row in &self.rows {
-            let cells: Vec<String> = row.iter().map(|c| esc(&c.exact())).collect();
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&millis)
+                .map(|(c, &m)| esc(&c.exact_in(m)))
+                .collect();
             writeln!(out, "| {} |", cells.join(" | "))?;
         }
         Ok(())
@@ -139,31 +167,23 @@ impl Table {
 
     /// An aligned, width-aware text table; values are escaped for the terminal.
     pub fn write_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let headers: Vec<String> = self
-            .headers
-            .iter()
-            .map(|h| text::sanitize(h).into_owned())
-            .collect();
-        let cells: Vec<Vec<String>> = self
-            .rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|c| text::truncate(&c.display(), MAX_TEXT_WIDTH).into_owned())
-                    .collect()
-            })
-            .collect();
-        let widths: Vec<usize> = (0..headers.len())
-            .map(|i| {
-                cells
-                    .iter()
-                    .filter_map(|r| r.get(i))
-                    .map(|s| text::width(s))
-                    .chain([text::width(&headers[i]).min(MAX_TEXT_WIDTH)])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
+        let caps = vec![MAX_TEXT_WIDTH; self.headers.len()];
+        self.write_text_capped(out, &caps, false)
+    }
+
+    /// [`Table::write_text`] with each column at most `caps[i]` cells wide. With `grouped`,
+    /// `metrics.`, `params.` and `tags.` columns are headed by their key under a line that
+    /// names the group once (`metrics` over `loss  acc`), which keeps them narrow.
+    pub(super) fn write_text_capped(
+        &self,
+        out: &mut dyn Write,
+        caps: &[usize],
+        grouped: bool,
+    ) -> std::io::Result<()> {
+        let (groups, headers) = self.header_lines(grouped);
+        let cells = self.display_cells();
+        let widths = natural_widths(&headers, &cells);
+        let widths: Vec<usize> = widths.iter().zip(caps).map(|(w, c)| *w.min(c)).collect();
         let numeric: Vec<bool> = (0..headers.len())
             .map(|i| self.column_is_numeric(i))
             .collect();
@@ -175,6 +195,9 @@ impl Table {
                 .collect();
             parts.join("  ").trim_end().to_string()
         };
+        if groups.iter().any(Option::is_some) {
+            writeln!(out, "{}", group_line(&groups, &widths))?;
+        }
         writeln!(out, "{}", line(&headers))?;
         for r in &cells {
             writeln!(out, "{}", line(r))?;
@@ -182,7 +205,37 @@ impl Table {
         Ok(())
     }
 
-    fn column_is_numeric(&self, i: usize) -> bool {
+    /// The group of each column (`metrics`, `params`, `tags`; only when `grouped`) and the
+    /// header shown under it, escaped for the terminal.
+    pub(super) fn header_lines(&self, grouped: bool) -> (Vec<Option<String>>, Vec<String>) {
+        self.headers
+            .iter()
+            .map(|h| {
+                let split = ["metrics", "params", "tags"].iter().find_map(|g| {
+                    let key = h.strip_prefix(g)?.strip_prefix('.')?;
+                    Some((g.to_string(), key))
+                });
+                match split {
+                    Some((g, key)) if grouped => (Some(g), text::sanitize(key).into_owned()),
+                    _ => (None, text::sanitize(h).into_owned()),
+                }
+            })
+            .unzip()
+    }
+
+    /// Every cell as shown on screen, cut at [`MAX_TEXT_WIDTH`].
+    pub(super) fn display_cells(&self) -> Vec<Vec<String>> {
+        self.rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| text::truncate(&c.display(), MAX_TEXT_WIDTH).into_owned())
+                    .collect()
+            })
+            .collect()
+    }
+
+    pub(super) fn column_is_numeric(&self, i: usize) -> bool {
         let mut any = false;
         for row in &self.rows {
             match row.get(i) {
@@ -193,6 +246,21 @@ impl Table {
         }
         any
     }
+}
+
+/// Width of each column: its widest cell or header (headers cut at [`MAX_TEXT_WIDTH`]).
+pub(super) fn natural_widths(headers: &[String], cells: &[Vec<String>]) -> Vec<usize> {
+    (0..headers.len())
+        .map(|i| {
+            cells
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|s| text::width(s))
+                .chain([text::width(&headers[i]).min(MAX_TEXT_WIDTH)])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -218,6 +286,24 @@ mod tests {
         assert_eq!(
             text,
             "name,loss\n\"a,\"\"b\"\"\nc\",0.1\n実験|🚀,NaN\nevil\u{1b}[2J,\n"
+        );
+    }
+
+    #[test]
+    fn csv_times_drop_milliseconds_only_for_whole_second_columns() {
+        let t = Table {
+            headers: vec!["a".into(), "b".into()],
+            rows: vec![
+                vec![Cell::Time(1_795_723_383_000), Cell::Time(1_795_723_383_000)],
+                vec![Cell::Time(1_795_723_384_250), Cell::Missing],
+            ],
+        };
+        let mut out = Vec::new();
+        t.write_csv(&mut out).expect("csv");
+        assert_eq!(
+            String::from_utf8(out).expect("utf8"),
+            "a,b\n2026-11-26 20:03:03.000+00:00,2026-11-26 20:03:03+00:00\n\
+             2026-11-26 20:03:04.250+00:00,\n"
         );
     }
 

@@ -282,20 +282,22 @@ impl fmt::Display for Column {
     }
 }
 
-/// The columns `mlflow.search_runs()` gives for `runs`: attributes, then every metric,
-/// param and tag key that occurs, each group sorted by key.
+/// The attribute columns of `mlflow.search_runs()`'s DataFrame, in its order.
+pub const SEARCH_RUNS_ATTRS: [Attr; 6] = [
+    Attr::RunId,
+    Attr::ExperimentId,
+    Attr::Status,
+    Attr::ArtifactUri,
+    Attr::StartTime,
+    Attr::EndTime,
+];
+
+/// The columns of `mlflow.search_runs()`'s DataFrame for `runs`: `run_id, experiment_id,
+/// status, artifact_uri, start_time, end_time`, then every metric, param and tag key that
+/// occurs. Each group is sorted by key (MLflow's order within a group is Python's set
+/// order, which changes from one process to the next).
 pub fn search_runs_columns<'a>(runs: impl IntoIterator<Item = &'a Run> + Clone) -> Vec<Column> {
-    let mut cols: Vec<Column> = [
-        Attr::RunId,
-        Attr::RunName,
-        Attr::ExperimentId,
-        Attr::Status,
-        Attr::StartTime,
-        Attr::EndTime,
-    ]
-    .into_iter()
-    .map(Column::Attr)
-    .collect();
+    let mut cols: Vec<Column> = SEARCH_RUNS_ATTRS.into_iter().map(Column::Attr).collect();
     let keys = KeySets::of(runs);
     cols.extend(keys.metrics.into_iter().map(Column::Metric));
     cols.extend(keys.params.into_iter().map(Column::Param));

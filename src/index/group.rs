@@ -254,9 +254,7 @@ impl GroupColumn {
     ) -> Value<'r> {
         match self {
             GroupColumn::Key(c) => match by.iter().position(|b| b == c) {
-                Some(i) => g.key[i]
-                    .as_deref()
-                    .map_or(Value::Missing, Value::Text),
+                Some(i) => g.key[i].as_deref().map_or(Value::Missing, Value::Text),
                 None => common_value(runs, &g.rows, c, now_ms),
             },
             GroupColumn::Runs => Value::Int(g.rows.len() as i64),

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod filter;
 pub mod group;
 pub mod importance;
+pub mod lookup;
 pub mod sort;
 
 use std::collections::HashMap;

@@ -5,6 +5,7 @@ pub mod action;
 pub mod app;
 pub mod event;
 pub mod keymap;
+pub mod text_chart;
 pub mod theme;
 pub mod view;
 
@@ -29,6 +30,8 @@ pub struct Options {
     pub no_color: bool,
     /// Live refresh interval; `None` turns it off.
     pub refresh: Option<std::time::Duration>,
+    /// The id of an experiment whose runs to show first (`mltui SOURCE -e NAME`).
+    pub experiment: Option<String>,
 }
 
 /// Restores the terminal when dropped, whatever way the loop ends.
@@ -53,6 +56,9 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let mut app = App::new(store.describe(), export_dir, now_ms());
     app.live.interval = opts.refresh.map(|d| d.as_secs_f64());
     app.chart.sampled = store.samples_histories();
+    if let Some(id) = &opts.experiment {
+        app.start_on_experiment(id.clone());
+    }
     let (tx, rx) = mpsc::channel();
     let loading = Arc::new(AtomicBool::new(true));
     event::spawn_signals(tx.clone())?;

@@ -23,6 +23,17 @@ pub(super) struct Cond {
     pub test: Test,
 }
 
+impl Cond {
+    /// False for mltui's extensions that MLflow refuses: a param or tag compared with a
+    /// number, an aggregate of a metric other than its latest value.
+    pub fn is_mlflow(&self) -> bool {
+        !matches!(
+            (&self.subject, &self.test),
+            (Subject::Param(_) | Subject::Tag(_), Test::Num(..)) | (Subject::MetricAgg(..), _)
+        )
+    }
+}
+
 /// The left-hand side of a comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Subject {

@@ -141,10 +141,18 @@ pub(super) fn kind_and_key<'a>(s: &Subject, id: &'a RawIdent) -> (&'static str, 
     (kind, &id.key)
 }
 
-/// Checks the value's type against the subject, in MLflow's words.
+/// True for `<`, `<=`, `>`, `>=`: the comparators of mltui's numeric params and tags.
+fn is_ordering(op: &RawOp) -> bool {
+    matches!(op, RawOp::Sym(s) if matches!(s.as_str(), "<" | "<=" | ">" | ">="))
+}
+
+/// Checks the value's type against the subject, in MLflow's words. mltui's extension: an
+/// unquoted number compared with `<`, `<=`, `>` or `>=` to a param or tag compares it as a
+/// number (MLflow refuses unquoted values for params and tags).
 pub(super) fn check_value(
     s: &Subject,
     id: &RawIdent,
+    op: &RawOp,
     v: &RawValue,
     raw: &str,
 ) -> Result<(), String> {
@@ -166,6 +174,18 @@ pub(super) fn check_value(
         )),
         (_, RawValue::Str(_)) => Ok(()),
         (_, RawValue::Bare) => Err(not_quoted()),
+        (Subject::Param(_) | Subject::Tag(_), RawValue::Num(_)) if is_ordering(op) => Ok(()),
+        (Subject::Param(_) | Subject::Tag(_), RawValue::Num(_)) => {
+            let (kind, key) = kind_and_key(s, id);
+            let entity = if kind == "tag" { "tags" } else { "params" };
+            Err(format!(
+                "Expected a quoted string value for {kind} (e.g. 'my-value'). Got value {raw} \
+                 (mltui compares {entity} with unquoted numbers only by <, <=, > and >=; \
+                 to test equality, quote the value: {entity}.{} {} '{raw}')",
+                super::ast::key(key),
+                op.shown()
+            ))
+        }
         (Subject::Param(_) | Subject::Tag(_), _) => {
             let (kind, _) = kind_and_key(s, id);
             Err(format!(
@@ -218,6 +238,9 @@ pub(super) fn build_test(s: &Subject, op: &RawOp, v: RawValue) -> Result<Test, S
     match (s, v) {
         (Subject::Metric(_) | Subject::MetricAgg(..), RawValue::Num(x)) => {
             Ok(Test::Num(sym(NUM_OPS)?, x))
+        }
+        (Subject::Param(_) | Subject::Tag(_), RawValue::Num(x)) => {
+            Ok(Test::Num(sym("'{'<', '<=', '>', '>='}'")?, x))
         }
         (Subject::Attr(_), RawValue::Num(x)) => Ok(Test::Num(sym(NUM_OPS)?, x)),
         (Subject::Param(_) | Subject::Tag(_), RawValue::Str(x)) => text_test(op, x, TEXT_OPS),

@@ -30,6 +30,14 @@ impl Cond {
                 };
                 t.is_some_and(|t| compare(*op, t as f64, *v))
             }
+            // mltui's extension: an unquoted number compares params and tags as numbers,
+            // where the value parses as one (like Python's float(): spaces around, inf, nan).
+            (Subject::Param(k), Test::Num(op, v)) => {
+                number(run.params.get(k)).is_some_and(|x| compare(*op, x, *v))
+            }
+            (Subject::Tag(k), Test::Num(op, v)) => {
+                number(run.tags.get(k)).is_some_and(|x| compare(*op, x, *v))
+            }
             (Subject::Param(k), t) => text_matches(run.params.get(k).map(String::as_str), t),
             (Subject::Tag(k), t) => text_matches(run.tags.get(k).map(String::as_str), t),
             (Subject::Attr(a), t) => text_matches(attr_text(run, *a), t),
@@ -53,6 +61,10 @@ impl Cond {
             (Subject::Metric(_) | Subject::MetricAgg(..), _) => false,
         }
     }
+}
+
+fn number(v: Option<&String>) -> Option<f64> {
+    v?.trim().parse().ok()
 }
 
 fn attr_text(run: &Run, a: Attr) -> Option<&str> {

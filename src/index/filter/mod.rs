@@ -2,7 +2,8 @@
 //! `parse_order_by` and `order_runs` for `order_by`, with MLflow's error messages.
 //!
 //! The grammar is MLflow's (`metrics.acc > 0.9 AND params.opt = 'adam'`, see README.md)
-//! plus one mltui extension: `OR` and parentheses, with `AND` binding tighter than `OR`.
+//! plus two mltui extensions: `OR` and parentheses, with `AND` binding tighter than `OR`;
+//! and params and tags compared with unquoted numbers by `<`, `<=`, `>`, `>=` as numbers.
 
 mod ast;
 mod check;
@@ -62,18 +63,13 @@ impl Filter {
     }
 
     /// The part of this filter that MLflow itself can evaluate: the top-level `AND`ed
-    /// conditions outside any `OR`. It matches every run this filter matches (and maybe
-    /// more), so a server can narrow runs with it and mltui finishes the rest locally.
-    /// The match-all filter when nothing qualifies.
+    /// conditions outside any `OR`, except mltui's numeric params and tags. It matches
+    /// every run this filter matches (and maybe more), so a server can narrow runs with it
+    /// and mltui finishes the rest locally. The match-all filter when nothing qualifies.
     pub fn mlflow_part(&self) -> Filter {
-        // Aggregates other than the latest value are mltui's own.
-        let mlflow = |e: &ast::Expr| match e {
-            ast::Expr::Cond(c) => !matches!(c.subject, ast::Subject::MetricAgg(..)),
-            _ => false,
-        };
+        let mlflow = |e: &ast::Expr| matches!(e, ast::Expr::Cond(c) if c.is_mlflow());
         let expr = match &self.expr {
-            Some(e @ ast::Expr::Cond(_)) if mlflow(e) => Some(e.clone()),
-            Some(ast::Expr::Cond(_)) => None,
+            Some(e) if mlflow(e) => Some(e.clone()),
             Some(ast::Expr::And(items)) => {
                 let conds: Vec<ast::Expr> = items.iter().filter(|e| mlflow(e)).cloned().collect();
                 match conds.len() {
@@ -82,7 +78,7 @@ impl Filter {
                     _ => Some(ast::Expr::And(conds)),
                 }
             }
-            Some(ast::Expr::Or(_)) | None => None,
+            Some(_) | None => None,
         };
         Filter { expr }
     }

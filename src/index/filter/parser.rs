@@ -377,7 +377,7 @@ impl<'a> Parser<'a> {
         }
         let value_at = self.here();
         let (value, raw) = self.value(&op)?;
-        check_value(&subject, &id, &value, &raw).map_err(|m| FilterError::new(value_at, m))?;
+        check_value(&subject, &id, &op, &value, &raw).map_err(|m| FilterError::new(value_at, m))?;
         let test = build_test(&subject, &op, value).map_err(|m| FilterError::new(op_at, m))?;
         Ok(Cond { subject, test })
     }

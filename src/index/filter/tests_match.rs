@@ -269,3 +269,72 @@ fn mlflow_part_keeps_and_conditions_outside_or() {
     assert_eq!(part("status = 'FAILED' or status = 'KILLED'"), "");
     assert_eq!(part(""), "");
 }
+
+/// mltui's numeric params and tags: an unquoted number with <, <=, >, >= compares values
+/// that parse as numbers; quoted comparisons keep MLflow's string semantics.
+#[test]
+fn unquoted_numbers_compare_params_and_tags_as_numbers() {
+    let mut more = runs();
+    more[2].params.insert("lr".into(), " 1e-3 ".into());
+    more[0].tags.insert("epochs".into(), "10".into());
+    more[1].tags.insert("epochs".into(), "9".into());
+    let ids = |s: &str| -> Vec<String> {
+        let f = ok(s);
+        more.iter()
+            .filter(|r| f.matches(r))
+            .map(|r| r.run_id.clone())
+            .collect()
+    };
+    // "0.1", "0.01", " 1e-3 ": as strings "0.01" > "0.1" is false and " 1e-3 " sorts first.
+    assert_eq!(ids("params.lr > 0.005"), ["aaa", "bbb"]);
+    assert_eq!(ids("params.lr >= 0.1"), ["aaa"]);
+    assert_eq!(ids("params.lr < 0.05"), ["bbb", "ccc"]);
+    assert_eq!(ids("params.lr <= 1e-3"), ["ccc"]);
+    assert_eq!(ids("params.lr > -1"), ["aaa", "bbb", "ccc"]);
+    // Values that are not numbers, and missing params, never match.
+    assert_eq!(ids("params.opt > 0"), Vec::<String>::new());
+    assert_eq!(ids("params.nothing < 1e999"), Vec::<String>::new());
+    // Tags too: 10 > 9 as numbers, though "10" < "9" as strings.
+    assert_eq!(ids("tags.epochs > 9"), ["aaa"]);
+    assert_eq!(ids("tags.epochs >= 9 AND params.lr < 0.05"), ["bbb"]);
+    // Quoted values keep MLflow's rules: strings, and no ordering comparators.
+    assert_eq!(ids("params.lr = '0.1'"), ["aaa"]);
+    let e = parse_filter("params.lr > '0.01'").expect_err("MLflow refuses");
+    assert!(
+        e.message.starts_with("Invalid comparator '>' not one of"),
+        "{e}"
+    );
+    // Equality with an unquoted number stays MLflow's error, with a hint.
+    let e = parse_filter("params.lr = 0.01").expect_err("MLflow refuses");
+    assert_eq!(e.position, 12);
+    assert!(
+        e.message.starts_with(
+            "Expected a quoted string value for parameter (e.g. 'my-value'). Got value 0.01"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.message.ends_with("quote the value: params.lr = '0.01')"),
+        "{e}"
+    );
+    let e = parse_filter("tags.`my tag` != 3").expect_err("MLflow refuses");
+    assert!(e.message.ends_with("tags.`my tag` != '3')"), "{e}");
+    // Printing and parsing give the same filter.
+    let f = ok("params.lr > 0.005 AND tags.epochs <= 1e999");
+    assert_eq!(f.to_string(), "params.lr > 0.005 AND tags.epochs <= 1e999");
+    assert_eq!(parse_filter(&f.to_string()), Ok(f));
+}
+
+#[test]
+fn numeric_params_stay_off_the_server() {
+    let part = |s: &str| ok(s).mlflow_part().to_string();
+    assert_eq!(part("params.lr > 0.01"), "");
+    assert_eq!(
+        part("params.lr > 0.01 AND metrics.acc > 0.9 AND params.opt = 'adam'"),
+        "metrics.acc > 0.9 AND params.opt = 'adam'"
+    );
+    assert_eq!(
+        part("tags.epochs < 3 AND status = 'FINISHED'"),
+        "status = 'FINISHED'"
+    );
+}

@@ -153,6 +153,39 @@ impl App {
         }
     }
 
+    /// Starts on the runs of experiment `id` (by id) once the experiment list has loaded,
+    /// with the list below it (Esc goes back to it, the cursor on that experiment).
+    pub fn start_on_experiment(&mut self, id: String) {
+        self.open_on_load = Some(id);
+        if self.load.experiments_loaded {
+            self.open_pending_experiment();
+        }
+    }
+
+    pub(super) fn open_pending_experiment(&mut self) {
+        let Some(id) = self.open_on_load.take() else {
+            return;
+        };
+        let Some(name) = self.index.experiment(&id).map(|e| e.name.clone()) else {
+            self.message = Some(Message {
+                text: format!("experiment {id} is not in the store any more"),
+                error: true,
+            });
+            return;
+        };
+        let exps = self.index.experiments();
+        if let Some(pos) = self
+            .experiments
+            .rows
+            .iter()
+            .position(|&i| exps[i].experiment_id == id)
+        {
+            self.experiments.cursor = pos;
+        }
+        self.open_runs(vec![id], name);
+        self.stack.push(Screen::Runs);
+    }
+
     fn current_experiment_id(&self) -> Option<String> {
         let i = *self.experiments.rows.get(self.experiments.cursor)?;
         Some(self.index.experiments()[i].experiment_id.clone())
@@ -189,5 +222,52 @@ impl App {
         };
         self.open_runs(ids, title);
         self.stack.push(Screen::Runs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{fixture, loaded_app};
+    use super::super::*;
+
+    /// `mltui SOURCE -e sweep`: the runs of `sweep` first, the experiment list below them.
+    #[test]
+    fn starts_on_the_runs_of_an_experiment() {
+        let mut app = loaded_app(&fixture("v3/file/mlruns"));
+        let id = app
+            .index
+            .experiments()
+            .iter()
+            .find(|e| e.name == "sweep")
+            .map(|e| e.experiment_id.clone())
+            .expect("sweep");
+        // Asked for before anything loaded, as `tui::run` does.
+        let mut fresh = App::new("fixture".into(), std::env::temp_dir(), app.now_ms);
+        fresh.start_on_experiment(id.clone());
+        assert_eq!(fresh.screen(), Screen::Experiments);
+        let list = crate::store::ExperimentList {
+            experiments: app.index.experiments().to_vec(),
+            warnings: Vec::new(),
+        };
+        fresh.on_load(LoadEvent::Experiments(list));
+        assert_eq!(fresh.screen(), Screen::Runs);
+        assert_eq!(fresh.runs.experiment_ids, std::slice::from_ref(&id));
+        assert_eq!(fresh.runs.title, "sweep");
+        let runs: Vec<crate::model::Run> = app.index.runs().to_vec();
+        fresh.on_load(LoadEvent::Runs(crate::store::RunBatch {
+            runs,
+            warnings: Vec::new(),
+        }));
+        assert!(!fresh.shown_runs().is_empty(), "runs fill in as they load");
+        fresh.update(Action::Back);
+        assert_eq!(fresh.screen(), Screen::Experiments);
+        let exps = fresh.index.experiments();
+        assert_eq!(
+            exps[fresh.experiments.rows[fresh.experiments.cursor]].name,
+            "sweep"
+        );
+        // Asked for after the list loaded: opens at once.
+        app.start_on_experiment(id);
+        assert_eq!(app.screen(), Screen::Runs);
     }
 }

@@ -137,6 +137,8 @@ pub struct App {
     pub spinner: usize,
     pub viewport: Viewport,
     pub export_dir: PathBuf,
+    /// An experiment whose runs open as soon as the experiment list arrives (`-e`).
+    pub open_on_load: Option<String>,
 }
 
 impl App {
@@ -164,6 +166,7 @@ impl App {
             spinner: 0,
             viewport: Viewport::default(),
             export_dir,
+            open_on_load: None,
         }
     }
 
@@ -306,6 +309,7 @@ impl App {
                 self.index.add_warnings(list.warnings);
                 self.load.experiments_loaded = true;
                 self.refresh_experiments();
+                self.open_pending_experiment();
             }
             LoadEvent::Runs(batch) => {
                 if self.load.done {

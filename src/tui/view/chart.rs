@@ -47,6 +47,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     ])
     .areas(area);
     draw_keys(frame, list, app, theme);
+    draw_main(frame, main, app, theme);
+}
+
+/// The charts and their legend: everything right of the metric list. `mltui plot --format
+/// text` draws this alone (see `tui::text_chart`).
+pub(crate) fn draw_main(frame: &mut Frame<'_>, main: Rect, app: &App, theme: &Theme) {
     let legend_h = (app.chart.run_ids.len() as u16 + 2)
         .min(main.height / 3)
         .max(3);

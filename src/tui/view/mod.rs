@@ -48,6 +48,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     }
 }
 
+/// The chart screen without its metric list: the charts of `app.chart` and their legend.
+pub(crate) fn charts_only(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    chart::draw_main(frame, area, app, theme);
+}
+
 /// Keeps `cursor` inside a window of `height` rows; returns the first shown row.
 pub(crate) fn scroll_to(
     offset: &StdCell<usize>,

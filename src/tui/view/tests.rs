@@ -141,7 +141,8 @@ fn chart_shows_loading_then_data() {
 fn search_prompt_with_error() {
     let mut app = sweep_app();
     app.update(Action::Query);
-    for c in "params.lr > 1".chars() {
+    // (`params.lr > 1` is valid since params compare as numbers: mltui's extension.)
+    for c in "params.lr = 1".chars() {
         app.update(Action::InputChar(c));
     }
     insta::assert_snapshot!(render(&app, 100, 8));
