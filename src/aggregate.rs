@@ -245,8 +245,10 @@ pub struct Fold {
     pub min: Option<(f64, i64)>,
     /// Largest non-NaN value and the smallest step where it occurs.
     pub max: Option<(f64, i64)>,
-    /// Sum and number of the finite values; numbers of +inf and -inf values.
+    /// Sum (compensated: `sum + sum_err`, Kahan–Babuška–Neumaier, as SQLite's `SUM`) and
+    /// number of the finite values; numbers of +inf and -inf values.
     pub sum: f64,
+    pub sum_err: f64,
     pub finite: u64,
     pub pos_inf: u64,
     pub neg_inf: u64,
@@ -293,7 +295,7 @@ impl Fold {
                 _ => (v, p.step),
             });
             if v.is_finite() {
-                self.sum += v;
+                self.add(v);
                 self.finite += 1;
             } else if v > 0.0 {
                 self.pos_inf += 1;
@@ -318,6 +320,17 @@ impl Fold {
                 *best = Some(p);
             }
         }
+    }
+
+    /// Adds a finite value to the compensated sum.
+    fn add(&mut self, v: f64) {
+        let t = self.sum + v;
+        if self.sum.abs() > v.abs() {
+            self.sum_err += (self.sum - t) + v;
+        } else {
+            self.sum_err += (v - t) + self.sum;
+        }
+        self.sum = t;
     }
 
     /// Folds a whole series.
@@ -348,7 +361,8 @@ impl Fold {
             }),
             (a, b) => a.or(b),
         };
-        self.sum += other.sum;
+        self.add(other.sum);
+        self.add(other.sum_err);
         self.finite += other.finite;
         self.pos_inf += other.pos_inf;
         self.neg_inf += other.neg_inf;
@@ -372,7 +386,7 @@ impl Fold {
             (true, false) => f64::INFINITY,
             (false, true) => f64::NEG_INFINITY,
             (false, false) if self.finite == 0 => f64::NAN,
-            (false, false) => self.sum / self.finite as f64,
+            (false, false) => (self.sum + self.sum_err) / self.finite as f64,
         }
     }
 
