@@ -10,6 +10,12 @@
 //!   histories of 1,000,000 points, the first chart frame (which prepares, i.e. smooths and
 //!   downsamples, the series) and a redraw with prepared series.
 //!
+//! - `agg_min`, `agg_at`, `agg_first_step`: on the `sweep` store, computing
+//!   `metrics.val/loss:min`, `metrics.val/loss@10` and `metrics.val/acc:max_step` for every run
+//!   already loaded (what adding such a column in the terminal UI costs).
+//! - `group_param`: grouping every `sweep` run by one param (`params.optimizer`) with a
+//!   mean ± std of one metric per group.
+//!
 //! ```sh
 //! cargo run --release --example bench_frames -- --sweep DIR_OR_DB --long DIR_OR_DB
 //! ```
@@ -345,6 +351,57 @@ fn bench_chart(path: &str) {
     );
 }
 
+/// Aggregates for runs already loaded, and grouping, on the `sweep` store.
+fn bench_sweep_analysis(path: &str, app: &App) {
+    use mltui::aggregate::{Agg, MetricAgg};
+    use mltui::index::group::{GroupAgg, GroupColumn, group_rows};
+    let st = open_store(path);
+    let rows = app.index.select(None, mltui::model::ViewType::Active);
+    let ids: Vec<String> = rows
+        .iter()
+        .map(|&r| app.index.runs()[r].run_id.clone())
+        .collect();
+    let n = ids.len();
+    for (name, key, agg) in [
+        ("agg_min", "val/loss", Agg::Min),
+        ("agg_at", "val/loss", Agg::At(10)),
+        ("agg_first_step", "val/acc", Agg::MaxStep),
+    ] {
+        let wanted = [MetricAgg::new(key, agg)];
+        let mut values = 0;
+        let t = median(3, || {
+            values = 0;
+            st.metric_aggregates(&ids, &wanted, &mut |b| values += b.values.len())
+                .unwrap_or_else(|e| fail(name, &e));
+        });
+        report(
+            name,
+            t,
+            &format!("{n} runs, {values} values of metrics.{key}{}", agg.suffix()),
+        );
+    }
+    let by = [Column::Param("optimizer".into())];
+    let acc = GroupColumn::Agg(GroupAgg::Mean, Column::Metric("val/acc".into()));
+    let sd = GroupColumn::Agg(GroupAgg::Std, Column::Metric("val/acc".into()));
+    let mut groups = 0;
+    let t = median(20, || {
+        let g = group_rows(app.index.runs(), &rows, &by, NOW_MS);
+        for grp in &g {
+            std::hint::black_box(acc.value(grp, app.index.runs(), &by, NOW_MS));
+            std::hint::black_box(sd.value(grp, app.index.runs(), &by, NOW_MS));
+        }
+        groups = g.len();
+    });
+    report(
+        "group_param",
+        t,
+        &format!(
+            "{} runs into {groups} groups, mean ± std of val/acc",
+            rows.len()
+        ),
+    );
+}
+
 fn main() {
     let mut sweep = None;
     let mut long = None;
@@ -367,6 +424,7 @@ fn main() {
     if let Some(path) = sweep {
         let app = bench_first_rows(&path);
         bench_table_frame(&app);
+        bench_sweep_analysis(&path, &app);
     }
     if let Some(path) = long {
         bench_chart(&path);

@@ -38,11 +38,27 @@ pub fn parallel(
     goal: Option<Goal>,
     now_ms: i64,
 ) -> Parallel {
+    let axes: Vec<(Column, LogScale)> = columns
+        .iter()
+        .map(|c| (c.clone(), LogScale::Auto))
+        .collect();
+    parallel_with(runs, rows, &axes, color, goal, now_ms)
+}
+
+/// [`parallel`] with a log-scale choice per axis.
+pub fn parallel_with(
+    runs: &[Run],
+    rows: &[usize],
+    columns: &[(Column, LogScale)],
+    color: Option<&Column>,
+    goal: Option<Goal>,
+    now_ms: i64,
+) -> Parallel {
     let mut axes = Vec::new();
     let mut vals = Vec::new();
-    for c in columns {
+    for (c, log) in columns {
         let v = axis::values(runs, rows, c, now_ms);
-        if let Some(a) = Axis::fit(c, &v, LogScale::Auto) {
+        if let Some(a) = Axis::fit(c, &v, *log) {
             axes.push(a);
             vals.push(v);
         }
@@ -51,7 +67,8 @@ pub fn parallel(
         columns
             .iter()
             .rev()
-            .find(|c| c.metric_parts().is_some())
+            .find(|(c, _)| c.metric_parts().is_some())
+            .map(|(c, _)| c)
             .cloned()
     });
     let color = color_col.and_then(|c| {

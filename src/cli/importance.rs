@@ -6,8 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::select::{SelectArgs, column, load};
 use super::{OutputArgs, emit, now_ms};
-use crate::export::{Cell, Table};
-use crate::index::importance::{self, Goal, ParamKind};
+use crate::index::importance::{self, Goal};
 use crate::text;
 
 #[derive(Debug, Args)]
@@ -56,43 +55,7 @@ pub fn run(args: ImportanceArgs, uri: Option<&str>) -> Result<()> {
             text::sanitize(&target.name())
         );
     }
-    let mut table = Table::new(
-        [
-            "param",
-            "kind",
-            "runs",
-            "values",
-            "spearman",
-            "importance",
-            "best",
-            "best_mean",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-    );
-    for i in &list {
-        table.rows.push(vec![
-            Cell::Text(format!("params.{}", i.param)),
-            Cell::Text(
-                match i.kind {
-                    ParamKind::Numeric => "numeric",
-                    ParamKind::Categorical => "categorical",
-                }
-                .into(),
-            ),
-            Cell::Int(i.runs as i64),
-            Cell::Int(i.values as i64),
-            i.spearman.map_or(Cell::Missing, Cell::Number),
-            Cell::Number(i.importance),
-            if i.best.is_empty() {
-                Cell::Missing
-            } else {
-                Cell::Text(i.best.clone())
-            },
-            Cell::Number(i.best_mean),
-        ]);
-    }
+    let table = crate::export::importance_table(&list);
     emit(&args.output, |format, out| {
         crate::export::write_table(&table, format, out)
     })

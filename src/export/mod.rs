@@ -5,7 +5,9 @@ mod fit;
 pub(crate) mod runs;
 mod table;
 
-pub use runs::{experiments_json, experiments_table, groups_table, runs_json, runs_table};
+pub use runs::{
+    experiments_json, experiments_table, groups_table, importance_table, runs_json, runs_table,
+};
 pub use table::{Cell, Table};
 
 use std::io::Write;

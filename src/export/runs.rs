@@ -53,6 +53,50 @@ pub fn groups_table(
     t
 }
 
+/// The parameter importance table: `param, kind, runs, values, spearman, importance,
+/// best, best_mean`.
+pub fn importance_table(list: &[crate::index::importance::Importance]) -> Table {
+    use crate::index::importance::ParamKind;
+    let mut table = Table::new(
+        [
+            "param",
+            "kind",
+            "runs",
+            "values",
+            "spearman",
+            "importance",
+            "best",
+            "best_mean",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+    );
+    for i in list {
+        table.rows.push(vec![
+            Cell::Text(format!("params.{}", i.param)),
+            Cell::Text(
+                match i.kind {
+                    ParamKind::Numeric => "numeric",
+                    ParamKind::Categorical => "categorical",
+                }
+                .into(),
+            ),
+            Cell::Int(i.runs as i64),
+            Cell::Int(i.values as i64),
+            i.spearman.map_or(Cell::Missing, Cell::Number),
+            Cell::Number(i.importance),
+            if i.best.is_empty() {
+                Cell::Missing
+            } else {
+                Cell::Text(i.best.clone())
+            },
+            Cell::Number(i.best_mean),
+        ]);
+    }
+    table
+}
+
 fn string_map(m: &std::collections::BTreeMap<String, String>) -> Json {
     Json::Object(
         m.iter()

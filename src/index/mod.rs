@@ -53,8 +53,13 @@ impl RunIndex {
     }
 
     /// Inserts a run, or replaces the run with the same id.
-    pub fn upsert(&mut self, run: Run) {
+    pub fn upsert(&mut self, mut run: Run) {
         if let Some(&i) = self.by_run_id.get(&run.run_id) {
+            // Aggregates computed earlier stay until they are computed again for the new
+            // data (the caller asks again for runs that changed).
+            if run.aggregates.is_empty() {
+                run.aggregates = std::mem::take(&mut self.runs[i].aggregates);
+            }
             if self.runs[i].experiment_id != run.experiment_id {
                 self.bump(&self.runs[i].experiment_id.clone(), false);
                 self.bump(&run.experiment_id, true);
@@ -96,6 +101,19 @@ impl RunIndex {
     /// Number of runs (any lifecycle) of an experiment.
     pub fn run_count(&self, experiment_id: &str) -> usize {
         self.run_counts.get(experiment_id).copied().unwrap_or(0)
+    }
+
+    /// Records a computed aggregate of a run's metric (ignored for an unknown run).
+    pub fn set_aggregate(
+        &mut self,
+        run_id: &str,
+        key: &str,
+        agg: crate::aggregate::Agg,
+        value: Option<f64>,
+    ) {
+        if let Some(&i) = self.by_run_id.get(run_id) {
+            self.runs[i].aggregates.set(key, agg, value);
+        }
     }
 
     pub fn run(&self, run_id: &str) -> Option<&Run> {

@@ -37,6 +37,30 @@ pub enum Action {
     SetBaseline,
     HideColumn,
     TogglePause,
+    // Sweep analysis.
+    /// Group mode: group the runs by columns (prompt).
+    GroupBy,
+    /// Group mode: the next aggregate of the column (mean ± std, mean, std, ...).
+    CycleAgg,
+    /// Group mode: every metric column shows the aggregate of the one under the cursor.
+    AggForAll,
+    /// Export one row per run with its group's values.
+    ExportRuns,
+    Scatter,
+    Parallel,
+    Importance,
+    /// Grouped charts: band min–max / ±std.
+    ToggleBand,
+    NextX,
+    NextY,
+    NextColor,
+    SetX,
+    SetY,
+    SetColor,
+    SwapAxes,
+    AddAxis,
+    SetTarget,
+    FlipGoal,
     // Charts.
     Plot,
     ToggleGrid,

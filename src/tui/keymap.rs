@@ -13,6 +13,11 @@ pub enum Context {
     Detail,
     Compare,
     Chart,
+    /// The run table in group mode.
+    Groups,
+    Scatter,
+    Parallel,
+    Importance,
     Picker,
     Input,
     Help,
@@ -117,6 +122,25 @@ const NAV: &[Binding] = &[
     b(&[K::Ch('G'), K::End], A::Bottom, "last row", None),
 ];
 
+/// Moving in tables where `g` does something else: Home and End go to the ends.
+#[rustfmt::skip]
+const NAV_NO_G: &[Binding] = &[
+    b(&[K::Up, K::Ch('k')], A::Up, "move up", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "move down", None),
+    b(&[K::PageUp, K::Ctrl('u'), K::Ctrl('b')], A::PageUp, "page up", None),
+    b(&[K::PageDown, K::Ctrl('d'), K::Ctrl('f')], A::PageDown, "page down", None),
+    b(&[K::Home], A::Top, "first row", None),
+    b(&[K::Ch('G'), K::End], A::Bottom, "last row", None),
+];
+
+/// The sweep screens, from the run table and group mode.
+#[rustfmt::skip]
+const SWEEP: &[Binding] = &[
+    b(&[K::Ch('v')], A::Scatter, "scatter: one dot per run (x, y, colour columns)", Some("scatter")),
+    b(&[K::Ch('|')], A::Parallel, "parallel coordinates of the varying params and the metric", None),
+    b(&[K::Ch('I')], A::Importance, "parameter importance for the metric (sort key or column)", None),
+];
+
 #[rustfmt::skip]
 const GLOBAL: &[Binding] = &[
     b(&[K::Ch('?')], A::Help, "show this help", Some("help")),
@@ -162,6 +186,70 @@ const RUNS: &[Binding] = &[
     b(&[K::Ch('t')], A::ToggleTree, "nested runs as a tree / flat", None),
     b(&[K::Tab, K::Ch('z')], A::ToggleFold, "fold / unfold children of a parent run", None),
     b(&[K::Ch('e')], A::Export, "export the table as shown (CSV/JSON/Markdown)", Some("export")),
+    b(&[K::Ch('g')], A::GroupBy, "group runs by columns (params, tags, attributes): mean ± std per group", Some("group")),
+];
+
+#[rustfmt::skip]
+const GROUPS: &[Binding] = &[
+    b(&[K::Enter, K::Tab, K::Ch('z')], A::ToggleFold, "unfold / fold the group's runs (Enter on a run: its detail)", Some("unfold")),
+    b(&[K::Left, K::Ch('h')], A::Left, "previous column", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "next column", None),
+    b(&[K::Ch('0'), K::Ch('^')], A::FirstColumn, "first column", None),
+    b(&[K::Ch('$')], A::LastColumn, "last column", None),
+    b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark the group's runs (or the run)", Some("mark")),
+    b(&[K::Ch('a')], A::MarkAll, "mark all shown runs", None),
+    b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
+    b(&[K::Ch('A')], A::CycleAgg, "aggregate of this column: mean ± std, mean, std, min, max, median", Some("agg")),
+    b(&[K::Ch('=')], A::AggForAll, "use this column's aggregate for every metric column", None),
+    b(&[K::Ch('s')], A::SortCycle, "sort groups by column: ascending, descending, off", Some("sort")),
+    b(&[K::Ch('[')], A::SortAsc, "sort groups ascending by column", None),
+    b(&[K::Ch(']')], A::SortDesc, "sort groups descending by column", None),
+    b(&[K::Ch('g')], A::GroupBy, "change the group-by columns (empty: leave group mode)", Some("group by")),
+    b(&[K::Ch('c')], A::Compare, "compare the runs of the marked groups (or of the group)", Some("compare")),
+    b(&[K::Ch('p')], A::Plot, "chart each group's mean with a band (marked groups, else all)", Some("plot")),
+    b(&[K::Ch('e')], A::Export, "export one row per group (CSV/JSON/Markdown)", Some("export")),
+    b(&[K::Ch('E')], A::ExportRuns, "export one row per run with its group's aggregates", None),
+];
+
+#[rustfmt::skip]
+const SCATTER: &[Binding] = &[
+    b(&[K::Left, K::Ch('h')], A::Left, "cursor to the next point left", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "cursor to the next point right", None),
+    b(&[K::Up, K::Ch('k')], A::Up, "cursor to the next point up", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "cursor to the next point down", None),
+    b(&[K::Home], A::Top, "leftmost point", None),
+    b(&[K::End], A::Bottom, "rightmost point", None),
+    b(&[K::Enter], A::Open, "run detail of the point under the cursor", Some("open")),
+    b(&[K::Ch('x')], A::NextX, "next column on x", Some("x")),
+    b(&[K::Ch('y')], A::NextY, "next column on y", Some("y")),
+    b(&[K::Ch('c')], A::NextColor, "next colour column (or none)", Some("colour")),
+    b(&[K::Ch('X')], A::SetX, "type the x column (any aggregate: metrics.val/loss:min)", None),
+    b(&[K::Ch('Y')], A::SetY, "type the y column", None),
+    b(&[K::Ch('C')], A::SetColor, "type the colour column", None),
+    b(&[K::Ch('w')], A::SwapAxes, "swap x and y", None),
+    b(&[K::Ch('e')], A::Export, "export the points (run, x, y, colour)", Some("export")),
+];
+
+#[rustfmt::skip]
+const PARALLEL: &[Binding] = &[
+    b(&[K::Left, K::Ch('h')], A::Left, "previous axis", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "next axis", None),
+    b(&[K::Enter], A::Open, "run detail of the highlighted run", Some("open")),
+    b(&[K::Ch('a')], A::AddAxis, "add an axis after this one (a column)", Some("add axis")),
+    b(&[K::Ch('-')], A::HideColumn, "remove this axis", None),
+    b(&[K::Ch('<')], A::PickerMoveUp, "move this axis left", None),
+    b(&[K::Ch('>')], A::PickerMoveDown, "move this axis right", None),
+    b(&[K::Ch('L')], A::ToggleLogY, "log / linear scale of this axis", Some("log")),
+    b(&[K::Ch('c')], A::SetColor, "colour by a column (default: the last metric axis)", Some("colour")),
+    b(&[K::Ch('e')], A::Export, "export the runs' values on the axes", Some("export")),
+];
+
+#[rustfmt::skip]
+const IMPORTANCE: &[Binding] = &[
+    b(&[K::Enter], A::Open, "scatter of this param against the target", Some("scatter")),
+    b(&[K::Ch('t')], A::SetTarget, "target metric (any aggregate: metrics.val/acc:max)", Some("target")),
+    b(&[K::Ch('o')], A::FlipGoal, "the better end: higher / lower", Some("goal")),
+    b(&[K::Ch('e')], A::Export, "export the table", Some("export")),
 ];
 
 #[rustfmt::skip]
@@ -188,6 +276,7 @@ const CHART: &[Binding] = &[
     b(&[K::Ch('+'), K::Ch('=')], A::SmoothMore, "more smoothing (EMA)", Some("smooth")),
     b(&[K::Ch('-')], A::SmoothLess, "less smoothing", None),
     b(&[K::Ch('o')], A::ToggleOutliers, "ignore outliers (5th–95th percentile y range)", Some("outliers")),
+    b(&[K::Ch('b')], A::ToggleBand, "grouped curves: band min–max / mean ± std", None),
     b(&[K::Left, K::Ch('h')], A::Left, "move the value cursor left", None),
     b(&[K::Right, K::Ch('l')], A::Right, "move the value cursor right", None),
     b(&[K::Ch('z')], A::ZoomIn, "zoom in on x around the cursor", Some("zoom")),
@@ -239,7 +328,29 @@ pub fn groups(ctx: Context) -> Vec<(&'static str, &'static [Binding])> {
             ("Move", NAV),
             ("General", GLOBAL),
         ],
-        Context::Runs => vec![("Runs", RUNS), ("Move", NAV), ("General", GLOBAL)],
+        Context::Runs => vec![
+            ("Runs", RUNS),
+            ("Sweep analysis", SWEEP),
+            ("Move", NAV_NO_G),
+            ("General", GLOBAL),
+        ],
+        Context::Groups => vec![
+            ("Groups", GROUPS),
+            ("Sweep analysis", SWEEP),
+            ("Move", NAV_NO_G),
+            ("General", GLOBAL),
+        ],
+        Context::Scatter => vec![("Scatter", SCATTER), ("General", GLOBAL)],
+        Context::Parallel => vec![
+            ("Parallel coordinates", PARALLEL),
+            ("Highlighted run", NAV),
+            ("General", GLOBAL),
+        ],
+        Context::Importance => vec![
+            ("Parameter importance", IMPORTANCE),
+            ("Move", NAV),
+            ("General", GLOBAL),
+        ],
         Context::Detail => vec![("Run detail", DETAIL), ("Move", NAV), ("General", GLOBAL)],
         Context::Compare => vec![("Compare", COMPARE), ("Move", NAV), ("General", GLOBAL)],
         Context::Chart => vec![("Charts", CHART), ("Metric list", NAV), ("General", GLOBAL)],
@@ -292,7 +403,7 @@ mod tests {
                 (K::Ch('k'), A::Up),
                 (K::Ch('j'), A::Down),
                 (K::PageDown, A::PageDown),
-                (K::Ch('g'), A::Top),
+                (K::Home, A::Top),
                 (K::Ch('G'), A::Bottom),
                 (K::Esc, A::Back),
                 (K::Ch('?'), A::Help),
@@ -301,6 +412,16 @@ mod tests {
                 assert_eq!(lookup(ctx, k), Some(a), "{ctx:?} {k:?}");
             }
         }
+        for ctx in [Context::Experiments, Context::Detail, Context::Compare] {
+            assert_eq!(lookup(ctx, K::Ch('g')), Some(A::Top), "{ctx:?}");
+        }
+        assert_eq!(lookup(Context::Runs, K::Ch('g')), Some(A::GroupBy));
+        assert_eq!(lookup(Context::Groups, K::Ch('g')), Some(A::GroupBy));
+        assert_eq!(lookup(Context::Groups, K::Enter), Some(A::ToggleFold));
+        assert_eq!(lookup(Context::Runs, K::Ch('v')), Some(A::Scatter));
+        assert_eq!(lookup(Context::Runs, K::Ch('|')), Some(A::Parallel));
+        assert_eq!(lookup(Context::Runs, K::Ch('I')), Some(A::Importance));
+        assert_eq!(lookup(Context::Chart, K::Ch('b')), Some(A::ToggleBand));
         assert_eq!(lookup(Context::Runs, K::Ch(' ')), Some(A::ToggleMark));
         assert_eq!(lookup(Context::Runs, K::Ch('c')), Some(A::Compare));
         assert_eq!(lookup(Context::Runs, K::Ch('e')), Some(A::Export));
@@ -320,6 +441,10 @@ mod tests {
             Context::Detail,
             Context::Compare,
             Context::Chart,
+            Context::Groups,
+            Context::Scatter,
+            Context::Parallel,
+            Context::Importance,
             Context::Picker,
             Context::Input,
             Context::Help,

@@ -2,6 +2,7 @@
 //! terminal (setup, restore on every exit path) and the event loop.
 
 pub mod action;
+pub mod aggs;
 pub mod app;
 pub mod event;
 pub mod keymap;
@@ -69,6 +70,8 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     event::spawn_input(tx.clone());
     let (history_tx, history_rx) = mpsc::channel();
     event::spawn_history_worker(store.clone(), history_rx, tx.clone());
+    let (aggs_tx, aggs_rx) = mpsc::channel();
+    aggs::spawn_worker(store.clone(), aggs_rx, tx.clone());
     let (control_tx, control_rx) = mpsc::channel();
     event::spawn_loader(store, tx.clone(), loading.clone(), control_rx, opts.refresh);
     event::spawn_ticker(tx, loading);
@@ -96,6 +99,10 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                                 let _ = control_tx.send(c);
                                 continue;
                             }
+                            if let Effect::ComputeAggregates(job) = effect {
+                                let _ = aggs_tx.send(job);
+                                continue;
+                            }
                             quit |= run_effect(&mut app, effect, &history_tx);
                         }
                         dirty = true;
@@ -106,6 +113,10 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                 Event::InputFailed(e) => anyhow::bail!("reading the terminal failed: {e}"),
                 Event::Load(l) => {
                     for effect in app.on_load(l) {
+                        if let Effect::ComputeAggregates(job) = effect {
+                            let _ = aggs_tx.send(job);
+                            continue;
+                        }
                         quit |= run_effect(&mut app, effect, &history_tx);
                     }
                     dirty = true;
@@ -117,6 +128,10 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                     result,
                 } => {
                     app.on_history(&key, steps, result, &run_ids);
+                    dirty = true;
+                }
+                Event::Aggregates { job, batch, error } => {
+                    app.on_aggregates(job, batch, error);
                     dirty = true;
                 }
                 Event::Tick => {
@@ -141,8 +156,9 @@ pub fn run_effect(
 ) -> bool {
     match effect {
         Effect::Quit => true,
-        // Handled by the event loop, which owns the loader's control channel.
-        Effect::SetPaused(_) => false,
+        // Handled by the event loop, which owns the loader's control channel and the
+        // aggregate worker's queue.
+        Effect::SetPaused(_) | Effect::ComputeAggregates(_) => false,
         Effect::LoadHistories {
             run_ids,
             key,

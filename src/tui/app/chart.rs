@@ -63,6 +63,11 @@ pub type Prepared = (ChartOptions, Option<(i64, i64)>, Arc<Series>);
 #[derive(Debug, Default)]
 pub struct ChartView {
     pub run_ids: Vec<String>,
+    /// Grouped curves (from group mode): `(label, run ids)` per group; each group is drawn
+    /// as its mean with a band instead of one line per run.
+    pub groups: Vec<(String, Vec<String>)>,
+    /// The band of grouped curves.
+    pub band: crate::chart::bands::BandKind,
     /// Every metric key of those runs, sorted.
     pub keys: Vec<String>,
     /// Position in `shown_keys()`.

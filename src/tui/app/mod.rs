@@ -1,12 +1,15 @@
 //! Application state and its update function: actions and load events change state and
 //! return effects; nothing here draws or touches the terminal.
 
+mod aggs;
 mod chart;
 mod compare;
 mod experiments;
+mod groups;
 mod picker;
 mod prompt;
 mod runs;
+mod sweep;
 
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -18,12 +21,15 @@ use crate::store::{ExperimentList, RunBatch};
 use super::action::Action;
 use super::keymap::{self, Context, Key};
 
+pub use aggs::AggState;
 pub use chart::{ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
 pub use compare::CompareView;
 pub use experiments::{ExpSort, ExperimentsView};
+pub use groups::{CellAgg, GroupCol, GroupRow, GroupView};
 pub use picker::Picker;
 pub use prompt::{Prompt, PromptKind};
 pub use runs::{ColumnState, RunRow, RunsView};
+pub use sweep::{ImportanceView, ParallelView, ScatterView, SweepPrompt};
 
 /// The screens, stacked: Esc goes back to the one below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +39,9 @@ pub enum Screen {
     Detail,
     Compare,
     Chart,
+    Scatter,
+    Parallel,
+    Importance,
 }
 
 /// Progress of the background load.
@@ -88,6 +97,8 @@ pub enum Effect {
     },
     /// Pause or resume live refresh.
     SetPaused(bool),
+    /// Compute metric aggregates in the background; answer with `App::on_aggregates`.
+    ComputeAggregates(crate::tui::aggs::AggJob),
 }
 
 /// A line for the status bar.
@@ -139,6 +150,15 @@ pub struct App {
     pub export_dir: PathBuf,
     /// An experiment whose runs open as soon as the experiment list arrives (`-e`).
     pub open_on_load: Option<String>,
+    /// Metric aggregates being computed in the background.
+    pub aggs: AggState,
+    /// Group mode of the run table.
+    pub groups: Option<GroupView>,
+    pub scatter: Option<ScatterView>,
+    pub parallel: Option<ParallelView>,
+    pub importance: Option<ImportanceView>,
+    /// The next export of group mode writes one row per run (else per group).
+    pub export_group_runs: bool,
 }
 
 impl App {
@@ -167,6 +187,12 @@ impl App {
             viewport: Viewport::default(),
             export_dir,
             open_on_load: None,
+            aggs: AggState::default(),
+            groups: None,
+            scatter: None,
+            parallel: None,
+            importance: None,
+            export_group_runs: false,
         }
     }
 
@@ -185,10 +211,14 @@ impl App {
         } else {
             match self.screen() {
                 Screen::Experiments => Context::Experiments,
+                Screen::Runs if self.groups.is_some() => Context::Groups,
                 Screen::Runs => Context::Runs,
                 Screen::Detail => Context::Detail,
                 Screen::Compare => Context::Compare,
                 Screen::Chart => Context::Chart,
+                Screen::Scatter => Context::Scatter,
+                Screen::Parallel => Context::Parallel,
+                Screen::Importance => Context::Importance,
             }
         }
     }
@@ -203,6 +233,12 @@ impl App {
 
     /// Applies an action.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = self.update_inner(action);
+        effects.extend(self.ensure_aggregates());
+        effects
+    }
+
+    fn update_inner(&mut self, action: Action) -> Vec<Effect> {
         if !matches!(action, Action::InputChar(_) | Action::InputBackspace) {
             self.message = None;
         }
@@ -249,16 +285,27 @@ impl App {
                 self.help_scroll = Some(0);
                 return Vec::new();
             }
-            Action::Export => {
+            Action::Export | Action::ExportRuns => {
+                self.export_group_runs = action == Action::ExportRuns;
                 self.start_export();
                 return Vec::new();
+            }
+            Action::Scatter if self.stack.contains(&Screen::Runs) => return self.open_scatter(),
+            Action::Parallel if self.stack.contains(&Screen::Runs) => return self.open_parallel(),
+            Action::Importance if self.stack.contains(&Screen::Runs) => {
+                return self.open_importance();
             }
             _ => {}
         }
         let page = self.viewport.table_rows.get().max(1);
         match self.screen() {
             Screen::Experiments => self.update_experiments(action, page),
+            Screen::Runs if self.groups.is_some() => return self.update_groups(action, page),
             Screen::Runs => {
+                if action == Action::GroupBy {
+                    self.start_group_by();
+                    return Vec::new();
+                }
                 if action == Action::Plot {
                     let mut ids: Vec<String> = self
                         .shown_runs()
@@ -290,6 +337,9 @@ impl App {
                 self.update_compare(action, page);
             }
             Screen::Chart => return self.update_chart(action, page),
+            Screen::Scatter => return self.update_scatter(action),
+            Screen::Parallel => return self.update_parallel(action, page),
+            Screen::Importance => return self.update_importance(action, page),
         }
         Vec::new()
     }
@@ -301,8 +351,15 @@ impl App {
         }
     }
 
-    /// Applies a loader event; returns effects (histories to reload for open charts).
+    /// Applies a loader event; returns effects (histories to reload for open charts,
+    /// aggregates to compute for new or changed runs).
     pub fn on_load(&mut self, ev: LoadEvent) -> Vec<Effect> {
+        let mut effects = self.on_load_inner(ev);
+        effects.extend(self.ensure_aggregates());
+        effects
+    }
+
+    fn on_load_inner(&mut self, ev: LoadEvent) -> Vec<Effect> {
         match ev {
             LoadEvent::Experiments(list) => {
                 self.index.set_experiments(list.experiments);
@@ -314,6 +371,7 @@ impl App {
             LoadEvent::Runs(batch) => {
                 if self.load.done {
                     self.mark_stale_histories(&batch.runs);
+                    self.aggregates_changed(&batch.runs);
                 } else {
                     self.load.runs_loaded += batch.runs.len();
                 }

@@ -15,6 +15,8 @@ pub enum PromptKind {
     Filter { previous: String },
     /// Export of the current screen's table.
     Export { format: Format },
+    /// A column (or columns) for group mode or a sweep chart.
+    Sweep(super::SweepPrompt),
     /// MLflow search filter of the run table: applied live while valid; `error` says why
     /// the current text is not; `previous` is restored on Esc.
     Query {
@@ -114,6 +116,9 @@ impl App {
                 "history-{}",
                 self.chart.current_key().map_or("", String::as_str)
             ),
+            Screen::Scatter => "scatter".to_string(),
+            Screen::Parallel => "parallel".to_string(),
+            Screen::Importance => "importance".to_string(),
         };
         let slug: String = what
             .chars()
@@ -146,9 +151,13 @@ impl App {
                     .collect();
                 crate::export::experiments_table(&self.index, &exps)
             }
-            Screen::Runs => {
-                crate::export::runs_table(self.shown_runs(), &self.shown_columns(), self.now_ms)
-            }
+            Screen::Runs => match self.groups_export_table(self.export_group_runs) {
+                Some(t) => t,
+                None => {
+                    crate::export::runs_table(self.shown_runs(), &self.shown_columns(), self.now_ms)
+                }
+            },
+            Screen::Scatter | Screen::Parallel | Screen::Importance => self.sweep_table(),
             Screen::Detail => match self.detail_run.as_deref().and_then(|id| self.index.run(id)) {
                 Some(run) => Comparison::new(&[run], self.now_ms).table(false),
                 None => Table::default(),
@@ -202,6 +211,15 @@ impl App {
                 };
                 match prompt.kind {
                     PromptKind::Query { .. } => {}
+                    PromptKind::Sweep(which) => {
+                        if let Err(e) = self.apply_sweep_prompt(which, &prompt.text) {
+                            self.message = Some(Message {
+                                text: e,
+                                error: true,
+                            });
+                            self.prompt = Some(prompt);
+                        }
+                    }
                     PromptKind::Filter { .. } => self.set_filter(prompt.text),
                     PromptKind::Export { format } => {
                         let path = std::path::PathBuf::from(prompt.text.trim());

@@ -111,6 +111,11 @@ impl App {
     /// Recomputes rows and columns after data, filter, sort or toggles changed. The cursor
     /// stays on the same run when it is still shown.
     pub fn refresh_runs(&mut self) {
+        self.refresh_runs_only();
+        self.refresh_sweep();
+    }
+
+    fn refresh_runs_only(&mut self) {
         let now = self.now_ms;
         let runs = self.index.runs();
         let v = &mut self.runs;

@@ -17,10 +17,14 @@ fn underlying(app: &App) -> Context {
     }
     match app.screen() {
         crate::tui::app::Screen::Experiments => Context::Experiments,
+        crate::tui::app::Screen::Runs if app.groups.is_some() => Context::Groups,
         crate::tui::app::Screen::Runs => Context::Runs,
         crate::tui::app::Screen::Detail => Context::Detail,
         crate::tui::app::Screen::Compare => Context::Compare,
         crate::tui::app::Screen::Chart => Context::Chart,
+        crate::tui::app::Screen::Scatter => Context::Scatter,
+        crate::tui::app::Screen::Parallel => Context::Parallel,
+        crate::tui::app::Screen::Importance => Context::Importance,
     }
 }
 

@@ -5,9 +5,13 @@ mod chart;
 mod compare;
 mod detail;
 mod experiments;
+mod groups;
 mod help;
+mod importance;
+mod parallel;
 mod picker;
 mod runs;
+mod scatter;
 mod status;
 
 use std::cell::Cell as StdCell;
@@ -33,10 +37,14 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     status::header(frame, header, app, theme);
     match app.screen() {
         Screen::Experiments => experiments::draw(frame, body, app, theme),
+        Screen::Runs if app.groups.is_some() => groups::draw(frame, body, app, theme),
         Screen::Runs => runs::draw(frame, body, app, theme),
         Screen::Detail => detail::draw(frame, body, app, theme),
         Screen::Compare => compare::draw(frame, body, app, theme),
         Screen::Chart => chart::draw(frame, body, app, theme),
+        Screen::Scatter => scatter::draw(frame, body, app, theme),
+        Screen::Parallel => parallel::draw(frame, body, app, theme),
+        Screen::Importance => importance::draw(frame, body, app, theme),
     }
     status::status_line(frame, status, app, theme);
     status::footer(frame, footer, app, theme);

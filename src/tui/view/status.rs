@@ -16,6 +16,14 @@ const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let crumb = match app.screen() {
         Screen::Experiments => "Experiments".to_string(),
+        Screen::Runs if app.groups.is_some() => {
+            let by: Vec<String> = app
+                .groups
+                .iter()
+                .flat_map(|g| g.by.iter().map(|c| c.name().into_owned()))
+                .collect();
+            format!("Groups · {} · by {}", app.runs.title, by.join(", "))
+        }
         Screen::Runs => format!("Runs · {}", app.runs.title),
         Screen::Detail => {
             let name = app
@@ -26,7 +34,15 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             format!("Runs · {} · {}", app.runs.title, name.unwrap_or_default())
         }
         Screen::Compare => format!("Compare · {} runs", app.compare.run_ids.len()),
+        Screen::Chart if !app.chart.groups.is_empty() => format!(
+            "Charts · {} groups · {} runs",
+            app.chart.groups.len(),
+            app.chart.run_ids.len()
+        ),
         Screen::Chart => format!("Charts · {} runs", app.chart.run_ids.len()),
+        Screen::Scatter => "Scatter".to_string(),
+        Screen::Parallel => "Parallel coordinates".to_string(),
+        Screen::Importance => "Parameter importance".to_string(),
     };
     let mut spans = vec![
         Span::styled(" mltui ", theme.title),
@@ -53,6 +69,12 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             spans.push(Span::styled(text, style));
         }
     }
+    if let Some((done, total, what)) = app.aggs.progress() {
+        spans.push(Span::styled(
+            format!("  ⋯ computing {} {done}/{total} runs", text::sanitize(what)),
+            theme.key,
+        ));
+    }
     if !app.load.done {
         let spin = SPINNER[app.spinner % SPINNER.len()];
         let what = if app.load.experiments_loaded {
@@ -71,8 +93,14 @@ pub fn status_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
             PromptKind::Filter { .. } => "filter: ".to_string(),
             PromptKind::Query { .. } => "search: ".to_string(),
             PromptKind::Export { format } => {
-                format!("export {} to: ", format.extension().to_uppercase())
+                let what = match (app.screen(), app.groups.is_some(), app.export_group_runs) {
+                    (Screen::Runs, true, true) => " (one row per run)",
+                    (Screen::Runs, true, false) => " (one row per group)",
+                    _ => "",
+                };
+                format!("export {}{what} to: ", format.extension().to_uppercase())
             }
+            PromptKind::Sweep(which) => which.label().to_string(),
         };
         let mut spans = vec![
             Span::styled(label, theme.key),
@@ -95,7 +123,7 @@ pub fn status_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
                     theme.ok,
                 ));
             }
-            PromptKind::Export { .. } => {}
+            PromptKind::Export { .. } | PromptKind::Sweep(_) => {}
         }
         frame.render_widget(
             Paragraph::new(Line::from(spans)).style(theme.status_bar),
@@ -133,6 +161,32 @@ fn raw_counts(app: &App) -> String {
                 s.push_str(" · incl. deleted");
             }
             s
+        }
+        Screen::Runs if app.groups.is_some() => {
+            let g = app.groups.as_ref().map_or(0, |g| g.groups.len());
+            let v = &app.runs;
+            let mut s = format!(
+                "{g} groups of {} runs · {} marked",
+                v.rows.len(),
+                v.marks.len()
+            );
+            if let Some((c, desc)) = app.groups.as_ref().and_then(|g| g.sort.clone()) {
+                let name = match c {
+                    crate::tui::app::GroupCol::Runs => "runs".to_string(),
+                    other => other
+                        .column()
+                        .map(|c| c.label().into_owned())
+                        .unwrap_or_default(),
+                };
+                s.push_str(&format!(" · sort {name}{}", if desc { "▼" } else { "▲" }));
+            }
+            if let Some((q, _)) = &v.query {
+                s.push_str(&format!(" · search [{q}]"));
+            }
+            s
+        }
+        Screen::Scatter | Screen::Parallel | Screen::Importance => {
+            format!("{} runs shown in the table", app.runs.rows.len())
         }
         Screen::Runs | Screen::Detail => {
             let v = &app.runs;
