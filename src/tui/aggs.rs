@@ -96,11 +96,11 @@ fn from_histories(
     Ok(())
 }
 
+/// A fetched history: `((run id, key), points)`.
+type Fetched = ((String, String), Arc<Vec<MetricPoint>>);
+
 /// Fetches histories in parallel; a run the server no longer has gives an empty history.
-fn fetch(
-    store: &dyn Store,
-    slots: &[(String, String)],
-) -> Result<Vec<((String, String), Arc<Vec<MetricPoint>>)>, StoreError> {
+fn fetch(store: &dyn Store, slots: &[(String, String)]) -> Result<Vec<Fetched>, StoreError> {
     let next = AtomicUsize::new(0);
     let out = Mutex::new((Vec::new(), None::<StoreError>));
     thread::scope(|s| {

@@ -337,6 +337,18 @@ impl App {
         let n = self.chart.shown_keys().len();
         let v = &mut self.chart;
         match action {
+            Action::ToggleBand => {
+                if v.groups.is_empty() {
+                    self.message = Some(Message {
+                        text: "bands are drawn for groups: open charts from group mode (g, then p)"
+                            .into(),
+                        error: true,
+                    });
+                } else {
+                    v.band = v.band.toggle();
+                }
+                return Vec::new();
+            }
             a if a.is_row_move() => {
                 v.key_cursor = move_cursor(v.key_cursor, n, action, page);
                 v.x_range = None;

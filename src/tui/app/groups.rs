@@ -140,7 +140,18 @@ impl App {
             None => self
                 .runs
                 .current_column()
-                .filter(|c| !c.is_numeric())
+                .filter(|c| {
+                    matches!(
+                        c,
+                        Column::Param(_)
+                            | Column::Tag(_)
+                            | Column::Attr(
+                                crate::index::Attr::Status
+                                    | crate::index::Attr::User
+                                    | crate::index::Attr::ExperimentId
+                            )
+                    )
+                })
                 .map(|c| c.name().into_owned())
                 .unwrap_or_default(),
         };
@@ -165,6 +176,7 @@ impl App {
             return Ok(());
         }
         let keep = self.groups.take().unwrap_or_default();
+        self.viewport.runs_col_offset.set(0);
         self.groups = Some(GroupView {
             by,
             default_agg: keep.default_agg,
@@ -194,10 +206,30 @@ impl App {
         }
         gv.columns = gv.by.iter().cloned().map(GroupCol::Key).collect();
         gv.columns.push(GroupCol::Runs);
-        for &i in &self.runs.shown {
-            let c = &self.runs.columns[i].column;
-            if !gv.by.contains(c) {
-                gv.columns.push(GroupCol::Data(c.clone()));
+        // Metric columns (aggregated) first, then the params, tags and attributes whose
+        // common value a group may have; names, ids and times say nothing about a group.
+        let data: Vec<&Column> = self
+            .runs
+            .shown
+            .iter()
+            .map(|&i| &self.runs.columns[i].column)
+            .filter(|c| !gv.by.contains(c))
+            .filter(|c| {
+                !matches!(
+                    c,
+                    Column::Attr(
+                        crate::index::Attr::RunName
+                            | crate::index::Attr::RunId
+                            | crate::index::Attr::StartTime
+                            | crate::index::Attr::EndTime
+                            | crate::index::Attr::ArtifactUri
+                    )
+                )
+            })
+            .collect();
+        for numeric in [true, false] {
+            for c in data.iter().filter(|c| c.is_numeric() == numeric) {
+                gv.columns.push(GroupCol::Data((*c).clone()));
             }
         }
         gv.rows.clear();

@@ -160,16 +160,41 @@ impl App {
     }
 
     /// The metric to analyse: the first sort key when it is a metric, else the column
-    /// under the cursor when it is one, else the first metric column shown.
+    /// under the cursor when it is one, else the first validation/evaluation metric shown
+    /// (`val/…`, `eval…`, `test…`), else the first metric shown.
     fn target_column(&self) -> Option<Column> {
         let metric = |c: &Column| c.metric_parts().is_some();
+        let held_out = |c: &Column| {
+            c.metric_parts().is_some_and(|(k, _)| {
+                let k = k.to_ascii_lowercase();
+                ["val", "eval", "test", "valid"]
+                    .iter()
+                    .any(|p| k.starts_with(p))
+            })
+        };
         self.runs
             .sort
             .iter()
             .map(|k| k.column.clone())
             .find(metric)
             .or_else(|| self.runs.current_column().filter(|c| metric(c)).cloned())
+            .or_else(|| self.axis_columns().into_iter().find(held_out))
             .or_else(|| self.axis_columns().into_iter().find(metric))
+    }
+
+    /// The most important param for `target` among the shown runs (see `index::importance`).
+    fn top_param(&self, target: &Column) -> Option<Column> {
+        let rows = self.sweep_rows();
+        importance::importance(
+            self.index.runs(),
+            &rows,
+            target,
+            Goal::guess(target),
+            self.now_ms,
+        )
+        .into_iter()
+        .find(|i| i.values > 1)
+        .map(|i| Column::Param(i.param))
     }
 
     /// Params of the shown runs that take more than one value.
@@ -214,9 +239,10 @@ impl App {
         let current = self
             .runs
             .current_column()
-            .filter(|c| axis_worthy(c) && **c != y)
+            .filter(|c| matches!(c, Column::Param(_)))
             .cloned();
         let Some(x) = current
+            .or_else(|| self.top_param(&y))
             .or_else(|| self.varying_params().into_iter().next())
             .or_else(|| self.axis_columns().into_iter().find(|c| *c != y))
         else {
@@ -480,11 +506,9 @@ impl App {
             Action::Right => {
                 p.axis_cursor = (p.axis_cursor + 1).min(p.axes.len().saturating_sub(1))
             }
-            Action::HideColumn => {
-                if p.axes.len() > 2 && p.axis_cursor < p.axes.len() {
-                    p.axes.remove(p.axis_cursor);
-                    self.refresh_sweep();
-                }
+            Action::HideColumn if p.axes.len() > 2 && p.axis_cursor < p.axes.len() => {
+                p.axes.remove(p.axis_cursor);
+                self.refresh_sweep();
             }
             Action::PickerMoveUp | Action::PickerMoveDown => {
                 let i = p.axis_cursor;
@@ -612,6 +636,33 @@ impl App {
                 None => Table::default(),
             },
         }
+    }
+
+    /// The grouped curves of metric `key`: one band per group with loaded histories (x is
+    /// the step), and whether some histories are still loading.
+    pub fn group_bands(&self, key: &str) -> (Vec<crate::chart::bands::Band>, bool) {
+        use super::History;
+        let v = &self.chart;
+        let mut loading = false;
+        let opts = crate::chart::ChartOptions {
+            x_mode: crate::chart::XMode::Step,
+            ..v.opts
+        };
+        let mut out = Vec::new();
+        for (label, ids) in &v.groups {
+            let mut hs: Vec<&[crate::model::MetricPoint]> = Vec::new();
+            for id in ids {
+                match self.histories.get(&(id.clone(), key.to_string())) {
+                    Some(History::Loaded(p)) if !p.is_empty() => hs.push(p),
+                    Some(History::Loading) => loading = true,
+                    _ => {}
+                }
+            }
+            if !hs.is_empty() {
+                out.push(crate::chart::bands::band(label, key, &hs, v.band, &opts));
+            }
+        }
+        (out, loading)
     }
 
     /// The run detail of run index `r`.

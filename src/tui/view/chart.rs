@@ -188,6 +188,9 @@ fn draw_one(
     key: &str,
     large: bool,
 ) -> Option<Bounds> {
+    if !app.chart.groups.is_empty() {
+        return super::bands::draw(frame, area, app, theme, key, large);
+    }
     let v = &app.chart;
     let series = app.chart_series(key);
     let loading = v.run_ids.iter().any(|id| {
@@ -298,6 +301,10 @@ fn draw_legend(
     key: &str,
     b: Option<Bounds>,
 ) {
+    if !app.chart.groups.is_empty() {
+        super::bands::legend(frame, area, app, theme, key);
+        return;
+    }
     let v = &app.chart;
     let runs: Vec<(&str, &str)> = v
         .run_ids

@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::{empty_hint, fit, scroll_to, value_text};
-use crate::index::Value;
 use crate::index::column::aggregate_known;
+use crate::index::{Attr, Column, Value};
 use crate::text;
 use crate::tui::app::{App, CellAgg, GroupCol, GroupRow, GroupView};
 use crate::tui::theme::Theme;
@@ -43,9 +43,18 @@ fn cell(app: &App, gv: &GroupView, row: GroupRow, col: &GroupCol) -> (String, bo
                     });
                     let agg = gv.agg_of(c);
                     let (v, sd) = app.group_cell(grp, c, agg);
-                    let (mut s, _) = value_text(&v);
+                    let duration = matches!(c, Column::Attr(Attr::Duration));
+                    let (mut s, _) = match v {
+                        Value::Number(x) if duration => value_text(&Value::Duration(x as i64)),
+                        v => value_text(&v),
+                    };
                     if let (CellAgg::MeanStd, Some(sd)) = (agg, sd) {
-                        s = format!("{s} ± {}", text::float_short(sd));
+                        let sd = if duration {
+                            text::duration_short(sd as i64)
+                        } else {
+                            two_digits(sd)
+                        };
+                        s = format!("{s} ± {sd}");
                     }
                     if pending {
                         s.push('…');
@@ -82,6 +91,15 @@ fn cell(app: &App, gv: &GroupView, row: GroupRow, col: &GroupCol) -> (String, bo
             }
         }
     }
+}
+
+/// A spread with two significant digits (`0.00086`, `0.12`, `9238`).
+fn two_digits(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return text::float_short(v);
+    }
+    let decimals = (1 - v.abs().log10().floor() as i32).max(0) as usize;
+    format!("{v:.decimals$}")
 }
 
 fn header(gv: &GroupView, col: &GroupCol) -> (String, String) {
@@ -138,7 +156,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .runs_col_offset
         .get()
         .min(gv.columns.len().saturating_sub(1));
-    if gv.col_cursor >= 1 {
+    if gv.col_cursor == 0 {
+        off = 0;
+    } else {
         let p = gv.col_cursor - 1;
         off = off.min(p);
         while off < p

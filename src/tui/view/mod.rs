@@ -1,6 +1,7 @@
 //! Drawing: one function per screen or overlay, reading `App` and never changing it
 //! (except the viewport sizes and scroll offsets it records).
 
+mod bands;
 mod chart;
 mod compare;
 mod detail;

@@ -42,6 +42,12 @@ fn tree_prefix(row: &RunRow) -> String {
 
 fn cell_text(run: &Run, row: &RunRow, column: &Column, now: i64) -> (String, bool) {
     let v = column.value(run, now);
+    // An aggregate being computed in the background.
+    if let (Value::Missing, Some((k, a))) = (&v, column.metric_parts()) {
+        if !crate::index::column::aggregate_known(run, k, a) {
+            return ("…".into(), true);
+        }
+    }
     if let Column::Attr(Attr::RunName) = column {
         let mut name = tree_prefix(row);
         name.push_str(&text::sanitize(&run.run_name));

@@ -101,8 +101,8 @@ pub(super) fn color_key(axis: &Axis, theme: &Theme, best_high: Option<bool>) -> 
             }
         }
         None => {
-            let ticks = axis.ticks(2);
-            let (lo, hi) = (ticks[0].1.clone(), ticks[ticks.len() - 1].1.clone());
+            let end = |p: f64| axis.value_at(p).map_or(String::new(), text::float_short);
+            let (lo, hi) = (end(0.0), end(1.0));
             let (left, right) = if best_high == Some(false) {
                 (hi, lo)
             } else {
