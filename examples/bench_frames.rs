@@ -170,7 +170,7 @@ fn open_biggest_experiment(app: &mut App) {
         .max_by_key(|&(_, &i)| {
             let e = &app.index.experiments()[i];
             (
-                app.index.run_count(&e.experiment_id),
+                app.index.run_count(&e.experiment_id).active,
                 e.experiment_id != "0",
             )
         })

@@ -7,6 +7,10 @@ fn main() -> std::process::ExitCode {
     match mltui::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
+            // A signal ended the terminal UI: exit as a process killed by it would.
+            if let Some(mltui::tui::Interrupted(sig)) = e.downcast_ref() {
+                return std::process::ExitCode::from((128 + sig).clamp(0, 255) as u8);
+            }
             let chain: Vec<String> = e
                 .chain()
                 .map(|c| mltui::text::sanitize(&c.to_string()).into_owned())

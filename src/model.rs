@@ -114,6 +114,33 @@ impl ViewType {
     }
 }
 
+/// How many runs of an experiment are active and how many deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunCount {
+    pub active: usize,
+    pub deleted: usize,
+}
+
+impl RunCount {
+    /// Counts one more run in `stage` (or one less, when `up` is false).
+    pub fn bump(&mut self, stage: Lifecycle, up: bool) {
+        let n = match stage {
+            Lifecycle::Active => &mut self.active,
+            Lifecycle::Deleted => &mut self.deleted,
+        };
+        *n = if up { *n + 1 } else { n.saturating_sub(1) };
+    }
+
+    /// `16`, or `16 (+1 deleted)` when some runs are deleted.
+    pub fn label(self) -> String {
+        if self.deleted == 0 {
+            self.active.to_string()
+        } else {
+            format!("{} (+{} deleted)", self.active, self.deleted)
+        }
+    }
+}
+
 /// An MLflow experiment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Experiment {

@@ -164,6 +164,17 @@ pub fn time_short(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// A UTC time to the millisecond for tables: `2026-11-26 19:57:51.123`.
+pub fn time_precise(ms: i64) -> String {
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:3]"
+    );
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_else(|| ms.to_string())
+}
+
 /// A count with its noun in the right number: `1 run`, `0 runs`, `7 runs`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -181,6 +192,101 @@ pub fn duration_short(ms: i64) -> String {
         60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
         3600..=86_399 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
         _ => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// Escapes `s` like [`sanitize`] and cuts it to at most `max` cells (ending with `…` when
+/// cut), reading only as much of `s` as fits: a 100 MB value costs what its first `max`
+/// characters cost, so views can call this on every frame.
+pub fn cut(s: &str, max: usize) -> Cow<'_, str> {
+    if s.len() <= max && s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Cow::Borrowed(s);
+    }
+    if max == 0 {
+        return Cow::Borrowed("");
+    }
+    let mut out = String::new();
+    // Where the text may be cut to leave room for `…`, and the width up to there.
+    let mut cut_at = 0;
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    // Zero-width characters are unbounded in number; give up on exactness after plenty.
+    for (n, c) in s.chars().enumerate() {
+        let piece: Cow<'_, str> = if needs_escape(c) {
+            Cow::Owned(escape_char(c))
+        } else {
+            Cow::Borrowed(c.encode_utf8(&mut buf))
+        };
+        let w = width(&piece);
+        if used + w > max || n > 8 * max + 64 {
+            out.truncate(cut_at);
+            out.push('…');
+            return Cow::Owned(out);
+        }
+        out.push_str(&piece);
+        used += w;
+        if used < max {
+            cut_at = out.len();
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn escape_char(c: char) -> String {
+    match c {
+        '\n' => "\\n".into(),
+        '\r' => "\\r".into(),
+        '\t' => "\\t".into(),
+        '\u{1b}' => "\\e".into(),
+        c if (c as u32) < 0x100 => format!("\\x{:02x}", c as u32),
+        c => format!("\\u{{{:x}}}", c as u32),
+    }
+}
+
+/// A duration for tables, to the unit that matters: `850ms`, `42s`, `39m`, `1h20m`, `2d04h`.
+pub fn duration_compact(ms: i64) -> String {
+    if ms < 0 {
+        return format!("-{}", duration_compact(-ms));
+    }
+    let s = ms / 1000;
+    match s {
+        _ if ms < 1000 => format!("{ms}ms"),
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        3600..=86_399 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// A duration to the millisecond: `850ms`, `42.005s`, `3m07.250s`, `5h02m07.250s`.
+pub fn duration_precise(ms: i64) -> String {
+    if ms < 0 {
+        return format!("-{}", duration_precise(-ms));
+    }
+    let (s, frac) = (ms / 1000, ms % 1000);
+    match s {
+        _ if ms < 1000 => format!("{ms}ms"),
+        0..=59 => format!("{s}.{frac:03}s"),
+        60..=3599 => format!("{}m{:02}.{frac:03}s", s / 60, s % 60),
+        _ => format!(
+            "{}h{:02}m{:02}.{frac:03}s",
+            s / 3600,
+            (s % 3600) / 60,
+            s % 60
+        ),
+    }
+}
+
+/// How long ago `ms` was at `now`: `42s ago`, `39m ago`, `3h ago`, `5d ago`; older than
+/// 30 days (or in the future) the date, `2026-03-14`.
+pub fn time_ago(ms: i64, now: i64) -> String {
+    let s = (now - ms) / 1000;
+    match s {
+        0..=59 => format!("{s}s ago"),
+        60..=3599 => format!("{}m ago", s / 60),
+        3600..=86_399 => format!("{}h ago", s / 3600),
+        86_400..=2_591_999 => format!("{}d ago", s / 86_400),
+        _ => time_short(ms).get(..10).unwrap_or_default().to_string(),
     }
 }
 
@@ -257,6 +363,7 @@ mod tests {
     fn times_and_durations() {
         assert_eq!(time_iso(1_795_721_746_376), "2026-11-26T19:35:46.376Z");
         assert_eq!(time_short(0), "1970-01-01 00:00");
+        assert_eq!(time_precise(1_795_721_746_376), "2026-11-26 19:35:46.376");
         assert_eq!(
             time_pandas(1_795_723_383_665, true),
             "2026-11-26 20:03:03.665+00:00"
@@ -272,5 +379,47 @@ mod tests {
         assert_eq!(duration_short(850), "850ms");
         assert_eq!(duration_short(187_000), "3m07s");
         assert_eq!(duration_short(18_120_000), "5h02m");
+    }
+    #[test]
+    fn plurals() {
+        assert_eq!(count(1, "run", "runs"), "1 run");
+        assert_eq!(count(0, "run", "runs"), "0 runs");
+        assert_eq!(count(7, "match", "matches"), "7 matches");
+    }
+
+    #[test]
+    fn cut_escapes_and_reads_only_what_fits() {
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("abcd", 3), "ab…");
+        assert_eq!(cut("実験-🚀", 5), "実験…");
+        assert_eq!(cut("実験-🚀", 7), "実験-🚀");
+        assert_eq!(cut("a\u{1b}[2Jb", 20), "a\\e[2Jb");
+        assert_eq!(cut("a\u{1b}[2Jb", 3), "a…");
+        assert_eq!(cut("x", 0), "");
+        // Exactly like truncate(sanitize(..)) on text without escapes; an escape is never
+        // split (`\e` stays whole or goes).
+        assert_eq!(cut("evil\u{1b}]0;t\u{7}", 6), "evil…");
+        assert_eq!(truncate(&sanitize("evil\u{1b}]0;t\u{7}"), 6), "evil\\…");
+        for s in ["plain", "ünï ｗｉｄｅ", "a b c d e f g h"] {
+            for w in 0..12 {
+                assert_eq!(cut(s, w), truncate(&sanitize(s), w), "{s:?} {w}");
+            }
+        }
+        let huge = "ab".repeat(10_000_000);
+        assert_eq!(cut(&huge, 6), "ababa…");
+    }
+
+    #[test]
+    fn compact_times_and_durations() {
+        assert_eq!(duration_compact(2_348_000), "39m");
+        assert_eq!(duration_compact(42_000), "42s");
+        assert_eq!(duration_compact(4_800_000), "1h20m");
+        assert_eq!(duration_precise(359_123), "5m59.123s");
+        assert_eq!(duration_precise(359_124), "5m59.124s");
+        let now = 1_800_000_000_000;
+        assert_eq!(time_ago(now - 3 * 3_600_000 - 5, now), "3h ago");
+        assert_eq!(time_ago(now - 61_000, now), "1m ago");
+        assert_eq!(time_ago(now - 40 * 86_400_000, now), "2026-12-06");
+        assert_eq!(time_ago(now + 5_000, now), "2027-01-15");
     }
 }

@@ -30,6 +30,7 @@ fn in_terminal(args: &[&str], cols: u16, env: &[(&str, &str)]) -> String {
     cmd.env("TERM", "xterm-256color");
     cmd.env_remove("MLFLOW_TRACKING_URI");
     cmd.env_remove("NO_COLOR");
+    cmd.env_remove("COLORTERM");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -122,12 +123,16 @@ fn plot_text_formats_and_errors() {
 #[test]
 fn plot_text_in_a_terminal_has_the_run_colours() {
     let store = v3_file();
-    let coloured = in_terminal(&plot_args(&store, &[]), 90, &[]);
-    // The first run's colour (Okabe–Ito blue), as the terminal UI draws it.
+    let coloured = in_terminal(&plot_args(&store, &[]), 90, &[("COLORTERM", "truecolor")]);
+    // The first run's colour (Okabe–Ito blue), as the terminal UI draws it: 24-bit where
+    // COLORTERM says the terminal takes it, else the nearest of the 256 colours.
     assert!(
         coloured.contains("\u{1b}[0;38;2;0;114;178m"),
         "{coloured:?}"
     );
+    let indexed = in_terminal(&plot_args(&store, &[]), 90, &[]);
+    assert!(indexed.contains("\u{1b}[0;38;5;25m"), "{indexed:?}");
+    assert!(!indexed.contains("38;2;"), "{indexed:?}");
     assert!(
         coloured.contains("⠉") || coloured.contains("⣀"),
         "Braille dots: {coloured}"

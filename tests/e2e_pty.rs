@@ -3,106 +3,10 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-
-struct Session {
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    raw: Arc<Mutex<Vec<u8>>>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-impl Session {
-    fn start(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Session {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: 30,
-                cols: 110,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("openpty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mltui"));
-        cmd.args(args);
-        cmd.cwd(cwd);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("MLFLOW_TRACKING_URI");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pty.slave.spawn_command(cmd).expect("spawn");
-        let mut reader = pty.master.try_clone_reader().expect("reader");
-        let writer = pty.master.take_writer().expect("writer");
-        let raw = Arc::new(Mutex::new(Vec::new()));
-        let sink = raw.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().expect("lock").extend_from_slice(&buf[..n]);
-            }
-        });
-        Session {
-            child,
-            writer,
-            raw,
-            _master: pty.master,
-        }
-    }
-
-    fn screen(&self) -> String {
-        let mut parser = vt100::Parser::new(30, 110, 0);
-        parser.process(&self.raw.lock().expect("lock"));
-        parser.screen().contents()
-    }
-
-    fn raw_bytes(&self) -> Vec<u8> {
-        self.raw.lock().expect("lock").clone()
-    }
-
-    /// Waits until the screen contains `text` (10 s at most).
-    fn wait_for(&self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if self.screen().contains(text) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("timed out waiting for {text:?}; screen:\n{}", self.screen());
-    }
-
-    fn keys(&mut self, s: &str) {
-        self.writer.write_all(s.as_bytes()).expect("write");
-        self.writer.flush().expect("flush");
-        // Let the app handle and redraw before the next key.
-        std::thread::sleep(Duration::from_millis(80));
-    }
-
-    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("mltui did not exit; screen:\n{}", self.screen());
-    }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-const LEAVE_ALT_SCREEN: &[u8] = b"\x1b[?1049l";
+use common::pty::{LEAVE_ALT_SCREEN, Session, contains, cpu_ticks};
 
 #[test]
 fn open_sort_mark_compare_diff_export_quit() {
@@ -145,7 +49,10 @@ fn open_sort_mark_compare_diff_export_quit() {
     s.keys("?");
     s.wait_for("pin the run under the cursor as baseline");
     s.keys("\x1b");
+    // q goes back a screen at a time; Ctrl-C quits from anywhere.
     s.keys("q");
+    s.wait_for("Runs · sweep");
+    s.keys("\x03");
     let status = s.wait_exit();
     assert!(status.success(), "{status:?}");
     assert!(
@@ -166,7 +73,7 @@ fn hostile_run_names_never_reach_the_terminal_raw() {
     s.keys("a");
     s.keys("c");
     s.wait_for("Compare · 2 runs");
-    s.keys("q");
+    s.keys("\x03");
     s.wait_exit();
     let raw = s.raw_bytes();
     assert!(
@@ -203,7 +110,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
             .status()
             .expect("kill");
         assert!(ok.success());
-        s.wait_exit();
+        let status = s.wait_exit();
         // The reader thread may still be draining the pty when the process is gone.
         let deadline = Instant::now() + Duration::from_secs(10);
         while !contains(&s.raw_bytes(), LEAVE_ALT_SCREEN) && Instant::now() < deadline {
@@ -213,6 +120,9 @@ fn sigterm_and_sighup_restore_the_terminal() {
             contains(&s.raw_bytes(), LEAVE_ALT_SCREEN),
             "{signal}: terminal restored"
         );
+        // A shell reports a process ended by signal n as 128 + n.
+        let n = if signal == "-TERM" { 15 } else { 1 };
+        assert_eq!(status.exit_code(), 128 + n, "{signal}: {status:?}");
     }
 }
 
@@ -233,16 +143,6 @@ fn small_terminal_and_no_color_still_work() {
     );
     s.keys("q");
     assert!(s.wait_exit().success());
-}
-
-/// CPU time (user + system) of a process so far, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
-    // Fields after the command name (which is in parentheses and may contain spaces).
-    let rest = &stat[stat.rfind(')').expect("comm") + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
-    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
 }
 
 #[test]
@@ -312,6 +212,6 @@ fn live_refresh_shows_new_runs_and_points_and_idles_quietly() {
     s.wait_for("paused");
     s.keys("P");
     s.wait_for("● live");
-    s.keys("q");
+    s.keys("\x03");
     assert!(s.wait_exit().success());
 }

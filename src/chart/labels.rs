@@ -8,7 +8,8 @@ pub fn legend_labels(runs: &[(&str, &str)], max: usize) -> Vec<String> {
     let base: Vec<String> = runs
         .iter()
         .map(|(name, id)| {
-            let n = text::sanitize(name).into_owned();
+            // Only the start of a name can show: cut it before anything else looks at it.
+            let n = text::cut(name, max.saturating_add(64)).into_owned();
             if n.is_empty() {
                 id.chars().take(8).collect()
             } else {

@@ -14,6 +14,7 @@ pub mod plot_sweep;
 pub mod scatter;
 pub mod smooth;
 pub mod stats;
+pub mod ticks;
 
 use crate::model::MetricPoint;
 
@@ -98,6 +99,15 @@ impl Series {
     }
 }
 
+/// The x of a point in `mode`; `t0` is the run's first timestamp (for relative time).
+pub fn x_of(mode: XMode, p: &MetricPoint, t0: i64) -> f64 {
+    match mode {
+        XMode::Step => p.step as f64,
+        XMode::Time => p.timestamp as f64,
+        XMode::Relative => (p.timestamp - t0) as f64 / 1000.0,
+    }
+}
+
 /// Turns a run's metric history into a series.
 pub fn prepare(run_id: &str, key: &str, points: &[MetricPoint], opts: &ChartOptions) -> Series {
     let mut pts: Vec<MetricPoint> = points.to_vec();
@@ -106,15 +116,10 @@ pub fn prepare(run_id: &str, key: &str, points: &[MetricPoint], opts: &ChartOpti
         XMode::Time | XMode::Relative => pts.sort_by_key(|p| (p.timestamp, p.step)),
     }
     let t0 = pts.iter().map(|p| p.timestamp).min().unwrap_or(0);
-    let x_of = |p: &MetricPoint| match opts.x_mode {
-        XMode::Step => p.step as f64,
-        XMode::Time => p.timestamp as f64,
-        XMode::Relative => (p.timestamp - t0) as f64 / 1000.0,
-    };
     let finite: Vec<(f64, f64)> = pts
         .iter()
         .filter(|p| p.value.is_finite())
-        .map(|p| (x_of(p), p.value))
+        .map(|p| (x_of(opts.x_mode, p, t0), p.value))
         .collect();
     let nonfinite = pts.len() - finite.len();
     let smoothed = (opts.smoothing > 0.0).then(|| {
@@ -211,13 +216,19 @@ pub fn bounds(
         }
         (lo, hi)
     };
+    // Non-negative data (losses, accuracies, rates) is not padded below zero.
+    let floor = if !opts.log_y && y_lo >= 0.0 {
+        0.0
+    } else {
+        f64::NEG_INFINITY
+    };
     if y_hi - y_lo < f64::EPSILON * y_hi.abs().max(1.0) {
         let pad = if y_lo == 0.0 { 1.0 } else { y_lo.abs() * 0.05 };
-        y_lo -= pad;
+        y_lo = (y_lo - pad).max(floor);
         y_hi += pad;
     } else {
         let pad = (y_hi - y_lo) * 0.05;
-        y_lo -= pad;
+        y_lo = (y_lo - pad).max(floor);
         y_hi += pad;
     }
     let (x_lo, x_hi) = if x_hi > x_lo {
@@ -352,6 +363,7 @@ mod tests {
         assert!(b.y.1 < 200.0, "the spike is clipped: {b:?}");
         let b = bounds(&[&s], &ChartOptions::default(), None).expect("bounds");
         assert!(b.y.1 > 1e9);
+        assert_eq!(b.y.0, 0.0, "non-negative data is not padded below zero");
         let zoomed = bounds(&[&s], &ChartOptions::default(), Some((10.0, 20.0))).expect("b");
         assert!(zoomed.y.0 > 9.0 && zoomed.y.1 < 21.0, "{zoomed:?}");
     }

@@ -165,7 +165,7 @@ pub fn runs_json<'a>(runs: impl IntoIterator<Item = &'a Run>) -> Json {
     Json::Array(runs.into_iter().map(run_json).collect())
 }
 
-/// Experiments as a JSON array, with run counts from the index.
+/// Experiments as a JSON array, with active and deleted run counts from the index.
 pub fn experiments_json(index: &RunIndex, experiments: &[&Experiment]) -> Json {
     Json::Array(
         experiments
@@ -179,7 +179,8 @@ pub fn experiments_json(index: &RunIndex, experiments: &[&Experiment]) -> Json {
                     "creation_time": opt_int(e.creation_time),
                     "last_update_time": opt_int(e.last_update_time),
                     "tags": string_map(&e.tags),
-                    "run_count": index.run_count(&e.experiment_id),
+                    "run_count": index.run_count(&e.experiment_id).active,
+                    "deleted_run_count": index.run_count(&e.experiment_id).deleted,
                 })
             })
             .collect(),
@@ -193,6 +194,7 @@ pub fn experiments_table(index: &RunIndex, experiments: &[&Experiment]) -> Table
         "name",
         "lifecycle_stage",
         "run_count",
+        "deleted_run_count",
         "creation_time",
         "last_update_time",
         "artifact_location",
@@ -204,7 +206,8 @@ pub fn experiments_table(index: &RunIndex, experiments: &[&Experiment]) -> Table
             Cell::Text(e.experiment_id.clone()),
             Cell::Text(e.name.clone()),
             Cell::Text(e.lifecycle.as_str().into()),
-            Cell::Int(index.run_count(&e.experiment_id) as i64),
+            Cell::Int(index.run_count(&e.experiment_id).active as i64),
+            Cell::Int(index.run_count(&e.experiment_id).deleted as i64),
             time(e.creation_time),
             time(e.last_update_time),
             Cell::Text(e.artifact_location.clone()),

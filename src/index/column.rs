@@ -98,6 +98,24 @@ impl Value<'_> {
     pub fn is_missing(&self) -> bool {
         matches!(self, Value::Missing)
     }
+
+    /// The value as text: short (`0.123457`, `2026-11-26 19:57`, `5m59s`) or precise enough
+    /// to tell any two different values apart (`0.12345671`, `2026-11-26 19:57:51.123`,
+    /// `5m59.123s`). Text is returned as stored (escape it before showing it).
+    pub fn text(&self, precise: bool) -> String {
+        use crate::text;
+        match (self, precise) {
+            (Value::Missing, _) => "-".into(),
+            (Value::Text(s), _) => (*s).to_string(),
+            (Value::Number(n), false) => text::float_short(*n),
+            (Value::Number(n), true) => text::float_exact(*n),
+            (Value::Time(t), false) => text::time_short(*t),
+            (Value::Time(t), true) => text::time_precise(*t),
+            (Value::Duration(d), false) => text::duration_short(*d),
+            (Value::Duration(d), true) => text::duration_precise(*d),
+            (Value::Int(i), _) => i.to_string(),
+        }
+    }
 }
 
 impl Column {

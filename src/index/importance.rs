@@ -31,11 +31,19 @@ impl Goal {
         }
     }
 
-    /// The goal a metric column's name suggests (`loss`, `error`, ... are minimised; steps
-    /// and counts of a metric follow their metric).
+    /// The goal a metric column's name suggests (`loss`, `error`, ... are minimised; any
+    /// other metric maximised; steps and counts of a metric follow their metric).
     pub fn guess(target: &Column) -> Goal {
         match target.metric_parts() {
-            Some((k, _)) if super::compare::lower_is_better(k) => Goal::Min,
+            Some((k, _)) => Goal::of(super::direction::infer(k)),
+            None => Goal::Max,
+        }
+    }
+
+    /// The goal of a better direction (unknown: larger is better).
+    pub fn of(d: super::direction::Direction) -> Goal {
+        match d {
+            super::direction::Direction::Lower => Goal::Min,
             _ => Goal::Max,
         }
     }

@@ -4,6 +4,7 @@
 pub mod column;
 pub mod compare;
 pub mod diff;
+pub mod direction;
 pub mod filter;
 pub mod group;
 pub mod importance;
@@ -12,10 +13,11 @@ pub mod sort;
 
 use std::collections::HashMap;
 
-use crate::model::{Experiment, Run, ViewType};
+use crate::model::{Experiment, Lifecycle, Run, RunCount, ViewType};
 use crate::store::{RunBatch, Warning};
 
 pub use column::{Attr, Column, KeySets, Value};
+pub use direction::Direction;
 pub use filter::{Filter, FilterError, OrderKey, order_runs, parse_filter, parse_order_by};
 pub use sort::{SortKey, TextOrder, sort_rows};
 
@@ -25,8 +27,10 @@ pub struct RunIndex {
     experiments: Vec<Experiment>,
     runs: Vec<Run>,
     by_run_id: HashMap<String, usize>,
-    run_counts: HashMap<String, usize>,
+    run_counts: HashMap<String, RunCount>,
     warnings: Vec<Warning>,
+    /// Bumped whenever runs change, so views can cache what they derive from them.
+    generation: u64,
 }
 
 impl RunIndex {
@@ -52,29 +56,39 @@ impl RunIndex {
         self.warnings.extend(batch.warnings);
     }
 
+    /// A number that changes whenever a run is added or replaced.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// Inserts a run, or replaces the run with the same id.
     pub fn upsert(&mut self, mut run: Run) {
+        self.generation += 1;
         if let Some(&i) = self.by_run_id.get(&run.run_id) {
             // Aggregates computed earlier stay until they are computed again for the new
             // data (the caller asks again for runs that changed).
             if run.aggregates.is_empty() {
                 run.aggregates = std::mem::take(&mut self.runs[i].aggregates);
             }
-            if self.runs[i].experiment_id != run.experiment_id {
-                self.bump(&self.runs[i].experiment_id.clone(), false);
-                self.bump(&run.experiment_id, true);
+            let old = &self.runs[i];
+            if old.experiment_id != run.experiment_id || old.lifecycle != run.lifecycle {
+                let (exp, stage) = (old.experiment_id.clone(), old.lifecycle);
+                self.bump(&exp, stage, false);
+                self.bump(&run.experiment_id, run.lifecycle, true);
             }
             self.runs[i] = run;
         } else {
-            self.bump(&run.experiment_id, true);
+            self.bump(&run.experiment_id, run.lifecycle, true);
             self.by_run_id.insert(run.run_id.clone(), self.runs.len());
             self.runs.push(run);
         }
     }
 
-    fn bump(&mut self, exp: &str, up: bool) {
-        let c = self.run_counts.entry(exp.to_string()).or_default();
-        *c = if up { *c + 1 } else { c.saturating_sub(1) };
+    fn bump(&mut self, exp: &str, stage: Lifecycle, up: bool) {
+        self.run_counts
+            .entry(exp.to_string())
+            .or_default()
+            .bump(stage, up);
     }
 
     pub fn experiments(&self) -> &[Experiment] {
@@ -94,13 +108,16 @@ impl RunIndex {
     }
 
     /// Run counts given by the store, for an index that holds no runs (the experiment list).
-    pub fn set_run_counts(&mut self, counts: HashMap<String, usize>) {
+    pub fn set_run_counts(&mut self, counts: HashMap<String, RunCount>) {
         self.run_counts = counts;
     }
 
-    /// Number of runs (any lifecycle) of an experiment.
-    pub fn run_count(&self, experiment_id: &str) -> usize {
-        self.run_counts.get(experiment_id).copied().unwrap_or(0)
+    /// Active and deleted runs of an experiment.
+    pub fn run_count(&self, experiment_id: &str) -> RunCount {
+        self.run_counts
+            .get(experiment_id)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Records a computed aggregate of a run's metric (ignored for an unknown run).
@@ -167,7 +184,7 @@ pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::model::{Lifecycle, MetricPoint, MetricSummary, RunStatus};
+    use crate::model::{MetricPoint, MetricSummary, RunStatus};
 
     /// A run for tests: id, start time, metric latest values and params.
     pub fn run_with(id: &str, start: i64, metrics: &[(&str, f64)], params: &[(&str, &str)]) -> Run {
@@ -225,8 +242,15 @@ pub(crate) mod tests {
             ids(idx.select(Some(&["1".into()]), ViewType::Deleted)),
             ["b"]
         );
-        assert_eq!(idx.run_count("1"), 2);
-        assert_eq!(idx.run_count("2"), 1);
+        assert_eq!(
+            idx.run_count("1"),
+            RunCount {
+                active: 1,
+                deleted: 1
+            }
+        );
+        assert_eq!(idx.run_count("1").label(), "1 (+1 deleted)");
+        assert_eq!(idx.run_count("2").label(), "1");
     }
 
     #[test]
@@ -235,7 +259,18 @@ pub(crate) mod tests {
         idx.upsert(run_with("a", 1, &[("m", 1.0)], &[]));
         idx.upsert(run_with("a", 1, &[("m", 2.0)], &[]));
         assert_eq!(idx.runs().len(), 1);
-        assert_eq!(idx.run_count("1"), 1);
+        assert_eq!(idx.run_count("1").active, 1);
+        let mut deleted = run_with("a", 1, &[("m", 2.0)], &[]);
+        deleted.lifecycle = Lifecycle::Deleted;
+        idx.upsert(deleted);
+        assert_eq!(
+            idx.run_count("1"),
+            RunCount {
+                active: 0,
+                deleted: 1
+            },
+            "a run deleted while mltui follows the store moves to the deleted count"
+        );
         assert_eq!(idx.run("a").map(|r| r.metrics["m"].latest.value), Some(2.0));
     }
 

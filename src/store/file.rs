@@ -9,7 +9,8 @@ use rayon::prelude::*;
 
 use crate::aggregate::{Agg, Fold, MetricAggs};
 use crate::model::{
-    DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunStatus, TAG_RUN_NAME,
+    DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunCount, RunStatus,
+    TAG_RUN_NAME,
 };
 
 use super::metric_file::{parse_metric_lines, read_metric_lines};
@@ -181,20 +182,23 @@ impl Store for FileStore {
         read_run(&dir, &exp_id, &mut Vec::new())
     }
 
-    /// Run folders (those with a `meta.yaml`) per experiment: one directory listing each.
+    /// Runs per experiment by lifecycle: one directory listing each, and each run's
+    /// `meta.yaml` (runs whose `meta.yaml` cannot be read are not counted, as they do not
+    /// load).
     fn run_counts(
         &self,
         experiments: &[Experiment],
-    ) -> Result<Option<HashMap<String, usize>>, StoreError> {
+    ) -> Result<Option<HashMap<String, RunCount>>, StoreError> {
         let mut counts = HashMap::new();
         for exp in experiments {
-            let n = match self.experiment_dir(&exp.experiment_id) {
-                Some(dir) => run_candidates(&dir)?
-                    .iter()
-                    .filter(|d| d.join("meta.yaml").is_file())
-                    .count(),
-                None => 0,
-            };
+            let mut n = RunCount::default();
+            if let Some(dir) = self.experiment_dir(&exp.experiment_id) {
+                for run_dir in run_candidates(&dir)? {
+                    if let Ok(run) = read_run_meta(&run_dir, &exp.experiment_id) {
+                        n.bump(run.lifecycle, true);
+                    }
+                }
+            }
             counts.insert(exp.experiment_id.clone(), n);
         }
         Ok(Some(counts))

@@ -18,7 +18,7 @@ mod yaml;
 use std::path::PathBuf;
 
 use crate::aggregate::{Agg, Fold, MetricAgg};
-use crate::model::{Experiment, MetricPoint, Run};
+use crate::model::{Experiment, MetricPoint, Run, RunCount};
 
 pub use file::FileStore;
 pub use follow::{Change, Follower, follow};
@@ -292,12 +292,12 @@ pub trait Store: Send + Sync {
     /// whole filter to what arrives.
     fn runs(&self, query: &RunQuery<'_>, sink: &mut dyn FnMut(RunBatch)) -> Result<(), StoreError>;
 
-    /// The number of runs (any lifecycle) of each experiment, when the store can count them
-    /// without reading the runs; `None` means the caller must load them to count.
+    /// The number of active and deleted runs of each experiment, when the store can count
+    /// them without reading the runs; `None` means the caller must load them to count.
     fn run_counts(
         &self,
         experiments: &[Experiment],
-    ) -> Result<Option<std::collections::HashMap<String, usize>>, StoreError> {
+    ) -> Result<Option<std::collections::HashMap<String, RunCount>>, StoreError> {
         let _ = experiments;
         Ok(None)
     }

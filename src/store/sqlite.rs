@@ -8,7 +8,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Row, params_from_iter};
 
 use crate::model::{
-    DatasetInput, Experiment, Lifecycle, MetricPoint, Run, RunStatus, TAG_RUN_NAME,
+    DatasetInput, Experiment, Lifecycle, MetricPoint, Run, RunCount, RunStatus, TAG_RUN_NAME,
 };
 
 use super::{ExperimentList, RunBatch, RunQuery, Store, StoreError, Summaries, Warning};
@@ -373,17 +373,23 @@ impl Store for SqliteStore {
     fn run_counts(
         &self,
         experiments: &[Experiment],
-    ) -> Result<Option<HashMap<String, usize>>, StoreError> {
+    ) -> Result<Option<HashMap<String, RunCount>>, StoreError> {
         let conn = connect(&self.path)?;
-        let mut counts: HashMap<String, usize> = experiments
+        let mut counts: HashMap<String, RunCount> = experiments
             .iter()
-            .map(|e| (e.experiment_id.clone(), 0))
+            .map(|e| (e.experiment_id.clone(), RunCount::default()))
             .collect();
-        let sql = "SELECT CAST(experiment_id AS TEXT), COUNT(*) FROM runs GROUP BY experiment_id";
+        let sql = "SELECT CAST(experiment_id AS TEXT), lifecycle_stage, COUNT(*) FROM runs \
+                   GROUP BY experiment_id, lifecycle_stage";
         self.for_each_row(&conn, sql, &[], |row| {
             let id: String = row.get(0)?;
+            let stage: Option<String> = row.get(1)?;
             if let Some(c) = counts.get_mut(&id) {
-                *c = row.get::<_, i64>(1)?.max(0) as usize;
+                let n = row.get::<_, i64>(2)?.max(0) as usize;
+                match Lifecycle::parse(stage.as_deref().unwrap_or_default()) {
+                    Lifecycle::Active => c.active += n,
+                    Lifecycle::Deleted => c.deleted += n,
+                }
             }
             Ok(())
         })?;

@@ -14,8 +14,16 @@ pub enum Action {
     FirstColumn,
     LastColumn,
     Open,
+    /// Esc: clear what is transient (a filter, marks), else go back one screen.
     Back,
+    /// `q`: go back one screen; quit on the first one.
+    Leave,
+    /// Ctrl-C: quit from anywhere.
     Quit,
+    /// Ctrl-Z: stop mltui and return to the shell (`fg` resumes).
+    Suspend,
+    /// Refresh from the store now.
+    Refresh,
     Help,
     Filter,
     Query,
@@ -35,8 +43,17 @@ pub enum Action {
     ToggleTree,
     ToggleFold,
     SetBaseline,
+    /// Cycle the better direction of the metric under the cursor (higher, lower, unknown).
+    SetDirection,
     HideColumn,
     TogglePause,
+    /// Copy the full run id under the cursor to the clipboard (OSC 52).
+    CopyId,
+    /// Open the menu of other things to copy.
+    CopyMenu,
+    // Compare.
+    PageLeft,
+    PageRight,
     // Sweep analysis.
     /// Group mode: group the runs by columns (prompt).
     GroupBy,
@@ -74,6 +91,13 @@ pub enum Action {
     ResetZoom,
     PanLeft,
     PanRight,
+    /// Move the focus between the metric list and the legend.
+    SwitchFocus,
+    /// Pin the metric under the cursor into the grid, or hide the run under the legend
+    /// cursor.
+    ToggleItem,
+    /// Show only the run under the legend cursor (again: show all).
+    Isolate,
     // Column picker.
     PickerToggle,
     PickerMoveUp,
@@ -84,9 +108,23 @@ pub enum Action {
     // Text prompts.
     InputChar(char),
     InputBackspace,
+    InputDelete,
+    InputLeft,
+    InputRight,
+    InputWordLeft,
+    InputWordRight,
+    InputHome,
+    InputEnd,
+    /// Delete from the start of the line to the cursor (Ctrl-U).
+    InputKillStart,
+    /// Delete from the cursor to the end of the line (Ctrl-K).
+    InputKillEnd,
+    /// Delete the word before the cursor (Ctrl-W).
+    InputKillWord,
     InputSubmit,
     InputCancel,
-    InputNextFormat,
+    /// Tab: complete a key (search filter) or switch the format (export).
+    InputComplete,
 }
 
 impl Action {
@@ -100,6 +138,25 @@ impl Action {
                 | Action::PageDown
                 | Action::Top
                 | Action::Bottom
+        )
+    }
+
+    /// Edits of a text field (these keep the status message).
+    pub fn is_edit(self) -> bool {
+        matches!(
+            self,
+            Action::InputChar(_)
+                | Action::InputBackspace
+                | Action::InputDelete
+                | Action::InputLeft
+                | Action::InputRight
+                | Action::InputWordLeft
+                | Action::InputWordRight
+                | Action::InputHome
+                | Action::InputEnd
+                | Action::InputKillStart
+                | Action::InputKillEnd
+                | Action::InputKillWord
         )
     }
 }

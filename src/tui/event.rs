@@ -66,7 +66,8 @@ pub enum Event {
         batch: Option<crate::store::AggBatch>,
         error: Option<String>,
     },
-    /// SIGTERM, SIGHUP, SIGINT or SIGQUIT arrived.
+    /// A signal arrived: SIGTERM, SIGHUP, SIGINT or SIGQUIT (quit), SIGTSTP (suspend) or
+    /// SIGCONT (continued: take the terminal back and redraw).
     Signal(i32),
 }
 
@@ -94,10 +95,13 @@ pub enum Control {
     Pause,
     /// Resume and refresh at once.
     Resume,
+    /// Refresh once, now (also while paused or with live refresh off).
+    RefreshNow,
 }
 
-/// Loads everything (experiments, then runs batch by batch), clears `loading`, then —
-/// when `interval` is set — keeps following the store, sending only what changed.
+/// Loads everything (experiments, then runs batch by batch), clears `loading`, then keeps
+/// following the store — every `interval` when set, and whenever asked — sending only
+/// what changed.
 pub fn spawn_loader(
     store: Arc<dyn Store>,
     tx: Sender<Event>,
@@ -125,15 +129,19 @@ pub fn spawn_loader(
         if tx.send(Event::Load(ev)).is_err() {
             return;
         }
-        let Some(interval) = interval else { return };
         let mut paused = false;
         loop {
-            match control.recv_timeout(interval) {
+            let next = match interval {
+                Some(interval) => control.recv_timeout(interval),
+                None => control.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match next {
                 Ok(Control::Pause) => {
                     paused = true;
                     continue;
                 }
                 Ok(Control::Resume) => paused = false,
+                Ok(Control::RefreshNow) => {}
                 Err(RecvTimeoutError::Timeout) if paused => continue,
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
@@ -164,13 +172,17 @@ pub fn spawn_ticker(tx: Sender<Event>, active: Arc<AtomicBool>) {
     });
 }
 
-/// Forwards termination signals so the terminal is restored before exit.
+/// Forwards signals to the event loop: termination (so the terminal is restored before
+/// exit), SIGTSTP (`kill -TSTP`: suspend as Ctrl-Z does) and SIGCONT.
 pub fn spawn_signals(tx: Sender<Event>) -> std::io::Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT])?;
+    use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGCONT])?;
     thread::spawn(move || {
-        if let Some(sig) = signals.forever().next() {
-            let _ = tx.send(Event::Signal(sig));
+        for sig in signals.forever() {
+            if tx.send(Event::Signal(sig)).is_err() {
+                return;
+            }
         }
     });
     Ok(())

@@ -21,6 +21,10 @@ pub enum Context {
     Picker,
     Input,
     Help,
+    /// A long value opened from the run detail.
+    Pager,
+    /// The menu of things to copy (`Y`).
+    CopyMenu,
 }
 
 /// A key as written in the keymap.
@@ -28,10 +32,13 @@ pub enum Context {
 pub enum Key {
     Ch(char),
     Ctrl(char),
+    Alt(char),
     Up,
     Down,
     Left,
     Right,
+    AltLeft,
+    AltRight,
     PageUp,
     PageDown,
     Home,
@@ -40,17 +47,23 @@ pub enum Key {
     Esc,
     Tab,
     Backspace,
+    AltBackspace,
+    Delete,
 }
 
 impl Key {
     /// Normalises a terminal key event (SHIFT is folded into the character).
     pub fn from_event(ev: &KeyEvent) -> Option<Key> {
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = ev.modifiers.contains(KeyModifiers::ALT);
         Some(match ev.code {
             KeyCode::Char(c) if ctrl => Key::Ctrl(c.to_ascii_lowercase()),
+            KeyCode::Char(c) if alt => Key::Alt(c),
             KeyCode::Char(c) => Key::Ch(c),
             KeyCode::Up => Key::Up,
             KeyCode::Down => Key::Down,
+            KeyCode::Left if alt || ctrl => Key::AltLeft,
+            KeyCode::Right if alt || ctrl => Key::AltRight,
             KeyCode::Left => Key::Left,
             KeyCode::Right => Key::Right,
             KeyCode::PageUp => Key::PageUp,
@@ -60,7 +73,9 @@ impl Key {
             KeyCode::Enter => Key::Enter,
             KeyCode::Esc => Key::Esc,
             KeyCode::Tab | KeyCode::BackTab => Key::Tab,
+            KeyCode::Backspace if alt || ctrl => Key::AltBackspace,
             KeyCode::Backspace => Key::Backspace,
+            KeyCode::Delete => Key::Delete,
             _ => return None,
         })
     }
@@ -70,10 +85,13 @@ impl Key {
             Key::Ch(' ') => "Space".into(),
             Key::Ch(c) => c.to_string(),
             Key::Ctrl(c) => format!("Ctrl-{c}"),
+            Key::Alt(c) => format!("Alt-{c}"),
             Key::Up => "↑".into(),
             Key::Down => "↓".into(),
             Key::Left => "←".into(),
             Key::Right => "→".into(),
+            Key::AltLeft => "Alt-←".into(),
+            Key::AltRight => "Alt-→".into(),
             Key::PageUp => "PgUp".into(),
             Key::PageDown => "PgDn".into(),
             Key::Home => "Home".into(),
@@ -82,6 +100,8 @@ impl Key {
             Key::Esc => "Esc".into(),
             Key::Tab => "Tab".into(),
             Key::Backspace => "Bksp".into(),
+            Key::AltBackspace => "Alt-Bksp".into(),
+            Key::Delete => "Del".into(),
         }
     }
 }
@@ -144,9 +164,28 @@ const SWEEP: &[Binding] = &[
 #[rustfmt::skip]
 const GLOBAL: &[Binding] = &[
     b(&[K::Ch('?')], A::Help, "show this help", Some("help")),
-    b(&[K::Esc], A::Back, "back / clear", None),
+    b(&[K::Esc], A::Back, "back (or clear the filter first)", None),
+    b(&[K::Ch('r')], A::Refresh, "refresh from the store now", None),
     b(&[K::Ch('P')], A::TogglePause, "pause / resume live refresh", None),
-    b(&[K::Ch('q'), K::Ctrl('c')], A::Quit, "quit", Some("quit")),
+];
+
+/// Keys that work on every screen and overlay (prompts cancel on Ctrl-C instead).
+#[rustfmt::skip]
+const ANYWHERE: &[Binding] = &[
+    b(&[K::Ctrl('z')], A::Suspend, "suspend to the shell (fg resumes)", None),
+    b(&[K::Ctrl('c')], A::Quit, "quit (from anywhere; in a prompt: cancel it)", None),
+];
+
+/// `q` on the first screen.
+#[rustfmt::skip]
+const LEAVE_QUIT: &[Binding] = &[
+    b(&[K::Ch('q')], A::Leave, "quit", Some("quit")),
+];
+
+/// `q` everywhere else.
+#[rustfmt::skip]
+const LEAVE_BACK: &[Binding] = &[
+    b(&[K::Ch('q')], A::Leave, "back one screen (quits on the experiment list)", Some("back")),
 ];
 
 #[rustfmt::skip]
@@ -158,6 +197,7 @@ const EXPERIMENTS: &[Binding] = &[
     b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted experiments", None),
     b(&[K::Ch('a')], A::MarkAll, "mark all shown", None),
     b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
+    b(&[K::Ch('y')], A::CopyId, "copy the experiment id (OSC 52 clipboard)", None),
 ];
 
 #[rustfmt::skip]
@@ -172,16 +212,19 @@ const RUNS: &[Binding] = &[
     b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
     b(&[K::Ch('c')], A::Compare, "compare marked runs", Some("compare")),
     b(&[K::Ch('p')], A::Plot, "chart metrics of the marked runs (or the run under the cursor)", Some("plot")),
-    b(&[K::Ch('/')], A::Filter, "quick filter by text", Some("filter")),
+    b(&[K::Ch('y')], A::CopyId, "copy the run id (OSC 52 clipboard, works over SSH)", Some("copy id")),
+    b(&[K::Ch('Y')], A::CopyMenu, "copy…: run name, artifact URI, row as CSV, cell", None),
+    b(&[K::Ch('/')], A::Filter, "quick filter: any shown cell, param or tag value", Some("filter")),
     b(&[K::Ch('f')], A::Query, "MLflow search filter (metrics.acc > 0.9 and params.opt = 'adam'; OR, parentheses)", Some("query")),
     b(&[K::Ch('s')], A::SortCycle, "sort by column: ascending, descending, off", Some("sort")),
     b(&[K::Ch('[')], A::SortAsc, "sort ascending by column", None),
     b(&[K::Ch(']')], A::SortDesc, "sort descending by column", None),
     b(&[K::Ch('S')], A::AddSortKey, "add column as secondary sort key (again: flip, again: remove)", None),
-    b(&[K::Ch('r')], A::ClearSort, "reset sort to start time", None),
+    b(&[K::Ch('o')], A::ClearSort, "original order (start time, newest first)", None),
     b(&[K::Ch('C')], A::Columns, "column picker: show, hide, reorder, pin", Some("columns")),
     b(&[K::Ch('-')], A::HideColumn, "hide column", None),
     b(&[K::Ch('x')], A::ToggleDiff, "hide params/metrics equal across shown runs", Some("diff")),
+    b(&[K::Ch('D')], A::SetDirection, "better direction of the metric: higher, lower, unknown", None),
     b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted runs", None),
     b(&[K::Ch('t')], A::ToggleTree, "nested runs as a tree / flat", None),
     b(&[K::Tab, K::Ch('z')], A::ToggleFold, "fold / unfold children of a parent run", None),
@@ -254,6 +297,9 @@ const IMPORTANCE: &[Binding] = &[
 
 #[rustfmt::skip]
 const DETAIL: &[Binding] = &[
+    b(&[K::Enter], A::Open, "read the whole value (pager), or go to the parent/child run", Some("open")),
+    b(&[K::Ch('y')], A::CopyId, "copy the run id (OSC 52 clipboard)", Some("copy id")),
+    b(&[K::Ch('Y')], A::CopyMenu, "copy…: value under the cursor, run name, artifact URI", None),
     b(&[K::Ch('e')], A::Export, "export this run's keys and values", Some("export")),
 ];
 
@@ -261,21 +307,34 @@ const DETAIL: &[Binding] = &[
 const COMPARE: &[Binding] = &[
     b(&[K::Left, K::Ch('h')], A::Left, "previous run column", None),
     b(&[K::Right, K::Ch('l')], A::Right, "next run column", None),
+    b(&[K::Ch('H')], A::PageLeft, "previous page of runs", None),
+    b(&[K::Ch('L')], A::PageRight, "next page of runs", None),
+    b(&[K::Ch('0'), K::Ch('^')], A::FirstColumn, "first run", None),
+    b(&[K::Ch('$')], A::LastColumn, "last run", None),
     b(&[K::Ch('x')], A::ToggleDiff, "show only rows that differ", Some("diff")),
     b(&[K::Ch('b')], A::SetBaseline, "pin the run under the cursor as baseline (deltas)", Some("baseline")),
+    b(&[K::Ch('D')], A::SetDirection, "better direction of the metric: higher, lower, unknown", None),
+    b(&[K::Ch('/')], A::Filter, "filter rows by key", Some("filter")),
+    b(&[K::Tab, K::Ch('z')], A::ToggleFold, "fold / unfold the section (attributes, params, metrics, tags)", None),
+    b(&[K::Enter], A::Open, "run detail of the run under the cursor", None),
+    b(&[K::Ch('y')], A::CopyId, "copy the run id of the column (OSC 52 clipboard)", Some("copy id")),
+    b(&[K::Ch('Y')], A::CopyMenu, "copy…: value under the cursor, run name, artifact URI, row as CSV", None),
     b(&[K::Ch('p')], A::Plot, "chart metrics of the compared runs", Some("plot")),
-    b(&[K::Ch('e')], A::Export, "export the comparison as shown", Some("export")),
+    b(&[K::Ch('e')], A::Export, "export the comparison as shown (with deltas)", Some("export")),
 ];
 
 #[rustfmt::skip]
 const CHART: &[Binding] = &[
+    b(&[K::Tab], A::SwitchFocus, "move between the metric list and the legend", Some("legend")),
+    b(&[K::Ch(' ')], A::ToggleItem, "metric list: pin the metric into the grid; legend: hide / show the run", Some("pin/hide")),
+    b(&[K::Ch('i')], A::Isolate, "legend: show only this run (again: all)", None),
     b(&[K::Ch('/')], A::Filter, "search metric keys", Some("search")),
-    b(&[K::Ch('m')], A::ToggleGrid, "one chart / grid of the metric's group (train/…, val/…)", Some("grid")),
+    b(&[K::Ch('m')], A::ToggleGrid, "one chart / grid (pinned metrics, else the metric's group)", Some("grid")),
     b(&[K::Ch('x')], A::CycleXAxis, "x axis: step, wall time, relative time", Some("x-axis")),
     b(&[K::Ch('y')], A::ToggleLogY, "linear / log y axis", Some("log-y")),
     b(&[K::Ch('+'), K::Ch('=')], A::SmoothMore, "more smoothing (EMA)", Some("smooth")),
     b(&[K::Ch('-')], A::SmoothLess, "less smoothing", None),
-    b(&[K::Ch('o')], A::ToggleOutliers, "ignore outliers (5th–95th percentile y range)", Some("outliers")),
+    b(&[K::Ch('o')], A::ToggleOutliers, "ignore outliers (5th–95th percentile y range)", None),
     b(&[K::Ch('b')], A::ToggleBand, "grouped curves: band min–max / mean ± std", None),
     b(&[K::Left, K::Ch('h')], A::Left, "move the value cursor left", None),
     b(&[K::Right, K::Ch('l')], A::Right, "move the value cursor right", None),
@@ -299,25 +358,52 @@ const PICKER: &[Binding] = &[
     b(&[K::Ch('!')], A::PickerPin, "pin / unpin column (stays at the left)", Some("pin")),
     b(&[K::Ch('+')], A::PickerShowAll, "show all matching columns", None),
     b(&[K::Ch('*')], A::PickerHideAll, "hide all matching columns", None),
-    b(&[K::Backspace], A::InputBackspace, "edit search", None),
     b(&[K::Enter, K::Esc], A::Back, "close", Some("close")),
+];
+
+/// Line editing, shared by prompts and the picker's search.
+#[rustfmt::skip]
+const EDIT: &[Binding] = &[
+    b(&[K::Left, K::Ctrl('b')], A::InputLeft, "cursor left", None),
+    b(&[K::Right, K::Ctrl('f')], A::InputRight, "cursor right", None),
+    b(&[K::AltLeft, K::Alt('b')], A::InputWordLeft, "word left", None),
+    b(&[K::AltRight, K::Alt('f')], A::InputWordRight, "word right", None),
+    b(&[K::Home, K::Ctrl('a')], A::InputHome, "start of line", None),
+    b(&[K::End, K::Ctrl('e')], A::InputEnd, "end of line", None),
+    b(&[K::Backspace, K::Ctrl('h')], A::InputBackspace, "delete the character before the cursor", None),
+    b(&[K::Delete, K::Ctrl('d')], A::InputDelete, "delete the character under the cursor", None),
+    b(&[K::Ctrl('w'), K::AltBackspace], A::InputKillWord, "delete the word before the cursor", None),
+    b(&[K::Ctrl('u')], A::InputKillStart, "delete to the start of the line", None),
+    b(&[K::Ctrl('k')], A::InputKillEnd, "delete to the end of the line", None),
 ];
 
 #[rustfmt::skip]
 const INPUT: &[Binding] = &[
     b(&[K::Enter], A::InputSubmit, "apply", Some("apply")),
-    b(&[K::Esc], A::InputCancel, "cancel", Some("cancel")),
-    b(&[K::Tab], A::InputNextFormat, "next format (export)", None),
-    b(&[K::Up], A::Up, "earlier filter (search filter history)", None),
-    b(&[K::Down], A::Down, "later filter", None),
-    b(&[K::Backspace], A::InputBackspace, "delete a character", None),
+    b(&[K::Esc, K::Ctrl('c')], A::InputCancel, "cancel", Some("cancel")),
+    b(&[K::Tab], A::InputComplete, "complete a key (search filter); next format (export)", Some("complete")),
+    b(&[K::Up], A::Up, "earlier filter (or previous completion)", None),
+    b(&[K::Down], A::Down, "later filter (or next completion)", None),
+    b(&[K::Ctrl('z')], A::Suspend, "suspend to the shell (fg resumes)", None),
 ];
 
 #[rustfmt::skip]
 const HELP: &[Binding] = &[
     b(&[K::Esc, K::Ch('?'), K::Ch('q')], A::Back, "close help", Some("close")),
-    b(&[K::Up, K::Ch('k')], A::Up, "scroll up", None),
-    b(&[K::Down, K::Ch('j')], A::Down, "scroll down", None),
+];
+
+#[rustfmt::skip]
+const PAGER: &[Binding] = &[
+    b(&[K::Esc, K::Ch('q'), K::Enter], A::Back, "close", Some("close")),
+    b(&[K::Ch('y')], A::CopyId, "copy the whole value (OSC 52 clipboard)", Some("copy")),
+];
+
+#[rustfmt::skip]
+const COPY_MENU: &[Binding] = &[
+    b(&[K::Up, K::Ch('k')], A::Up, "previous", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "next", None),
+    b(&[K::Enter], A::InputSubmit, "copy the selected item", Some("copy")),
+    b(&[K::Esc, K::Ch('q')], A::Back, "cancel", Some("cancel")),
 ];
 
 /// The binding groups of a context, most specific first, with a title for help.
@@ -326,38 +412,70 @@ pub fn groups(ctx: Context) -> Vec<(&'static str, &'static [Binding])> {
         Context::Experiments => vec![
             ("Experiments", EXPERIMENTS),
             ("Move", NAV),
-            ("General", GLOBAL),
+            ("General", LEAVE_QUIT),
+            ("", GLOBAL),
+            ("", ANYWHERE),
         ],
         Context::Runs => vec![
             ("Runs", RUNS),
             ("Sweep analysis", SWEEP),
             ("Move", NAV_NO_G),
-            ("General", GLOBAL),
+            ("General", LEAVE_BACK),
+            ("", GLOBAL),
+            ("", ANYWHERE),
         ],
         Context::Groups => vec![
             ("Groups", GROUPS),
             ("Sweep analysis", SWEEP),
             ("Move", NAV_NO_G),
-            ("General", GLOBAL),
+            ("General", LEAVE_BACK),
+            ("", GLOBAL),
+            ("", ANYWHERE),
         ],
-        Context::Scatter => vec![("Scatter", SCATTER), ("General", GLOBAL)],
-        Context::Parallel => vec![
-            ("Parallel coordinates", PARALLEL),
-            ("Highlighted run", NAV),
-            ("General", GLOBAL),
+        Context::Scatter => vec![
+            ("Scatter", SCATTER),
+            ("General", LEAVE_BACK),
+            ("", GLOBAL),
+            ("", ANYWHERE),
         ],
-        Context::Importance => vec![
-            ("Parameter importance", IMPORTANCE),
-            ("Move", NAV),
-            ("General", GLOBAL),
+        Context::Parallel => screen("Parallel coordinates", PARALLEL, NAV),
+        Context::Importance => screen("Parameter importance", IMPORTANCE, NAV),
+        Context::Detail => screen("Run detail", DETAIL, NAV),
+        Context::Compare => screen("Compare", COMPARE, NAV),
+        Context::Chart => vec![
+            ("Charts", CHART),
+            ("Metric list / legend", NAV),
+            ("General", LEAVE_BACK),
+            ("", GLOBAL),
+            ("", ANYWHERE),
         ],
-        Context::Detail => vec![("Run detail", DETAIL), ("Move", NAV), ("General", GLOBAL)],
-        Context::Compare => vec![("Compare", COMPARE), ("Move", NAV), ("General", GLOBAL)],
-        Context::Chart => vec![("Charts", CHART), ("Metric list", NAV), ("General", GLOBAL)],
-        Context::Picker => vec![("Column picker (type to search)", PICKER)],
-        Context::Input => vec![("Prompt (type to edit)", INPUT)],
-        Context::Help => vec![("Help", HELP)],
+        Context::Picker => vec![
+            ("Column picker (type to search)", PICKER),
+            ("Edit the search", EDIT),
+            ("", ANYWHERE),
+        ],
+        Context::Input => vec![("Prompt (type to edit)", INPUT), ("Edit", EDIT)],
+        Context::Help => vec![("Help", HELP), ("Scroll", NAV), ("", ANYWHERE)],
+        Context::Pager => vec![("Value", PAGER), ("Scroll", NAV), ("", ANYWHERE)],
+        Context::CopyMenu => vec![
+            ("Copy (or press the item's letter)", COPY_MENU),
+            ("", ANYWHERE),
+        ],
     }
+}
+
+fn screen(
+    title: &'static str,
+    own: &'static [Binding],
+    nav: &'static [Binding],
+) -> Vec<(&'static str, &'static [Binding])> {
+    vec![
+        (title, own),
+        ("Move", nav),
+        ("General", LEAVE_BACK),
+        ("", GLOBAL),
+        ("", ANYWHERE),
+    ]
 }
 
 /// The action for a key in a context. In text contexts, printable keys become input.
@@ -368,21 +486,32 @@ pub fn lookup(ctx: Context, key: Key) -> Option<Action> {
         }
     }
     match (ctx, key) {
-        (Context::Input | Context::Picker, Key::Ch(c)) => Some(Action::InputChar(c)),
+        (Context::Input | Context::Picker | Context::CopyMenu, Key::Ch(c)) => {
+            Some(Action::InputChar(c))
+        }
         _ => None,
     }
 }
 
 /// Footer entries for a context: `(keys, label)`.
 pub fn footer(ctx: Context) -> Vec<(String, &'static str)> {
-    groups(ctx)
+    let mut entries: Vec<(String, &'static str)> = groups(ctx)
         .into_iter()
         .flat_map(|(_, g)| g.iter())
         .filter_map(|b| {
             b.footer
                 .map(|f| (b.keys.first().map(|k| k.label()).unwrap_or_default(), f))
         })
-        .collect()
+        .collect();
+    // Help and back/quit go last: the footer keeps them when it must drop entries.
+    let tail: Vec<_> = entries
+        .iter()
+        .filter(|(_, f)| matches!(*f, "help" | "back" | "quit"))
+        .cloned()
+        .collect();
+    entries.retain(|(_, f)| !matches!(*f, "help" | "back" | "quit"));
+    entries.extend(tail);
+    entries
 }
 
 #[cfg(test)]
@@ -407,7 +536,10 @@ mod tests {
                 (K::Ch('G'), A::Bottom),
                 (K::Esc, A::Back),
                 (K::Ch('?'), A::Help),
-                (K::Ch('q'), A::Quit),
+                (K::Ch('q'), A::Leave),
+                (K::Ctrl('c'), A::Quit),
+                (K::Ctrl('z'), A::Suspend),
+                (K::Ch('r'), A::Refresh),
             ] {
                 assert_eq!(lookup(ctx, k), Some(a), "{ctx:?} {k:?}");
             }
@@ -448,6 +580,8 @@ mod tests {
             Context::Picker,
             Context::Input,
             Context::Help,
+            Context::Pager,
+            Context::CopyMenu,
         ] {
             let mut seen = Vec::new();
             for (_, g) in groups(ctx) {

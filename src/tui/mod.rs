@@ -4,6 +4,7 @@
 pub mod action;
 pub mod aggs;
 pub mod app;
+pub mod clipboard;
 pub mod event;
 pub mod keymap;
 pub mod text_chart;
@@ -44,13 +45,46 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// The UI ended because of a signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT): the process should
+/// exit with status 128 + the signal number, as a shell reports it.
+#[derive(Debug, thiserror::Error)]
+#[error("stopped by signal {0}")]
+pub struct Interrupted(pub i32);
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Runs the UI on `store` until the user quits or a signal arrives.
+/// Takes the terminal back after the process was stopped: raw mode, the alternate screen,
+/// and a full redraw on the next frame.
+fn reenter(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
+    use ratatui::crossterm::{cursor, execute, terminal as ct};
+    ct::enable_raw_mode()?;
+    execute!(
+        std::io::stdout(),
+        ct::EnterAlternateScreen,
+        cursor::Hide,
+        ct::Clear(ct::ClearType::All)
+    )?;
+    // Forget the last frame so the next one is drawn whole. (`Terminal::clear` would ask
+    // the terminal for the cursor position, which the input thread's read would swallow.)
+    terminal.swap_buffers();
+    Ok(())
+}
+
+/// Ctrl-Z or SIGTSTP: give the terminal back to the shell, stop until continued (`fg`),
+/// then take it back.
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
+    ratatui::restore();
+    // SIGTSTP is handled (to get here), so stop with SIGSTOP, which cannot be.
+    signal_hook::low_level::raise(signal_hook::consts::SIGSTOP)?;
+    reenter(terminal)
+}
+
+/// Runs the UI on `store` until the user quits or a signal arrives (then the error is
+/// [`Interrupted`]).
 pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let theme = Theme::from_env(opts.no_color);
     let export_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -75,6 +109,7 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let (control_tx, control_rx) = mpsc::channel();
     event::spawn_loader(store, tx.clone(), loading.clone(), control_rx, opts.refresh);
     event::spawn_ticker(tx, loading);
+    let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
 
     let mut dirty = true;
     loop {
@@ -83,28 +118,29 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
             terminal.draw(|f| view::draw(f, &app, &theme))?;
             dirty = false;
         }
-        let Ok(first) = rx.recv() else { break };
-        let mut quit = false;
+        // Wake up for the clock only while something on screen shows it.
+        let first = match app.clock_interval() {
+            Some(every) => match rx.recv_timeout(every) {
+                Ok(ev) => ev,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    dirty = true;
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            },
+            None => match rx.recv() {
+                Ok(ev) => ev,
+                Err(_) => break,
+            },
+        };
+        let mut effects = Vec::new();
+        let mut signal = None;
         for ev in std::iter::once(first).chain(rx.try_iter()) {
             match ev {
                 Event::Term(CtEvent::Key(k)) if k.kind != KeyEventKind::Release => {
                     if let Some(key) = Key::from_event(&k) {
-                        for effect in app.on_key(key) {
-                            if let Effect::SetPaused(paused) = effect {
-                                let c = if paused {
-                                    event::Control::Pause
-                                } else {
-                                    event::Control::Resume
-                                };
-                                let _ = control_tx.send(c);
-                                continue;
-                            }
-                            if let Effect::ComputeAggregates(job) = effect {
-                                let _ = aggs_tx.send(job);
-                                continue;
-                            }
-                            quit |= run_effect(&mut app, effect, &history_tx);
-                        }
+                        app.now_ms = now_ms();
+                        effects.extend(app.on_key(key));
                         dirty = true;
                     }
                 }
@@ -112,13 +148,7 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                 Event::Term(_) => {}
                 Event::InputFailed(e) => anyhow::bail!("reading the terminal failed: {e}"),
                 Event::Load(l) => {
-                    for effect in app.on_load(l) {
-                        if let Effect::ComputeAggregates(job) = effect {
-                            let _ = aggs_tx.send(job);
-                            continue;
-                        }
-                        quit |= run_effect(&mut app, effect, &history_tx);
-                    }
+                    effects.extend(app.on_load(l));
                     dirty = true;
                 }
                 Event::History {
@@ -138,11 +168,52 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                     app.tick();
                     dirty = true;
                 }
-                Event::Signal(_) => quit = true,
+                Event::Signal(sig) if sig == signal_hook::consts::SIGTSTP => {
+                    effects.push(Effect::Suspend);
+                }
+                Event::Signal(sig) if sig == signal_hook::consts::SIGCONT => {
+                    reenter(&mut terminal)?;
+                    dirty = true;
+                }
+                Event::Signal(sig) => signal = Some(sig),
             }
-        }
-        if quit {
-            break;
+            // Effects run in order, before the next event: a quit stops here.
+            let mut quit = false;
+            for effect in effects.drain(..) {
+                match effect {
+                    Effect::SetPaused(paused) => {
+                        let c = if paused {
+                            event::Control::Pause
+                        } else {
+                            event::Control::Resume
+                        };
+                        let _ = control_tx.send(c);
+                    }
+                    Effect::Refresh => {
+                        let _ = control_tx.send(event::Control::RefreshNow);
+                    }
+                    Effect::Copy(text) => {
+                        use std::io::Write;
+                        let out = terminal.backend_mut();
+                        out.write_all(&clipboard::osc52(&text, in_tmux))?;
+                        out.flush()?;
+                    }
+                    Effect::Suspend => {
+                        suspend(&mut terminal)?;
+                        dirty = true;
+                    }
+                    Effect::ComputeAggregates(job) => {
+                        let _ = aggs_tx.send(job);
+                    }
+                    other => quit |= run_effect(&mut app, other, &history_tx),
+                }
+            }
+            if quit {
+                return Ok(());
+            }
+            if let Some(sig) = signal {
+                return Err(Interrupted(sig).into());
+            }
         }
     }
     Ok(())
@@ -156,9 +227,13 @@ pub fn run_effect(
 ) -> bool {
     match effect {
         Effect::Quit => true,
-        // Handled by the event loop, which owns the loader's control channel and the
+        // Handled by the event loop, which owns the terminal, the loader's controls and the
         // aggregate worker's queue.
-        Effect::SetPaused(_) | Effect::ComputeAggregates(_) => false,
+        Effect::SetPaused(_)
+        | Effect::Refresh
+        | Effect::Copy(_)
+        | Effect::Suspend
+        | Effect::ComputeAggregates(_) => false,
         Effect::LoadHistories {
             run_ids,
             key,
@@ -185,9 +260,9 @@ pub fn run_effect(
             .map(|()| {
                 let shown = std::fs::canonicalize(&path).unwrap_or(path.clone());
                 format!(
-                    "exported {} rows × {} columns to {}",
-                    table.rows.len(),
-                    table.headers.len(),
+                    "exported {} × {} to {}",
+                    crate::text::count(table.rows.len(), "row", "rows"),
+                    crate::text::count(table.headers.len(), "column", "columns"),
                     shown.display()
                 )
             })

@@ -57,7 +57,7 @@ pub fn render(chart: &TextChart<'_>) -> anyhow::Result<Vec<String>> {
         ..ChartView::default()
     };
     let theme = if chart.color {
-        Theme::colored()
+        Theme::colored_for_terminal()
     } else {
         Theme::monochrome()
     };

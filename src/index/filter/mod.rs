@@ -109,6 +109,42 @@ impl Filter {
         }
         out
     }
+
+    /// The metric, param and tag columns the filter names, in order, without repeats (to
+    /// tell the user about keys no run has).
+    pub fn columns(&self) -> Vec<crate::index::Column> {
+        use crate::index::Column;
+        fn walk(e: &ast::Expr, out: &mut Vec<Column>) {
+            match e {
+                ast::Expr::Cond(c) => {
+                    let col = match &c.subject {
+                        ast::Subject::Metric(k) => Column::Metric(k.clone()),
+                        ast::Subject::MetricAgg(k, a) => Column::MetricAgg(k.clone(), *a),
+                        ast::Subject::Param(k) => Column::Param(k.clone()),
+                        ast::Subject::Tag(k) => Column::Tag(k.clone()),
+                        _ => return,
+                    };
+                    if !out.contains(&col) {
+                        out.push(col);
+                    }
+                }
+                ast::Expr::And(items) | ast::Expr::Or(items) => {
+                    items.iter().for_each(|i| walk(i, out));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(e) = &self.expr {
+            walk(e, &mut out);
+        }
+        out
+    }
+}
+
+/// A key as written in a filter after `metrics.` (or `params.`, `tags.`): bare when it is
+/// dot-separated words, else in backticks (``metrics.`val/acc` ``).
+pub fn quote_key(key: &str) -> String {
+    ast::key(key)
 }
 
 /// Canonical text: `parse_filter(&f.to_string()) == Ok(f)`. Empty for the match-all filter.

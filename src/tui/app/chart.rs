@@ -2,12 +2,13 @@
 //! and the cache of metric histories loaded in the background.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::{App, Effect, Message, Screen, move_cursor};
 use crate::chart::{self, ChartOptions, Series};
 use crate::model::MetricPoint;
+use crate::text;
 use crate::tui::action::Action;
 
 /// Smoothing weights `+`/`-` step through.
@@ -59,6 +60,14 @@ pub type ZoomSample = ((i64, i64), Arc<Vec<MetricPoint>>);
 /// A series prepared with some options (drawing reuses it until the options change).
 pub type Prepared = (ChartOptions, Option<(i64, i64)>, Arc<Series>);
 
+/// What ↑/↓ and Space act on in the chart screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChartFocus {
+    #[default]
+    Keys,
+    Legend,
+}
+
 /// State of the chart screen.
 #[derive(Debug, Default)]
 pub struct ChartView {
@@ -89,6 +98,15 @@ pub struct ChartView {
     pub drawn: RefCell<HashMap<String, Drawn>>,
     /// Samples of the zoomed step range, by (run, key).
     pub zoomed: HashMap<(String, String), ZoomSample>,
+    pub focus: ChartFocus,
+    /// The run (position in `run_ids`) under the legend cursor.
+    pub legend_cursor: usize,
+    /// Runs (positions in `run_ids`) hidden from the charts.
+    pub hidden: HashSet<usize>,
+    /// Metrics pinned into the grid, in the order they were pinned.
+    pub pinned: Vec<String>,
+    /// Drawn in the terminal UI, with keys to say (not for `plot --format text`).
+    pub interactive: bool,
 }
 
 impl ChartView {
@@ -105,9 +123,13 @@ impl ChartView {
         self.shown_keys().get(self.key_cursor).copied()
     }
 
-    /// The metrics drawn: the current one, or in grid mode its group (the keys sharing the
-    /// prefix before the first `/`), at most `GRID_MAX`.
+    /// The metrics drawn: the current one, or in grid mode the pinned ones, else the
+    /// current one's group (the keys sharing the prefix before the first `/`), at most
+    /// `GRID_MAX`.
     pub fn chart_keys(&self) -> Vec<String> {
+        if self.grid && !self.pinned.is_empty() {
+            return self.pinned.iter().take(GRID_MAX).cloned().collect();
+        }
         let Some(current) = self.current_key() else {
             return Vec::new();
         };
@@ -163,6 +185,8 @@ impl App {
             run_ids,
             keys,
             key_cursor: start,
+            interactive: true,
+            sampled: self.chart.sampled,
             ..ChartView::default()
         };
         self.stack.push(Screen::Chart);
@@ -270,6 +294,9 @@ impl App {
         let mut cache = v.prepared.borrow_mut();
         let mut out = Vec::new();
         for (i, id) in v.run_ids.iter().enumerate() {
+            if v.hidden.contains(&i) {
+                continue;
+            }
             let slot = (id.clone(), key.to_string());
             let Some(History::Loaded(full)) = self.histories.get(&slot) else {
                 continue;
@@ -335,6 +362,8 @@ impl App {
 
     pub(super) fn update_chart(&mut self, action: Action, page: usize) -> Vec<Effect> {
         let n = self.chart.shown_keys().len();
+        let nruns = self.chart.run_ids.len();
+        let legend_page = self.viewport.legend_rows.get().max(1);
         let v = &mut self.chart;
         match action {
             Action::ToggleBand => {
@@ -349,20 +378,71 @@ impl App {
                 }
                 return Vec::new();
             }
+            a if a.is_row_move() && v.focus == ChartFocus::Legend => {
+                v.legend_cursor = move_cursor(v.legend_cursor, nruns, action, legend_page);
+            }
             a if a.is_row_move() => {
                 v.key_cursor = move_cursor(v.key_cursor, n, action, page);
                 v.x_range = None;
                 v.cursor_x = None;
                 return self.request_histories();
             }
+            Action::SwitchFocus => {
+                v.focus = match v.focus {
+                    ChartFocus::Keys => ChartFocus::Legend,
+                    ChartFocus::Legend => ChartFocus::Keys,
+                };
+            }
+            Action::ToggleItem => match v.focus {
+                ChartFocus::Legend => {
+                    let i = v.legend_cursor;
+                    if !v.hidden.remove(&i) {
+                        v.hidden.insert(i);
+                    }
+                }
+                ChartFocus::Keys => {
+                    let Some(key) = v.current_key().cloned() else {
+                        return Vec::new();
+                    };
+                    let text = if let Some(p) = v.pinned.iter().position(|k| *k == key) {
+                        v.pinned.remove(p);
+                        format!("unpinned {key}")
+                    } else if v.pinned.len() >= GRID_MAX {
+                        format!("the grid holds {GRID_MAX} charts: unpin one first")
+                    } else {
+                        v.pinned.push(key.clone());
+                        v.grid = true;
+                        format!("pinned {key}")
+                    };
+                    let count = text::count(v.pinned.len(), "metric", "metrics");
+                    self.message = Some(Message {
+                        text: format!("{text} · {count} pinned in the grid (m: one chart)"),
+                        error: false,
+                    });
+                    return self.request_histories();
+                }
+            },
+            Action::Isolate => {
+                let i = v.legend_cursor;
+                let only_this = (0..nruns).all(|j| (j == i) != v.hidden.contains(&j));
+                v.hidden = if only_this {
+                    HashSet::new()
+                } else {
+                    (0..nruns).filter(|&j| j != i).collect()
+                };
+                v.focus = ChartFocus::Legend;
+            }
             Action::ToggleGrid => {
                 v.grid = !v.grid;
                 return self.request_histories();
             }
             Action::CycleXAxis => {
+                let point = self.point_at_cursor();
+                let v = &mut self.chart;
                 v.opts.x_mode = v.opts.x_mode.next();
                 v.x_range = None;
-                v.cursor_x = None;
+                // The cursor stays on the same logged point in the new units.
+                v.cursor_x = point.map(|(p, t0)| chart::x_of(v.opts.x_mode, &p, t0));
             }
             Action::ToggleLogY => v.opts.log_y = !v.opts.log_y,
             Action::ToggleOutliers => v.opts.clip_outliers = !v.opts.clip_outliers,
@@ -427,10 +507,44 @@ impl App {
                 v.cursor_x = None;
             }
             Action::Filter => self.start_filter(),
+            // Esc leaves the legend first (q leaves the screen at once).
+            Action::Back if self.chart.focus == ChartFocus::Legend => {
+                self.chart.focus = ChartFocus::Keys;
+            }
             Action::Back => self.back(),
             _ => {}
         }
         Vec::new()
+    }
+
+    /// The logged point under the value cursor (of the first shown run of the first chart
+    /// that has one) and its run's first timestamp.
+    fn point_at_cursor(&self) -> Option<(MetricPoint, i64)> {
+        let v = &self.chart;
+        let cursor = v.cursor_x?;
+        let key = v.chart_keys().into_iter().next()?;
+        v.run_ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !v.hidden.contains(i))
+            .find_map(|(_, id)| {
+                let Some(History::Loaded(points)) = self.histories.get(&(id.clone(), key.clone()))
+                else {
+                    return None;
+                };
+                let t0 = points.iter().map(|p| p.timestamp).min()?;
+                points
+                    .iter()
+                    .filter(|p| chart::x_of(v.opts.x_mode, p, t0) <= cursor)
+                    .max_by(|a, b| {
+                        chart::x_of(v.opts.x_mode, a, t0).total_cmp(&chart::x_of(
+                            v.opts.x_mode,
+                            b,
+                            t0,
+                        ))
+                    })
+                    .map(|p| (*p, t0))
+            })
     }
 
     /// The points drawn in the chart, as a table (for export).

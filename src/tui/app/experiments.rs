@@ -93,7 +93,8 @@ impl App {
                 ExpSort::Id => cmp_ids(&ea.experiment_id, &eb.experiment_id),
                 ExpSort::Runs => idx
                     .run_count(&eb.experiment_id)
-                    .cmp(&idx.run_count(&ea.experiment_id)),
+                    .active
+                    .cmp(&idx.run_count(&ea.experiment_id).active),
             }
             .then_with(|| cmp_ids(&ea.experiment_id, &eb.experiment_id))
         });
@@ -147,6 +148,11 @@ impl App {
                     self.refresh_experiments();
                 } else if !self.experiments.marks.is_empty() {
                     self.experiments.marks.clear();
+                } else {
+                    self.message = Some(Message {
+                        text: "this is the first screen: q quits".into(),
+                        error: false,
+                    });
                 }
             }
             _ => {}

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use super::{App, Effect, Message, Screen, move_cursor};
+use super::{App, Effect, Message, move_cursor};
 use crate::index::group::{self, Group, GroupAgg, GroupColumn};
 use crate::index::{Column, Value};
 use crate::tui::action::Action;
@@ -155,10 +155,10 @@ impl App {
                 .map(|c| c.name().into_owned())
                 .unwrap_or_default(),
         };
-        self.prompt = Some(super::Prompt {
-            kind: super::PromptKind::Sweep(super::sweep::SweepPrompt::GroupBy),
+        self.prompt = Some(super::Prompt::new(
+            super::PromptKind::Sweep(super::sweep::SweepPrompt::GroupBy),
             text,
-        });
+        ));
     }
 
     /// Applies a group-by text (`params.optimizer,params.lr`); empty leaves group mode.
@@ -307,9 +307,7 @@ impl App {
                 match gv.rows.get(gv.cursor).copied() {
                     Some(GroupRow::Run(_, r)) if action == Action::Open => {
                         let id = self.index.runs()[r].run_id.clone();
-                        self.detail_run = Some(id);
-                        self.detail_scroll = 0;
-                        self.stack.push(Screen::Detail);
+                        self.open_detail(id);
                         return Vec::new();
                     }
                     Some(row) => {

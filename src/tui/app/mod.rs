@@ -4,6 +4,10 @@
 mod aggs;
 mod chart;
 mod compare;
+mod complete;
+mod copy;
+mod detail;
+mod edit;
 mod experiments;
 mod groups;
 mod picker;
@@ -12,18 +16,24 @@ mod runs;
 mod sweep;
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::export::{Format, Table};
-use crate::index::RunIndex;
+use crate::index::{Direction, RunIndex};
 use crate::store::{ExperimentList, RunBatch};
+use crate::text;
 
 use super::action::Action;
 use super::keymap::{self, Context, Key};
 
 pub use aggs::AggState;
-pub use chart::{ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
-pub use compare::CompareView;
+pub use chart::{ChartFocus, ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
+pub use compare::{CmpLine, CompareView, section_title};
+pub use complete::Completion;
+pub use copy::{CopyItem, CopyMenu};
+pub use detail::{DetailItem, DetailView, ItemKind, Pager};
+pub use edit::LineEdit;
 pub use experiments::{ExpSort, ExperimentsView};
 pub use groups::{CellAgg, GroupCol, GroupRow, GroupView};
 pub use picker::Picker;
@@ -31,7 +41,7 @@ pub use prompt::{Prompt, PromptKind};
 pub use runs::{ColumnState, RunRow, RunsView};
 pub use sweep::{ImportanceView, ParallelView, ScatterView, SweepPrompt};
 
-/// The screens, stacked: Esc goes back to the one below.
+/// The screens, stacked: `q` and Esc go back to the one below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Experiments,
@@ -62,7 +72,7 @@ pub enum LoadEvent {
     Done,
     /// The first load failed.
     Failed(String),
-    /// A live refresh finished at `at` (epoch ms), or failed.
+    /// A refresh (live, or asked for with `r`) finished at `at` (epoch ms), or failed.
     Refreshed {
         at: i64,
         error: Option<String>,
@@ -77,6 +87,8 @@ pub struct Live {
     pub paused: bool,
     pub last: Option<i64>,
     pub error: Option<String>,
+    /// A refresh asked for with `r` is under way.
+    pub refreshing: bool,
 }
 
 /// Work the runtime must do for the app.
@@ -97,6 +109,12 @@ pub enum Effect {
     },
     /// Pause or resume live refresh.
     SetPaused(bool),
+    /// Refresh from the store now.
+    Refresh,
+    /// Put text on the terminal's clipboard (OSC 52).
+    Copy(String),
+    /// Stop the process until the shell continues it (Ctrl-Z).
+    Suspend,
     /// Compute metric aggregates in the background; answer with `App::on_aggregates`.
     ComputeAggregates(crate::tui::aggs::AggJob),
 }
@@ -118,8 +136,17 @@ pub struct Viewport {
     pub runs_col_offset: Cell<usize>,
     pub cmp_offset: Cell<usize>,
     pub cmp_col_offset: Cell<usize>,
+    /// Run columns of the compare screen that fit.
+    pub cmp_cols: Cell<usize>,
     pub picker_offset: Cell<usize>,
-    pub detail_lines: Cell<usize>,
+    pub detail_offset: Cell<usize>,
+    /// Rows of the legend that fit, and its first shown run.
+    pub legend_rows: Cell<usize>,
+    pub legend_offset: Cell<usize>,
+    /// The last line the help overlay can scroll to.
+    pub help_max: Cell<usize>,
+    /// Lines the pager shows at once.
+    pub pager_rows: Cell<usize>,
 }
 
 /// All state of the terminal UI.
@@ -130,14 +157,20 @@ pub struct App {
     pub stack: Vec<Screen>,
     pub experiments: ExperimentsView,
     pub runs: RunsView,
-    pub detail_run: Option<String>,
-    pub detail_scroll: usize,
+    /// The run detail shown, and those it was reached from (Enter on a parent or child).
+    pub detail: DetailView,
+    pub detail_back: Vec<DetailView>,
+    /// A long value opened from the run detail.
+    pub pager: Option<Pager>,
+    pub copy_menu: Option<CopyMenu>,
     pub compare: CompareView,
     pub chart: ChartView,
     pub histories: std::collections::HashMap<(String, String), History>,
     /// Loaded histories whose runs changed since: reloaded, drawn until the new data comes.
     pub stale_histories: std::collections::HashSet<(String, String)>,
     pub live: Live,
+    /// Better directions of metrics set by hand (`D`) for this session.
+    pub directions: HashMap<String, Direction>,
     /// Recent search filters, oldest first.
     pub query_history: Vec<String>,
     pub prompt: Option<Prompt>,
@@ -170,13 +203,16 @@ impl App {
             stack: vec![Screen::Experiments],
             experiments: ExperimentsView::default(),
             runs: RunsView::default(),
-            detail_run: None,
-            detail_scroll: 0,
+            detail: DetailView::default(),
+            detail_back: Vec::new(),
+            pager: None,
+            copy_menu: None,
             compare: CompareView::default(),
             chart: ChartView::default(),
             histories: std::collections::HashMap::new(),
             stale_histories: std::collections::HashSet::new(),
             live: Live::default(),
+            directions: HashMap::new(),
             query_history: Vec::new(),
             prompt: None,
             picker: None,
@@ -206,20 +242,29 @@ impl App {
             Context::Help
         } else if self.prompt.is_some() {
             Context::Input
+        } else if self.copy_menu.is_some() {
+            Context::CopyMenu
+        } else if self.pager.is_some() {
+            Context::Pager
         } else if self.picker.is_some() {
             Context::Picker
         } else {
-            match self.screen() {
-                Screen::Experiments => Context::Experiments,
-                Screen::Runs if self.groups.is_some() => Context::Groups,
-                Screen::Runs => Context::Runs,
-                Screen::Detail => Context::Detail,
-                Screen::Compare => Context::Compare,
-                Screen::Chart => Context::Chart,
-                Screen::Scatter => Context::Scatter,
-                Screen::Parallel => Context::Parallel,
-                Screen::Importance => Context::Importance,
-            }
+            self.screen_context()
+        }
+    }
+
+    /// The key context of the screen under any overlay.
+    pub fn screen_context(&self) -> Context {
+        match self.screen() {
+            Screen::Experiments => Context::Experiments,
+            Screen::Runs if self.groups.is_some() => Context::Groups,
+            Screen::Runs => Context::Runs,
+            Screen::Detail => Context::Detail,
+            Screen::Compare => Context::Compare,
+            Screen::Chart => Context::Chart,
+            Screen::Scatter => Context::Scatter,
+            Screen::Parallel => Context::Parallel,
+            Screen::Importance => Context::Importance,
         }
     }
 
@@ -231,7 +276,8 @@ impl App {
         }
     }
 
-    /// Applies an action.
+    /// Applies an action; then asks for any metric aggregates the screens now show that
+    /// some runs lack.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let mut effects = self.update_inner(action);
         effects.extend(self.ensure_aggregates());
@@ -239,16 +285,24 @@ impl App {
     }
 
     fn update_inner(&mut self, action: Action) -> Vec<Effect> {
-        if !matches!(action, Action::InputChar(_) | Action::InputBackspace) {
+        if !action.is_edit() && action != Action::InputComplete {
             self.message = None;
+        }
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Suspend => return vec![Effect::Suspend],
+            _ => {}
         }
         match self.context() {
             Context::Help => {
-                match action {
-                    Action::Back | Action::Help => self.help_scroll = None,
-                    Action::Up => self.help_scroll = self.help_scroll.map(|s| s.saturating_sub(1)),
-                    Action::Down => self.help_scroll = self.help_scroll.map(|s| s + 1),
-                    _ => {}
+                let max = self.viewport.help_max.get();
+                let page = self.viewport.table_rows.get().max(1);
+                if let Some(s) = self.help_scroll.as_mut() {
+                    match action {
+                        Action::Back | Action::Help => self.help_scroll = None,
+                        a if a.is_row_move() => *s = move_cursor(*s, max + 1, a, page),
+                        _ => {}
+                    }
                 }
                 Vec::new()
             }
@@ -259,6 +313,8 @@ impl App {
                 }
                 effects
             }
+            Context::CopyMenu => self.update_copy_menu(action),
+            Context::Pager => self.update_pager(action),
             Context::Picker => {
                 self.update_picker(action);
                 Vec::new()
@@ -269,7 +325,26 @@ impl App {
 
     fn update_screen(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Quit => return vec![Effect::Quit],
+            Action::Leave => {
+                if self.stack.len() <= 1 {
+                    return vec![Effect::Quit];
+                }
+                self.back();
+                return Vec::new();
+            }
+            Action::Refresh => {
+                self.message = Some(Message {
+                    text: "refreshing…".into(),
+                    error: false,
+                });
+                self.live.refreshing = true;
+                return vec![Effect::Refresh];
+            }
+            Action::CopyId => return self.copy_id(),
+            Action::CopyMenu => {
+                self.open_copy_menu();
+                return Vec::new();
+            }
             Action::TogglePause => {
                 if self.live.interval.is_none() {
                     self.message = Some(Message {
@@ -320,16 +395,7 @@ impl App {
                 }
                 self.update_runs(action, page);
             }
-            Screen::Detail => match action {
-                Action::Back => self.back(),
-                Action::Up => self.detail_scroll = self.detail_scroll.saturating_sub(1),
-                Action::Down => self.detail_scroll += 1,
-                Action::PageUp => self.detail_scroll = self.detail_scroll.saturating_sub(page),
-                Action::PageDown => self.detail_scroll += page,
-                Action::Top => self.detail_scroll = 0,
-                Action::Bottom => self.detail_scroll = usize::MAX / 2,
-                _ => {}
-            },
+            Screen::Detail => self.update_detail(action, page),
             Screen::Compare => {
                 if action == Action::Plot {
                     return self.open_chart(self.compare.run_ids.clone());
@@ -346,8 +412,23 @@ impl App {
 
     /// Leaves the current screen (never the bottom one).
     pub fn back(&mut self) {
-        if self.stack.len() > 1 {
-            self.stack.pop();
+        if self.stack.len() > 1 && self.stack.pop() == Some(Screen::Detail) {
+            if let Some(prev) = self.detail_back.pop() {
+                self.detail = prev;
+            }
+        }
+        if !self.stack.contains(&Screen::Detail) {
+            self.detail_back.clear();
+        }
+        // A sweep screen left behind stops asking for its columns' aggregates.
+        if !self.stack.contains(&Screen::Scatter) {
+            self.scatter = None;
+        }
+        if !self.stack.contains(&Screen::Parallel) {
+            self.parallel = None;
+        }
+        if !self.stack.contains(&Screen::Importance) {
+            self.importance = None;
         }
     }
 
@@ -396,7 +477,10 @@ impl App {
                         .map(|w| w.to_string())
                         .unwrap_or_default();
                     self.message = Some(Message {
-                        text: format!("{warnings} warning(s) while loading; first: {first}"),
+                        text: format!(
+                            "{} while loading; first: {first}",
+                            text::count(warnings, "warning", "warnings")
+                        ),
                         error: true,
                     });
                 }
@@ -411,6 +495,27 @@ impl App {
             }
             LoadEvent::Refreshed { at, error } => {
                 self.live.last = Some(at);
+                let asked = std::mem::take(&mut self.live.refreshing);
+                if error.is_none() {
+                    // A later refresh that works clears the error of an earlier load.
+                    if let Some(e) = self.load.error.take() {
+                        let failed = format!("load failed: {e}");
+                        if self.message.as_ref().is_some_and(|m| m.text == failed) {
+                            self.message = None;
+                        }
+                    }
+                    if asked {
+                        self.message = Some(Message {
+                            text: format!("refreshed at {}", clock(at)),
+                            error: false,
+                        });
+                    }
+                } else if asked {
+                    self.message = Some(Message {
+                        text: format!("refresh failed: {}", error.as_deref().unwrap_or_default()),
+                        error: true,
+                    });
+                }
                 self.live.error = error;
             }
         }
@@ -446,6 +551,45 @@ impl App {
     pub fn tick(&mut self) {
         self.spinner = self.spinner.wrapping_add(1);
     }
+
+    /// How often the screen needs redrawing with nothing happening: every second while
+    /// running runs (whose durations tick) are on screen, every 30 s while times are shown
+    /// as `3h ago`, else never.
+    pub fn clock_interval(&self) -> Option<std::time::Duration> {
+        use crate::model::RunStatus;
+        let running = |id: &str| {
+            self.index
+                .run(id)
+                .is_some_and(|r| r.status == RunStatus::Running)
+        };
+        let secs = match self.screen() {
+            Screen::Runs => {
+                let runs = self.index.runs();
+                if self
+                    .runs
+                    .rows
+                    .iter()
+                    .any(|r| runs[r.run].status == RunStatus::Running)
+                {
+                    1
+                } else {
+                    30
+                }
+            }
+            Screen::Detail if running(&self.detail.run_id) => 1,
+            Screen::Compare if self.compare.run_ids.iter().any(|id| running(id)) => 1,
+            _ => return None,
+        };
+        Some(std::time::Duration::from_secs(secs))
+    }
+}
+
+/// `HH:MM:SS` (UTC) of an epoch-ms time.
+pub(crate) fn clock(ms: i64) -> String {
+    text::time_iso(ms)
+        .get(11..19)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Moves a cursor within `len` rows.
@@ -466,3 +610,7 @@ pub(crate) fn move_cursor(cursor: usize, len: usize, action: Action, page: usize
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_chart;
+#[cfg(test)]
+mod tests_compare_chart;
+#[cfg(test)]
+mod tests_daily;

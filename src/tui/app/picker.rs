@@ -1,5 +1,6 @@
 //! The column picker: search, show/hide, reorder and pin the run table's columns.
 
+use super::edit::LineEdit;
 use super::{App, ColumnState, move_cursor};
 use crate::aggregate::Agg;
 use crate::index::Column;
@@ -8,14 +9,14 @@ use crate::tui::action::Action;
 /// State of the column picker overlay.
 #[derive(Debug, Default)]
 pub struct Picker {
-    pub search: String,
+    pub search: LineEdit,
     pub cursor: usize,
 }
 
 impl Picker {
     /// Indices into the run table's columns that match the search.
     pub fn matches(&self, app: &App) -> Vec<usize> {
-        let needle = self.search.to_lowercase();
+        let needle = self.search.text().to_lowercase();
         app.runs
             .columns
             .iter()
@@ -32,7 +33,11 @@ impl App {
     /// `val/loss@1000` or `metrics.val/loss:mean` offers that column. They are added hidden;
     /// Space shows one.
     fn offer_aggregates(&mut self) {
-        let Some(search) = self.picker.as_ref().map(|p| p.search.trim().to_string()) else {
+        let Some(search) = self
+            .picker
+            .as_ref()
+            .map(|p| p.search.text().trim().to_string())
+        else {
             return;
         };
         let bare = search.strip_prefix("metrics.").unwrap_or(&search);
@@ -128,19 +133,13 @@ impl App {
                 }
                 changed = true;
             }
-            Action::InputChar(c) => {
+            a if a.is_edit() => {
                 if let Some(p) = self.picker.as_mut() {
-                    p.search.push(c);
-                    p.cursor = 0;
+                    if p.search.apply(a) {
+                        p.cursor = 0;
+                    }
                 }
                 self.offer_aggregates();
-                return;
-            }
-            Action::InputBackspace => {
-                if let Some(p) = self.picker.as_mut() {
-                    p.search.pop();
-                    p.cursor = 0;
-                }
                 return;
             }
             Action::Back => {

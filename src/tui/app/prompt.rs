@@ -1,10 +1,15 @@
-//! Text prompts on the status line: the live quick filter and the export file name.
+//! Text prompts on the status line: the live quick filter, the MLflow search filter (with
+//! Tab completion and a warning for keys no run has) and the export file name. All edit
+//! like a shell line (see `edit`).
 
 use crate::export::{Format, Table};
 use crate::index::compare::Comparison;
-use crate::index::filter::{Filter, FilterError, parse_filter};
+use crate::index::filter::{Filter, FilterError, parse_filter, quote_key};
+use crate::index::{Column, KeySets};
 use crate::text;
 
+use super::complete::{self, Completion};
+use super::edit::LineEdit;
 use super::{App, Effect, Message, Screen};
 use crate::tui::action::Action;
 
@@ -22,6 +27,8 @@ pub enum PromptKind {
     Query {
         previous: Option<(String, Filter)>,
         error: Option<FilterError>,
+        /// A key the filter names that no run in the table has, with the closest one.
+        warning: Option<String>,
         /// Position in the filter history while recalling with ↑/↓.
         recall: Option<usize>,
     },
@@ -31,7 +38,23 @@ pub enum PromptKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prompt {
     pub kind: PromptKind,
-    pub text: String,
+    pub edit: LineEdit,
+    /// The completion popup, while open.
+    pub completion: Option<Completion>,
+}
+
+impl Prompt {
+    pub(super) fn new(kind: PromptKind, text: impl Into<String>) -> Self {
+        Self {
+            kind,
+            edit: LineEdit::new(text),
+            completion: None,
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        self.edit.text()
+    }
 }
 
 const EXPORT_FORMATS: [Format; 3] = [Format::Csv, Format::Json, Format::Md];
@@ -42,12 +65,15 @@ impl App {
             Screen::Experiments => self.experiments.filter.clone(),
             Screen::Runs => self.runs.filter.clone(),
             Screen::Chart => self.chart.search.clone(),
-            _ => return,
+            Screen::Compare => self.compare.filter.clone(),
+            Screen::Detail | Screen::Scatter | Screen::Parallel | Screen::Importance => return,
         };
-        self.prompt = Some(Prompt {
-            text: previous.clone(),
-            kind: PromptKind::Filter { previous },
-        });
+        self.prompt = Some(Prompt::new(
+            PromptKind::Filter {
+                previous: previous.clone(),
+            },
+            previous,
+        ));
     }
 
     fn set_filter(&mut self, text: String) {
@@ -64,53 +90,100 @@ impl App {
                 self.chart.search = text;
                 self.chart.key_cursor = 0;
             }
-            _ => {}
+            Screen::Compare => {
+                self.compare.filter = text;
+                self.clamp_compare_cursor();
+            }
+            Screen::Scatter | Screen::Parallel | Screen::Importance => {}
+            Screen::Detail => {}
         }
     }
 
     /// Opens the search filter prompt of the run table.
     pub(super) fn start_query(&mut self) {
         let previous = self.runs.query.clone();
-        self.prompt = Some(Prompt {
-            text: previous
-                .as_ref()
-                .map(|(t, _)| t.clone())
-                .unwrap_or_default(),
-            kind: PromptKind::Query {
+        let text = previous
+            .as_ref()
+            .map(|(t, _)| t.clone())
+            .unwrap_or_default();
+        self.prompt = Some(Prompt::new(
+            PromptKind::Query {
                 previous,
                 error: None,
+                warning: None,
                 recall: None,
             },
-        });
+            text,
+        ));
     }
 
-    /// Applies the query text if it parses; returns the error otherwise.
-    fn preview_query(&mut self, text: &str) -> Option<FilterError> {
+    /// The keys of the runs in the table's scope (for completion and key checks).
+    fn scope_keys(&self) -> KeySets {
+        let runs = self.index.runs();
+        let ids = &self.runs.experiment_ids;
+        KeySets::of(runs.iter().filter(|r| ids.contains(&r.experiment_id)))
+    }
+
+    /// Applies the query text if it parses; returns the error, or a warning about keys no
+    /// run has.
+    fn preview_query(&mut self, text: &str) -> (Option<FilterError>, Option<String>) {
         match parse_filter(text) {
             Ok(f) => {
+                let warning = self.unknown_key_warning(&f);
                 self.runs.query = (!f.is_match_all()).then(|| (text.trim().to_string(), f));
                 self.refresh_runs();
-                None
+                (None, warning)
             }
-            Err(e) => Some(e),
+            Err(e) => (Some(e), None),
         }
+    }
+
+    /// "no run here has metrics.val_acc; closest: metrics.`val/acc`" for the first key of
+    /// `f` that no run in scope has.
+    fn unknown_key_warning(&self, f: &Filter) -> Option<String> {
+        let keys = self.scope_keys();
+        for col in f.columns() {
+            let (entity, key, pool) = match &col {
+                Column::Metric(k) | Column::MetricAgg(k, _) => ("metrics", k, &keys.metrics),
+                Column::Param(k) => ("params", k, &keys.params),
+                Column::Tag(k) => ("tags", k, &keys.tags),
+                Column::Attr(_) => continue,
+            };
+            if pool.contains(key) {
+                continue;
+            }
+            let mut msg = format!("no run here has {entity}.{}", quote_key(key));
+            let others = keys
+                .metrics
+                .iter()
+                .map(|k| ("metrics", k))
+                .chain(keys.params.iter().map(|k| ("params", k)))
+                .chain(keys.tags.iter().map(|k| ("tags", k)));
+            let same_entity: Vec<&str> = pool.iter().map(String::as_str).collect();
+            if let Some(close) = crate::suggest::closest(key, same_entity, 1).first() {
+                msg.push_str(&format!("; did you mean {entity}.{}?", quote_key(close)));
+            } else if let Some((e, k)) = others.clone().find(|(_, k)| *k == key) {
+                msg.push_str(&format!("; did you mean {e}.{}?", quote_key(k)));
+            }
+            return Some(msg);
+        }
+        None
     }
 
     /// Opens the export prompt with a file name for the current screen.
     pub(super) fn start_export(&mut self) {
         let format = Format::Csv;
         let name = format!("{}.{}", self.export_stem(), format.extension());
-        self.prompt = Some(Prompt {
-            kind: PromptKind::Export { format },
-            text: self.export_dir.join(name).display().to_string(),
-        });
+        let path = self.export_dir.join(name).display().to_string();
+        self.prompt = Some(Prompt::new(PromptKind::Export { format }, path));
     }
 
     fn export_stem(&self) -> String {
         let what = match self.screen() {
             Screen::Experiments => "experiments".to_string(),
+            Screen::Runs if self.groups.is_some() => format!("groups-{}", self.runs.title),
             Screen::Runs => format!("runs-{}", self.runs.title),
-            Screen::Detail => format!("run-{}", self.detail_run.as_deref().unwrap_or("")),
+            Screen::Detail => format!("run-{}", self.detail.run_id),
             Screen::Compare => "compare".to_string(),
             Screen::Chart => format!(
                 "history-{}",
@@ -158,11 +231,11 @@ impl App {
                 }
             },
             Screen::Scatter | Screen::Parallel | Screen::Importance => self.sweep_table(),
-            Screen::Detail => match self.detail_run.as_deref().and_then(|id| self.index.run(id)) {
+            Screen::Detail => match self.index.run(&self.detail.run_id) {
                 Some(run) => Comparison::new(&[run], self.now_ms).table(false),
                 None => Table::default(),
             },
-            Screen::Compare => self.comparison().table(self.compare.diff_only),
+            Screen::Compare => self.compare_table(),
             Screen::Chart => self.chart_table(),
         }
     }
@@ -178,41 +251,45 @@ impl App {
         let Some(prompt) = self.prompt.as_mut() else {
             return Vec::new();
         };
-        match action {
-            Action::InputChar(c) => prompt.text.push(c),
-            Action::InputBackspace => {
-                prompt.text.pop();
+        if prompt.edit.apply(action) {
+            // Live preview of a filter while typing.
+            if let PromptKind::Filter { .. } = prompt.kind {
+                let text = prompt.text().to_string();
+                self.set_filter(text);
             }
-            Action::InputNextFormat => {
+            return Vec::new();
+        }
+        match action {
+            Action::InputComplete => {
                 if let PromptKind::Export { format } = &mut prompt.kind {
                     let i = EXPORT_FORMATS.iter().position(|f| f == format).unwrap_or(0);
                     let next = EXPORT_FORMATS[(i + 1) % EXPORT_FORMATS.len()];
                     let old_ext = format!(".{}", format.extension());
-                    if let Some(stem) = prompt.text.strip_suffix(&old_ext) {
-                        prompt.text = format!("{stem}.{}", next.extension());
+                    if let Some(stem) = prompt.edit.text().strip_suffix(&old_ext) {
+                        let renamed = format!("{stem}.{}", next.extension());
+                        prompt.edit.set(renamed);
                     }
                     *format = next;
                 }
             }
             Action::InputCancel => {
-                let prompt = self.prompt.take();
                 if let Some(Prompt {
                     kind: PromptKind::Filter { previous },
                     ..
-                }) = prompt
+                }) = self.prompt.take()
                 {
                     self.set_filter(previous);
                 }
-                return Vec::new();
             }
             Action::InputSubmit => {
                 let Some(prompt) = self.prompt.take() else {
                     return Vec::new();
                 };
+                let text = prompt.text().to_string();
                 match prompt.kind {
                     PromptKind::Query { .. } => {}
                     PromptKind::Sweep(which) => {
-                        if let Err(e) = self.apply_sweep_prompt(which, &prompt.text) {
+                        if let Err(e) = self.apply_sweep_prompt(which, &text) {
                             self.message = Some(Message {
                                 text: e,
                                 error: true,
@@ -220,9 +297,9 @@ impl App {
                             self.prompt = Some(prompt);
                         }
                     }
-                    PromptKind::Filter { .. } => self.set_filter(prompt.text),
+                    PromptKind::Filter { .. } => self.set_filter(text),
                     PromptKind::Export { format } => {
-                        let path = std::path::PathBuf::from(prompt.text.trim());
+                        let path = std::path::PathBuf::from(text.trim());
                         if path.as_os_str().is_empty() {
                             self.message = Some(Message {
                                 text: "export cancelled: no file name".into(),
@@ -238,59 +315,115 @@ impl App {
                         }];
                     }
                 }
-                return Vec::new();
             }
             _ => {}
         }
-        // Live preview of a filter while typing.
-        if let Some(Prompt {
-            kind: PromptKind::Filter { .. },
-            text,
-        }) = self.prompt.clone()
-        {
-            self.set_filter(text);
-        }
         Vec::new()
     }
-}
 
-impl App {
     fn update_query(&mut self, action: Action) {
         let Some(mut prompt) = self.prompt.take() else {
             return;
         };
+        // An open completion popup takes Tab, ↑/↓ and Enter.
+        if let Some(c) = prompt.completion.as_mut() {
+            let n = c.items.len().max(1);
+            match action {
+                Action::InputComplete | Action::Down => {
+                    c.selected = (c.selected + 1) % n;
+                    self.prompt = Some(prompt);
+                    return;
+                }
+                Action::Up => {
+                    c.selected = (c.selected + n - 1) % n;
+                    self.prompt = Some(prompt);
+                    return;
+                }
+                Action::InputSubmit => {
+                    let c = prompt.completion.take();
+                    if let Some(item) = c.as_ref().and_then(|c| c.items.get(c.selected)) {
+                        let range = c.as_ref().map_or(0..0, |c| c.range.clone());
+                        accept(&mut prompt.edit, range, item);
+                    }
+                    self.finish_query_edit(prompt);
+                    return;
+                }
+                Action::InputCancel => {
+                    prompt.completion = None;
+                    self.prompt = Some(prompt);
+                    return;
+                }
+                _ => prompt.completion = None,
+            }
+        }
         let PromptKind::Query {
             previous,
             error,
+            warning,
             recall,
         } = &mut prompt.kind
         else {
             return;
         };
+        if prompt.edit.apply(action) {
+            self.finish_query_edit(prompt);
+            return;
+        }
         match action {
-            Action::InputChar(c) => prompt.text.push(c),
-            Action::InputBackspace => {
-                prompt.text.pop();
+            Action::InputComplete => {
+                let keys = self.scope_keys();
+                let (range, items) =
+                    complete::candidates(prompt.edit.text(), prompt.edit.cursor(), &keys);
+                match items.len() {
+                    0 => {
+                        self.message = Some(Message {
+                            text: "nothing to complete here".into(),
+                            error: true,
+                        });
+                    }
+                    1 => accept(&mut prompt.edit, range, &items[0]),
+                    _ => {
+                        let common = complete::common_prefix(&items);
+                        let word = &prompt.edit.text()[range.clone()];
+                        let range = if common.len() > word.len() {
+                            prompt.edit.replace(range.clone(), &common);
+                            range.start..range.start + common.len()
+                        } else {
+                            range
+                        };
+                        let completion = Completion {
+                            items,
+                            selected: 0,
+                            range,
+                        };
+                        self.finish_query_edit(prompt);
+                        if let Some(p) = self.prompt.as_mut() {
+                            p.completion = Some(completion);
+                        }
+                        return;
+                    }
+                }
+                self.finish_query_edit(prompt);
             }
             Action::Up | Action::Down => {
                 let n = self.query_history.len();
-                if n == 0 {
+                if n > 0 {
+                    let pos = match (action, *recall) {
+                        (Action::Up, None) => n - 1,
+                        (Action::Up, Some(p)) => p.saturating_sub(1),
+                        (_, Some(p)) if p + 1 < n => p + 1,
+                        _ => n - 1,
+                    };
+                    *recall = Some(pos);
+                    prompt.edit.set(self.query_history[pos].clone());
+                    self.finish_query_edit(prompt);
+                } else {
                     self.prompt = Some(prompt);
-                    return;
                 }
-                let pos = match (action, *recall) {
-                    (Action::Up, None) => n - 1,
-                    (Action::Up, Some(p)) => p.saturating_sub(1),
-                    (_, Some(p)) if p + 1 < n => p + 1,
-                    _ => n - 1,
-                };
-                *recall = Some(pos);
-                prompt.text = self.query_history[pos].clone();
             }
             Action::InputCancel => {
                 self.runs.query = previous.take();
                 self.refresh_runs();
-                return;
             }
             Action::InputSubmit => {
                 if let Some(e) = error {
@@ -301,26 +434,43 @@ impl App {
                     self.prompt = Some(prompt);
                     return;
                 }
-                let text = prompt.text.trim().to_string();
+                if let Some(w) = warning.take() {
+                    self.message = Some(Message {
+                        text: w,
+                        error: true,
+                    });
+                }
+                let text = prompt.text().trim().to_string();
                 if !text.is_empty() {
                     self.query_history.retain(|h| *h != text);
                     self.query_history.push(text);
                     let excess = self.query_history.len().saturating_sub(QUERY_HISTORY);
                     self.query_history.drain(..excess);
                 }
-                return;
             }
-            _ => {
-                self.prompt = Some(prompt);
-                return;
-            }
+            _ => self.prompt = Some(prompt),
         }
-        let text = prompt.text.clone();
-        let new_error = self.preview_query(&text);
-        if let PromptKind::Query { error, .. } = &mut prompt.kind {
+    }
+
+    /// Re-checks the query after its text changed and puts the prompt back.
+    fn finish_query_edit(&mut self, mut prompt: Prompt) {
+        let text = prompt.text().to_string();
+        let (new_error, new_warning) = self.preview_query(&text);
+        if let PromptKind::Query { error, warning, .. } = &mut prompt.kind {
             *error = new_error;
+            *warning = new_warning;
         }
         self.prompt = Some(prompt);
+    }
+}
+
+/// Puts a completion in place of `range`, with a space after a whole key.
+fn accept(edit: &mut LineEdit, range: std::ops::Range<usize>, item: &str) {
+    let at_end = range.end == edit.text().len();
+    if item.ends_with('.') || !at_end {
+        edit.replace(range, item);
+    } else {
+        edit.replace(range, &format!("{item} "));
     }
 }
 

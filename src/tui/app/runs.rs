@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{App, Message, Screen, move_cursor};
+use super::{App, Message, move_cursor};
 use crate::index::column::KeySets;
 use crate::index::diff::is_uniform;
 use crate::index::{Attr, Column, SortKey, TextOrder, sort_rows};
@@ -56,6 +56,12 @@ pub struct RunsView {
     pub equal_hidden: usize,
     pub flat: bool,
     pub folded: HashSet<String>,
+    /// Shown columns whose different values read the same in short form (diff-only):
+    /// drawn precisely.
+    pub precise: HashSet<Column>,
+    /// Lower-case search text of every run for the quick filter, built for the index
+    /// generation stored with it.
+    pub haystacks: (u64, Vec<String>),
 }
 
 impl RunsView {
@@ -66,45 +72,74 @@ impl RunsView {
     }
 }
 
-/// Attribute columns every table starts with; those after the first five start hidden.
-const ATTR_COLUMNS: [Attr; 10] = [
-    Attr::RunName,
-    Attr::Status,
-    Attr::StartTime,
-    Attr::Duration,
-    Attr::User,
-    Attr::RunId,
-    Attr::ExperimentId,
-    Attr::EndTime,
-    Attr::Lifecycle,
-    Attr::ArtifactUri,
+/// Attribute columns before the metrics and params (the results come first).
+const LEAD_COLUMNS: [Attr; 2] = [Attr::RunName, Attr::Status];
+
+/// Attribute columns after the params: shown, then hidden.
+const TRAIL_COLUMNS: [(Attr, bool); 8] = [
+    (Attr::StartTime, true),
+    (Attr::Duration, true),
+    (Attr::User, true),
+    (Attr::RunId, false),
+    (Attr::ExperimentId, false),
+    (Attr::EndTime, false),
+    (Attr::Lifecycle, false),
+    (Attr::ArtifactUri, false),
 ];
 
-/// Does `run` contain `needle` (lower-case) in its name, id, user, status or any param/tag?
-fn text_match(run: &Run, needle: &str) -> bool {
-    let has = |s: &str| s.to_lowercase().contains(needle);
-    has(&run.run_name)
-        || has(&run.run_id)
-        || has(&run.user_id)
-        || has(run.status.as_str())
-        || run.params.iter().any(|(k, v)| has(k) || has(v))
-        || run
-            .tags
-            .iter()
-            .filter(|(k, _)| !k.starts_with("mlflow."))
-            .any(|(k, v)| has(k) || has(v))
+/// Longest part of one value the quick filter searches (values can be huge).
+const HAYSTACK_VALUE: usize = 1 << 20;
+
+/// The lower-case text the quick filter searches in a run: what its cells show (name, id,
+/// status, user, start time, duration, metric values), every param and tag value (notes,
+/// source names and git commits included) and the experiment id. Fields are separated
+/// by a NUL so a match never spans two.
+fn haystack(run: &Run, now: i64) -> String {
+    let mut out = String::new();
+    let mut add = |s: &str| {
+        let mut end = s.len().min(HAYSTACK_VALUE);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.push_str(&s[..end].to_lowercase());
+        out.push('\0');
+    };
+    add(&run.run_name);
+    add(&run.run_id);
+    add(&run.experiment_id);
+    add(run.status.as_str());
+    add(&run.user_id);
+    if let Some(t) = run.start_time {
+        add(&crate::text::time_short(t));
+        add(&crate::text::time_ago(t, now));
+    }
+    if let Some(d) = run.duration_ms(now) {
+        add(&crate::text::duration_compact(d));
+    }
+    for m in run.metrics.values() {
+        add(&crate::text::float_short(m.latest.value));
+    }
+    for v in run.params.values().chain(run.tags.values()) {
+        add(v);
+    }
+    out
 }
 
 impl App {
     /// Switches the run table to a set of experiments, resetting view state.
     pub(super) fn open_runs(&mut self, experiment_ids: Vec<String>, title: String) {
         let keep_marks = std::mem::take(&mut self.runs.marks);
+        let haystacks = std::mem::take(&mut self.runs.haystacks);
         self.runs = RunsView {
             experiment_ids,
             title,
             marks: keep_marks,
+            haystacks,
             ..RunsView::default()
         };
+        // A new table starts at its top-left corner.
+        self.viewport.runs_offset.set(0);
+        self.viewport.runs_col_offset.set(0);
         self.refresh_runs();
     }
 
@@ -119,6 +154,12 @@ impl App {
         let now = self.now_ms;
         let runs = self.index.runs();
         let v = &mut self.runs;
+        if !v.filter.is_empty() && v.haystacks.0 != self.index.generation() {
+            v.haystacks = (
+                self.index.generation(),
+                runs.iter().map(|r| haystack(r, now)).collect(),
+            );
+        }
         let current = v.rows.get(v.cursor).map(|r| runs[r.run].run_id.clone());
         let in_scope: Vec<usize> = (0..runs.len())
             .filter(|&i| v.experiment_ids.contains(&runs[i].experiment_id))
@@ -131,7 +172,9 @@ impl App {
             .iter()
             .copied()
             .filter(|&i| query.is_none_or(|f| f.matches(&runs[i])))
-            .filter(|&i| needle.is_empty() || text_match(&runs[i], &needle))
+            .filter(|&i| {
+                needle.is_empty() || v.haystacks.1.get(i).is_some_and(|h| h.contains(&needle))
+            })
             .collect();
         v.filtered_out = v.in_scope - matched.len();
         sort_rows(runs, &mut matched, &v.sort, TextOrder::Numeric, now);
@@ -150,16 +193,18 @@ impl App {
             tree_rows(runs, &matched, &v.folded)
         };
 
-        // Columns: add keys that appeared since the last refresh.
+        // Columns: name and status, the metrics, the params, then times and user; keys
+        // that appear later (live) join the end of their group.
         let scope_runs: Vec<&Run> = in_scope.iter().map(|&i| &runs[i]).collect();
         if v.columns.is_empty() {
-            v.columns = ATTR_COLUMNS
+            v.columns = LEAD_COLUMNS
                 .iter()
-                .enumerate()
-                .map(|(i, a)| ColumnState {
-                    column: Column::Attr(*a),
-                    visible: i < 5,
-                    pinned: *a == Attr::RunName,
+                .map(|a| (*a, true))
+                .chain(TRAIL_COLUMNS)
+                .map(|(a, visible)| ColumnState {
+                    column: Column::Attr(a),
+                    visible,
+                    pinned: a == Attr::RunName,
                 })
                 .collect();
         }
@@ -173,11 +218,15 @@ impl App {
             .chain(keys.tags.into_iter().map(|k| (Column::Tag(k), false)));
         for (column, visible) in new_cols {
             if !known.contains(&column) {
-                v.columns.push(ColumnState {
-                    column,
-                    visible,
-                    pinned: false,
-                });
+                let at = insert_position(&v.columns, &column);
+                v.columns.insert(
+                    at,
+                    ColumnState {
+                        column,
+                        visible,
+                        pinned: false,
+                    },
+                );
             }
         }
 
@@ -185,6 +234,7 @@ impl App {
         let current_col = v.shown.get(v.col_cursor).copied();
         let mut shown = Vec::new();
         let mut equal_hidden = 0;
+        let mut precise = HashSet::new();
         // Pinned columns first, in their order, then the rest.
         for pinned_pass in [true, false] {
             for (i, c) in v.columns.iter().enumerate() {
@@ -192,13 +242,14 @@ impl App {
                     continue;
                 }
                 let hideable = !matches!(c.column, Column::Attr(_));
-                if v.diff_only
-                    && hideable
-                    && shown_runs.len() > 1
-                    && is_uniform(&shown_runs, &c.column, now)
-                {
-                    equal_hidden += 1;
-                    continue;
+                if v.diff_only && hideable && shown_runs.len() > 1 {
+                    if is_uniform(&shown_runs, &c.column, now) {
+                        equal_hidden += 1;
+                        continue;
+                    }
+                    if reads_the_same(&shown_runs, &c.column, now) {
+                        precise.insert(c.column.clone());
+                    }
                 }
                 shown.push(i);
             }
@@ -209,13 +260,14 @@ impl App {
             .min(shown.len().saturating_sub(1));
         v.shown = shown;
         v.equal_hidden = equal_hidden;
+        v.precise = precise;
         v.cursor = current
             .and_then(|id| v.rows.iter().position(|r| runs[r.run].run_id == id))
             .unwrap_or(v.cursor)
             .min(v.rows.len().saturating_sub(1));
     }
 
-    pub(super) fn current_run_id(&self) -> Option<String> {
+    pub fn current_run_id(&self) -> Option<String> {
         let row = self.runs.rows.get(self.runs.cursor)?;
         Some(self.index.runs()[row.run].run_id.clone())
     }
@@ -233,9 +285,7 @@ impl App {
             Action::LastColumn => v.col_cursor = v.shown.len().saturating_sub(1),
             Action::Open => {
                 if let Some(id) = self.current_run_id() {
-                    self.detail_run = Some(id);
-                    self.detail_scroll = 0;
-                    self.stack.push(Screen::Detail);
+                    self.open_detail(id);
                 }
             }
             Action::Back => {
@@ -278,8 +328,8 @@ impl App {
                 if self.runs.diff_only {
                     self.message = Some(Message {
                         text: format!(
-                            "diff only: {} columns with equal values hidden",
-                            self.runs.equal_hidden
+                            "diff only: {} with equal values hidden",
+                            crate::text::count(self.runs.equal_hidden, "column", "columns")
                         ),
                         error: false,
                     });
@@ -332,6 +382,22 @@ impl App {
                     }
                 }
             }
+            Action::SetDirection => match self.runs.current_column().cloned() {
+                Some(Column::Metric(key)) => {
+                    let current = self
+                        .directions
+                        .get(&key)
+                        .copied()
+                        .unwrap_or_else(|| crate::index::direction::infer(&key));
+                    self.set_direction(key, current.next());
+                }
+                _ => {
+                    self.message = Some(Message {
+                        text: "put the column cursor on a metric to set which way is better".into(),
+                        error: true,
+                    });
+                }
+            },
             Action::Columns => self.open_picker(),
             Action::Filter => self.start_filter(),
             Action::Compare => self.open_compare(),
@@ -391,6 +457,34 @@ impl App {
     }
 }
 
+/// Where a new column goes: metrics after the last metric (else after the lead columns),
+/// params after the last param (else after the metrics), tags at the end.
+fn insert_position(columns: &[ColumnState], new: &Column) -> usize {
+    let last = |f: &dyn Fn(&Column) -> bool| columns.iter().rposition(|c| f(&c.column));
+    let lead = last(&|c| matches!(c, Column::Attr(a) if LEAD_COLUMNS.contains(a)));
+    let metric = last(&|c| matches!(c, Column::Metric(_)));
+    let param = last(&|c| matches!(c, Column::Param(_)));
+    let after = match new {
+        Column::Metric(_) => metric.or(lead),
+        Column::Param(_) => param.or(metric).or(lead),
+        _ => return columns.len(),
+    };
+    after.map_or(0, |i| i + 1)
+}
+
+/// True when the values of `column` differ across `runs` but all read the same in short
+/// form (metrics equal to six digits).
+fn reads_the_same(runs: &[&Run], column: &Column, now: i64) -> bool {
+    let mut texts = runs.iter().map(|r| column.value(r, now)).map(|v| match v {
+        crate::index::Value::Number(_) => Some(v.text(false)),
+        _ => None,
+    });
+    let Some(Some(first)) = texts.next() else {
+        return false;
+    };
+    texts.all(|t| t.as_ref() == Some(&first))
+}
+
 /// Orders rows as a tree: each parent followed by its (sorted) children. Runs whose parent
 /// is not among `matched` are roots. Children of folded parents are left out.
 fn tree_rows(runs: &[Run], matched: &[usize], folded: &HashSet<String>) -> Vec<RunRow> {
@@ -411,52 +505,53 @@ fn tree_rows(runs: &[Run], matched: &[usize], folded: &HashSet<String>) -> Vec<R
     }
     let mut out = Vec::with_capacity(matched.len());
     let mut visited = HashSet::new();
-    // Iterative DFS; (run, depth, last)
-    let mut stack: Vec<(usize, u8, bool)> = roots.iter().rev().map(|&r| (r, 0, false)).collect();
-    while let Some((i, depth, last)) = stack.pop() {
-        if !visited.insert(i) {
-            continue; // a parent cycle in bad data
-        }
-        let id = runs[i].run_id.as_str();
-        let kids = children.get(id).map(Vec::as_slice).unwrap_or(&[]);
-        let is_folded = folded.contains(id);
-        out.push(RunRow {
-            run: i,
-            depth,
-            children: kids.len() as u32,
-            folded: is_folded,
-            last,
-        });
-        if !is_folded {
+    // Iterative DFS from one root; (run, depth, last, hidden under a folded run).
+    let walk = |root: usize, out: &mut Vec<RunRow>, visited: &mut HashSet<usize>| {
+        let mut stack: Vec<(usize, u8, bool, bool)> = vec![(root, 0, false, false)];
+        while let Some((i, depth, last, hidden)) = stack.pop() {
+            if !visited.insert(i) {
+                continue; // a parent cycle in bad data
+            }
+            let id = runs[i].run_id.as_str();
+            let kids: Vec<usize> = children
+                .get(id)
+                .map(|k| k.iter().copied().filter(|k| !visited.contains(k)).collect())
+                .unwrap_or_default();
+            let is_folded = folded.contains(id) && !kids.is_empty();
+            if !hidden {
+                out.push(RunRow {
+                    run: i,
+                    depth,
+                    children: kids.len() as u32,
+                    folded: is_folded,
+                    last,
+                });
+            }
             for (n, &k) in kids.iter().enumerate().rev() {
-                stack.push((k, depth.saturating_add(1), n + 1 == kids.len()));
+                let below = hidden || is_folded;
+                stack.push((k, depth.saturating_add(1), n + 1 == kids.len(), below));
             }
         }
-    }
-    // Runs caught in a parent cycle (bad data) are never reached from a root: show them
-    // flat, unless they sit below a folded run.
-    let below_folded = |mut i: usize| -> bool {
-        for _ in 0..matched.len() {
-            let Some(&p) = runs[i].parent_id().and_then(|p| present.get(p)) else {
-                return false;
-            };
-            if folded.contains(&runs[p].run_id) {
-                return true;
-            }
-            i = p;
-        }
-        false
     };
+    for &r in &roots {
+        walk(r, &mut out, &mut visited);
+    }
+    // Runs in a parent cycle (bad data) are never reached from a root: each cycle is shown
+    // from one of its members, as if that one had no parent, so every run has a row (or a
+    // folded row above it to unfold).
     for &i in matched {
-        if !visited.contains(&i) && !below_folded(i) {
-            out.push(RunRow {
-                run: i,
-                depth: 0,
-                children: 0,
-                folded: false,
-                last: false,
-            });
+        if visited.contains(&i) {
+            continue;
         }
+        let mut seen = HashSet::new();
+        let mut j = i;
+        while seen.insert(j) {
+            match runs[j].parent_id().and_then(|p| present.get(p)) {
+                Some(&p) if !visited.contains(&p) => j = p,
+                _ => break,
+            }
+        }
+        walk(j, &mut out, &mut visited);
     }
     out
 }

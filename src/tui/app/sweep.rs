@@ -326,10 +326,10 @@ impl App {
                 .map(|i| i.target.name().into_owned()),
             _ => None,
         };
-        self.prompt = Some(Prompt {
-            kind: PromptKind::Sweep(which),
-            text: text.unwrap_or_default(),
-        });
+        self.prompt = Some(Prompt::new(
+            PromptKind::Sweep(which),
+            text.unwrap_or_default(),
+        ));
     }
 
     /// Applies a sweep prompt; an error keeps the prompt open.
@@ -668,9 +668,7 @@ impl App {
     /// The run detail of run index `r`.
     fn open_detail_of(&mut self, r: usize) {
         if let Some(run) = self.index.runs().get(r) {
-            self.detail_run = Some(run.run_id.clone());
-            self.detail_scroll = 0;
-            self.stack.push(Screen::Detail);
+            self.open_detail(run.run_id.clone());
         }
     }
 

@@ -245,9 +245,9 @@ fn export_writes_exactly_what_is_on_screen() {
     app.update(Action::Export);
     let prompt = app.prompt.clone().expect("prompt");
     assert!(
-        prompt.text.ends_with(".csv") && prompt.text.contains("mltui-runs-sweep"),
+        prompt.text().ends_with(".csv") && prompt.text().contains("mltui-runs-sweep"),
         "{}",
-        prompt.text
+        prompt.text()
     );
     let effects = app.update(Action::InputSubmit);
     let mut exported = None;
@@ -289,9 +289,9 @@ fn export_writes_exactly_what_is_on_screen() {
 fn export_format_cycles_with_tab() {
     let mut app = sweep_app();
     app.update(Action::Export);
-    app.update(Action::InputNextFormat);
+    app.update(Action::InputComplete);
     let p = app.prompt.clone().expect("prompt");
-    assert!(p.text.ends_with(".json"));
+    assert!(p.text().ends_with(".json"));
     assert_eq!(
         p.kind,
         PromptKind::Export {
@@ -349,7 +349,7 @@ fn experiments_filter_marks_and_multi_open() {
 fn keys_map_to_actions_and_quit_is_an_effect() {
     let mut app = sweep_app();
     assert!(matches!(
-        app.on_key(Key::Ch('q')).as_slice(),
+        app.on_key(Key::Ctrl('c')).as_slice(),
         [Effect::Quit]
     ));
     app.on_key(Key::Ch('?'));
@@ -457,7 +457,7 @@ fn search_filter_prompt_applies_live_shows_errors_and_remembers() {
     assert_eq!(names(&app).len(), 8, "an empty filter matches everything");
     app.update(Action::Up);
     assert_eq!(
-        app.prompt.as_ref().map(|p| p.text.clone()),
+        app.prompt.as_ref().map(|p| p.text().to_string()),
         app.query_history.last().cloned()
     );
     app.update(Action::InputCancel);

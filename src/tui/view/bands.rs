@@ -9,7 +9,7 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
 
-use super::chart::run_color;
+use super::chart::run_style;
 use super::empty_hint;
 use crate::chart::bands::Band;
 use crate::chart::{self, Bounds, Series, XMode};
@@ -124,8 +124,9 @@ pub fn draw(
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Scatter)
                 .style(
-                    run_color(theme, i)
-                        .patch(theme.dim.add_modifier(ratatui::style::Modifier::DIM)),
+                    run_style(theme, i)
+                        .color
+                        .add_modifier(ratatui::style::Modifier::DIM),
                 )
                 .data(pts),
         );
@@ -135,7 +136,11 @@ pub fn draw(
             Dataset::default()
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
-                .style(run_color(theme, i).add_modifier(ratatui::style::Modifier::BOLD))
+                .style(
+                    run_style(theme, i)
+                        .color
+                        .add_modifier(ratatui::style::Modifier::BOLD),
+                )
                 .data(pts),
         );
     }
@@ -189,7 +194,10 @@ fn at(curve: &[(f64, f64)], x: f64) -> Option<f64> {
     (i > 0).then(|| curve[i - 1].1)
 }
 
-pub fn legend(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, key: &str) {
+pub fn legend(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, key: Option<&String>) {
+    let Some(key) = key else {
+        return;
+    };
     let v = &app.chart;
     let (bands, _) = app.group_bands(key);
     let opts = chart::ChartOptions {
@@ -220,7 +228,7 @@ pub fn legend(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, key: 
         };
         let label = format!("{} ({} runs)", text::truncate(&band.label, 24), band.runs);
         lines.push(Line::from(vec![
-            Span::styled(" ━━ ", run_color(theme, i)),
+            Span::styled(" ━━ ", run_style(theme, i).color),
             Span::raw(text::pad(&label, 26, false)),
             Span::styled(format!("{:>10}", y(m)), theme.key),
             Span::styled(format!("  [{} … {}]", y(lo), y(hi)), theme.dim),

@@ -1,5 +1,6 @@
-//! The compare screen: one row per key, one column per run, differing rows highlighted,
-//! the best metric value marked, and deltas against a pinned baseline.
+//! The compare screen: sections of rows (one per key), one column per run, a page of runs
+//! at a time; differing rows highlighted, the best value of a metric with a known better
+//! direction starred, and deltas against a pinned baseline coloured by better or worse.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -7,44 +8,122 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::{empty_hint, fit, scroll_to, value_text};
-use crate::index::Value;
-use crate::index::compare::Section;
+use crate::index::compare::{CompareRow, Comparison, Section, delta};
 use crate::text;
-use crate::tui::app::App;
+use crate::tui::app::{App, CmpLine};
 use crate::tui::theme::Theme;
 
-const RUN_COL: usize = 18;
+/// The narrowest and widest a run column gets (values are cut with `…` beyond it).
+const RUN_COL_MIN: usize = 10;
+const RUN_COL_MAX: usize = 24;
+/// The widest the key column gets (keys are cut with `…` beyond it).
+const KEY_COL: usize = 28;
+
+/// A cell of the comparison as shown: the value (with ★ when best) and the delta from
+/// the baseline, if any.
+struct Shown {
+    value: String,
+    numeric: bool,
+    delta: Option<(String, Option<bool>)>,
+}
+
+fn shown(
+    cmp: &Comparison<'_>,
+    row: &CompareRow,
+    c: usize,
+    baseline: Option<usize>,
+    color: bool,
+) -> Shown {
+    let value = cmp.value(row, c);
+    let (mut s, numeric) = value_text(&value, row.precise, RUN_COL_MAX);
+    if row.best == Some(c) {
+        s = format!("★{s}");
+    }
+    let delta = baseline
+        .filter(|b| *b != c)
+        .and_then(|b| delta(&cmp.value(row, b), &value))
+        .map(|d| {
+            let better = row.direction.improves(d);
+            // Without colour, better and worse show as text.
+            let mark = match (color, better) {
+                (false, Some(true)) => "✓",
+                (false, Some(false)) => "✗",
+                _ => "",
+            };
+            let sign = if d >= 0.0 { "+" } else { "" };
+            (format!(" {sign}{}{mark}", text::float_short(d)), better)
+        });
+    Shown {
+        value: s,
+        numeric,
+        delta,
+    }
+}
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let cmp = app.comparison();
     let v = &app.compare;
     let height = area.height.saturating_sub(1) as usize;
     app.viewport.table_rows.set(height);
-    let rows: Vec<_> = cmp.visible_rows(v.diff_only).collect();
-    if cmp.runs.is_empty() || rows.is_empty() {
-        empty_hint(frame, area, "nothing to compare", theme);
+    let lines = app.compare_lines(&cmp);
+    if cmp.runs.is_empty() || lines.is_empty() {
+        let msg = if v.filter.is_empty() {
+            "nothing to compare"
+        } else {
+            "no key matches the filter (Esc clears it)"
+        };
+        empty_hint(frame, area, msg, theme);
         return;
     }
-    let key_w = rows
+    let width = area.width as usize;
+    let key_w = cmp
+        .rows
         .iter()
         .map(|r| text::width(&r.column.name()))
         .max()
         .unwrap_or(8)
-        .clamp(8, 28);
-    let fit_cols = ((area.width as usize).saturating_sub(key_w + 2) / (RUN_COL + 1)).max(1);
+        .clamp(16, KEY_COL.min(width / 3).max(16));
+    // Run columns as wide as their widest value (and the run names), within limits.
+    let cmp_ref = &cmp;
+    let run_w = cmp
+        .rows
+        .iter()
+        .filter(|r| r.shown(v.diff_only))
+        .flat_map(|r| {
+            (0..cmp_ref.runs.len()).map(move |c| {
+                let s = shown(cmp_ref, r, c, v.baseline, theme.color);
+                text::width(&s.value) + s.delta.map_or(0, |(d, _)| text::width(&d))
+            })
+        })
+        .chain(
+            cmp.runs
+                .iter()
+                .map(|r| text::width(&text::cut(&r.run_name, RUN_COL_MAX)) + 2),
+        )
+        .max()
+        .unwrap_or(RUN_COL_MIN)
+        .clamp(RUN_COL_MIN, RUN_COL_MAX);
+    let fit_cols = (width.saturating_sub(key_w + 1) / (run_w + 1)).max(1);
+    app.viewport.cmp_cols.set(fit_cols);
     // Keep the run column under the cursor visible.
     let ncols = cmp.runs.len();
     let col_start = scroll_to(&app.viewport.cmp_col_offset, v.col_cursor, fit_cols, ncols);
     let cols: Vec<usize> = (col_start..ncols.min(col_start + fit_cols)).collect();
-    let start = scroll_to(&app.viewport.cmp_offset, v.cursor, height, rows.len());
+    let start = scroll_to(&app.viewport.cmp_offset, v.cursor, height, lines.len());
 
+    let more_left = if col_start > 0 { "◂ " } else { "" };
+    let more_right = if col_start + cols.len() < ncols {
+        " ▸"
+    } else {
+        ""
+    };
     let mut header = vec![Cell::from(Span::styled(
-        fit("key", key_w, false),
+        fit(&format!("{more_left}key{more_right}"), key_w, false),
         theme.header,
     ))];
     for &c in &cols {
         let run = cmp.runs[c];
-        let mut label = text::sanitize(&run.run_name).into_owned();
+        let mut label = text::cut(&run.run_name, run_w).into_owned();
         if label.is_empty() {
             label = run.run_id.chars().take(8).collect();
         }
@@ -55,15 +134,35 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         if c == v.col_cursor {
             style = style.patch(theme.cursor_cell);
         }
-        header.push(Cell::from(Span::styled(fit(&label, RUN_COL, false), style)));
+        header.push(Cell::from(Span::styled(fit(&label, run_w, false), style)));
     }
 
-    let table_rows: Vec<Row<'_>> = rows
+    let table_rows: Vec<Row<'_>> = lines
         .iter()
         .enumerate()
         .skip(start)
         .take(height)
-        .map(|(pos, row)| {
+        .map(|(pos, line)| {
+            let mut rs = theme.base;
+            if pos == v.cursor {
+                rs = rs.patch(theme.cursor);
+            }
+            let row = match line {
+                CmpLine::Section(section, n) => {
+                    let folded = v.folded.contains(section);
+                    let title = format!(
+                        "{} {} ({n})",
+                        if folded { "▸" } else { "▾" },
+                        crate::tui::app::section_title(*section),
+                    );
+                    return Row::new(vec![Cell::from(Span::styled(
+                        fit(&title, key_w, false),
+                        theme.section,
+                    ))])
+                    .style(rs);
+                }
+                CmpLine::Row(i) => &cmp.rows[*i],
+            };
             let mut key_style = if row.differs {
                 theme.differs
             } else {
@@ -73,14 +172,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 key_style = theme.dim;
             }
             let mut cells = vec![Cell::from(Span::styled(
-                fit(&text::sanitize(&row.column.name()), key_w, false),
+                fit(&row.column.name(), key_w, false),
                 key_style,
             ))];
-            let base = v.baseline.map(|b| cmp.value(row, b));
             for &c in &cols {
-                let value = cmp.value(row, c);
-                let (mut s, numeric) = value_text(&value);
-                let mut style = if value.is_missing() {
+                let cell = shown(&cmp, row, c, v.baseline, theme.color);
+                let mut style = if cmp.value(row, c).is_missing() {
                     theme.dim
                 } else {
                     theme.base
@@ -89,32 +186,21 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                     style = theme.differs;
                 }
                 if row.best == Some(c) {
-                    s = format!("★{s}");
                     style = theme.best;
                 }
                 let mut spans = Vec::new();
-                if let (Some(Value::Number(b)), Value::Number(x)) = (&base, &value) {
-                    if v.baseline != Some(c) && b.is_finite() && x.is_finite() {
-                        let d = x - b;
-                        let d_text = format!(
-                            " {}{}",
-                            if d >= 0.0 { "+" } else { "" },
-                            text::float_short(d)
-                        );
-                        let room = RUN_COL.saturating_sub(text::width(&d_text));
-                        spans.push(Span::styled(fit(&s, room, numeric), style));
-                        let ds = if d > 0.0 {
-                            theme.delta_up
-                        } else if d < 0.0 {
-                            theme.delta_down
-                        } else {
-                            theme.dim
+                match &cell.delta {
+                    Some((d_text, better)) => {
+                        let room = run_w.saturating_sub(text::width(d_text));
+                        spans.push(Span::styled(fit(&cell.value, room, cell.numeric), style));
+                        let ds = match better {
+                            Some(true) => theme.delta_better,
+                            Some(false) => theme.delta_worse,
+                            None => theme.dim,
                         };
-                        spans.push(Span::styled(d_text, ds));
+                        spans.push(Span::styled(d_text.clone(), ds));
                     }
-                }
-                if spans.is_empty() {
-                    spans.push(Span::styled(fit(&s, RUN_COL, numeric), style));
+                    None => spans.push(Span::styled(fit(&cell.value, run_w, cell.numeric), style)),
                 }
                 if pos == v.cursor && c == v.col_cursor {
                     spans = spans
@@ -124,15 +210,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 }
                 cells.push(Cell::from(Line::from(spans)));
             }
-            let mut rs = theme.base;
-            if pos == v.cursor {
-                rs = rs.patch(theme.cursor);
-            }
             Row::new(cells).style(rs)
         })
         .collect();
     let mut widths = vec![Constraint::Length(key_w as u16)];
-    widths.extend(cols.iter().map(|_| Constraint::Length(RUN_COL as u16)));
+    widths.extend(cols.iter().map(|_| Constraint::Length(run_w as u16)));
     let table = Table::new(table_rows, widths)
         .header(Row::new(header))
         .column_spacing(1);

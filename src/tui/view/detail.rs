@@ -1,4 +1,5 @@
-//! Run detail: attributes, params, metric summaries, tags, note, source and datasets.
+//! Run detail: every field with a cursor; long values wrap (up to three lines, then `…`
+//! and Enter opens the pager); the parent and children are links.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -6,150 +7,180 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::empty_hint;
-use crate::model::{Run, TAG_NOTE};
 use crate::text;
-use crate::tui::app::App;
+use crate::tui::app::{App, DetailItem, ItemKind};
 use crate::tui::theme::Theme;
 
-fn kv<'a>(key: &str, value: &str, theme: &Theme, key_w: usize) -> Line<'a> {
-    Line::from(vec![
-        Span::styled(
-            format!("  {}", text::pad(&text::sanitize(key), key_w, false)),
-            theme.key,
-        ),
-        Span::raw(format!("  {}", text::sanitize(value))),
-    ])
-}
+/// Lines a value may take before it is cut (Enter shows all of it).
+const VALUE_LINES: usize = 3;
 
-fn section<'a>(title: String, theme: &Theme) -> Line<'a> {
-    Line::from(Span::styled(title, theme.section))
-}
-
-/// The detail text of a run, one `Line` per row.
-pub fn lines<'a>(run: &Run, now: i64, theme: &Theme) -> Vec<Line<'a>> {
-    let mut out = Vec::new();
-    let t = |v: Option<i64>| v.map_or("-".to_string(), text::time_iso);
-    out.push(section("Run".into(), theme));
-    let dur = run
-        .duration_ms(now)
-        .map_or("-".into(), text::duration_short);
-    let attrs = [
-        ("name", run.run_name.clone()),
-        ("run id", run.run_id.clone()),
-        ("experiment", run.experiment_id.clone()),
-        ("status", run.status.as_str().to_string()),
-        ("lifecycle", run.lifecycle.as_str().to_string()),
-        ("user", run.user_id.clone()),
-        ("start", t(run.start_time)),
-        ("end", t(run.end_time)),
-        ("duration", dur),
-        ("artifacts", run.artifact_uri.clone()),
-    ];
-    for (k, v) in &attrs {
-        out.push(kv(k, v, theme, 12));
+/// A value wrapped into at most `VALUE_LINES` lines of `w` cells; the last ends with `…`
+/// when something is left out. Newlines in the value break lines.
+fn wrap_value(value: &str, w: usize) -> Vec<String> {
+    let w = w.max(4);
+    let mut lines: Vec<String> = Vec::new();
+    // Only the start of a huge value can show: look no further than what three lines of
+    // the widest characters (or their escapes) could hold.
+    let mut end = value.len().min(w * VALUE_LINES * 8 + 64);
+    while !value.is_char_boundary(end) {
+        end -= 1;
     }
-    let source: Vec<(&str, &String)> = run
-        .tags
-        .iter()
-        .filter(|(k, _)| k.starts_with("mlflow.source.") || *k == "mlflow.parentRunId")
-        .map(|(k, v)| (k.as_str(), v))
-        .collect();
-    if !source.is_empty() {
-        out.push(Line::from(""));
-        out.push(section("Source".into(), theme));
-        for (k, v) in source {
-            out.push(kv(k.trim_start_matches("mlflow."), v, theme, 20));
-        }
-    }
-    if let Some(note) = run.tags.get(TAG_NOTE) {
-        out.push(Line::from(""));
-        out.push(section("Note".into(), theme));
-        for l in note.lines() {
-            out.push(Line::from(format!("  {}", text::sanitize(l))));
-        }
-    }
-    let kw = |keys: &mut dyn Iterator<Item = &String>| {
-        keys.map(|k| text::width(k)).max().unwrap_or(0).min(40)
-    };
-    out.push(Line::from(""));
-    out.push(section(format!("Params ({})", run.params.len()), theme));
-    let w = kw(&mut run.params.keys());
-    for (k, v) in &run.params {
-        out.push(kv(k, v, theme, w));
-    }
-    out.push(Line::from(""));
-    out.push(section(format!("Metrics ({})", run.metrics.len()), theme));
-    if !run.metrics.is_empty() {
-        let w = kw(&mut run.metrics.keys()).max(6);
-        out.push(Line::from(Span::styled(
-            format!(
-                "  {}  {:>12} {:>12} {:>12} {:>10} {:>8}",
-                text::pad("key", w, false),
-                "latest",
-                "min",
-                "max",
-                "step",
-                "points"
-            ),
-            theme.dim,
-        )));
-        for (k, m) in &run.metrics {
-            let count = m.count.map_or("-".into(), |c| c.to_string());
-            // A server reports only the latest value: min and max are unknown, not NaN.
-            let extreme = |v: f64| {
-                if m.count.is_none() && v.is_nan() {
-                    "-".to_string()
-                } else {
-                    text::float_short(v)
+    let mut cut = end < value.len();
+    let head = &value[..end];
+    'parts: for part in head.split('\n') {
+        // Only the start of a huge value can show: cut (and escape) before wrapping.
+        let part = text::cut(part, w * VALUE_LINES + 1);
+        let mut rest: &str = &part;
+        loop {
+            if lines.len() == VALUE_LINES {
+                cut = true;
+                break 'parts;
+            }
+            let mut used = 0;
+            let mut end = rest.len();
+            for (i, c) in rest.char_indices() {
+                let cw = text::width(c.encode_utf8(&mut [0u8; 4]));
+                if used + cw > w {
+                    end = i;
+                    break;
                 }
-            };
-            out.push(Line::from(vec![
-                Span::styled(
-                    format!("  {}", text::pad(&text::sanitize(k), w, false)),
-                    theme.key,
-                ),
-                Span::raw(format!(
-                    "  {:>12} {:>12} {:>12} {:>10} {:>8}",
-                    text::float_short(m.latest.value),
-                    extreme(m.min),
-                    extreme(m.max),
-                    m.latest.step,
-                    count
-                )),
-            ]));
+                used += cw;
+            }
+            lines.push(rest[..end].to_string());
+            rest = &rest[end..];
+            if rest.is_empty() {
+                break;
+            }
         }
     }
-    if !run.datasets.is_empty() {
-        out.push(Line::from(""));
-        out.push(section(format!("Datasets ({})", run.datasets.len()), theme));
-        for d in &run.datasets {
-            let ctx = d.context.as_deref().unwrap_or("-");
-            let value = format!(
-                "{} ({}) digest {} · {} {}",
-                d.name, ctx, d.digest, d.source_type, d.source
-            );
-            out.push(Line::from(format!("  {}", text::sanitize(&value))));
+    if let (true, Some(last)) = (cut, lines.last_mut()) {
+        let kept = text::cut(last, w.saturating_sub(1))
+            .trim_end_matches('…')
+            .to_string();
+        *last = format!("{kept}…");
+    }
+    lines
+}
+
+/// The screen lines of one item at `width`, with `key_w` cells for keys.
+fn item_lines<'a>(
+    item: &DetailItem<'_>,
+    key_w: usize,
+    width: usize,
+    selected: bool,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    match item.kind {
+        ItemKind::Blank => vec![Line::from("")],
+        ItemKind::Section => vec![Line::from(Span::styled(
+            text::cut(&item.key, width).into_owned(),
+            theme.section,
+        ))],
+        ItemKind::Header => vec![Line::from(Span::styled(
+            text::cut(
+                &format!("  {}  {}", text::pad(&item.key, key_w, false), item.value),
+                width,
+            )
+            .into_owned(),
+            theme.dim,
+        ))],
+        ItemKind::Field | ItemKind::Link(_) | ItemKind::Metric => {
+            let link = matches!(item.kind, ItemKind::Link(_));
+            let value_w = width.saturating_sub(key_w + 4 + if link { 2 } else { 0 });
+            let value = wrap_value(&item.value, value_w);
+            let key = text::pad(&text::cut(&item.key, key_w), key_w, false);
+            let row = if selected { theme.cursor } else { theme.base };
+            value
+                .into_iter()
+                .enumerate()
+                .map(|(n, v)| {
+                    let k = if n == 0 {
+                        key.clone()
+                    } else {
+                        " ".repeat(key_w)
+                    };
+                    let mut spans = vec![Span::styled(format!("  {k}  "), theme.key.patch(row))];
+                    if link && n == 0 {
+                        spans.push(Span::styled("→ ", theme.key.patch(row)));
+                    }
+                    spans.push(Span::styled(v, row));
+                    Line::from(spans)
+                })
+                .collect()
         }
     }
-    out.push(Line::from(""));
-    out.push(section(format!("Tags ({})", run.tags.len()), theme));
-    let w = kw(&mut run.tags.keys());
-    for (k, v) in &run.tags {
-        out.push(kv(k, v, theme, w));
-    }
-    out
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    app.viewport.table_rows.set(area.height as usize);
-    let Some(run) = app.detail_run.as_deref().and_then(|id| app.index.run(id)) else {
+    let height = area.height as usize;
+    app.viewport.table_rows.set(height);
+    let items = app.detail_items();
+    if items.is_empty() {
         empty_hint(frame, area, "this run is no longer in the store", theme);
         return;
-    };
-    let lines = lines(run, app.now_ms, theme);
-    let max = lines.len().saturating_sub(area.height as usize);
-    app.viewport.detail_lines.set(lines.len());
-    let scroll = app.detail_scroll.min(max);
-    let para = Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0));
-    frame.render_widget(para, area);
+    }
+    let width = area.width as usize;
+    // Keys line up within each section, as wide as its widest key (within limits).
+    let max_key = (width / 3).clamp(6, 32);
+    let mut key_ws = vec![6; items.len()];
+    let mut start = 0;
+    for end in 1..=items.len() {
+        if end == items.len() || items[end].kind == ItemKind::Section {
+            let w = items[start..end]
+                .iter()
+                .filter(|i| i.selectable() || i.kind == ItemKind::Header)
+                .map(|i| text::width(&text::cut(&i.key, max_key)))
+                .max()
+                .unwrap_or(6)
+                .clamp(6, max_key);
+            key_ws[start..end].fill(w);
+            start = end;
+        }
+    }
+    let cursor = app.detail.cursor.min(items.len() - 1);
+    let rendered: Vec<Vec<Line<'_>>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| item_lines(item, key_ws[i], width, i == cursor, theme))
+        .collect();
+    // Scroll by items so the cursor's item is fully visible.
+    let mut first = app.viewport.detail_offset.get().min(cursor);
+    let below =
+        |from: usize, to: usize| -> usize { rendered[from..=to].iter().map(Vec::len).sum() };
+    while first < cursor && below(first, cursor) > height {
+        first += 1;
+    }
+    // Show the section title above the first field when it fits.
+    if first == cursor && first > 0 && below(first - 1, cursor) <= height {
+        first -= 1;
+    }
+    app.viewport.detail_offset.set(first);
+    let lines: Vec<Line<'_>> = rendered
+        .into_iter()
+        .skip(first)
+        .flatten()
+        .take(height)
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_wrap_to_three_lines_then_end_with_an_ellipsis() {
+        assert_eq!(wrap_value("short", 10), ["short"]);
+        assert_eq!(wrap_value("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        let long = wrap_value(&"x".repeat(5000), 10);
+        assert_eq!(long.len(), 3);
+        assert!(
+            long[2].ends_with('…') && text::width(&long[2]) <= 10,
+            "{long:?}"
+        );
+        assert_eq!(wrap_value("a\nb", 10), ["a", "b"]);
+        let many = wrap_value("1\n2\n3\n4", 10);
+        assert_eq!(many, ["1", "2", "3…"]);
+        assert_eq!(wrap_value("e\u{1b}[2J", 10), ["e\\e[2J"]);
+    }
 }

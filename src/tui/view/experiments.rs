@@ -1,4 +1,5 @@
-//! The experiment list.
+//! The experiment list. The name always shows; the other columns (runs, last activity,
+//! id, stage) join in that order as the width allows.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -10,6 +11,15 @@ use crate::model::Lifecycle;
 use crate::text;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
+
+/// The optional columns, most wanted first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Runs,
+    Activity,
+    Id,
+    Stage,
+}
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let v = &app.experiments;
@@ -28,6 +38,58 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     }
     let start = scroll_to(&app.viewport.exp_offset, v.cursor, height, v.rows.len());
     let exps = app.index.experiments();
+    let now = app.now_ms;
+    let counts: Vec<String> = v
+        .rows
+        .iter()
+        .map(|&i| app.index.run_count(&exps[i].experiment_id).label())
+        .collect();
+    let activity = |i: usize| {
+        v.activity
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|t| text::time_ago(t, now))
+            .unwrap_or_else(|| "-".into())
+    };
+    let name_w = v
+        .rows
+        .iter()
+        .map(|&i| text::width(&text::cut(&exps[i].name, 60)))
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let id_w = v
+        .rows
+        .iter()
+        .map(|&i| text::width(&text::cut(&exps[i].experiment_id, 20)))
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    let runs_w = counts
+        .iter()
+        .map(|c| text::width(c))
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let mut wanted = vec![(Col::Runs, runs_w), (Col::Activity, 13), (Col::Id, id_w)];
+    if v.show_deleted {
+        wanted.push((Col::Stage, 7));
+    }
+    // The name keeps at least this much; other columns are added while they fit.
+    let name_min = name_w.min(24);
+    let mut used = 2 + name_min;
+    let mut cols = Vec::new();
+    for (c, w) in wanted {
+        if used + w < area.width as usize {
+            used += w + 1;
+            cols.push((c, w));
+        }
+    }
+    let name_room = (area.width as usize)
+        .saturating_sub(used - name_min + 2)
+        .max(4);
+
     let rows: Vec<Row<'_>> = v
         .rows
         .iter()
@@ -41,52 +103,42 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             if pos == v.cursor {
                 style = style.patch(theme.cursor);
             }
-            let activity = v
-                .activity
-                .get(i)
-                .copied()
-                .flatten()
-                .map(text::time_short)
-                .unwrap_or_else(|| "-".into());
-            let lifecycle = match e.lifecycle {
-                Lifecycle::Active => Span::styled("active", theme.dim),
-                Lifecycle::Deleted => Span::styled("deleted", theme.failed),
-            };
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(if marked { "●" } else { " " }),
-                Cell::from(text::sanitize(&e.name).into_owned()),
-                Cell::from(Span::styled(
-                    text::sanitize(&e.experiment_id).into_owned(),
-                    theme.dim,
-                )),
-                Cell::from(
-                    Line::from(app.index.run_count(&e.experiment_id).to_string()).right_aligned(),
-                ),
-                Cell::from(activity),
-                Cell::from(lifecycle),
-            ])
-            .style(style)
+                Cell::from(text::cut(&e.name, name_room).into_owned()),
+            ];
+            for (c, _) in &cols {
+                cells.push(match c {
+                    Col::Runs => Cell::from(Line::from(counts[pos].clone()).right_aligned()),
+                    Col::Activity => Cell::from(activity(i)),
+                    Col::Id => Cell::from(Span::styled(
+                        text::cut(&e.experiment_id, 20).into_owned(),
+                        theme.dim,
+                    )),
+                    Col::Stage => Cell::from(match e.lifecycle {
+                        Lifecycle::Active => Span::styled("active", theme.dim),
+                        Lifecycle::Deleted => Span::styled("deleted", theme.failed),
+                    }),
+                });
+            }
+            Row::new(cells).style(style)
         })
         .collect();
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Fill(3),
-        Constraint::Length(20),
-        Constraint::Length(6),
-        Constraint::Length(16),
-        Constraint::Length(8),
-    ];
-    let header = Row::new(vec![
-        Cell::from(""),
-        Cell::from("name"),
-        Cell::from("id"),
-        Cell::from(Line::from("runs").right_aligned()),
-        Cell::from("last activity"),
-        Cell::from("stage"),
-    ])
-    .style(theme.header);
+    let mut widths = vec![Constraint::Length(1), Constraint::Fill(1)];
+    widths.extend(cols.iter().map(|(_, w)| Constraint::Length(*w as u16)));
+    let mut header = vec![Cell::from(""), Cell::from("name")];
+    for (c, _) in &cols {
+        header.push(match c {
+            Col::Runs => Cell::from(Line::from("runs").right_aligned()),
+            Col::Activity => Cell::from("last activity"),
+            Col::Id => Cell::from("id"),
+            Col::Stage => Cell::from("stage"),
+        });
+    }
     frame.render_widget(
-        Table::new(rows, widths).header(header).column_spacing(1),
+        Table::new(rows, widths)
+            .header(Row::new(header).style(theme.header))
+            .column_spacing(1),
         area,
     );
 }

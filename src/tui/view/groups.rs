@@ -45,8 +45,10 @@ fn cell(app: &App, gv: &GroupView, row: GroupRow, col: &GroupCol) -> (String, bo
                     let (v, sd) = app.group_cell(grp, c, agg);
                     let duration = matches!(c, Column::Attr(Attr::Duration));
                     let (mut s, _) = match v {
-                        Value::Number(x) if duration => value_text(&Value::Duration(x as i64)),
-                        v => value_text(&v),
+                        Value::Number(x) if duration => {
+                            value_text(&Value::Duration(x as i64), false, super::CELL_MAX)
+                        }
+                        v => value_text(&v, false, super::CELL_MAX),
                     };
                     if let (CellAgg::MeanStd, Some(sd)) = (agg, sd) {
                         let sd = if duration {
@@ -65,7 +67,7 @@ fn cell(app: &App, gv: &GroupView, row: GroupRow, col: &GroupCol) -> (String, bo
                     let v = crate::index::group::common_value(runs, &grp.rows, c, now);
                     match v {
                         Value::Missing if grp.rows.len() > 1 => ("(differ)".into(), false),
-                        v => value_text(&v),
+                        v => value_text(&v, false, super::CELL_MAX),
                     }
                 }
             }
@@ -85,7 +87,7 @@ fn cell(app: &App, gv: &GroupView, row: GroupRow, col: &GroupCol) -> (String, bo
                     if pending {
                         ("…".into(), true)
                     } else {
-                        value_text(&v)
+                        value_text(&v, false, super::CELL_MAX)
                     }
                 }
             }

@@ -6,60 +6,111 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::centered;
+use crate::text;
 use crate::tui::app::App;
 use crate::tui::keymap::{self, Context};
 use crate::tui::theme::Theme;
 
 /// The context whose keys the help shows (what is under the overlay).
 fn underlying(app: &App) -> Context {
-    if app.picker.is_some() {
-        return Context::Picker;
-    }
-    match app.screen() {
-        crate::tui::app::Screen::Experiments => Context::Experiments,
-        crate::tui::app::Screen::Runs if app.groups.is_some() => Context::Groups,
-        crate::tui::app::Screen::Runs => Context::Runs,
-        crate::tui::app::Screen::Detail => Context::Detail,
-        crate::tui::app::Screen::Compare => Context::Compare,
-        crate::tui::app::Screen::Chart => Context::Chart,
-        crate::tui::app::Screen::Scatter => Context::Scatter,
-        crate::tui::app::Screen::Parallel => Context::Parallel,
-        crate::tui::app::Screen::Importance => Context::Importance,
+    if app.prompt.is_some() {
+        Context::Input
+    } else if app.copy_menu.is_some() {
+        Context::CopyMenu
+    } else if app.pager.is_some() {
+        Context::Pager
+    } else if app.picker.is_some() {
+        Context::Picker
+    } else {
+        app.screen_context()
     }
 }
 
-pub fn help_lines(ctx: Context, theme: &Theme) -> Vec<Line<'static>> {
+/// The help text of a context: a title per group (groups without one continue the one
+/// before), then one line per binding with its keys in a column wide enough for them.
+pub fn help_lines(ctx: Context, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let groups = keymap::groups(ctx);
+    let keys_of = |b: &keymap::Binding| -> String {
+        b.keys
+            .iter()
+            .map(|k| k.label())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // Keys longer than this go on a line of their own above their text.
+    const KEYS_MAX: usize = 20;
+    let key_w = groups
+        .iter()
+        .flat_map(|(_, g)| g.iter())
+        .map(|b| text::width(&keys_of(b)))
+        .filter(|w| *w <= KEYS_MAX)
+        .max()
+        .unwrap_or(8);
     let mut lines = Vec::new();
-    for (title, group) in keymap::groups(ctx) {
-        if !lines.is_empty() {
-            lines.push(Line::from(""));
+    for (title, group) in groups {
+        if !title.is_empty() {
+            if !lines.is_empty() {
+                lines.push(Line::from(""));
+            }
+            lines.push(Line::from(Span::styled(title, theme.section)));
         }
-        lines.push(Line::from(Span::styled(title, theme.section)));
+        let indent = key_w + 4;
         for b in group {
-            let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
+            let keys = keys_of(b);
+            // The text wraps under itself, never under the keys.
+            let mut texts = wrap_words(b.help, width.saturating_sub(indent).max(20)).into_iter();
+            let first = if text::width(&keys) > key_w {
+                lines.push(Line::from(Span::styled(format!("  {keys}"), theme.key)));
+                " ".repeat(indent)
+            } else {
+                format!("  {}  ", text::pad(&keys, key_w, false))
+            };
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", keys.join(" ")), theme.key),
-                Span::raw(b.help),
+                Span::styled(first, theme.key),
+                Span::raw(texts.next().unwrap_or_default()),
             ]));
+            for more in texts {
+                lines.push(Line::from(format!("{}{more}", " ".repeat(indent))));
+            }
         }
     }
     lines
 }
 
+/// Words of `s` in lines of at most `width` cells.
+fn wrap_words(s: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ') {
+        if !line.is_empty() && text::width(&line) + 1 + text::width(word) > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}
+
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, scroll: usize) {
-    let lines = help_lines(underlying(app), theme);
-    let popup = centered(area, 110, (lines.len() as u16).saturating_add(2));
-    let max = lines
-        .len()
-        .saturating_sub(popup.height.saturating_sub(2) as usize);
+    let popup_w = area.width.min(110);
+    let lines = help_lines(underlying(app), theme, popup_w.saturating_sub(2) as usize);
+    let popup = centered(area, popup_w, (lines.len() as u16).saturating_add(2));
+    let inner_h = popup.height.saturating_sub(2) as usize;
+    // Wrapped lines take more rows than there are lines: count what wrapping makes.
+    let para = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let rows = para.line_count(popup.width.saturating_sub(2));
+    let para = para.block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(" keys · ↑↓ PgUp PgDn g G scroll · Esc closes ")
+            .style(theme.base),
+    );
+    let max = rows.saturating_sub(inner_h);
+    app.viewport.help_max.set(max);
+    app.viewport.table_rows.set(inner_h.max(1));
     frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" keys · Esc closes ")
-        .style(theme.base);
-    let para = Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(block)
-        .scroll((scroll.min(max) as u16, 0));
-    frame.render_widget(para, popup);
+    frame.render_widget(para.scroll((scroll.min(max) as u16, 0)), popup);
 }

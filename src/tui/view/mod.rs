@@ -9,6 +9,7 @@ mod experiments;
 mod groups;
 mod help;
 mod importance;
+mod overlay;
 mod parallel;
 mod picker;
 mod runs;
@@ -28,10 +29,11 @@ use crate::text;
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
+    let status_h = status::height(app, frame.area().width);
     let [header, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(status_h),
         Constraint::Length(1),
     ])
     .areas(frame.area());
@@ -51,6 +53,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     status::footer(frame, footer, app, theme);
     if app.picker.is_some() {
         picker::draw(frame, body, app, theme);
+    }
+    if let Some(pager) = &app.pager {
+        overlay::pager(frame, body, app, pager, theme);
+    }
+    if let Some(menu) = &app.copy_menu {
+        overlay::copy_menu(frame, body, menu, theme);
+    }
+    if let Some(c) = app.prompt.as_ref().and_then(|p| p.completion.as_ref()) {
+        overlay::completion(frame, body, c, theme);
     }
     if let Some(scroll) = app.help_scroll {
         help::draw(frame, body, app, theme, scroll);
@@ -80,21 +91,23 @@ pub(crate) fn scroll_to(
     off
 }
 
-/// A cell value as screen text (escaped) and whether it is numeric (right-aligned).
-pub(crate) fn value_text(v: &Value<'_>) -> (String, bool) {
+/// Longest text a cell is cut to before it is measured (values can be huge).
+pub(crate) const CELL_MAX: usize = 256;
+
+/// A cell value as screen text (escaped, cut to `max` cells), precise enough to tell any
+/// two values apart when `precise`, and whether it is numeric (right-aligned).
+pub(crate) fn value_text(v: &Value<'_>, precise: bool, max: usize) -> (String, bool) {
     match v {
+        Value::Text(s) => (text::cut(s, max).into_owned(), false),
         Value::Missing => ("-".into(), false),
-        Value::Text(s) => (text::sanitize(s).into_owned(), false),
-        Value::Number(n) => (text::float_short(*n), true),
-        Value::Time(t) => (text::time_short(*t), false),
-        Value::Duration(d) => (text::duration_short(*d), true),
-        Value::Int(i) => (i.to_string(), true),
+        Value::Number(_) | Value::Duration(_) | Value::Int(_) => (v.text(precise), true),
+        Value::Time(_) => (v.text(precise), false),
     }
 }
 
 /// Text cut or padded to exactly `w` cells.
 pub(crate) fn fit(s: &str, w: usize, right: bool) -> String {
-    text::pad(&text::truncate(s, w), w, right)
+    text::pad(&text::cut(s, w), w, right)
 }
 
 /// A one-line hint centred in `area` (empty states).
@@ -128,3 +141,5 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_daily;

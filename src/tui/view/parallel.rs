@@ -154,7 +154,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             ),
         ];
         for a in &data.axes {
-            let (v, _) = value_text(&a.column.value(run, app.now_ms));
+            let (v, _) = value_text(&a.column.value(run, app.now_ms), false, super::CELL_MAX);
             spans.push(Span::styled(format!("  {} ", a.column.label()), theme.dim));
             spans.push(Span::styled(v, Style::default()));
         }

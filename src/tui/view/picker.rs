@@ -23,15 +23,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         inner_h,
         matches.len(),
     );
-    let mut lines = vec![Line::from(vec![
-        Span::styled("search: ", theme.key),
-        Span::raw(text::sanitize(&picker.search).into_owned()),
-        Span::styled("█", theme.dim),
-        Span::styled(
-            format!("  {} of {}", matches.len(), app.runs.columns.len()),
-            theme.dim,
-        ),
-    ])];
+    let count = format!("  {} of {}", matches.len(), app.runs.columns.len());
+    let field = (popup.width as usize).saturating_sub(12 + text::width(&count));
+    let mut head = vec![Span::styled("search: ", theme.key)];
+    head.extend(super::status::edit_spans(&picker.search, field, theme));
+    head.push(Span::styled(count, theme.dim));
+    let mut lines = vec![Line::from(head)];
     for (pos, &i) in matches.iter().enumerate().skip(start).take(inner_h) {
         let c = &app.runs.columns[i];
         let mark = if c.visible { "[x]" } else { "[ ]" };
@@ -40,7 +37,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         if pos == picker.cursor {
             style = style.patch(theme.cursor);
         }
-        let label = format!("{mark} {}{pin}", text::sanitize(&c.column.name()));
+        let label = format!("{mark} {}{pin}", text::cut(&c.column.name(), 200));
         lines.push(Line::from(Span::styled(
             text::pad(&label, popup.width.saturating_sub(2) as usize, false),
             style,

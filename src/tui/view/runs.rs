@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table};
 
-use super::{empty_hint, fit, scroll_to, value_text};
+use super::{CELL_MAX, empty_hint, fit, scroll_to, value_text};
 use crate::index::{Attr, Column, Value};
 use crate::model::Run;
 use crate::text;
@@ -17,9 +17,10 @@ use crate::tui::theme::Theme;
 /// Rows sampled to size columns (plus the visible ones).
 const WIDTH_SAMPLE: usize = 200;
 
-fn cap(column: &Column) -> usize {
+/// The widest a column gets at a terminal `total` cells wide.
+fn cap(column: &Column, total: usize) -> usize {
     match column {
-        Column::Attr(Attr::RunName) => 32,
+        Column::Attr(Attr::RunName) => (total / 3).clamp(12, 32),
         Column::Attr(Attr::RunId | Attr::ArtifactUri) => 32,
         Column::Attr(Attr::StartTime | Attr::EndTime) => 16,
         Column::Attr(_) => 12,
@@ -40,7 +41,10 @@ fn tree_prefix(row: &RunRow) -> String {
     s
 }
 
-fn cell_text(run: &Run, row: &RunRow, column: &Column, now: i64) -> (String, bool) {
+/// A cell as shown in the table: cut to `CELL_MAX` cells before anything measures it;
+/// start times as `3h ago`, durations to the unit that matters (`39m`); deleted runs say
+/// so in their name (visible without colour).
+fn cell_text(run: &Run, row: &RunRow, column: &Column, now: i64, precise: bool) -> (String, bool) {
     let v = column.value(run, now);
     // An aggregate being computed in the background.
     if let (Value::Missing, Some((k, a))) = (&v, column.metric_parts()) {
@@ -48,15 +52,22 @@ fn cell_text(run: &Run, row: &RunRow, column: &Column, now: i64) -> (String, boo
             return ("…".into(), true);
         }
     }
-    if let Column::Attr(Attr::RunName) = column {
-        let mut name = tree_prefix(row);
-        name.push_str(&text::sanitize(&run.run_name));
-        if row.folded {
-            name.push_str(&format!(" (+{})", row.children));
+    match (column, &v) {
+        (Column::Attr(Attr::RunName), _) => {
+            let mut name = tree_prefix(row);
+            name.push_str(&text::cut(&run.run_name, CELL_MAX));
+            if row.folded {
+                name.push_str(&format!(" (+{})", row.children));
+            }
+            if run.lifecycle == crate::model::Lifecycle::Deleted {
+                name.push_str(" [deleted]");
+            }
+            (name, false)
         }
-        return (name, false);
+        (_, Value::Time(t)) if !precise => (text::time_ago(*t, now), false),
+        (_, Value::Duration(d)) if !precise => (text::duration_compact(*d), true),
+        _ => value_text(&v, precise, CELL_MAX),
     }
-    value_text(&v)
 }
 
 fn group_of(column: &Column) -> &'static str {
@@ -97,9 +108,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .take(WIDTH_SAMPLE)
         .chain(window.iter().copied())
         .collect();
+    let total = area.width as usize;
     let widths: Vec<usize> = columns
         .iter()
         .map(|c| {
+            let precise = v.precise.contains(*c);
             let sort_mark = if v.sort.iter().any(|k| &k.column == *c) {
                 2
             } else {
@@ -108,16 +121,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             let head = text::width(&c.label()) + sort_mark;
             let body = sample
                 .iter()
-                .map(|r| text::width(&cell_text(&runs[r.run], r, c, now).0))
+                .map(|r| text::width(&cell_text(&runs[r.run], r, c, now, precise).0))
                 .max()
                 .unwrap_or(0);
-            head.max(body).clamp(3, cap(c).max(head.min(24)))
+            head.max(body).clamp(3, cap(c, total).max(head.min(24)))
         })
         .collect();
 
     // Horizontal scroll: pinned columns stay; the rest start at the column offset, which
-    // follows the column cursor.
-    let total = area.width as usize;
+    // follows the column cursor (back to the start on a pinned column).
     let pinned_w: usize = widths[..npinned].iter().map(|w| w + 1).sum::<usize>() + 2;
     let avail = total.saturating_sub(pinned_w);
     let mut off = app
@@ -125,7 +137,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .runs_col_offset
         .get()
         .min(columns.len().saturating_sub(npinned + 1));
-    if v.col_cursor >= npinned {
+    if v.col_cursor < npinned {
+        off = 0;
+    } else {
         let p = v.col_cursor - npinned;
         off = off.min(p);
         while off < p
@@ -190,7 +204,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             ))];
             for &i in &visible {
                 let c = columns[i];
-                let (s, numeric) = cell_text(run, row, c, now);
+                let (s, numeric) = cell_text(run, row, c, now, v.precise.contains(c));
                 let mut style = match (c, c.value(run, now)) {
                     (_, Value::Missing) => theme.dim,
                     (Column::Attr(Attr::Status), _) => theme.status(run.status),
@@ -203,7 +217,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             }
             let mut style = if marked { theme.marked } else { theme.base };
             if run.lifecycle == crate::model::Lifecycle::Deleted {
-                style = style.patch(theme.dim);
+                style = style.patch(theme.deleted);
             }
             if is_cursor {
                 style = style.patch(theme.cursor);

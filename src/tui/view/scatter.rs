@@ -22,7 +22,7 @@ pub(super) fn paint(theme: &Theme, axis: Option<&Axis>, t: Option<f64>, c: Optio
     if !theme.color {
         return Color::Reset;
     }
-    let rgb = |(r, g, b): (u8, u8, u8)| Color::Rgb(r, g, b);
+    let rgb = |c: (u8, u8, u8)| theme.rgb(c);
     match (axis.and_then(Axis::categories), c, t) {
         (Some(_), Some(c), _) => rgb(colors::category(c)),
         (None, _, Some(t)) if axis.is_some() => rgb(colors::scale(t)),
@@ -247,7 +247,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             cols.push(("colour", c));
         }
         for (what, c) in cols {
-            let (v, _) = value_text(&c.value(run, app.now_ms));
+            let (v, _) = value_text(&c.value(run, app.now_ms), false, super::CELL_MAX);
             spans.push(Span::styled(format!("  {what} "), theme.dim));
             spans.push(Span::raw(v));
         }

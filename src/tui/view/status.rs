@@ -1,17 +1,77 @@
-//! The header (where you are, loading progress), the status line (counts, messages,
-//! prompts) and the footer (the keys that matter here, from the keymap).
+//! The header (where you are, the source, and the live state, which always stays visible),
+//! the status line (counts, messages, prompts that edit like a shell, with errors wrapped
+//! below them) and the footer (the keys that matter here, from the keymap).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::text;
-use crate::tui::app::{App, PromptKind, Screen};
+use crate::tui::app::{App, LineEdit, PromptKind, Screen};
 use crate::tui::keymap;
 use crate::tui::theme::Theme;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
+/// The live state for the header: text and whether it is an error.
+fn state(app: &App) -> Option<(String, bool)> {
+    if !app.load.done {
+        let spin = SPINNER[app.spinner % SPINNER.len()];
+        return Some(if app.load.experiments_loaded {
+            (
+                format!("{spin} loading runs… {}", app.load.runs_loaded),
+                false,
+            )
+        } else {
+            (format!("{spin} loading experiments…"), false)
+        });
+    }
+    if let Some((done, total, what)) = app.aggs.progress() {
+        return Some((
+            format!("⋯ computing {} {done}/{total} runs", text::sanitize(what)),
+            false,
+        ));
+    }
+    if let Some(e) = &app.live.error {
+        return Some((format!("✗ refresh failed: {}", text::sanitize(e)), true));
+    }
+    if let Some(e) = &app.load.error {
+        return Some((format!("✗ load failed: {}", text::sanitize(e)), true));
+    }
+    let interval = app.live.interval?;
+    Some(if app.live.paused {
+        ("⏸ paused".to_string(), false)
+    } else {
+        let at = app
+            .live
+            .last
+            .map(crate::tui::app::clock)
+            .unwrap_or_default();
+        (format!("● live {interval}s {at}"), false)
+    })
+}
+
+/// `kind path` with the path cut from the left to `max` cells: `SQLite …/demo/mlflow.db`.
+fn short_source(source: &str, max: usize) -> String {
+    if text::width(source) <= max {
+        return source.to_string();
+    }
+    let (kind, path) = source.split_once(' ').unwrap_or(("", source));
+    let budget = max.saturating_sub(text::width(kind) + 1);
+    let parts: Vec<&str> = path.split('/').collect();
+    for skip in 1..parts.len() {
+        let tail = format!("…/{}", parts[skip..].join("/"));
+        if text::width(&tail) <= budget {
+            return if kind.is_empty() {
+                tail
+            } else {
+                format!("{kind} {tail}")
+            };
+        }
+    }
+    String::new()
+}
 
 pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let crumb = match app.screen() {
@@ -22,112 +82,217 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 .iter()
                 .flat_map(|g| g.by.iter().map(|c| c.name().into_owned()))
                 .collect();
-            format!("Groups · {} · by {}", app.runs.title, by.join(", "))
+            format!(
+                "Groups · {} · by {}",
+                text::cut(&app.runs.title, 200),
+                by.join(", ")
+            )
         }
-        Screen::Runs => format!("Runs · {}", app.runs.title),
+        Screen::Runs => format!("Runs · {}", text::cut(&app.runs.title, 200)),
         Screen::Detail => {
             let name = app
-                .detail_run
-                .as_deref()
-                .and_then(|id| app.index.run(id))
-                .map(|r| r.run_name.clone());
-            format!("Runs · {} · {}", app.runs.title, name.unwrap_or_default())
+                .index
+                .run(&app.detail.run_id)
+                .map(|r| r.run_name.as_str());
+            format!(
+                "Runs · {} · {}",
+                text::cut(&app.runs.title, 200),
+                text::cut(name.unwrap_or_default(), 200)
+            )
         }
-        Screen::Compare => format!("Compare · {} runs", app.compare.run_ids.len()),
-        Screen::Chart if !app.chart.groups.is_empty() => format!(
-            "Charts · {} groups · {} runs",
-            app.chart.groups.len(),
-            app.chart.run_ids.len()
+        Screen::Compare => format!(
+            "Compare · {}",
+            text::count(app.compare.run_ids.len(), "run", "runs")
         ),
-        Screen::Chart => format!("Charts · {} runs", app.chart.run_ids.len()),
+        Screen::Chart if !app.chart.groups.is_empty() => format!(
+            "Charts · {} · {}",
+            text::count(app.chart.groups.len(), "group", "groups"),
+            text::count(app.chart.run_ids.len(), "run", "runs")
+        ),
+        Screen::Chart => format!(
+            "Charts · {}",
+            text::count(app.chart.run_ids.len(), "run", "runs")
+        ),
         Screen::Scatter => "Scatter".to_string(),
         Screen::Parallel => "Parallel coordinates".to_string(),
         Screen::Importance => "Parameter importance".to_string(),
     };
+    let width = area.width as usize;
+    // The state always shows: it gets up to half the width (an error is cut, its start
+    // stays); the crumb comes next; the source takes what is left, cut from the left.
+    let state = state(app);
+    let state_w = state
+        .as_ref()
+        .map_or(0, |(s, _)| text::width(s).min(width / 2) + 2);
+    let left_room = width.saturating_sub(state_w);
+    let crumb = text::cut(&crumb, left_room.saturating_sub(7).max(1)).into_owned();
+    let used = 7 + text::width(&crumb);
+    let source = short_source(
+        &text::sanitize(&app.source),
+        left_room.saturating_sub(used + 2),
+    );
     let mut spans = vec![
         Span::styled(" mltui ", theme.title),
-        Span::styled(text::sanitize(&crumb).into_owned(), theme.title),
-        Span::styled(format!("  {}", text::sanitize(&app.source)), theme.dim),
+        Span::styled(crumb, theme.title),
     ];
-    if app.load.done {
-        if let Some(interval) = app.live.interval {
-            let (text, style) = if app.live.paused {
-                ("  ⏸ paused".to_string(), theme.dim)
-            } else if let Some(e) = &app.live.error {
-                (
-                    format!("  ✗ refresh failed: {}", text::sanitize(e)),
-                    theme.error,
-                )
-            } else {
-                let at = app
-                    .live
-                    .last
-                    .map(|t| text::time_iso(t)[11..19].to_string())
-                    .unwrap_or_default();
-                (format!("  ● live {interval}s {at}"), theme.ok)
-            };
-            spans.push(Span::styled(text, style));
-        }
-    }
-    if let Some((done, total, what)) = app.aggs.progress() {
-        spans.push(Span::styled(
-            format!("  ⋯ computing {} {done}/{total} runs", text::sanitize(what)),
-            theme.key,
-        ));
-    }
-    if !app.load.done {
-        let spin = SPINNER[app.spinner % SPINNER.len()];
-        let what = if app.load.experiments_loaded {
-            format!("  {spin} loading runs… {}", app.load.runs_loaded)
-        } else {
-            format!("  {spin} loading experiments…")
-        };
-        spans.push(Span::styled(what, theme.key));
+    if !source.is_empty() {
+        spans.push(Span::styled(format!("  {source}"), theme.dim));
     }
     frame.render_widget(Line::from(spans), area);
+    if let Some((s, error)) = state {
+        let s = text::cut(&s, state_w.saturating_sub(2)).into_owned();
+        let style = if error {
+            theme.error
+        } else if app.load.done && !app.live.paused {
+            theme.ok
+        } else {
+            theme.key
+        };
+        let w = text::width(&s) as u16 + 1;
+        let x = area.x + area.width.saturating_sub(w);
+        frame.render_widget(
+            Span::styled(format!("{s} "), style),
+            Rect {
+                x,
+                y: area.y,
+                width: w.min(area.width),
+                height: 1,
+            },
+        );
+    }
+}
+
+/// The prompt's label, and the note after it (count, error or warning).
+fn prompt_parts(app: &App) -> Option<(String, Option<(String, bool)>)> {
+    let prompt = app.prompt.as_ref()?;
+    let label = match &prompt.kind {
+        PromptKind::Filter { .. } => match app.screen() {
+            Screen::Compare => "filter keys: ".to_string(),
+            Screen::Chart => "search metrics: ".to_string(),
+            _ => "filter: ".to_string(),
+        },
+        PromptKind::Query { .. } => "search: ".to_string(),
+        PromptKind::Export { format } => {
+            let what = match (app.screen(), app.groups.is_some(), app.export_group_runs) {
+                (Screen::Runs, true, true) => " (one row per run)",
+                (Screen::Runs, true, false) => " (one row per group)",
+                _ => "",
+            };
+            format!("export {}{what} to: ", format.extension().to_uppercase())
+        }
+        PromptKind::Sweep(which) => which.label().to_string(),
+    };
+    let note = match &prompt.kind {
+        PromptKind::Filter { .. } => Some((counts(app), false)),
+        PromptKind::Query { error: Some(e), .. } => {
+            Some((format!("✗ {}", text::sanitize(&e.to_string())), true))
+        }
+        PromptKind::Query {
+            warning: Some(w), ..
+        } => Some((
+            format!(
+                "{} · {}",
+                text::count(app.runs.rows.len(), "match", "matches"),
+                text::sanitize(w)
+            ),
+            true,
+        )),
+        PromptKind::Query { .. } => Some((
+            format!("✓ {}", text::count(app.runs.rows.len(), "match", "matches")),
+            false,
+        )),
+        PromptKind::Export { .. } | PromptKind::Sweep(_) => None,
+    };
+    Some((label, note))
+}
+
+/// The note of a prompt shown under it, wrapped at `width` (when it does not fit after it).
+fn note_below(note: &str, style: ratatui::style::Style) -> Paragraph<'static> {
+    Paragraph::new(Line::from(Span::styled(format!("  {note}"), style))).wrap(Wrap { trim: false })
+}
+
+/// Lines the status area needs at `width`: one, or more for a prompt whose error or
+/// warning does not fit after it (at most five).
+pub fn height(app: &App, width: u16) -> u16 {
+    let Some((label, Some((note, _)))) = prompt_parts(app) else {
+        return 1;
+    };
+    let text_w = app.prompt.as_ref().map_or(0, |p| text::width(p.text()));
+    if text::width(&label) + text_w + 4 + text::width(&note) <= width as usize {
+        return 1;
+    }
+    let below = note_below(&note, ratatui::style::Style::default()).line_count(width.max(10));
+    (1 + below).min(5) as u16
+}
+
+/// The text of a line edit in `width` cells with its cursor, scrolled to keep the cursor
+/// in view.
+pub fn edit_spans(edit: &LineEdit, width: usize, theme: &Theme) -> Vec<Span<'static>> {
+    let text = edit.text();
+    let (before, after) = text.split_at(edit.cursor());
+    let mut chars = after.chars();
+    let at = chars.next();
+    let rest: String = chars.collect();
+    let before = text::sanitize(before).into_owned();
+    let at = at.map_or(" ".to_string(), |c| {
+        text::sanitize(&c.to_string()).into_owned()
+    });
+    let width = width.max(4);
+    // Keep the cursor visible: drop the start of the text (marked with …) when needed.
+    let room = width.saturating_sub(text::width(&at) + 1);
+    let before = if text::width(&before) > room {
+        let mut cut = String::from("…");
+        let skip = text::width(&before) - room.saturating_sub(1);
+        let mut dropped = 0;
+        for c in before.chars() {
+            if dropped < skip {
+                dropped += text::width(&c.to_string());
+                continue;
+            }
+            cut.push(c);
+        }
+        cut
+    } else {
+        before
+    };
+    let left = width.saturating_sub(text::width(&before) + text::width(&at));
+    let rest = text::cut(&rest, left).into_owned();
+    vec![
+        Span::raw(before),
+        Span::styled(at, theme.cursor_cell),
+        Span::raw(rest),
+    ]
 }
 
 pub fn status_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    if let Some(prompt) = &app.prompt {
-        let label = match &prompt.kind {
-            PromptKind::Filter { .. } => "filter: ".to_string(),
-            PromptKind::Query { .. } => "search: ".to_string(),
-            PromptKind::Export { format } => {
-                let what = match (app.screen(), app.groups.is_some(), app.export_group_runs) {
-                    (Screen::Runs, true, true) => " (one row per run)",
-                    (Screen::Runs, true, false) => " (one row per group)",
-                    _ => "",
-                };
-                format!("export {}{what} to: ", format.extension().to_uppercase())
-            }
-            PromptKind::Sweep(which) => which.label().to_string(),
+    if let (Some(prompt), Some((label, note))) = (&app.prompt, prompt_parts(app)) {
+        let width = area.width as usize;
+        let one_line = area.height <= 1;
+        let note_w = note.as_ref().map_or(0, |(n, _)| text::width(n) + 3);
+        let field = if one_line {
+            width.saturating_sub(text::width(&label) + note_w.min(width / 3) + 1)
+        } else {
+            width.saturating_sub(text::width(&label) + 1)
         };
-        let mut spans = vec![
-            Span::styled(label, theme.key),
-            Span::raw(text::sanitize(&prompt.text).into_owned()),
-            Span::styled("█", theme.dim),
-        ];
-        match &prompt.kind {
-            PromptKind::Filter { .. } => {
-                spans.push(Span::styled(format!("   {}", counts(app)), theme.dim))
+        let mut spans = vec![Span::styled(label, theme.key)];
+        spans.extend(edit_spans(&prompt.edit, field, theme));
+        let first = Rect { height: 1, ..area };
+        let rest = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        if let Some((n, error)) = note {
+            let style = if error { theme.error } else { theme.dim };
+            if one_line {
+                spans.push(Span::styled(format!("   {n}"), style));
+            } else {
+                frame.render_widget(note_below(&n, style).style(theme.status_bar), rest);
             }
-            PromptKind::Query { error: Some(e), .. } => {
-                spans.push(Span::styled(
-                    format!("   ✗ {}", text::sanitize(&e.to_string())),
-                    theme.error,
-                ));
-            }
-            PromptKind::Query { error: None, .. } => {
-                spans.push(Span::styled(
-                    format!("   ✓ {} match", app.runs.rows.len()),
-                    theme.ok,
-                ));
-            }
-            PromptKind::Export { .. } | PromptKind::Sweep(_) => {}
         }
         frame.render_widget(
             Paragraph::new(Line::from(spans)).style(theme.status_bar),
-            area,
+            first,
         );
         return;
     }
@@ -148,26 +313,13 @@ fn counts(app: &App) -> String {
 
 fn raw_counts(app: &App) -> String {
     match app.screen() {
-        Screen::Experiments => {
-            let v = &app.experiments;
-            let mut s = format!("{} experiments · sort: {}", v.rows.len(), v.sort.label());
-            if !v.filter.is_empty() {
-                s.push_str(&format!(" · filter \"{}\"", v.filter));
-            }
-            if !v.marks.is_empty() {
-                s.push_str(&format!(" · {} marked", v.marks.len()));
-            }
-            if v.show_deleted {
-                s.push_str(" · incl. deleted");
-            }
-            s
-        }
         Screen::Runs if app.groups.is_some() => {
             let g = app.groups.as_ref().map_or(0, |g| g.groups.len());
             let v = &app.runs;
             let mut s = format!(
-                "{g} groups of {} runs · {} marked",
-                v.rows.len(),
+                "{} of {} · {} marked",
+                text::count(g, "group", "groups"),
+                text::count(v.rows.len(), "run", "runs"),
                 v.marks.len()
             );
             if let Some((c, desc)) = app.groups.as_ref().and_then(|g| g.sort.clone()) {
@@ -185,8 +337,27 @@ fn raw_counts(app: &App) -> String {
             }
             s
         }
-        Screen::Scatter | Screen::Parallel | Screen::Importance => {
-            format!("{} runs shown in the table", app.runs.rows.len())
+        Screen::Scatter | Screen::Parallel | Screen::Importance => format!(
+            "{} shown in the run table",
+            text::count(app.runs.rows.len(), "run", "runs")
+        ),
+        Screen::Experiments => {
+            let v = &app.experiments;
+            let mut s = format!(
+                "{} · sort: {}",
+                text::count(v.rows.len(), "experiment", "experiments"),
+                v.sort.label()
+            );
+            if !v.filter.is_empty() {
+                s.push_str(&format!(" · filter \"{}\"", v.filter));
+            }
+            if !v.marks.is_empty() {
+                s.push_str(&format!(" · {} marked", v.marks.len()));
+            }
+            if v.show_deleted {
+                s.push_str(" · incl. deleted");
+            }
+            s
         }
         Screen::Runs | Screen::Detail => {
             let v = &app.runs;
@@ -216,7 +387,10 @@ fn raw_counts(app: &App) -> String {
                 s.push_str(&format!(" · sort {}", keys.join(", ")));
             }
             if v.diff_only {
-                s.push_str(&format!(" · diff only ({} equal hidden)", v.equal_hidden));
+                s.push_str(&format!(
+                    " · diff only ({} hidden)",
+                    text::count(v.equal_hidden, "equal column", "equal columns")
+                ));
             }
             if v.show_deleted {
                 s.push_str(" · incl. deleted");
@@ -225,27 +399,41 @@ fn raw_counts(app: &App) -> String {
         }
         Screen::Chart => {
             let v = &app.chart;
-            let mut s = format!("{} metrics · {} runs", v.keys.len(), v.run_ids.len());
+            let mut s = format!(
+                "{} · {}",
+                text::count(v.keys.len(), "metric", "metrics"),
+                text::count(v.run_ids.len(), "run", "runs")
+            );
+            if !v.hidden.is_empty() {
+                s.push_str(&format!(" ({} hidden)", v.hidden.len()));
+            }
             if !v.search.is_empty() {
                 s.push_str(&format!(" · search \"{}\"", v.search));
             }
             if v.grid {
-                s.push_str(" · grid");
+                if v.pinned.is_empty() {
+                    s.push_str(" · grid");
+                } else {
+                    s.push_str(&format!(" · grid of {} pinned", v.pinned.len()));
+                }
             }
             s
         }
         Screen::Compare => {
             let v = &app.compare;
-            let mut s = format!("{} runs", v.run_ids.len());
+            let mut s = app.compare_page_label();
             if v.diff_only {
                 s.push_str(" · diff only");
+            }
+            if !v.filter.is_empty() {
+                s.push_str(&format!(" · keys \"{}\"", v.filter));
             }
             if let Some(b) = v.baseline {
                 let name = v
                     .run_ids
                     .get(b)
                     .and_then(|id| app.index.run(id))
-                    .map(|r| r.run_name.clone());
+                    .map(|r| text::cut(&r.run_name, 60).into_owned());
                 s.push_str(&format!(" · baseline {}", name.unwrap_or_default()));
             }
             s
@@ -254,7 +442,7 @@ fn raw_counts(app: &App) -> String {
 }
 
 pub fn footer(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    // Entries that do not fit are dropped whole; help and quit (listed last) always stay.
+    // Entries that do not fit are dropped whole; help and back/quit (listed last) stay.
     let entries = keymap::footer(app.context());
     let width = |(k, l): &(String, &str)| text::width(k) + text::width(l) + 3;
     let tail = entries.len().saturating_sub(2);
