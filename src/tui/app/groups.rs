@@ -227,8 +227,13 @@ impl App {
                 )
             })
             .collect();
-        for numeric in [true, false] {
-            for c in data.iter().filter(|c| c.is_numeric() == numeric) {
+        // The columns the runs are sorted by come first: the metric being compared.
+        let sorted: Vec<&Column> = self.runs.sort.iter().map(|k| &k.column).collect();
+        for (numeric, by_sort) in [(true, true), (true, false), (false, true), (false, false)] {
+            for c in data
+                .iter()
+                .filter(|c| c.is_numeric() == numeric && sorted.contains(c) == by_sort)
+            {
                 gv.columns.push(GroupCol::Data((*c).clone()));
             }
         }

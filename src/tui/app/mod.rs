@@ -614,3 +614,5 @@ mod tests_chart;
 mod tests_compare_chart;
 #[cfg(test)]
 mod tests_daily;
+#[cfg(test)]
+pub(crate) mod tests_sweep;
