@@ -273,3 +273,74 @@ fn sweep_charts_as_images() {
     );
     assert!(err(&["-r", "x", "-m", "m", "--x", "params.lr", "-o", "x.png"]).contains("step, time"));
 }
+
+#[test]
+fn sweep_charts_as_text() {
+    let (_, path, _) = &sweep_stores()[0];
+    let s = path.to_str().expect("utf-8");
+    let scatter = mltui_ok(&[
+        "plot",
+        s,
+        "--kind",
+        "scatter",
+        "--x",
+        "params.lr",
+        "--y",
+        "metrics.val/acc:max",
+        "-f",
+        "text",
+        "--width",
+        "80",
+        "--height",
+        "20",
+    ]);
+    assert!(
+        scatter.starts_with("metrics.val/acc:max vs params.lr (log) · 29 runs"),
+        "{scatter}"
+    );
+    assert!(
+        scatter.contains("◉ adam-lr0.01-s0-3"),
+        "the best run is named: {scatter}"
+    );
+    assert!(scatter.lines().count() <= 20);
+    let parallel = mltui_ok(&[
+        "plot",
+        s,
+        "--kind",
+        "parallel",
+        "--axes",
+        "params.lr,params.optimizer,metrics.val/loss:min",
+        "-f",
+        "text",
+        "--width",
+        "80",
+        "--height",
+        "16",
+    ]);
+    assert!(parallel.contains("#1 adam-lr0.01-s0-3"), "{parallel}");
+    assert!(parallel.contains("lower is better"), "{parallel}");
+    let bands = mltui_ok(&[
+        "plot",
+        s,
+        "--group-by",
+        "params.optimizer",
+        "-m",
+        "val/loss",
+        "-m",
+        "val/acc",
+        "-f",
+        "text",
+        "--width",
+        "80",
+        "--height",
+        "18",
+        "--band",
+        "std",
+    ]);
+    assert_eq!(
+        bands.matches("mean of each group with a ±std band").count(),
+        2,
+        "{bands}"
+    );
+    assert!(bands.contains("adam (10 runs)"), "{bands}");
+}

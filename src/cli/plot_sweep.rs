@@ -1,5 +1,6 @@
 //! `mltui plot --kind scatter|parallel` and `plot --group-by` (grouped curves with bands):
-//! the sweep charts as PNG or SVG images, from the same data as the terminal screens.
+//! the sweep charts as PNG or SVG images, or as the terminal UI draws them (text), from the
+//! same data as the terminal screens.
 
 use anyhow::{Context, Result, bail};
 
@@ -16,16 +17,17 @@ use crate::index::group;
 use crate::text;
 
 /// Draws the sweep kinds of `plot`.
-pub fn plot(args: &PlotArgs, uri: Option<&str>) -> Result<()> {
+pub fn plot(args: &PlotArgs, uri: Option<&str>, no_color: bool) -> Result<()> {
     let format = plot_format(args)?;
-    let chart = match args.kind {
+    let (chart, data) = match args.kind {
         PlotKind::Scatter => scatter_plot(args, uri),
         PlotKind::Parallel => parallel_plot(args, uri),
         PlotKind::Line => grouped_lines(args, uri),
     }?;
     let path = match (format, args.output.as_deref()) {
-        (PlotFormat::Png | PlotFormat::Svg, Some(p)) => p,
-        _ => bail!("this chart is drawn as an image: -o FILE.png or -o FILE.svg"),
+        (PlotFormat::Text, _) => return text(args, &chart, &data, no_color),
+        (_, Some(p)) => p,
+        (_, None) => bail!("an image needs a file: -o FILE.png or -o FILE.svg"),
     };
     match &chart {
         Chart::Scatter(c) => render_with(path, args.size, c),
@@ -41,6 +43,109 @@ enum Chart {
     Scatter(ScatterPlot),
     Parallel(ParallelPlot),
     Bands(BandsPlot),
+}
+
+/// What the text form needs besides the chart: the runs (in index order, which the
+/// chart's run positions refer to), the scatter's columns, and for grouped curves the
+/// groups and histories.
+#[derive(Default)]
+struct TextData {
+    runs: Vec<crate::model::Run>,
+    columns: Vec<Column>,
+    groups: Vec<(String, Vec<String>)>,
+    histories: Vec<((String, String), Vec<crate::model::MetricPoint>)>,
+}
+
+/// The chart as the terminal UI draws it, one chart per metric for grouped curves.
+fn text(args: &PlotArgs, chart: &Chart, data: &TextData, no_color: bool) -> Result<()> {
+    use crate::tui::app::{ChartView, History, ParallelView, ScatterView};
+    use crate::tui::text_chart::render_sweep;
+    let (width, height, color) = super::series::text_size(args, no_color);
+    let mut charts: Vec<Vec<String>> = Vec::new();
+    match chart {
+        Chart::Scatter(c) => {
+            // The cursor names the best run (largest y, or smallest for a loss).
+            let goal = crate::index::importance::Goal::guess(&data.columns[1]);
+            let best = c.scatter.points.iter().enumerate().reduce(|a, b| {
+                let better = match goal {
+                    crate::index::importance::Goal::Max => b.1.y > a.1.y,
+                    crate::index::importance::Goal::Min => b.1.y < a.1.y,
+                };
+                if better { b } else { a }
+            });
+            let (cursor, cursor_run) = best.map_or((0, None), |(i, p)| (i, Some(p.run)));
+            let view = ScatterView {
+                x: data.columns[0].clone(),
+                y: data.columns[1].clone(),
+                color: data.columns.get(2).cloned(),
+                data: Some(c.scatter.clone()),
+                cursor,
+                cursor_run,
+            };
+            charts.push(render_sweep(
+                &data.runs,
+                |app| app.scatter = Some(view),
+                width,
+                height,
+                color,
+            )?);
+        }
+        Chart::Parallel(c) => {
+            let view = ParallelView {
+                axes: Vec::new(),
+                color: None,
+                data: Some(c.parallel.clone()),
+                cursor: 0,
+                axis_cursor: usize::MAX,
+            };
+            charts.push(render_sweep(
+                &data.runs,
+                |app| app.parallel = Some(view),
+                width,
+                height,
+                color,
+            )?);
+        }
+        Chart::Bands(c) => {
+            let keys = data
+                .columns
+                .iter()
+                .filter_map(|c| c.metric_parts().map(|(k, _)| k));
+            for key in keys {
+                let setup = |app: &mut crate::tui::app::App| {
+                    for ((id, k), points) in &data.histories {
+                        app.histories.insert(
+                            (id.clone(), k.clone()),
+                            History::Loaded(std::sync::Arc::new(points.clone())),
+                        );
+                    }
+                    app.chart = ChartView {
+                        run_ids: data.runs.iter().map(|r| r.run_id.clone()).collect(),
+                        keys: vec![key.to_string()],
+                        groups: data.groups.clone(),
+                        band: c.kind,
+                        opts: c.opts,
+                        ..ChartView::default()
+                    };
+                };
+                charts.push(render_sweep(&data.runs, setup, width, height, color)?);
+            }
+        }
+    }
+    let mut out = String::new();
+    for (n, mut lines) in charts.into_iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        while lines.last().is_some_and(|l| l.is_empty()) {
+            lines.pop();
+        }
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    super::series::write_text(args, &out)
 }
 
 /// The runs selected by -e, --filter and (when given) -r, with what `columns` need.
@@ -71,7 +176,7 @@ fn select(
     Ok((store, index, rows))
 }
 
-fn scatter_plot(args: &PlotArgs, uri: Option<&str>) -> Result<Chart> {
+fn scatter_plot(args: &PlotArgs, uri: Option<&str>) -> Result<(Chart, TextData)> {
     let x = column(&args.x, "--x")?;
     let Some(y) = args.y.as_deref() else {
         bail!(
@@ -113,7 +218,12 @@ fn scatter_plot(args: &PlotArgs, uri: Option<&str>) -> Result<Chart> {
         text::sanitize(&x.name()),
         runs_text(s.points.len())
     );
-    Ok(Chart::Scatter(ScatterPlot { title, scatter: s }))
+    let data = TextData {
+        runs: index.runs().to_vec(),
+        columns: [Some(x), Some(y), color].into_iter().flatten().collect(),
+        ..TextData::default()
+    };
+    Ok((Chart::Scatter(ScatterPlot { title, scatter: s }), data))
 }
 
 fn runs_text(n: usize) -> String {
@@ -124,7 +234,7 @@ fn runs_text(n: usize) -> String {
     }
 }
 
-fn parallel_plot(args: &PlotArgs, uri: Option<&str>) -> Result<Chart> {
+fn parallel_plot(args: &PlotArgs, uri: Option<&str>) -> Result<(Chart, TextData)> {
     let axes: Vec<Column> = args
         .axes
         .iter()
@@ -149,10 +259,14 @@ fn parallel_plot(args: &PlotArgs, uri: Option<&str>) -> Result<Chart> {
         bail!("the selected runs have values on fewer than two of the axes");
     }
     let title = format!("{} axes · {}", p.axes.len(), runs_text(p.lines.len()));
-    Ok(Chart::Parallel(ParallelPlot { title, parallel: p }))
+    let data = TextData {
+        runs: index.runs().to_vec(),
+        ..TextData::default()
+    };
+    Ok((Chart::Parallel(ParallelPlot { title, parallel: p }), data))
 }
 
-fn grouped_lines(args: &PlotArgs, uri: Option<&str>) -> Result<Chart> {
+fn grouped_lines(args: &PlotArgs, uri: Option<&str>) -> Result<(Chart, TextData)> {
     if args.series.metrics.is_empty() {
         bail!("grouped curves need the metrics: -m KEY...");
     }
@@ -179,6 +293,17 @@ fn grouped_lines(args: &PlotArgs, uri: Option<&str>) -> Result<Chart> {
         clip_outliers: args.clip_outliers,
     };
     let mut panels = Vec::new();
+    let mut data = TextData {
+        runs: index.runs().to_vec(),
+        groups: groups
+            .iter()
+            .map(|g| {
+                let ids = g.rows.iter().map(|&r| index.runs()[r].run_id.clone());
+                (g.label(), ids.collect())
+            })
+            .collect(),
+        ..TextData::default()
+    };
     for key in &args.series.metrics {
         let mut bands_of = Vec::new();
         for g in &groups {
@@ -189,6 +314,7 @@ fn grouped_lines(args: &PlotArgs, uri: Option<&str>) -> Result<Chart> {
                     .metric_history(id, key)
                     .with_context(|| format!("history of '{}' of run {id}", text::sanitize(key)))?;
                 if !h.is_empty() {
+                    data.histories.push(((id.clone(), key.clone()), h.clone()));
                     histories.push(h);
                 }
             }
@@ -201,6 +327,7 @@ fn grouped_lines(args: &PlotArgs, uri: Option<&str>) -> Result<Chart> {
         }
         if !bands_of.is_empty() {
             panels.push((text::sanitize(key).into_owned(), bands_of));
+            data.columns.push(Column::Metric(key.clone()));
         }
     }
     if panels.is_empty() {
@@ -219,5 +346,5 @@ fn grouped_lines(args: &PlotArgs, uri: Option<&str>) -> Result<Chart> {
         kind: args.band,
         opts,
     };
-    Ok(Chart::Bands(plot))
+    Ok((Chart::Bands(plot), data))
 }

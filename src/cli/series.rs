@@ -275,7 +275,7 @@ pub fn plot(args: PlotArgs, uri: Option<&str>, no_color: bool) -> Result<()> {
         bail!("--smooth must be in [0, 1), got {}", args.smooth);
     }
     if args.kind != PlotKind::Line || !args.group_by.is_empty() {
-        return super::plot_sweep::plot(&args, uri);
+        return super::plot_sweep::plot(&args, uri, no_color);
     }
     let x = x_mode(&args.x)?;
     let format = plot_format(&args)?;
@@ -337,7 +337,9 @@ pub fn plot(args: PlotArgs, uri: Option<&str>, no_color: bool) -> Result<()> {
 
 /// `plot --format text`: for each metric, the terminal UI's chart as text, one after the
 /// other, to standard output (in colour when it is a terminal) or to the `-o` file.
-fn plot_text(args: &PlotArgs, h: &Histories, opts: ChartOptions, no_color: bool) -> Result<()> {
+/// The size and colour of a text chart: `--width`/`--height`, else the terminal's (up to 40
+/// lines), else 80×24; colour only on a terminal without `NO_COLOR` or `--no-color`.
+pub(super) fn text_size(args: &PlotArgs, no_color: bool) -> (u16, u16, bool) {
     let terminal = match &args.output {
         None => terminal_size::terminal_size_of(std::io::stdout()),
         Some(_) => None,
@@ -354,6 +356,35 @@ fn plot_text(args: &PlotArgs, h: &Histories, opts: ChartOptions, no_color: bool)
         .unwrap_or(24);
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let color = terminal.is_some() && !no_color && !no_color_env;
+    (width, height, color)
+}
+
+/// Writes text chart lines to the `-o` file or standard output (a closed pipe is fine).
+pub(super) fn write_text(args: &PlotArgs, out: &str) -> Result<()> {
+    let written = match &args.output {
+        Some(path) => {
+            std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(Into::into),
+            }
+        }
+    };
+    written?;
+    if let Some(path) = &args.output {
+        eprintln!("mltui: wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn plot_text(args: &PlotArgs, h: &Histories, opts: ChartOptions, no_color: bool) -> Result<()> {
+    let (width, height, color) = text_size(args, no_color);
     let mut out = String::new();
     for (n, key) in args.series.metrics.iter().enumerate() {
         let points: Vec<(String, Vec<MetricPoint>)> = h
@@ -383,24 +414,5 @@ fn plot_text(args: &PlotArgs, h: &Histories, opts: ChartOptions, no_color: bool)
             out.push('\n');
         }
     }
-    let written = match &args.output {
-        Some(path) => {
-            std::fs::write(path, &out).with_context(|| format!("cannot write {}", path.display()))
-        }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(out.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.map_err(Into::into),
-            }
-        }
-    };
-    written?;
-    if let Some(path) = &args.output {
-        eprintln!("mltui: wrote {}", path.display());
-    }
-    Ok(())
+    write_text(args, &out)
 }

@@ -73,6 +73,18 @@ pub(crate) fn charts_only(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &
     chart::draw_main(frame, area, app, theme);
 }
 
+/// A sweep screen without header and footer (`plot --kind scatter|parallel --format
+/// text`, grouped curves): what `app.scatter`, `app.parallel` or the grouped chart holds.
+pub(crate) fn sweep_only(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    if app.scatter.is_some() {
+        scatter::draw(frame, area, app, theme);
+    } else if app.parallel.is_some() {
+        parallel::draw(frame, area, app, theme);
+    } else {
+        chart::draw_main(frame, area, app, theme);
+    }
+}
+
 /// Keeps `cursor` inside a window of `height` rows; returns the first shown row.
 pub(crate) fn scroll_to(
     offset: &StdCell<usize>,
