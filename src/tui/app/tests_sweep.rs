@@ -326,7 +326,6 @@ fn scatter_moves_between_points_and_opens_the_run() {
 #[test]
 fn parallel_coordinates_and_importance() {
     let mut app = lr_sweep_app();
-    let path = lr_sweep_path();
     show_column(&mut app, "metrics.val/acc:max");
     select(&mut app, "metrics.val/acc:max");
     app.update(Action::SortDesc);
