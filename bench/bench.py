@@ -275,6 +275,11 @@ def main() -> None:
             if v is not None:
                 add(f"sweep {kind}: one {what} frame ({inproc[f'{name} {kind}'][1]})",
                     f"{v:.2f} ms", "≤ 15 ms", v <= 15)
+        for name, what in (("scatter_build", "scatter"), ("parallel_build", "parallel coordinates")):
+            v = ms(f"{name} {kind}")
+            if v is not None:
+                add(f"sweep {kind}: recompute the {what} ({inproc[f'{name} {kind}'][1]})",
+                    f"{v:.1f} ms")
     v = ms("sort_100k")
     add("sort 100,000 runs by a metric", f"{v:.1f} ms", "≤ 50 ms", v <= 50)
     v = ms("sort_100k_default")

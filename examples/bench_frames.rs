@@ -15,6 +15,9 @@
 //!   already loaded (what adding such a column in the terminal UI costs).
 //! - `group_param`: grouping every `sweep` run by one param (`params.optimizer`) with a
 //!   mean ± std of one metric per group.
+//! - `scatter_frame`, `parallel_frame`: one frame (160×48) of the scatter screen and of
+//!   parallel coordinates with every `sweep` run shown; `scatter_build`, `parallel_build`:
+//!   recomputing their data (as after a change of axis or a refresh).
 //!
 //! ```sh
 //! cargo run --release --example bench_frames -- --sweep DIR_OR_DB --long DIR_OR_DB
@@ -352,7 +355,7 @@ fn bench_chart(path: &str) {
 }
 
 /// Aggregates for runs already loaded, and grouping, on the `sweep` store.
-fn bench_sweep_analysis(path: &str, app: &App) {
+fn bench_sweep_analysis(path: &str, app: &mut App) {
     use mltui::aggregate::{Agg, MetricAgg};
     use mltui::index::group::{GroupAgg, GroupColumn, group_rows};
     let st = open_store(path);
@@ -400,6 +403,35 @@ fn bench_sweep_analysis(path: &str, app: &App) {
             rows.len()
         ),
     );
+
+    // Sweep screens over every run of the table, sorted by the best val/acc.
+    let theme = Theme::colored();
+    let mut term = terminal();
+    app.runs.sort = vec![SortKey::desc(Column::Metric("val/acc".into()))];
+    app.refresh_runs();
+    let shown = app.runs.rows.len();
+    app.update(Action::Scatter);
+    let points = app
+        .scatter
+        .as_ref()
+        .and_then(|s| s.data.as_ref())
+        .map_or(0, |d| d.points.len());
+    let t = median(20, || draw(&mut term, app, &theme));
+    report("scatter_frame", t, &format!("{points} points of {shown} runs"));
+    let t = median(5, || app.refresh_sweep());
+    report("scatter_build", t, &format!("{points} points"));
+    app.update(Action::Leave);
+    app.update(Action::Parallel);
+    let (axes, lines) = app
+        .parallel
+        .as_ref()
+        .and_then(|p| p.data.as_ref())
+        .map_or((0, 0), |d| (d.axes.len(), d.lines.len()));
+    let t = median(20, || draw(&mut term, app, &theme));
+    report("parallel_frame", t, &format!("{lines} lines on {axes} axes"));
+    let t = median(5, || app.refresh_sweep());
+    report("parallel_build", t, &format!("{lines} lines"));
+    app.update(Action::Leave);
 }
 
 fn main() {
@@ -422,9 +454,9 @@ fn main() {
         bench_sort();
     }
     if let Some(path) = sweep {
-        let app = bench_first_rows(&path);
+        let mut app = bench_first_rows(&path);
         bench_table_frame(&app);
-        bench_sweep_analysis(&path, &app);
+        bench_sweep_analysis(&path, &mut app);
     }
     if let Some(path) = long {
         bench_chart(&path);
