@@ -394,6 +394,9 @@ impl App {
                 }
             }
             Action::GroupBy => self.start_group_by(),
+            Action::Query => self.start_query(),
+            Action::Filter => self.start_filter(),
+            Action::Columns => self.open_picker(),
             Action::Back => {
                 self.groups = None;
                 self.refresh_runs();
