@@ -417,7 +417,11 @@ fn bench_sweep_analysis(path: &str, app: &mut App) {
         .and_then(|s| s.data.as_ref())
         .map_or(0, |d| d.points.len());
     let t = median(20, || draw(&mut term, app, &theme));
-    report("scatter_frame", t, &format!("{points} points of {shown} runs"));
+    report(
+        "scatter_frame",
+        t,
+        &format!("{points} points of {shown} runs"),
+    );
     let t = median(5, || app.refresh_sweep());
     report("scatter_build", t, &format!("{points} points"));
     app.update(Action::Leave);
@@ -428,7 +432,11 @@ fn bench_sweep_analysis(path: &str, app: &mut App) {
         .and_then(|p| p.data.as_ref())
         .map_or((0, 0), |d| (d.axes.len(), d.lines.len()));
     let t = median(20, || draw(&mut term, app, &theme));
-    report("parallel_frame", t, &format!("{lines} lines on {axes} axes"));
+    report(
+        "parallel_frame",
+        t,
+        &format!("{lines} lines on {axes} axes"),
+    );
     let t = median(5, || app.refresh_sweep());
     report("parallel_build", t, &format!("{lines} lines"));
     app.update(Action::Leave);

@@ -136,3 +136,86 @@ fn fetch(store: &dyn Store, slots: &[(String, String)]) -> Result<Vec<Fetched>, 
         None => Ok(got),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::aggregate::Agg;
+    use crate::model::Run;
+    use crate::store::{ExperimentList, RunBatch, RunQuery};
+
+    /// A server-like store that counts history requests.
+    struct Counting {
+        calls: AtomicUsize,
+    }
+
+    impl Store for Counting {
+        fn describe(&self) -> String {
+            "counting".into()
+        }
+        fn experiments(&self) -> Result<ExperimentList, StoreError> {
+            Ok(ExperimentList::default())
+        }
+        fn runs(&self, _: &RunQuery<'_>, _: &mut dyn FnMut(RunBatch)) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn run(&self, id: &str) -> Result<Run, StoreError> {
+            Err(StoreError::RunNotFound(id.into()))
+        }
+        fn metric_history(&self, run: &str, _: &str) -> Result<Vec<MetricPoint>, StoreError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if run == "gone" {
+                return Err(StoreError::RunNotFound(run.into()));
+            }
+            Ok((0..5)
+                .map(|s| MetricPoint {
+                    step: s,
+                    timestamp: s,
+                    value: s as f64,
+                })
+                .collect())
+        }
+        fn samples_histories(&self) -> bool {
+            true
+        }
+    }
+
+    fn job(id: u64, agg: Agg, refetch: &[&str]) -> AggJob {
+        AggJob {
+            id,
+            run_ids: vec!["a".into(), "b".into(), "gone".into()],
+            wanted: vec![MetricAgg::new("loss", agg)],
+            refetch: refetch.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_servers_histories_are_fetched_once_and_again_for_changed_runs() {
+        let store = Counting {
+            calls: AtomicUsize::new(0),
+        };
+        let mut cache = HashMap::new();
+        let mut values = Vec::new();
+        let mut run = |j: AggJob, cache: &mut HashMap<_, _>, values: &mut Vec<_>| {
+            from_histories(&store, &j, cache, &mut |b: AggBatch| {
+                values.extend(b.values)
+            })
+            .expect("job");
+        };
+        run(job(1, Agg::Max, &[]), &mut cache, &mut values);
+        assert_eq!(store.calls.load(Ordering::SeqCst), 3);
+        assert_eq!(values.len(), 2, "the deleted run has no value");
+        assert!(values.iter().all(|v| v.3 == Some(4.0)));
+        // Another aggregate of the same metric: from the cache.
+        values.clear();
+        run(job(2, Agg::At(2), &[]), &mut cache, &mut values);
+        assert_eq!(store.calls.load(Ordering::SeqCst), 3);
+        assert!(values.iter().all(|v| v.3 == Some(2.0)));
+        // A run that changed is fetched again (the worker drops it from the cache first).
+        cache.retain(|(r, _), _| r != "a");
+        run(job(3, Agg::Min, &["a"]), &mut cache, &mut values);
+        assert_eq!(store.calls.load(Ordering::SeqCst), 4);
+    }
+}
