@@ -198,7 +198,7 @@ mod tests {
         };
         let mut cache = HashMap::new();
         let mut values = Vec::new();
-        let mut run = |j: AggJob, cache: &mut HashMap<_, _>, values: &mut Vec<_>| {
+        let run = |j: AggJob, cache: &mut HashMap<_, _>, values: &mut Vec<_>| {
             from_histories(&store, &j, cache, &mut |b: AggBatch| {
                 values.extend(b.values)
             })
