@@ -177,10 +177,22 @@ impl App {
         }
         let keep = self.groups.take().unwrap_or_default();
         self.viewport.runs_col_offset.set(0);
+        // Groups sort like the runs did, by the aggregate of the run table's first sort
+        // key (mean of `val/acc:max`, descending), unless they were sorted already.
+        let sort = keep.sort.or_else(|| {
+            let k = self.runs.sort.first()?;
+            let col = if by.contains(&k.column) {
+                GroupCol::Key(k.column.clone())
+            } else {
+                GroupCol::Data(k.column.clone())
+            };
+            Some((col, k.descending))
+        });
         self.groups = Some(GroupView {
             by,
             default_agg: keep.default_agg,
             aggs: keep.aggs,
+            sort,
             ..GroupView::default()
         });
         self.refresh_groups();
