@@ -114,6 +114,8 @@ impl App {
         let rows = self.sweep_rows();
         let runs = self.index.runs();
         let now = self.now_ms;
+        // A new scatter starts on the run under the run table's cursor, else on the best.
+        let table_run = self.runs.rows.get(self.runs.cursor).map(|r| r.run);
         if let Some(s) = self.scatter.as_mut() {
             s.data = scatter::scatter(
                 runs,
@@ -125,11 +127,29 @@ impl App {
                 now,
             );
             let n = s.data.as_ref().map_or(0, |d| d.points.len());
-            let at = s.cursor_run.and_then(|r| {
+            let find = |r: usize| {
                 s.data
                     .as_ref()
                     .and_then(|d| d.points.iter().position(|p| p.run == r))
-            });
+            };
+            let best = || {
+                let goal = Goal::guess(&s.y);
+                s.data.as_ref().and_then(|d| {
+                    d.points
+                        .iter()
+                        .enumerate()
+                        .reduce(|a, b| match goal {
+                            Goal::Max if b.1.y > a.1.y => b,
+                            Goal::Min if b.1.y < a.1.y => b,
+                            _ => a,
+                        })
+                        .map(|(i, _)| i)
+                })
+            };
+            let at = match s.cursor_run {
+                Some(r) => find(r),
+                None => table_run.and_then(find).or_else(best),
+            };
             s.cursor = at.unwrap_or(s.cursor).min(n.saturating_sub(1));
             s.cursor_run = s
                 .data
