@@ -291,13 +291,29 @@ impl App {
         Vec::new()
     }
 
-    /// Opens parallel coordinates over the varying params (up to 7) and the target.
+    /// Opens parallel coordinates over the varying params (up to 7, the most important for
+    /// the target first) and the target.
     pub(super) fn open_parallel(&mut self) -> Vec<Effect> {
         let Some(target) = self.target_column() else {
             return self.no_target();
         };
-        let mut axes: Vec<(Column, LogScale)> = self
-            .varying_params()
+        let rows = self.sweep_rows();
+        let rank: Vec<String> = importance::importance(
+            self.index.runs(),
+            &rows,
+            &target,
+            Goal::guess(&target),
+            self.now_ms,
+        )
+        .into_iter()
+        .map(|i| i.param)
+        .collect();
+        let mut params = self.varying_params();
+        params.sort_by_key(|c| match c {
+            Column::Param(k) => rank.iter().position(|r| r == k).unwrap_or(usize::MAX),
+            _ => usize::MAX,
+        });
+        let mut axes: Vec<(Column, LogScale)> = params
             .into_iter()
             .take(7)
             .map(|c| (c, LogScale::Auto))
