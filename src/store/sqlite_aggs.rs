@@ -29,6 +29,54 @@ const MAX_RUNS: usize = 500;
 /// SQLite's text for ±DBL_MAX, which MLflow's SQL stores write for ±inf.
 const BIG: &str = "1.7976931348623157e308";
 
+/// How the statements name the metrics table: through the `(run_uuid, key, ...)` index
+/// when the database has one (the planner would otherwise scan every row of the key through
+/// the primary key, for every statement), else with `key` kept out of index choice so that
+/// the `run_uuid` index is used.
+struct Src {
+    /// `INDEXED BY "…"`, or nothing.
+    indexed: String,
+    /// The key column in a condition: `key`, or `+key` (no index on it).
+    key: &'static str,
+    /// The same for the alias `m`.
+    key_m: &'static str,
+}
+
+impl Src {
+    fn find(store: &SqliteStore, conn: &Connection) -> Result<Src, StoreError> {
+        let mut names = Vec::new();
+        store.rows(
+            conn,
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metrics'",
+            std::iter::empty::<&str>(),
+            |row| {
+                names.push(row.get::<_, String>(0)?);
+                Ok(())
+            },
+        )?;
+        for name in names {
+            let mut cols = Vec::new();
+            let pragma = format!("PRAGMA index_info(\"{}\")", name.replace('"', "\"\""));
+            store.rows(conn, &pragma, std::iter::empty::<&str>(), |row| {
+                cols.push(row.get::<_, Option<String>>(2)?.unwrap_or_default());
+                Ok(())
+            })?;
+            if cols.len() >= 2 && cols[0] == "run_uuid" && cols[1] == "key" {
+                return Ok(Src {
+                    indexed: format!(" INDEXED BY \"{}\"", name.replace('"', "\"\"")),
+                    key: "key",
+                    key_m: "m.key",
+                });
+            }
+        }
+        Ok(Src {
+            indexed: String::new(),
+            key: "+key",
+            key_m: "+m.key",
+        })
+    }
+}
+
 /// What the count pass found for one run.
 #[derive(Debug, Clone, Copy)]
 struct Extent {
@@ -77,15 +125,16 @@ impl SqliteStore {
             return Ok(());
         }
         let conn = connect(&self.path)?;
+        let src = Src::find(self, &conn)?;
         let keys = by_key.len();
         for (n, (key, aggs)) in by_key.iter().enumerate() {
-            let extents = self.extents(&conn, run_ids, key)?;
+            let extents = self.extents(&conn, &src, run_ids, key)?;
             let mut folds: HashMap<usize, Fold> = HashMap::new();
             let units = plan(run_ids.len(), &extents, budget);
             // Progress counts runs of the last key only, so that it ends at the total.
             let mut reported = 0;
             for unit in units {
-                let mut parts = self.unit_folds(&conn, run_ids, key, aggs, &unit)?;
+                let mut parts = self.unit_folds(&conn, &src, run_ids, key, aggs, &unit)?;
                 let mut batch = AggBatch::default();
                 for (pos, &i) in unit.runs.iter().enumerate() {
                     let part = std::mem::take(&mut parts[pos]);
@@ -121,6 +170,7 @@ impl SqliteStore {
     fn extents(
         &self,
         conn: &Connection,
+        src: &Src,
         run_ids: &[String],
         key: &str,
     ) -> Result<HashMap<usize, Extent>, StoreError> {
@@ -134,8 +184,10 @@ impl SqliteStore {
         while done < run_ids.len() {
             let ids = &run_ids[done..(done + chunk).min(run_ids.len())];
             let sql = format!(
-                "SELECT run_uuid, COUNT(*), MIN(step), MAX(step) FROM metrics \
-                 WHERE key = ? AND run_uuid IN ({}) GROUP BY run_uuid",
+                "SELECT run_uuid, COUNT(*), MIN(step), MAX(step) FROM metrics{} \
+                 WHERE {} = ? AND run_uuid IN ({}) GROUP BY run_uuid",
+                src.indexed,
+                src.key,
                 marks(ids.len())
             );
             let args = std::iter::once(key).chain(ids.iter().map(String::as_str));
@@ -164,6 +216,7 @@ impl SqliteStore {
     fn unit_folds(
         &self,
         conn: &Connection,
+        src: &Src,
         run_ids: &[String],
         key: &str,
         aggs: &[Agg],
@@ -197,8 +250,9 @@ impl SqliteStore {
             }
             None => (String::new(), String::new()),
         };
+        let (ix, key_c, key_m) = (&src.indexed, src.key, src.key_m);
         let in_runs = format!(
-            "key = ?1 AND run_uuid IN ({})",
+            "{key_c} = ?1 AND run_uuid IN ({})",
             (2..2 + ids.len())
                 .map(|i| format!("?{i}"))
                 .collect::<Vec<_>>()
@@ -215,8 +269,8 @@ impl SqliteStore {
             let step_of = |col: &str, wanted: bool| {
                 if wanted {
                     format!(
-                        ", (SELECT MIN(m.step) FROM metrics m WHERE m.run_uuid = a.run_uuid \
-                         AND m.key = ?1 AND NOT {nan_m} AND m.value = a.{col}{win_m})"
+                        ", (SELECT MIN(m.step) FROM metrics m{ix} WHERE m.run_uuid = a.run_uuid \
+                         AND {key_m} = ?1 AND NOT {nan_m} AND m.value = a.{col}{win_m})"
                     )
                 } else {
                     ", NULL".to_string()
@@ -231,7 +285,7 @@ impl SqliteStore {
                  SUM(CASE WHEN {not_value} THEN 0 ELSE 1 END) AS nfin, \
                  SUM(CASE WHEN NOT {nan} AND value >= {BIG} THEN 1 ELSE 0 END) AS npinf, \
                  SUM(CASE WHEN NOT {nan} AND value <= -{BIG} THEN 1 ELSE 0 END) AS nninf \
-                 FROM metrics WHERE {in_runs}{win} GROUP BY run_uuid) a",
+                 FROM metrics{ix} WHERE {in_runs}{win} GROUP BY run_uuid) a",
                 step_of("mn", aggs.contains(&Agg::MinStep)),
                 step_of("mx", aggs.contains(&Agg::MaxStep)),
             );
@@ -266,10 +320,10 @@ impl SqliteStore {
                 None => String::new(),
             };
             let sql = format!(
-                "SELECT m.run_uuid, m.step, m.timestamp, m.value, {nan_m} FROM metrics m JOIN \
-                 (SELECT run_uuid AS r, {pick}(step) AS s FROM metrics \
+                "SELECT m.run_uuid, m.step, m.timestamp, m.value, {nan_m} FROM metrics m{ix} JOIN \
+                 (SELECT run_uuid AS r, {pick}(step) AS s FROM metrics{ix} \
                  WHERE {in_runs}{win}{cond} GROUP BY run_uuid) t \
-                 ON m.run_uuid = t.r AND m.key = ?1 AND m.step = t.s"
+                 ON m.run_uuid = t.r AND {key_m} = ?1 AND m.step = t.s"
             );
             let mut found: Vec<(usize, MetricPoint)> = Vec::new();
             self.rows(conn, &sql, args.iter(), |row| {
