@@ -4,6 +4,7 @@
 //! pixels.
 
 use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
 
 use crate::index::column::{Column, Value};
 use crate::index::group::cmp_keys;
@@ -41,6 +42,8 @@ pub enum Scale {
 pub struct Axis {
     pub column: Column,
     pub scale: Scale,
+    /// A category's position in `Scale::Categories`, by label.
+    index: HashMap<String, usize>,
 }
 
 /// The values of `column` for `rows`: numbers (also text that parses as a number), text,
@@ -101,23 +104,31 @@ impl Axis {
                 }
             }
             None => {
-                let mut cats: Vec<Option<String>> = present
-                    .iter()
-                    .map(|v| {
-                        Some(match v {
-                            AxisValue::Num(x) => num_label(*x),
-                            AxisValue::Cat(s) => s.clone(),
-                        })
-                    })
-                    .collect();
+                let mut seen: HashSet<&str> = HashSet::new();
+                let mut cats: Vec<Option<String>> = Vec::new();
+                for v in &present {
+                    match v {
+                        AxisValue::Num(x) => cats.push(Some(num_label(*x))),
+                        AxisValue::Cat(s) => {
+                            if seen.insert(s) {
+                                cats.push(Some(s.clone()));
+                            }
+                        }
+                    }
+                }
                 cats.sort_by(|a, b| cmp_keys(std::slice::from_ref(a), std::slice::from_ref(b)));
                 cats.dedup();
                 Scale::Categories(cats.into_iter().flatten().collect())
             }
         };
+        let index = match &scale {
+            Scale::Categories(c) => c.iter().enumerate().map(|(i, l)| (l.clone(), i)).collect(),
+            Scale::Numeric { .. } => HashMap::new(),
+        };
         Some(Axis {
             column: column.clone(),
             scale,
+            index,
         })
     }
 
@@ -148,11 +159,10 @@ impl Axis {
             }
             (Scale::Numeric { .. }, AxisValue::Cat(_)) => None,
             (Scale::Categories(cats), v) => {
-                let label = match v {
-                    AxisValue::Num(x) => num_label(*x),
-                    AxisValue::Cat(s) => s.clone(),
+                let i = match v {
+                    AxisValue::Num(x) => *self.index.get(&num_label(*x))?,
+                    AxisValue::Cat(s) => *self.index.get(s.as_str())?,
                 };
-                let i = cats.iter().position(|c| *c == label)?;
                 Some((i as f64 + 0.5) / cats.len() as f64)
             }
         }
@@ -293,8 +303,13 @@ fn num_label(x: f64) -> String {
 
 /// A small stable offset in -1..1 for a run id, to spread points that share a category.
 pub fn jitter(run_id: &str) -> f64 {
+    jitter_salted(run_id, 0)
+}
+
+/// [`jitter`] from another stream (`salt`), for a second direction.
+pub fn jitter_salted(run_id: &str, salt: u8) -> f64 {
     // FNV-1a: stable across runs and platforms.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(salt);
     for b in run_id.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);

@@ -81,7 +81,7 @@ pub fn scatter(
         };
         let j = axis::jitter(&runs[r].run_id);
         px += j * 0.6 * x_axis.half_band();
-        py += axis::jitter(&format!("{}y", runs[r].run_id)) * 0.6 * y_axis.half_band();
+        py += axis::jitter_salted(&runs[r].run_id, 1) * 0.6 * y_axis.half_band();
         let cv = cs.as_ref().and_then(|c| c[i].as_ref());
         let (color, category) = match (&c_axis, cv) {
             (Some(a), Some(v)) => {

@@ -130,23 +130,66 @@ pub fn key_text(v: &Value<'_>) -> Option<String> {
 /// Groups `rows` (indices into `runs`) by the values of `by`. Groups come sorted by key:
 /// each value ascending (numbers as numbers when both parse), missing last.
 pub fn group_rows(runs: &[Run], rows: &[usize], by: &[Column], now_ms: i64) -> Vec<Group> {
-    let mut index: HashMap<Vec<Option<String>>, usize> = HashMap::new();
-    let mut groups: Vec<Group> = Vec::new();
+    // Keys borrow from the runs while grouping (no allocation per run); each group's key
+    // becomes text once.
+    let mut index: HashMap<Vec<KeyPart<'_>>, usize> = HashMap::new();
+    let mut firsts: Vec<(Vec<KeyPart<'_>>, Vec<usize>)> = Vec::new();
+    let mut key: Vec<KeyPart<'_>> = Vec::with_capacity(by.len());
     for &r in rows {
-        let key: Vec<Option<String>> = by
-            .iter()
-            .map(|c| key_text(&c.value(&runs[r], now_ms)))
-            .collect();
+        key.clear();
+        key.extend(by.iter().map(|c| KeyPart::of(c.value(&runs[r], now_ms))));
         match index.get(&key) {
-            Some(&g) => groups[g].rows.push(r),
+            Some(&g) => firsts[g].1.push(r),
             None => {
-                index.insert(key.clone(), groups.len());
-                groups.push(Group { key, rows: vec![r] });
+                index.insert(key.clone(), firsts.len());
+                firsts.push((key.clone(), vec![r]));
             }
         }
     }
+    let mut groups: Vec<Group> = firsts
+        .into_iter()
+        .map(|(key, rows)| Group {
+            key: key.into_iter().map(KeyPart::text).collect(),
+            rows,
+        })
+        .collect();
     groups.sort_by(|a, b| cmp_keys(&a.key, &b.key));
     groups
+}
+
+/// A group key value, borrowed: equal exactly when [`key_text`] is equal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum KeyPart<'a> {
+    Missing,
+    Text(&'a str),
+    /// A number's bits (`-0.0` and all NaNs folded, as their text is).
+    Number(u64),
+    Time(i64),
+    Whole(i64),
+}
+
+impl<'a> KeyPart<'a> {
+    fn of(v: Value<'a>) -> Self {
+        match v {
+            Value::Missing => KeyPart::Missing,
+            Value::Text(s) => KeyPart::Text(s),
+            Value::Number(n) if n.is_nan() => KeyPart::Number(f64::NAN.to_bits()),
+            Value::Number(n) if n == 0.0 => KeyPart::Number(0f64.to_bits()),
+            Value::Number(n) => KeyPart::Number(n.to_bits()),
+            Value::Time(t) => KeyPart::Time(t),
+            Value::Duration(d) | Value::Int(d) => KeyPart::Whole(d),
+        }
+    }
+
+    fn text(self) -> Option<String> {
+        key_text(&match self {
+            KeyPart::Missing => Value::Missing,
+            KeyPart::Text(s) => Value::Text(s),
+            KeyPart::Number(b) => Value::Number(f64::from_bits(b)),
+            KeyPart::Time(t) => Value::Time(t),
+            KeyPart::Whole(d) => Value::Int(d),
+        })
+    }
 }
 
 /// Orders group keys value by value: numbers numerically (when both parse), else as text;

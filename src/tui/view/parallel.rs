@@ -2,6 +2,8 @@
 //! categories; `(log)` where the scale is logarithmic), one Braille polyline per run coloured
 //! by the target with the best runs drawn last, the highlighted run bright and named.
 
+use std::collections::HashSet;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -68,14 +70,22 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .x_bounds([0.0, xmax.max(1.0)])
         .y_bounds([-0.02, 1.02])
         .paint(|ctx| {
+            // Many runs share values (a sweep's grid): a segment drawn once at the canvas's
+            // resolution and colour step is drawn once.
+            let rows = f64::from(plot.height.max(1)) * 4.0;
+            let mut drawn: HashSet<(usize, i32, i32, u8)> = HashSet::new();
             for (li, line) in data.lines.iter().enumerate() {
                 if Some(li) == highlighted {
                     continue;
                 }
                 let color = paint(theme, color_axis, line.color, None);
+                let shade = line.color.map_or(u8::MAX, |t| (t * 64.0) as u8);
                 for i in 0..n - 1 {
                     if let (Some(a), Some(b)) = (line.ys[i], line.ys[i + 1]) {
-                        ctx.draw(&CLine::new(i as f64, a, (i + 1) as f64, b, color));
+                        let seg = (i, (a * rows) as i32, (b * rows) as i32, shade);
+                        if drawn.insert(seg) {
+                            ctx.draw(&CLine::new(i as f64, a, (i + 1) as f64, b, color));
+                        }
                     }
                 }
             }
