@@ -56,6 +56,21 @@ pub fn run(args: ImportanceArgs, uri: Option<&str>) -> Result<()> {
         );
     }
     let table = crate::export::importance_table(&list);
+    if let Some(width) = super::fit_width(&args.output) {
+        // Param, importance, best value and ρ matter most; the rest goes first.
+        let priority = [0, 5, 6, 4, 7, 2, 3, 1];
+        return super::emit_fitted(
+            &table,
+            width,
+            super::Layout::Priority(&priority),
+            |left, total| {
+                format!(
+                    "{left} of {} left out to fit {width} terminal columns: see all with -f csv",
+                    crate::text::count(total, "column", "columns")
+                )
+            },
+        );
+    }
     emit(&args.output, |format, out| {
         crate::export::write_table(&table, format, out)
     })
