@@ -95,6 +95,7 @@ fn text(args: &PlotArgs, chart: &Chart, data: &TextData, no_color: bool) -> Resu
                 axes: Vec::new(),
                 color: None,
                 data: Some(c.parallel.clone()),
+                generation: 1,
                 cursor: 0,
                 axis_cursor: usize::MAX,
             };

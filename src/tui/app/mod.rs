@@ -147,6 +147,11 @@ pub struct Viewport {
     pub help_max: Cell<usize>,
     /// Lines the pager shows at once.
     pub pager_rows: Cell<usize>,
+    /// The run lines of the parallel-coordinates chart as last drawn, with what they were
+    /// drawn from (data generation, area, colour): a cursor move redraws only the
+    /// highlighted line over them.
+    pub parallel_lines:
+        std::cell::RefCell<Option<((u64, ratatui::layout::Rect, bool), ratatui::buffer::Buffer)>>,
 }
 
 /// All state of the terminal UI.

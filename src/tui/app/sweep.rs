@@ -30,6 +30,8 @@ pub struct ParallelView {
     pub axes: Vec<(Column, LogScale)>,
     pub color: Option<Column>,
     pub data: Option<Parallel>,
+    /// Changes whenever `data` is recomputed.
+    pub generation: u64,
     /// The highlighted run: a rank, 0 being the best line.
     pub cursor: usize,
     pub axis_cursor: usize,
@@ -162,6 +164,7 @@ impl App {
             p.cursor = p.cursor.min(data.lines.len().saturating_sub(1));
             p.axis_cursor = p.axis_cursor.min(data.axes.len().saturating_sub(1));
             p.data = Some(data);
+            p.generation += 1;
         }
         if let Some(i) = self.importance.as_mut() {
             i.list = importance::importance(runs, &rows, &i.target, i.goal, now);
@@ -323,6 +326,7 @@ impl App {
             axes,
             color: None,
             data: None,
+            generation: 0,
             cursor: 0,
             axis_cursor: 0,
         });

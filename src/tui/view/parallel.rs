@@ -61,35 +61,51 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let xmax = (n - 1) as f64;
     let highlighted = data.lines.len().checked_sub(pv.cursor + 1);
     let color_axis = data.color.as_ref().map(|(a, _)| a);
-    let canvas = Canvas::default()
-        .marker(if theme.color {
-            Marker::Braille
-        } else {
-            Marker::Dot
-        })
-        .x_bounds([0.0, xmax.max(1.0)])
-        .y_bounds([-0.02, 1.02])
-        .paint(|ctx| {
-            // Many runs share values (a sweep's grid): a segment drawn once at the canvas's
-            // resolution and colour step is drawn once.
-            let rows = f64::from(plot.height.max(1)) * 4.0;
-            let mut drawn: HashSet<(usize, i32, i32, u8)> = HashSet::new();
-            for (li, line) in data.lines.iter().enumerate() {
-                if Some(li) == highlighted {
-                    continue;
-                }
-                let color = paint(theme, color_axis, line.color, None);
-                let shade = line.color.map_or(u8::MAX, |t| (t * 64.0) as u8);
-                for i in 0..n - 1 {
-                    if let (Some(a), Some(b)) = (line.ys[i], line.ys[i + 1]) {
-                        let seg = (i, (a * rows) as i32, (b * rows) as i32, shade);
-                        if drawn.insert(seg) {
-                            ctx.draw(&CLine::new(i as f64, a, (i + 1) as f64, b, color));
+    let marker = if theme.color {
+        Marker::Braille
+    } else {
+        Marker::Dot
+    };
+    // The run lines are drawn once per data and area, then reused: moving the highlight
+    // redraws only the axes and the highlighted line over them.
+    let stamp = (pv.generation, plot, theme.color);
+    let mut cache = app.viewport.parallel_lines.borrow_mut();
+    if cache.as_ref().is_none_or(|(s, _)| *s != stamp) {
+        let lines = Canvas::default()
+            .marker(marker)
+            .x_bounds([0.0, xmax.max(1.0)])
+            .y_bounds([-0.02, 1.02])
+            .paint(|ctx| {
+                // Many runs share values (a sweep's grid): a segment is drawn once at the
+                // canvas's resolution and colour step.
+                let rows = f64::from(plot.height.max(1)) * 4.0;
+                let mut drawn: HashSet<(usize, i32, i32, u8)> = HashSet::new();
+                for line in &data.lines {
+                    let color = paint(theme, color_axis, line.color, None);
+                    let shade = line.color.map_or(u8::MAX, |t| (t * 64.0) as u8);
+                    for i in 0..n - 1 {
+                        if let (Some(a), Some(b)) = (line.ys[i], line.ys[i + 1]) {
+                            let seg = (i, (a * rows) as i32, (b * rows) as i32, shade);
+                            if drawn.insert(seg) {
+                                ctx.draw(&CLine::new(i as f64, a, (i + 1) as f64, b, color));
+                            }
                         }
                     }
                 }
-            }
-            ctx.layer();
+            });
+        let mut buf = ratatui::buffer::Buffer::empty(plot);
+        ratatui::widgets::Widget::render(lines, plot, &mut buf);
+        *cache = Some((stamp, buf));
+    }
+    if let Some((_, buf)) = cache.as_ref() {
+        frame.buffer_mut().merge(buf);
+    }
+    drop(cache);
+    let overlay = Canvas::default()
+        .marker(marker)
+        .x_bounds([0.0, xmax.max(1.0)])
+        .y_bounds([-0.02, 1.02])
+        .paint(|ctx| {
             for i in 0..n {
                 let c = if i == pv.axis_cursor {
                     Color::Reset
@@ -112,7 +128,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 }
             }
         });
-    frame.render_widget(canvas, plot);
+    frame.render_widget(overlay, plot);
     // Tick labels beside each axis, at the rows their values fall on.
     let h = plot.height.max(1) as f64;
     for (i, a) in data.axes.iter().enumerate() {
