@@ -30,7 +30,7 @@ pub fn plot(args: &PlotArgs, uri: Option<&str>, no_color: bool) -> Result<()> {
         (_, None) => bail!("an image needs a file: -o FILE.png or -o FILE.svg"),
     };
     match &chart {
-        Chart::Scatter(c) => render_with(path, args.size, c),
+        Chart::Scatter(c) => render_with(path, args.size, c.as_ref()),
         Chart::Parallel(c) => render_with(path, args.size, c),
         Chart::Bands(c) => render_with(path, args.size, c),
     }?;
@@ -40,7 +40,7 @@ pub fn plot(args: &PlotArgs, uri: Option<&str>, no_color: bool) -> Result<()> {
 
 /// A sweep chart, ready to draw.
 enum Chart {
-    Scatter(ScatterPlot),
+    Scatter(Box<ScatterPlot>),
     Parallel(ParallelPlot),
     Bands(BandsPlot),
 }
@@ -224,7 +224,10 @@ fn scatter_plot(args: &PlotArgs, uri: Option<&str>) -> Result<(Chart, TextData)>
         columns: [Some(x), Some(y), color].into_iter().flatten().collect(),
         ..TextData::default()
     };
-    Ok((Chart::Scatter(ScatterPlot { title, scatter: s }), data))
+    Ok((
+        Chart::Scatter(Box::new(ScatterPlot { title, scatter: s })),
+        data,
+    ))
 }
 
 fn runs_text(n: usize) -> String {

@@ -173,9 +173,13 @@ impl<'a> KeyPart<'a> {
         match v {
             Value::Missing => KeyPart::Missing,
             Value::Text(s) => KeyPart::Text(s),
-            Value::Number(n) if n.is_nan() => KeyPart::Number(f64::NAN.to_bits()),
-            Value::Number(n) if n == 0.0 => KeyPart::Number(0f64.to_bits()),
-            Value::Number(n) => KeyPart::Number(n.to_bits()),
+            Value::Number(n) => KeyPart::Number(if n.is_nan() {
+                f64::NAN.to_bits()
+            } else if n == 0.0 {
+                0f64.to_bits()
+            } else {
+                n.to_bits()
+            }),
             Value::Time(t) => KeyPart::Time(t),
             Value::Duration(d) | Value::Int(d) => KeyPart::Whole(d),
         }

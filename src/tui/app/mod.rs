@@ -150,9 +150,11 @@ pub struct Viewport {
     /// The run lines of the parallel-coordinates chart as last drawn, with what they were
     /// drawn from (data generation, area, colour): a cursor move redraws only the
     /// highlighted line over them.
-    pub parallel_lines:
-        std::cell::RefCell<Option<((u64, ratatui::layout::Rect, bool), ratatui::buffer::Buffer)>>,
+    pub parallel_lines: std::cell::RefCell<Option<ParallelLines>>,
 }
+
+/// The drawn run lines of parallel coordinates: `((data generation, area, colour), cells)`.
+pub type ParallelLines = ((u64, ratatui::layout::Rect, bool), ratatui::buffer::Buffer);
 
 /// All state of the terminal UI.
 pub struct App {
