@@ -6,12 +6,14 @@
 pub mod aggregate;
 pub mod chart;
 pub mod cli;
+pub mod config;
 pub mod export;
 pub mod index;
 pub mod model;
 pub mod store;
 pub mod suggest;
 pub mod text;
+pub mod timefmt;
 pub mod tui;
 
 use anyhow::Result;

@@ -258,6 +258,17 @@ pub fn duration_compact(ms: i64) -> String {
     }
 }
 
+/// A span of time set by hand, in its own round unit: `90s`, `10m`, `24h`, `2d`.
+pub fn span(secs: f64) -> String {
+    let s = secs.round() as i64;
+    match s {
+        _ if s >= 2 * 86_400 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        _ if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+        _ if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+        _ => format!("{s}s"),
+    }
+}
+
 /// A duration to the millisecond: `850ms`, `42.005s`, `3m07.250s`, `5h02m07.250s`.
 pub fn duration_precise(ms: i64) -> String {
     if ms < 0 {
@@ -293,6 +304,15 @@ pub fn time_ago(ms: i64, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_read_in_their_round_unit() {
+        assert_eq!(span(600.0), "10m");
+        assert_eq!(span(86_400.0), "24h");
+        assert_eq!(span(172_800.0), "2d");
+        assert_eq!(span(90.0), "90s");
+        assert_eq!(span(5400.0), "90m");
+    }
 
     #[test]
     fn escapes_terminal_controls() {

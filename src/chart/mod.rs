@@ -242,17 +242,16 @@ pub fn bounds(
     })
 }
 
-/// Axis tick text for an x value in `mode`.
-pub fn x_label(mode: XMode, x: f64, span: f64) -> String {
+/// Axis tick text for an x value in `mode`; wall times in `time`'s zone.
+pub fn x_label(mode: XMode, x: f64, span: f64, time: &crate::timefmt::TimeFormat) -> String {
     match mode {
         XMode::Step => crate::text::float_short(x.round()),
         XMode::Time => {
-            let fmt = if span > 2.0 * 86_400_000.0 {
-                "%m-%d"
+            if span > 2.0 * 86_400_000.0 {
+                time.month_day(x as i64)
             } else {
-                "%H:%M"
-            };
-            time_label(x as i64, fmt)
+                time.hour_minute(x as i64)
+            }
         }
         XMode::Relative => {
             if span >= 2.0 * 3600.0 {
@@ -263,14 +262,6 @@ pub fn x_label(mode: XMode, x: f64, span: f64) -> String {
                 format!("{:.0}s", x)
             }
         }
-    }
-}
-
-fn time_label(ms: i64, fmt: &str) -> String {
-    let iso = crate::text::time_iso(ms); // 2026-11-26T19:35:46.376Z
-    match fmt {
-        "%m-%d" => iso.get(5..10).unwrap_or(&iso).to_string(),
-        _ => iso.get(11..16).unwrap_or(&iso).to_string(),
     }
 }
 
@@ -346,8 +337,14 @@ mod tests {
             },
         );
         assert_eq!(wall.raw[1].0, 65_000.0);
-        assert_eq!(x_label(XMode::Relative, 60.0, 60.0), "60s");
-        assert_eq!(x_label(XMode::Relative, 7200.0, 7200.0), "2.0h");
+        assert_eq!(
+            x_label(XMode::Relative, 60.0, 60.0, &Default::default()),
+            "60s"
+        );
+        assert_eq!(
+            x_label(XMode::Relative, 7200.0, 7200.0, &Default::default()),
+            "2.0h"
+        );
     }
 
     #[test]

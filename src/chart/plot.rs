@@ -162,7 +162,7 @@ fn draw<DB: DrawingBackend>(
             .configure_mesh()
             .x_desc(opts.x_mode.label())
             .y_desc(y_desc)
-            .x_label_formatter(&|x| x_label(opts.x_mode, *x, span))
+            .x_label_formatter(&|x| x_label(opts.x_mode, *x, span, &Default::default()))
             .y_label_formatter(&|y| y_label(opts.log_y, *y))
             .label_style(("sans-serif", 12))
             .light_line_style(RGBColor(235, 235, 235))

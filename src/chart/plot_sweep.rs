@@ -273,7 +273,7 @@ impl Drawing for BandsPlot {
                 } else {
                     "value"
                 })
-                .x_label_formatter(&|x| x_label(super::XMode::Step, *x, span))
+                .x_label_formatter(&|x| x_label(super::XMode::Step, *x, span, &Default::default()))
                 .y_label_formatter(&|y| y_label(self.opts.log_y, *y))
                 .label_style(("sans-serif", 12))
                 .light_line_style(RGBColor(235, 235, 235))

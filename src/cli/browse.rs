@@ -26,6 +26,16 @@ fn no_terminal(stdin: bool, stdout: bool) -> String {
 
 /// Opens the terminal UI on the source the command line names.
 pub fn run(cli: &Cli) -> Result<()> {
+    // A broken configuration file is reported first: it is wrong whatever the terminal.
+    let env = |k: &str| std::env::var(k).ok();
+    let mut config = crate::config::load_checked(cli.config.as_deref(), &env, &tui::check_config)
+        .map_err(|e| super::config::report(&e))?;
+    if cli.no_mouse {
+        config.mouse = false;
+    }
+    if let Some(n) = cli.notify {
+        config.activity.notify = n.into();
+    }
     // Checked before anything touches the terminal (raw mode needs one).
     let (stdin, stdout) = (
         std::io::stdin().is_terminal(),
@@ -35,11 +45,11 @@ pub fn run(cli: &Cli) -> Result<()> {
         bail!(no_terminal(stdin, stdout));
     }
     let spec = locate(cli.source.as_deref(), cli.tracking_uri.as_deref())?;
-    // Polling a server costs it work: follow it less often by default.
+    // Polling a server costs it work: it is followed less often by default.
     let default = if matches!(spec, SourceSpec::Http(_)) {
-        10.0
+        config.refresh.server
     } else {
-        2.0
+        config.refresh.local
     };
     let refresh = cli.refresh.unwrap_or(default);
     if !(refresh.is_finite() && refresh >= 0.0) {
@@ -56,10 +66,18 @@ pub fn run(cli: &Cli) -> Result<()> {
         }
         None => None,
     };
+    let source_id = crate::config::state::source_id(&spec);
+    let state_file =
+        crate::config::state::dir(&env).map(|d| crate::config::state::file_for(&d, &source_id));
+    let keymap = tui::keymap::Keymap::from_config(&config.keys).unwrap_or_default();
     let opts = tui::Options {
         no_color: cli.no_color,
         refresh: (refresh > 0.0).then(|| std::time::Duration::from_secs_f64(refresh.max(0.2))),
         experiment,
+        settings: tui::app::Settings::from_config(&config, keymap, config.time_format()),
+        theme: config.theme.clone(),
+        state_file,
+        source_id,
     };
     tui::run(std::sync::Arc::from(store), &opts)
 }

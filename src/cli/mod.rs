@@ -4,6 +4,7 @@
 mod browse;
 mod columns;
 mod compare;
+mod config;
 mod docs;
 mod experiments;
 mod importance;
@@ -11,6 +12,7 @@ mod pick;
 mod plot_sweep;
 mod runs;
 mod runs_groups;
+mod saved_view;
 mod select;
 mod series;
 
@@ -27,6 +29,7 @@ use crate::store::{self, SourceSpec, Store};
 use crate::text;
 
 pub use compare::CompareArgs;
+pub use config::ConfigArgs;
 pub use docs::{CompletionsArgs, ManArgs, write_completions, write_man};
 pub use experiments::ExperimentsArgs;
 pub use importance::ImportanceArgs;
@@ -44,8 +47,7 @@ pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
 #[command(
     name = "mltui",
     version,
-    long_version = env!("MLTUI_LONG_VERSION"),
-    args_conflicts_with_subcommands = true
+    long_version = env!("MLTUI_LONG_VERSION")
 )]
 pub struct Cli {
     /// The store to open in the terminal UI.
@@ -54,6 +56,11 @@ pub struct Cli {
     /// The store, as MLflow's tracking URI (overrides MLFLOW_TRACKING_URI).
     #[arg(long, global = true, value_name = "URI")]
     pub tracking_uri: Option<String>,
+
+    /// The configuration file (default: $MLTUI_CONFIG, else
+    /// $XDG_CONFIG_HOME/mltui/config.toml, i.e. ~/.config/mltui/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 
     /// Monochrome output (also when the NO_COLOR environment variable is set).
     #[arg(long, global = true)]
@@ -65,9 +72,26 @@ pub struct Cli {
     pub experiment: Option<String>,
 
     /// Follow the store while runs are written: refresh every SECS seconds (0: off;
-    /// default 2 for local stores, 10 for a tracking server).
+    /// default 2 for local stores, 10 for a tracking server; see `mltui config`).
     #[arg(long, value_name = "SECS")]
     pub refresh: Option<f64>,
+
+    /// Leave the mouse to the terminal (its own text selection); also `[mouse] enabled =
+    /// false` in the configuration or MLTUI_MOUSE=0.
+    #[arg(long)]
+    pub no_mouse: bool,
+
+    /// Tell of new alerts (a run failed, stalled or logged NaN) outside mltui: the terminal
+    /// bell, or a desktop notification by OSC 9 or OSC 777 (default when given: osc9).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "HOW",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "osc9"
+    )]
+    pub notify: Option<NotifyArg>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -91,6 +115,28 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write every page into a folder.
     Man(ManArgs),
+    /// Show the settings in effect, print a commented default file, or check a file.
+    Config(ConfigArgs),
+}
+
+/// How `--notify` tells of alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NotifyArg {
+    Off,
+    Bell,
+    Osc9,
+    Osc777,
+}
+
+impl From<NotifyArg> for crate::config::Notify {
+    fn from(n: NotifyArg) -> Self {
+        match n {
+            NotifyArg::Off => Self::Off,
+            NotifyArg::Bell => Self::Bell,
+            NotifyArg::Osc9 => Self::Osc9,
+            NotifyArg::Osc777 => Self::Osc777,
+        }
+    }
 }
 
 /// Which lifecycle stages to include.
@@ -126,16 +172,24 @@ pub struct OutputArgs {
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let global_uri = cli.tracking_uri.clone();
+    // `mltui SOURCE runs ...` reads SOURCE like --tracking-uri: a command's own SOURCE wins.
+    let global_uri = match (&cli.tracking_uri, &cli.source, &cli.command) {
+        (Some(_), Some(_), Some(_)) => {
+            anyhow::bail!("two sources: a SOURCE before the command and --tracking-uri")
+        }
+        (uri, None, _) | (uri, _, None) => uri.clone(),
+        (None, source, Some(_)) => source.clone(),
+    };
     match cli.command {
         Some(Command::Experiments(args)) => experiments::run(args, global_uri.as_deref()),
-        Some(Command::Runs(args)) => runs::run(args, global_uri.as_deref()),
+        Some(Command::Runs(args)) => runs::run(args, global_uri.as_deref(), cli.config.as_deref()),
         Some(Command::Compare(args)) => compare::run(args, global_uri.as_deref()),
         Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref(), cli.no_color),
         Some(Command::Importance(args)) => importance::run(args, global_uri.as_deref()),
         Some(Command::Completions(args)) => docs::completions(&args),
         Some(Command::Man(args)) => docs::man(&args),
+        Some(Command::Config(args)) => config::run(&args, cli.config.as_deref()),
         None => browse::run(&cli),
     }
 }
@@ -155,6 +209,21 @@ pub fn locate(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<So
 fn open(positional: Option<&str>, tracking_uri: Option<&str>) -> Result<Box<dyn Store>> {
     let spec = locate(positional, tracking_uri)?;
     Ok(store::open(&spec)?)
+}
+
+/// The settings for a headless command: a broken configuration file is reported as
+/// warnings and its settings left out (a report should not fail over a colour).
+fn settings(flag: Option<&std::path::Path>) -> crate::config::Config {
+    let env = |k: &str| std::env::var(k).ok();
+    match crate::config::load(flag, &env) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("mltui: warning: {}", text::sanitize(&e.to_string()));
+            }
+            crate::config::Config::default()
+        }
+    }
 }
 
 fn report_warnings(index: &crate::index::RunIndex) {

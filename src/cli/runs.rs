@@ -6,12 +6,12 @@ use clap::Args;
 
 use super::{
     Layout, OutputArgs, View, columns, emit, emit_fitted, fit_width, locate, now_ms, output_format,
-    pick, report_warnings,
+    pick, report_warnings, saved_view,
 };
 use crate::aggregate::MetricAgg;
 use crate::export::{self, Format};
 use crate::index::lookup::unique_prefix_len;
-use crate::index::{self, Column, KeySets};
+use crate::index::{self, Attr, Column, KeySets};
 use crate::model::{self, ViewType};
 use crate::store::{self, SourceSpec};
 use crate::{Needs, index_runs, text};
@@ -70,20 +70,40 @@ pub struct RunsArgs {
     )]
     pub agg: Vec<String>,
 
+    /// A view saved in the terminal UI's run table (v, then s): its columns, sort, filters,
+    /// pinned runs (first), hidden runs (left out) and groups (saved in group mode).
+    /// --columns, --filter, --order-by and --group-by replace the view's own.
+    #[arg(long, value_name = "NAME")]
+    pub saved_view: Option<String>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
 /// `mltui runs`.
-pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
+pub fn run(args: RunsArgs, uri: Option<&str>, config: Option<&std::path::Path>) -> Result<()> {
     // A bad filter, order or column name fails before any store is read.
-    let filter = index::parse_filter(args.filter.as_deref().unwrap_or(""))
-        .map_err(|e| anyhow::anyhow!("invalid --filter: {e}"))?;
+    let given = match &args.filter {
+        Some(f) => {
+            Some(index::parse_filter(f).map_err(|e| anyhow::anyhow!("invalid --filter: {e}"))?)
+        }
+        None => None,
+    };
     let asked = match &args.columns {
         Some(names) => Some(columns::parse(names)?),
         None => None,
     };
-    let grouping = match &args.group_by {
+    let spec = locate(args.source.as_deref(), uri)?;
+    let saved = match &args.saved_view {
+        Some(name) => Some(saved_view::find(&spec, name)?),
+        None => None,
+    };
+    // --group-by, else the grouping of a saved view in group mode.
+    let group_by = args.group_by.clone().or_else(|| {
+        let text = saved.as_ref()?.group_by.as_ref()?;
+        Some(text.split(',').map(|s| s.trim().to_string()).collect())
+    });
+    let grouping = match &group_by {
         Some(by) => Some(super::runs_groups::Grouping::parse(
             &columns::parse(by)?,
             &args.agg,
@@ -97,14 +117,36 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
         index::parse_order_by(&args.order_by)
             .map_err(|e| anyhow::anyhow!("invalid --order-by: {e}"))?
     };
-    // Aggregates (`metrics.loss:min`) the columns, filter, ordering and grouping use are
-    // computed while loading.
+    let filter = match given {
+        Some(f) => f,
+        None => {
+            let text = saved
+                .as_ref()
+                .and_then(|v| v.query.clone())
+                .unwrap_or_default();
+            index::parse_filter(&text)
+                .map_err(|e| anyhow::anyhow!("the saved view's search filter is not valid: {e}"))?
+        }
+    };
+    // Aggregates (`metrics.loss:min`) the columns, filter, ordering and grouping use (and
+    // those of a saved view) are computed while loading.
     let mut aggregates = filter.metric_aggs();
+    let saved_columns: Vec<Column> = saved
+        .iter()
+        .flat_map(|v| v.columns.iter().filter_map(|c| Column::parse(&c.name)))
+        .chain(
+            saved
+                .iter()
+                .flat_map(saved_view::sort_keys)
+                .map(|k| k.column),
+        )
+        .collect();
     let agg_columns = asked
         .iter()
         .flatten()
         .chain(order.iter().map(|k| &k.column))
-        .chain(grouping.iter().flat_map(|g| g.columns_used()));
+        .chain(grouping.iter().flat_map(|g| g.columns_used()))
+        .chain(&saved_columns);
     for c in agg_columns {
         if let Column::MetricAgg(k, a) = c {
             let m = MetricAgg::new(k.clone(), *a);
@@ -113,7 +155,6 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
             }
         }
     }
-    let spec = locate(args.source.as_deref(), uri)?;
     let store = store::open(&spec)?;
     let view: ViewType = args.view.into();
     // Experiments come first so that --experiment can be checked before runs are read.
@@ -140,16 +181,60 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
     let index = index_runs(store.as_ref(), list, chosen, needs)?;
     report_warnings(&index);
     let mut rows = index.select(None, view);
-    rows.retain(|&i| filter.matches(&index.runs()[i]));
+    let now = now_ms();
+    match &saved {
+        Some(v) => {
+            let sort = saved_view::sort_keys(v);
+            let time = super::settings(config).time_format();
+            rows = saved_view::rows(
+                index.runs(),
+                &rows,
+                v,
+                &sort,
+                &|r| filter.matches(r),
+                now,
+                &time,
+            );
+        }
+        None => rows.retain(|&i| filter.matches(&index.runs()[i])),
+    }
     if !order.is_empty() {
-        index::order_runs(index.runs(), &mut rows, &order);
+        // Runs a saved view pins stay first.
+        let pinned = saved.as_ref().map_or(0, |v| {
+            rows.iter()
+                .take_while(|&&i| v.pins.contains(&index.runs()[i].run_id))
+                .count()
+        });
+        index::order_runs(index.runs(), &mut rows[pinned..], &order);
     }
     if let Some(grouping) = grouping {
-        if let Some(cols) = &asked {
-            let selected: Vec<&model::Run> = rows.iter().map(|&i| &index.runs()[i]).collect();
-            check_columns(cols, &index, &selected, &scope, narrowed)?;
-        }
-        let mut table = grouping.table(index.runs(), &rows, asked.as_deref(), now_ms());
+        let selected: Vec<&model::Run> = rows.iter().map(|&i| &index.runs()[i]).collect();
+        let cols = match (&asked, &saved) {
+            (Some(cols), _) => {
+                check_columns(cols, &index, &selected, &scope, narrowed)?;
+                Some(cols.clone())
+            }
+            // As group mode shows them: names, ids and times say nothing about a group.
+            (None, Some(v)) if !v.columns.is_empty() => Some(
+                saved_view::columns(v, &selected, now)
+                    .into_iter()
+                    .filter(|c| {
+                        !matches!(
+                            c,
+                            Column::Attr(
+                                Attr::RunName
+                                    | Attr::RunId
+                                    | Attr::StartTime
+                                    | Attr::EndTime
+                                    | Attr::ArtifactUri
+                            )
+                        )
+                    })
+                    .collect(),
+            ),
+            (None, _) => None,
+        };
+        let mut table = grouping.table(index.runs(), &rows, cols.as_deref(), now);
         if let Some(n) = args.limit {
             table.rows.truncate(n);
         }
@@ -157,7 +242,8 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
             let keep: Vec<usize> = (0..table.headers.len()).collect();
             return emit_fitted(&table, width, Layout::Priority(&keep), |left, total| {
                 format!(
-                    "{left} of {} left out to fit {width} terminal columns: choose columns                      with -c and aggregates with --agg, or see all with -f csv",
+                    "{left} of {} left out to fit {width} terminal columns: choose columns with -c and \
+                     aggregates with --agg, or see all with -f csv",
                     text::count(total, "column", "columns")
                 )
             });
@@ -170,19 +256,19 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
         rows.truncate(n);
     }
     let selected: Vec<&model::Run> = rows.iter().map(|&i| &index.runs()[i]).collect();
-    let columns = match asked {
-        Some(cols) => {
+    let columns = match (asked, &saved) {
+        (Some(cols), _) => {
             check_columns(&cols, &index, &selected, &scope, narrowed)?;
             cols
         }
-        None => index::column::search_runs_columns(selected.iter().copied()),
+        (None, Some(v)) if !v.columns.is_empty() => saved_view::columns(v, &selected, now),
+        (None, _) => index::column::search_runs_columns(selected.iter().copied()),
     };
-    let now = now_ms();
     if let Some(width) = fit_width(&args.output) {
         let mut table = export::runs_table(selected.iter().copied(), &columns, now);
         let ids = index.runs().iter().map(|r| r.run_id.as_str());
         shorten_ids(&mut table, &columns, unique_prefix_len(ids, SHORT_ID));
-        let priority = if args.columns.is_some() {
+        let priority = if args.columns.is_some() || saved.is_some() {
             (0..columns.len()).collect()
         } else {
             usefulness_order(&columns)
@@ -196,7 +282,7 @@ pub fn run(args: RunsArgs, uri: Option<&str>) -> Result<()> {
         });
     }
     emit(&args.output, |format, out| {
-        match (format, args.columns.is_some()) {
+        match (format, args.columns.is_some() || saved.is_some()) {
             (Format::Json, false) => {
                 export::write_json(&export::runs_json(selected.iter().copied()), out)
             }

@@ -1,8 +1,6 @@
 //! The transposed comparison of a few runs: one row per key (attributes, params, metrics,
 //! tags), one column per run, with which rows differ and which run is best per metric.
 
-use std::collections::HashMap;
-
 use super::column::{Attr, Column, KeySets, Value};
 use super::diff::same;
 use super::direction::{self, Direction};
@@ -68,14 +66,14 @@ pub struct Comparison<'a> {
 impl<'a> Comparison<'a> {
     /// A comparison with metric directions inferred from their names.
     pub fn new(runs: &[&'a Run], now_ms: i64) -> Self {
-        Self::with_directions(runs, now_ms, &HashMap::new())
+        Self::with_directions(runs, now_ms, &direction::infer)
     }
 
-    /// A comparison where `directions` overrides the inferred direction of some metrics.
+    /// A comparison where `direction` says which way each metric is better.
     pub fn with_directions(
         runs: &[&'a Run],
         now_ms: i64,
-        directions: &HashMap<String, Direction>,
+        direction: &dyn Fn(&str) -> Direction,
     ) -> Self {
         let keys = KeySets::of(runs.iter().copied());
         let mut rows = Vec::new();
@@ -103,10 +101,7 @@ impl<'a> Comparison<'a> {
                 let differs = values.windows(2).any(|w| !same(&w[0], &w[1]));
                 let precise = differs && reads_the_same(&values);
                 let direction = match &column {
-                    Column::Metric(k) => directions
-                        .get(k)
-                        .copied()
-                        .unwrap_or_else(|| direction::infer(k)),
+                    Column::Metric(k) => direction(k),
                     _ => Direction::Unknown,
                 };
                 let best = match direction {
@@ -267,6 +262,7 @@ fn best_of(values: &[Value<'_>], lower: bool) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::index::tests::run_with;
+    use std::collections::HashMap;
 
     #[test]
     fn rows_differ_best_and_diff_only() {
@@ -333,7 +329,9 @@ mod tests {
         let mut dirs = HashMap::new();
         dirs.insert("lr".to_string(), Direction::Lower);
         dirs.insert("val/acc".to_string(), Direction::Unknown);
-        let cmp = Comparison::with_directions(&[&a, &b], 0, &dirs);
+        let cmp = Comparison::with_directions(&[&a, &b], 0, &|k| {
+            dirs.get(k).copied().unwrap_or_else(|| direction::infer(k))
+        });
         let row = |n: &str| cmp.rows.iter().find(|r| r.column.name() == n).expect(n);
         assert_eq!(row("metrics.lr").best, Some(0));
         assert_eq!(row("metrics.val/acc").best, None);

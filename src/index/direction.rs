@@ -43,6 +43,33 @@ impl Direction {
     }
 }
 
+/// Directions given as key patterns (`[metrics] lower/higher`), over the name rules.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rules {
+    pub lower: Vec<String>,
+    pub higher: Vec<String>,
+}
+
+impl Rules {
+    /// The better direction of `key`: from the longest (most specific) matching pattern,
+    /// else from its name (see [`infer`]).
+    pub fn direction(&self, key: &str) -> Direction {
+        let best = |patterns: &[String]| {
+            patterns
+                .iter()
+                .filter(|p| crate::config::glob_match(p, key))
+                .map(String::len)
+                .max()
+        };
+        match (best(&self.lower), best(&self.higher)) {
+            (Some(l), Some(h)) if h > l => Direction::Higher,
+            (Some(_), _) => Direction::Lower,
+            (None, Some(_)) => Direction::Higher,
+            (None, None) => infer(key),
+        }
+    }
+}
+
 /// Words (whole name parts) of metrics where lower is better.
 const LOWER: &[&str] = &[
     "loss",
@@ -229,6 +256,24 @@ mod tests {
         ] {
             assert_eq!(infer(k), Direction::Unknown, "{k}");
         }
+    }
+
+    #[test]
+    fn patterns_win_over_names_and_the_most_specific_pattern_wins() {
+        let rules = Rules {
+            lower: vec!["*perplexity*".into(), "eval/*".into()],
+            higher: vec!["*ndcg*".into(), "eval/score_*".into(), "val/loss".into()],
+        };
+        assert_eq!(rules.direction("val/perplexity"), Direction::Lower);
+        assert_eq!(rules.direction("ndcg@10"), Direction::Higher);
+        // A name rule says lower; the pattern says higher.
+        assert_eq!(rules.direction("val/loss"), Direction::Higher);
+        // Both lists match: the longer pattern decides.
+        assert_eq!(rules.direction("eval/score_x"), Direction::Higher);
+        assert_eq!(rules.direction("eval/thing"), Direction::Lower);
+        // No pattern: the name rules.
+        assert_eq!(rules.direction("train/acc"), Direction::Higher);
+        assert_eq!(rules.direction("lr"), Direction::Unknown);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod filter;
 pub mod group;
 pub mod importance;
 pub mod lookup;
+pub mod quick;
 pub mod sort;
 
 use std::collections::HashMap;

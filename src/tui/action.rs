@@ -105,6 +105,27 @@ pub enum Action {
     PickerPin,
     PickerShowAll,
     PickerHideAll,
+    // Pins, hidden runs, column widths, remembered views.
+    /// Pin the run under the cursor (or the marked runs) to the top of the table.
+    PinRun,
+    /// Hide the run under the cursor (or the marked runs) from the table and charts.
+    HideRun,
+    /// Show / leave out hidden runs.
+    ToggleHidden,
+    ColumnNarrower,
+    ColumnWider,
+    /// Back to automatic column widths.
+    ColumnAutoWidth,
+    /// The list of named views.
+    Views,
+    /// Save the current view under a name.
+    SaveView,
+    /// Delete the named view under the cursor.
+    DeleteView,
+    // Activity.
+    Activity,
+    /// Forget the alerts shown.
+    ClearAlerts,
     // Text prompts.
     InputChar(char),
     InputBackspace,
@@ -127,7 +148,109 @@ pub enum Action {
     InputComplete,
 }
 
+/// Every action a key can be bound to, by its stable name in `[keys.SCREEN]`.
+pub const NAMED: &[(Action, &str)] = &[
+    (Action::Up, "up"),
+    (Action::Down, "down"),
+    (Action::PageUp, "page_up"),
+    (Action::PageDown, "page_down"),
+    (Action::Top, "top"),
+    (Action::Bottom, "bottom"),
+    (Action::Left, "left"),
+    (Action::Right, "right"),
+    (Action::FirstColumn, "first_column"),
+    (Action::LastColumn, "last_column"),
+    (Action::Open, "open"),
+    (Action::Back, "back"),
+    (Action::Leave, "leave"),
+    (Action::Quit, "quit"),
+    (Action::Suspend, "suspend"),
+    (Action::Refresh, "refresh"),
+    (Action::Help, "help"),
+    (Action::Filter, "filter"),
+    (Action::Query, "query"),
+    (Action::ToggleMark, "mark"),
+    (Action::MarkAll, "mark_all"),
+    (Action::ClearMarks, "clear_marks"),
+    (Action::Compare, "compare"),
+    (Action::Export, "export"),
+    (Action::SortCycle, "sort"),
+    (Action::SortAsc, "sort_ascending"),
+    (Action::SortDesc, "sort_descending"),
+    (Action::AddSortKey, "add_sort_key"),
+    (Action::ClearSort, "clear_sort"),
+    (Action::Columns, "columns"),
+    (Action::ToggleDiff, "diff"),
+    (Action::ToggleDeleted, "deleted"),
+    (Action::ToggleTree, "tree"),
+    (Action::ToggleFold, "fold"),
+    (Action::SetBaseline, "baseline"),
+    (Action::SetDirection, "direction"),
+    (Action::HideColumn, "hide_column"),
+    (Action::TogglePause, "pause"),
+    (Action::CopyId, "copy"),
+    (Action::CopyMenu, "copy_menu"),
+    (Action::PageLeft, "page_left"),
+    (Action::PageRight, "page_right"),
+    (Action::Plot, "plot"),
+    (Action::ToggleGrid, "grid"),
+    (Action::CycleXAxis, "x_axis"),
+    (Action::ToggleLogY, "log_y"),
+    (Action::SmoothMore, "smooth_more"),
+    (Action::SmoothLess, "smooth_less"),
+    (Action::ToggleOutliers, "outliers"),
+    (Action::ZoomIn, "zoom_in"),
+    (Action::ZoomOut, "zoom_out"),
+    (Action::ResetZoom, "reset_zoom"),
+    (Action::PanLeft, "pan_left"),
+    (Action::PanRight, "pan_right"),
+    (Action::SwitchFocus, "switch_focus"),
+    (Action::ToggleItem, "toggle_item"),
+    (Action::Isolate, "isolate"),
+    (Action::PickerToggle, "toggle"),
+    (Action::PickerMoveUp, "move_left"),
+    (Action::PickerMoveDown, "move_right"),
+    (Action::PickerPin, "pin"),
+    (Action::PickerShowAll, "show_all"),
+    (Action::PickerHideAll, "hide_all"),
+    (Action::PinRun, "pin"),
+    (Action::HideRun, "hide"),
+    (Action::ToggleHidden, "show_hidden"),
+    (Action::ColumnNarrower, "narrower"),
+    (Action::ColumnWider, "wider"),
+    (Action::ColumnAutoWidth, "auto_width"),
+    (Action::Views, "views"),
+    (Action::SaveView, "save"),
+    (Action::DeleteView, "delete"),
+    (Action::Activity, "activity"),
+    (Action::ClearAlerts, "clear_alerts"),
+    (Action::GroupBy, "group_by"),
+    (Action::CycleAgg, "aggregate"),
+    (Action::AggForAll, "aggregate_for_all"),
+    (Action::ExportRuns, "export_runs"),
+    (Action::Scatter, "scatter"),
+    (Action::Parallel, "parallel"),
+    (Action::Importance, "importance"),
+    (Action::ToggleBand, "band"),
+    (Action::NextX, "next_x"),
+    (Action::NextY, "next_y"),
+    (Action::NextColor, "next_color"),
+    (Action::SetX, "set_x"),
+    (Action::SetY, "set_y"),
+    (Action::SetColor, "set_color"),
+    (Action::SwapAxes, "swap_axes"),
+    (Action::AddAxis, "add_axis"),
+    (Action::SetTarget, "target"),
+    (Action::FlipGoal, "goal"),
+    (Action::InputSubmit, "submit"),
+];
+
 impl Action {
+    /// The name of the action in `[keys.SCREEN]`, for actions a key can be bound to.
+    pub fn name(self) -> Option<&'static str> {
+        NAMED.iter().find(|(a, _)| *a == self).map(|(_, n)| *n)
+    }
+
     /// Moves of a row cursor: up, down, page up/down, first, last.
     pub fn is_row_move(self) -> bool {
         matches!(

@@ -66,6 +66,8 @@ pub enum Event {
         batch: Option<crate::store::AggBatch>,
         error: Option<String>,
     },
+    /// Writing the remembered views failed.
+    SaveFailed(String),
     /// A signal arrived: SIGTERM, SIGHUP, SIGINT or SIGQUIT (quit), SIGTSTP (suspend) or
     /// SIGCONT (continued: take the terminal back and redraw).
     Signal(i32),

@@ -4,6 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+pub use super::keymap_config::{ActionKeys, Keymap, check_keys};
 
 /// Where keys are being interpreted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,11 +14,6 @@ pub enum Context {
     Detail,
     Compare,
     Chart,
-    /// The run table in group mode.
-    Groups,
-    Scatter,
-    Parallel,
-    Importance,
     Picker,
     Input,
     Help,
@@ -25,10 +21,62 @@ pub enum Context {
     Pager,
     /// The menu of things to copy (`Y`).
     CopyMenu,
+    /// Running and recent runs across experiments, and alerts.
+    Activity,
+    /// The list of named views.
+    Views,
+    /// The run table in group mode.
+    Groups,
+    Scatter,
+    Parallel,
+    Importance,
+}
+
+impl Context {
+    pub const ALL: [Context; 16] = [
+        Context::Experiments,
+        Context::Runs,
+        Context::Detail,
+        Context::Compare,
+        Context::Chart,
+        Context::Picker,
+        Context::Input,
+        Context::Help,
+        Context::Pager,
+        Context::CopyMenu,
+        Context::Activity,
+        Context::Views,
+        Context::Groups,
+        Context::Scatter,
+        Context::Parallel,
+        Context::Importance,
+    ];
+
+    /// The name of the screen in messages (`[keys.SCREEN]` for most).
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Experiments => "experiments",
+            Context::Runs => "runs",
+            Context::Detail => "detail",
+            Context::Compare => "compare",
+            Context::Chart => "chart",
+            Context::Picker => "picker",
+            Context::Input => "prompt",
+            Context::Help => "help",
+            Context::Pager => "pager",
+            Context::CopyMenu => "copy",
+            Context::Activity => "activity",
+            Context::Views => "views",
+            Context::Groups => "groups",
+            Context::Scatter => "scatter",
+            Context::Parallel => "parallel",
+            Context::Importance => "importance",
+        }
+    }
 }
 
 /// A key as written in the keymap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Key {
     Ch(char),
     Ctrl(char),
@@ -156,7 +204,7 @@ const NAV_NO_G: &[Binding] = &[
 /// The sweep screens, from the run table and group mode.
 #[rustfmt::skip]
 const SWEEP: &[Binding] = &[
-    b(&[K::Ch('v')], A::Scatter, "scatter: one dot per run (x, y, colour columns)", Some("scatter")),
+    b(&[K::Ch('X')], A::Scatter, "scatter: one dot per run (x, y, colour columns)", Some("scatter")),
     b(&[K::Ch('|')], A::Parallel, "parallel coordinates of the varying params and the metric", None),
     b(&[K::Ch('I')], A::Importance, "parameter importance for the metric (sort key or column)", None),
 ];
@@ -198,6 +246,7 @@ const EXPERIMENTS: &[Binding] = &[
     b(&[K::Ch('a')], A::MarkAll, "mark all shown", None),
     b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
     b(&[K::Ch('y')], A::CopyId, "copy the experiment id (OSC 52 clipboard)", None),
+    b(&[K::Ch('A')], A::Activity, "activity: running, stalled and recent runs of every experiment, alerts", Some("activity")),
 ];
 
 #[rustfmt::skip]
@@ -228,10 +277,16 @@ const RUNS: &[Binding] = &[
     b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted runs", None),
     b(&[K::Ch('t')], A::ToggleTree, "nested runs as a tree / flat", None),
     b(&[K::Tab, K::Ch('z')], A::ToggleFold, "fold / unfold children of a parent run", None),
+    b(&[K::Ch('!')], A::PinRun, "pin / unpin the run (or the marked runs) at the top of the table", None),
+    b(&[K::Ch('H')], A::HideRun, "hide / unhide the run (or the marked runs) in the table and charts", None),
+    b(&[K::Ch('.')], A::ToggleHidden, "show / leave out hidden runs", None),
+    b(&[K::Ch('<')], A::ColumnNarrower, "make the column narrower", None),
+    b(&[K::Ch('>')], A::ColumnWider, "make the column wider", None),
+    b(&[K::Ch('=')], A::ColumnAutoWidth, "automatic width for every column", None),
     b(&[K::Ch('e')], A::Export, "export the table as shown (CSV/JSON/Markdown)", Some("export")),
     b(&[K::Ch('g')], A::GroupBy, "group runs by columns (params, tags, attributes): mean ± std per group", Some("group")),
+    b(&[K::Ch('v')], A::Views, "named views: save this view, open or delete one", Some("views")),
 ];
-
 #[rustfmt::skip]
 const GROUPS: &[Binding] = &[
     b(&[K::Enter, K::Tab, K::Ch('z')], A::ToggleFold, "unfold / fold the group's runs (Enter on a run: its detail)", Some("unfold")),
@@ -255,6 +310,7 @@ const GROUPS: &[Binding] = &[
     b(&[K::Ch('p')], A::Plot, "chart each group's mean with a band (marked groups, else all)", Some("plot")),
     b(&[K::Ch('e')], A::Export, "export one row per group (CSV/JSON/Markdown)", Some("export")),
     b(&[K::Ch('E')], A::ExportRuns, "export one row per run with its group's aggregates", None),
+    b(&[K::Ch('v')], A::Views, "named views: save this view (with its grouping), open or delete one", None),
 ];
 
 #[rustfmt::skip]
@@ -350,6 +406,24 @@ const CHART: &[Binding] = &[
 ];
 
 #[rustfmt::skip]
+const ACTIVITY: &[Binding] = &[
+    b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "go to the run (its experiment's table, then its detail)", Some("go to run")),
+    b(&[K::Ch('y')], A::CopyId, "copy the run id (OSC 52 clipboard)", None),
+    b(&[K::Ch('X')], A::ClearAlerts, "clear the alerts", Some("clear alerts")),
+    b(&[K::Ch('e')], A::Export, "export the list (CSV/JSON/Markdown)", None),
+];
+
+#[rustfmt::skip]
+const VIEWS: &[Binding] = &[
+    b(&[K::Up, K::Ch('k')], A::Up, "previous", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "next", None),
+    b(&[K::Enter], A::Open, "open the view on this table", Some("open")),
+    b(&[K::Ch('s'), K::Ch('n')], A::SaveView, "save the table as it is now under a name (a taken name is replaced)", Some("save")),
+    b(&[K::Ch('d'), K::Delete], A::DeleteView, "delete the view", Some("delete")),
+    b(&[K::Esc, K::Ch('q')], A::Back, "close", Some("close")),
+];
+
+#[rustfmt::skip]
 const PICKER: &[Binding] = &[
     b(&[K::Up], A::Up, "move up", None),
     b(&[K::Down], A::Down, "move down", None),
@@ -409,112 +483,107 @@ const COPY_MENU: &[Binding] = &[
     b(&[K::Esc, K::Ch('q')], A::Back, "cancel", Some("cancel")),
 ];
 
-/// The binding groups of a context, most specific first, with a title for help.
-pub fn groups(ctx: Context) -> Vec<(&'static str, &'static [Binding])> {
-    match ctx {
-        Context::Experiments => vec![
-            ("Experiments", EXPERIMENTS),
-            ("Move", NAV),
-            ("General", LEAVE_QUIT),
-            ("", GLOBAL),
-            ("", ANYWHERE),
-        ],
-        Context::Runs => vec![
-            ("Runs", RUNS),
-            ("Sweep analysis", SWEEP),
-            ("Move", NAV_NO_G),
-            ("General", LEAVE_BACK),
-            ("", GLOBAL),
-            ("", ANYWHERE),
-        ],
-        Context::Groups => vec![
-            ("Groups", GROUPS),
-            ("Sweep analysis", SWEEP),
-            ("Move", NAV_NO_G),
-            ("General", LEAVE_BACK),
-            ("", GLOBAL),
-            ("", ANYWHERE),
-        ],
-        Context::Scatter => vec![
-            ("Scatter", SCATTER),
-            ("General", LEAVE_BACK),
-            ("", GLOBAL),
-            ("", ANYWHERE),
-        ],
-        Context::Parallel => screen("Parallel coordinates", PARALLEL, NAV),
-        Context::Importance => screen("Parameter importance", IMPORTANCE, NAV),
-        Context::Detail => screen("Run detail", DETAIL, NAV),
-        Context::Compare => screen("Compare", COMPARE, NAV),
-        Context::Chart => vec![
-            ("Charts", CHART),
-            ("Metric list / legend", NAV),
-            ("General", LEAVE_BACK),
-            ("", GLOBAL),
-            ("", ANYWHERE),
-        ],
-        Context::Picker => vec![
-            ("Column picker (type to search)", PICKER),
-            ("Edit the search", EDIT),
-            ("", ANYWHERE),
-        ],
-        Context::Input => vec![("Prompt (type to edit)", INPUT), ("Edit", EDIT)],
-        Context::Help => vec![("Help", HELP), ("Scroll", NAV), ("", ANYWHERE)],
-        Context::Pager => vec![("Value", PAGER), ("Scroll", NAV), ("", ANYWHERE)],
-        Context::CopyMenu => vec![
-            ("Copy (or press the item's letter)", COPY_MENU),
-            ("", ANYWHERE),
-        ],
+/// A group of bindings: the `[keys.SCREEN]` table that can change them, and a title for
+/// help (empty: it continues the group before).
+#[derive(Debug, Clone, Copy)]
+pub struct Group {
+    pub screen: &'static str,
+    pub title: &'static str,
+    pub bindings: &'static [Binding],
+}
+
+const fn g(screen: &'static str, title: &'static str, bindings: &'static [Binding]) -> Group {
+    Group {
+        screen,
+        title,
+        bindings,
     }
 }
 
-fn screen(
-    title: &'static str,
-    own: &'static [Binding],
-    nav: &'static [Binding],
-) -> Vec<(&'static str, &'static [Binding])> {
+/// The binding groups of a context, most specific first.
+pub fn groups(ctx: Context) -> Vec<Group> {
+    match ctx {
+        Context::Experiments => vec![
+            g("experiments", "Experiments", EXPERIMENTS),
+            g("global", "Move", NAV),
+            g("global", "General", LEAVE_QUIT),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Runs => vec![
+            g("runs", "Runs", RUNS),
+            g("runs", "Sweep analysis", SWEEP),
+            g("global", "Move", NAV_NO_G),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Groups => vec![
+            g("groups", "Groups", GROUPS),
+            g("runs", "Sweep analysis", SWEEP),
+            g("global", "Move", NAV_NO_G),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Scatter => vec![
+            g("scatter", "Scatter", SCATTER),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Parallel => screen("parallel", "Parallel coordinates", PARALLEL),
+        Context::Importance => screen("importance", "Parameter importance", IMPORTANCE),
+        Context::Detail => screen("detail", "Run detail", DETAIL),
+        Context::Compare => screen("compare", "Compare", COMPARE),
+        Context::Activity => screen("activity", "Activity", ACTIVITY),
+        Context::Chart => vec![
+            g("chart", "Charts", CHART),
+            g("global", "Metric list / legend", NAV),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Picker => vec![
+            g("picker", "Column picker (type to search)", PICKER),
+            g("prompt", "Edit the search", EDIT),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Input => vec![
+            g("prompt", "Prompt (type to edit)", INPUT),
+            g("prompt", "Edit", EDIT),
+        ],
+        Context::Help => vec![
+            g("help", "Help", HELP),
+            g("global", "Scroll", NAV),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Pager => vec![
+            g("pager", "Value", PAGER),
+            g("global", "Scroll", NAV),
+            g("global", "", ANYWHERE),
+        ],
+        Context::CopyMenu => vec![
+            g("copy", "Copy (or press the item's letter)", COPY_MENU),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Views => vec![g("views", "Named views", VIEWS), g("global", "", ANYWHERE)],
+    }
+}
+
+fn screen(name: &'static str, title: &'static str, own: &'static [Binding]) -> Vec<Group> {
     vec![
-        (title, own),
-        ("Move", nav),
-        ("General", LEAVE_BACK),
-        ("", GLOBAL),
-        ("", ANYWHERE),
+        g(name, title, own),
+        g("global", "Move", NAV),
+        g("global", "General", LEAVE_BACK),
+        g("global", "", GLOBAL),
+        g("global", "", ANYWHERE),
     ]
 }
 
-/// The action for a key in a context. In text contexts, printable keys become input.
+/// The action for a key in a context with the built-in keys.
 pub fn lookup(ctx: Context, key: Key) -> Option<Action> {
-    for (_, group) in groups(ctx) {
-        if let Some(bind) = group.iter().find(|b| b.keys.contains(&key)) {
-            return Some(bind.action);
-        }
-    }
-    match (ctx, key) {
-        (Context::Input | Context::Picker | Context::CopyMenu, Key::Ch(c)) => {
-            Some(Action::InputChar(c))
-        }
-        _ => None,
-    }
-}
-
-/// Footer entries for a context: `(keys, label)`.
-pub fn footer(ctx: Context) -> Vec<(String, &'static str)> {
-    let mut entries: Vec<(String, &'static str)> = groups(ctx)
-        .into_iter()
-        .flat_map(|(_, g)| g.iter())
-        .filter_map(|b| {
-            b.footer
-                .map(|f| (b.keys.first().map(|k| k.label()).unwrap_or_default(), f))
-        })
-        .collect();
-    // Help and back/quit go last: the footer keeps them when it must drop entries.
-    let tail: Vec<_> = entries
-        .iter()
-        .filter(|(_, f)| matches!(*f, "help" | "back" | "quit"))
-        .cloned()
-        .collect();
-    entries.retain(|(_, f)| !matches!(*f, "help" | "back" | "quit"));
-    entries.extend(tail);
-    entries
+    Keymap::default().lookup(ctx, key)
 }
 
 #[cfg(test)]
@@ -553,7 +622,10 @@ mod tests {
         assert_eq!(lookup(Context::Runs, K::Ch('g')), Some(A::GroupBy));
         assert_eq!(lookup(Context::Groups, K::Ch('g')), Some(A::GroupBy));
         assert_eq!(lookup(Context::Groups, K::Enter), Some(A::ToggleFold));
-        assert_eq!(lookup(Context::Runs, K::Ch('v')), Some(A::Scatter));
+        assert_eq!(lookup(Context::Runs, K::Ch('X')), Some(A::Scatter));
+        assert_eq!(lookup(Context::Groups, K::Ch('X')), Some(A::Scatter));
+        assert_eq!(lookup(Context::Runs, K::Ch('v')), Some(A::Views));
+        assert_eq!(lookup(Context::Groups, K::Ch('v')), Some(A::Views));
         assert_eq!(lookup(Context::Runs, K::Ch('|')), Some(A::Parallel));
         assert_eq!(lookup(Context::Runs, K::Ch('I')), Some(A::Importance));
         assert_eq!(lookup(Context::Chart, K::Ch('b')), Some(A::ToggleBand));
@@ -570,25 +642,10 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        for ctx in [
-            Context::Experiments,
-            Context::Runs,
-            Context::Detail,
-            Context::Compare,
-            Context::Chart,
-            Context::Groups,
-            Context::Scatter,
-            Context::Parallel,
-            Context::Importance,
-            Context::Picker,
-            Context::Input,
-            Context::Help,
-            Context::Pager,
-            Context::CopyMenu,
-        ] {
+        for ctx in Context::ALL {
             let mut seen = Vec::new();
-            for (_, g) in groups(ctx) {
-                for bind in g {
+            for g in groups(ctx) {
+                for bind in g.bindings {
                     for k in bind.keys {
                         assert!(!seen.contains(k), "{ctx:?}: {k:?} bound twice");
                         seen.push(*k);

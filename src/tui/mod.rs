@@ -7,6 +7,8 @@ pub mod app;
 pub mod clipboard;
 pub mod event;
 pub mod keymap;
+pub mod keymap_config;
+pub mod notify;
 pub mod text_chart;
 pub mod theme;
 pub mod view;
@@ -34,13 +36,45 @@ pub struct Options {
     pub refresh: Option<std::time::Duration>,
     /// The id of an experiment whose runs to show first (`mltui SOURCE -e NAME`).
     pub experiment: Option<String>,
+    pub settings: app::Settings,
+    /// `[theme]` colours over the built-in theme.
+    pub theme: Vec<crate::config::ThemeEntry>,
+    /// The state file of remembered views (`None`: nothing is remembered).
+    pub state_file: Option<PathBuf>,
+    /// The source as the state file names it.
+    pub source_id: String,
+}
+
+/// Checks what the configuration file says about the terminal UI: key bindings and
+/// theme colours (reported with the file's other problems).
+pub fn check_config(c: &crate::config::Config) -> Vec<crate::config::ConfigError> {
+    let mut errors = keymap::check_keys(&c.keys);
+    errors.extend(theme::check_roles(&c.theme));
+    errors
+}
+
+/// Turns mouse reporting on: clicks and the wheel (no motion events), in SGR encoding.
+const MOUSE_ON: &[u8] = b"\x1b[?1000h\x1b[?1006h";
+/// Turns off every mouse mode a terminal may have been left in.
+const MOUSE_OFF: &[u8] = b"\x1b[?1006l\x1b[?1015l\x1b[?1003l\x1b[?1002l\x1b[?1000l";
+
+fn set_mouse(on: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    out.write_all(if on { MOUSE_ON } else { MOUSE_OFF })?;
+    out.flush()
 }
 
 /// Restores the terminal when dropped, whatever way the loop ends.
-struct TerminalGuard;
+struct TerminalGuard {
+    mouse: bool,
+}
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        if self.mouse {
+            let _ = set_mouse(false);
+        }
         ratatui::restore();
     }
 }
@@ -58,8 +92,8 @@ fn now_ms() -> i64 {
 }
 
 /// Takes the terminal back after the process was stopped: raw mode, the alternate screen,
-/// and a full redraw on the next frame.
-fn reenter(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
+/// the mouse, and a full redraw on the next frame.
+fn reenter(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> Result<()> {
     use ratatui::crossterm::{cursor, execute, terminal as ct};
     ct::enable_raw_mode()?;
     execute!(
@@ -68,6 +102,9 @@ fn reenter(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
         cursor::Hide,
         ct::Clear(ct::ClearType::All)
     )?;
+    if mouse {
+        set_mouse(true)?;
+    }
     // Forget the last frame so the next one is drawn whole. (`Terminal::clear` would ask
     // the terminal for the cursor position, which the input thread's read would swallow.)
     terminal.swap_buffers();
@@ -76,19 +113,41 @@ fn reenter(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
 
 /// Ctrl-Z or SIGTSTP: give the terminal back to the shell, stop until continued (`fg`),
 /// then take it back.
-fn suspend(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
+fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> Result<()> {
+    if mouse {
+        set_mouse(false)?;
+    }
     ratatui::restore();
     // SIGTSTP is handled (to get here), so stop with SIGSTOP, which cannot be.
     signal_hook::low_level::raise(signal_hook::consts::SIGSTOP)?;
-    reenter(terminal)
+    reenter(terminal, mouse)
+}
+
+/// The mouse event of a terminal event, for the app.
+fn mouse_of(ev: &ratatui::crossterm::event::MouseEvent) -> Option<app::Mouse> {
+    use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+    let kind = match ev.kind {
+        MouseEventKind::Down(MouseButton::Left) => app::MouseKind::Click,
+        MouseEventKind::ScrollUp => app::MouseKind::ScrollUp,
+        MouseEventKind::ScrollDown => app::MouseKind::ScrollDown,
+        _ => return None,
+    };
+    Some(app::Mouse {
+        kind,
+        x: ev.column,
+        y: ev.row,
+    })
 }
 
 /// Runs the UI on `store` until the user quits or a signal arrives (then the error is
 /// [`Interrupted`]).
 pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
-    let theme = Theme::from_env(opts.no_color);
+    let theme = Theme::from_env(opts.no_color).with_roles(&opts.theme);
     let export_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut app = App::new(store.describe(), export_dir, now_ms());
+    app.settings = opts.settings.clone();
+    let mouse = app.settings.mouse;
+    app.load_views(opts.state_file.clone(), &opts.source_id);
     app.live.interval = opts.refresh.map(|d| d.as_secs_f64());
     app.chart.sampled = store.samples_histories();
     if let Some(id) = &opts.experiment {
@@ -97,10 +156,25 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let (tx, rx) = mpsc::channel();
     let loading = Arc::new(AtomicBool::new(true));
     event::spawn_signals(tx.clone())?;
+    // Views are written off this thread. Dropping the saver (on any way out, after the
+    // terminal guard below has restored the terminal) writes what is pending.
+    let failed = tx.clone();
+    let saver = crate::config::state::Saver::spawn(move |e| {
+        let _ = failed.send(Event::SaveFailed(e));
+    });
     // ratatui::init enters raw mode and the alternate screen and installs a panic hook
     // that restores the terminal; the guard covers normal returns and errors.
     let mut terminal = ratatui::try_init()?;
-    let _guard = TerminalGuard;
+    let _guard = TerminalGuard { mouse };
+    if mouse {
+        // A panic restores the terminal (ratatui's hook); the mouse goes off first.
+        let restore = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = set_mouse(false);
+            restore(info);
+        }));
+        set_mouse(true)?;
+    }
     event::spawn_input(tx.clone());
     let (history_tx, history_rx) = mpsc::channel();
     event::spawn_history_worker(store.clone(), history_rx, tx.clone());
@@ -112,6 +186,7 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
 
     let mut dirty = true;
+    let mut save_failed = false;
     loop {
         if dirty {
             app.now_ms = now_ms();
@@ -144,7 +219,24 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                         dirty = true;
                     }
                 }
+                Event::Term(CtEvent::Mouse(m)) => {
+                    if let Some(m) = mouse_of(&m) {
+                        app.now_ms = now_ms();
+                        effects.extend(app.on_mouse(m));
+                        dirty = true;
+                    }
+                }
                 Event::Term(CtEvent::Resize(..)) => dirty = true,
+                // Said once: a state directory that cannot be written stays so.
+                Event::SaveFailed(e) if !save_failed => {
+                    save_failed = true;
+                    app.message = Some(app::Message {
+                        text: e,
+                        error: true,
+                    });
+                    dirty = true;
+                }
+                Event::SaveFailed(_) => {}
                 Event::Term(_) => {}
                 Event::InputFailed(e) => anyhow::bail!("reading the terminal failed: {e}"),
                 Event::Load(l) => {
@@ -172,7 +264,7 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                     effects.push(Effect::Suspend);
                 }
                 Event::Signal(sig) if sig == signal_hook::consts::SIGCONT => {
-                    reenter(&mut terminal)?;
+                    reenter(&mut terminal, mouse)?;
                     dirty = true;
                 }
                 Event::Signal(sig) => signal = Some(sig),
@@ -199,14 +291,25 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                         out.flush()?;
                     }
                     Effect::Suspend => {
-                        suspend(&mut terminal)?;
+                        suspend(&mut terminal, mouse)?;
                         dirty = true;
                     }
                     Effect::ComputeAggregates(job) => {
                         let _ = aggs_tx.send(job);
                     }
+                    Effect::Notify { title, body } => {
+                        use std::io::Write;
+                        let kind = app.settings.activity.notify;
+                        let out = terminal.backend_mut();
+                        out.write_all(&notify::sequence(kind, &title, &body, in_tmux))?;
+                        out.flush()?;
+                    }
                     other => quit |= run_effect(&mut app, other, &history_tx),
                 }
+            }
+            // Changes to the view are remembered soon (a dropped session loses nothing).
+            if let Some(save) = app.sync_views() {
+                saver.save(save);
             }
             if quit {
                 return Ok(());
@@ -233,6 +336,7 @@ pub fn run_effect(
         | Effect::Refresh
         | Effect::Copy(_)
         | Effect::Suspend
+        | Effect::Notify { .. }
         | Effect::ComputeAggregates(_) => false,
         Effect::LoadHistories {
             run_ids,

@@ -40,6 +40,15 @@ pub fn mltui(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mltui"))
         .args(args)
         .env_remove("MLFLOW_TRACKING_URI")
+        // A developer's own settings must not change what the tests see.
+        .env("XDG_CONFIG_HOME", "/nonexistent-mltui-test-config")
+        .env_remove("MLTUI_CONFIG")
+        .env_remove("MLTUI_REFRESH")
+        .env_remove("MLTUI_TIME_ZONE")
+        .env_remove("MLTUI_MOUSE")
+        .env_remove("MLTUI_NOTIFY")
+        // Nor their remembered views.
+        .env("XDG_STATE_HOME", "/nonexistent-mltui-test-state")
         .env("NO_COLOR", "1")
         .output()
         .expect("run mltui")

@@ -23,25 +23,59 @@ pub struct Session {
     _master: Box<dyn portable_pty::MasterPty + Send>,
     rows: u16,
     cols: u16,
+    /// The state directory of this session (remembered views), unless the test gave one.
+    _state: Option<tempfile::TempDir>,
 }
 
 impl Session {
     /// mltui with `args` in a 30×110 terminal.
     pub fn start(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Session {
+        Session::start_sized(args, cwd, env, 30, 110)
+    }
+
+    /// mltui with `args` in a `rows`×`cols` terminal.
+    pub fn start_sized(
+        args: &[&str],
+        cwd: &Path,
+        env: &[(&str, &str)],
+        rows: u16,
+        cols: u16,
+    ) -> Session {
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mltui"));
         cmd.args(args);
         cmd.cwd(cwd);
+        for var in [
+            "MLTUI_CONFIG",
+            "MLTUI_REFRESH",
+            "MLTUI_TIME_ZONE",
+            "MLTUI_MOUSE",
+            "MLTUI_NOTIFY",
+        ] {
+            cmd.env_remove(var);
+        }
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("MLFLOW_TRACKING_URI");
         cmd.env_remove("TMUX");
         for (k, v) in env {
             cmd.env(k, v);
         }
-        Session::spawn(cmd, 30, 110)
+        Session::spawn(cmd, rows, cols)
     }
 
-    /// Any command in a `rows`×`cols` terminal.
-    pub fn spawn(cmd: CommandBuilder, rows: u16, cols: u16) -> Session {
+    /// Any command in a `rows`×`cols` terminal. A developer's own configuration and
+    /// remembered views are kept out: unless the command names them, the configuration
+    /// directory does not exist and the state directory is a new one.
+    pub fn spawn(mut cmd: CommandBuilder, rows: u16, cols: u16) -> Session {
+        if cmd.get_env("XDG_CONFIG_HOME").is_none() {
+            cmd.env("XDG_CONFIG_HOME", "/nonexistent-mltui-test-config");
+        }
+        let state = if cmd.get_env("XDG_STATE_HOME").is_none() {
+            let dir = tempfile::tempdir().expect("state dir");
+            cmd.env("XDG_STATE_HOME", dir.path());
+            Some(dir)
+        } else {
+            None
+        };
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -74,6 +108,7 @@ impl Session {
             _master: pty.master,
             rows,
             cols,
+            _state: state,
         }
     }
 

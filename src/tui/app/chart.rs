@@ -107,6 +107,8 @@ pub struct ChartView {
     pub pinned: Vec<String>,
     /// Drawn in the terminal UI, with keys to say (not for `plot --format text`).
     pub interactive: bool,
+    /// Opened from the run table: its options are remembered with the table's view.
+    pub from_table: bool,
 }
 
 impl ChartView {

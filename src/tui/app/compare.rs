@@ -56,7 +56,7 @@ impl App {
     }
 
     pub fn comparison(&self) -> Comparison<'_> {
-        Comparison::with_directions(&self.compare_runs(), self.now_ms, &self.directions)
+        Comparison::with_directions(&self.compare_runs(), self.now_ms, &|k| self.direction(k))
     }
 
     /// The lines shown: each section that has rows (after diff-only and the key filter),
@@ -138,8 +138,17 @@ impl App {
                 .cloned(),
         );
         if ids.len() < 2 {
+            let k = |a| {
+                self.settings
+                    .keymap
+                    .label(crate::tui::keymap::Context::Runs, a)
+            };
             self.message = Some(Message {
-                text: "mark two or more runs with Space, then press c to compare".into(),
+                text: format!(
+                    "mark two or more runs with {}, then press {} to compare",
+                    k(Action::ToggleMark),
+                    k(Action::Compare)
+                ),
                 error: true,
             });
             return;
@@ -223,9 +232,12 @@ impl App {
     pub(super) fn set_direction(&mut self, key: String, direction: Direction) {
         self.message = Some(Message {
             text: format!(
-                "{}: {} (for this session; D changes it)",
+                "{}: {} (for this session; {} changes it)",
                 key,
-                direction.label()
+                direction.label(),
+                self.settings
+                    .keymap
+                    .label(self.screen_context(), Action::SetDirection)
             ),
             error: false,
         });

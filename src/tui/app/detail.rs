@@ -156,9 +156,10 @@ pub fn items<'a>(
     parent: Option<&'a Run>,
     children: &[&'a Run],
     now: i64,
+    time: &crate::timefmt::TimeFormat,
 ) -> Vec<DetailItem<'a>> {
     let mut out = Vec::new();
-    let t = |v: Option<i64>| v.map_or("-".to_string(), text::time_iso);
+    let t = |v: Option<i64>| v.map_or("-".to_string(), |ms| time.full(ms));
     out.push(DetailItem::section("Run".into()));
     let dur = run
         .duration_ms(now)
@@ -322,7 +323,7 @@ impl App {
             .filter(|r| r.parent_id() == Some(run.run_id.as_str()) && r.run_id != run.run_id)
             .collect();
         children.sort_by_key(|r| std::cmp::Reverse(r.start_time));
-        items(run, parent, &children, self.now_ms)
+        items(run, parent, &children, self.now_ms, &self.settings.time)
     }
 
     /// A metric of the detail's run in full: exact values, the latest point's step and
@@ -342,7 +343,7 @@ impl App {
             "latest  {}\nstep    {}\ntime    {}\nmin     {}\nmax     {}\npoints  {count}",
             text::float_exact(m.latest.value),
             m.latest.step,
-            text::time_iso(m.latest.timestamp),
+            self.settings.time.full(m.latest.timestamp),
             extreme(m.min),
             extreme(m.max),
         ))

@@ -142,6 +142,7 @@ impl App {
                 self.refresh_experiments();
             }
             Action::Filter => self.start_filter(),
+            Action::Activity => self.open_activity(),
             Action::Back => {
                 if !self.experiments.filter.is_empty() {
                     self.experiments.filter.clear();
@@ -149,8 +150,12 @@ impl App {
                 } else if !self.experiments.marks.is_empty() {
                     self.experiments.marks.clear();
                 } else {
+                    let quit = self
+                        .settings
+                        .keymap
+                        .label(crate::tui::keymap::Context::Experiments, Action::Leave);
                     self.message = Some(Message {
-                        text: "this is the first screen: q quits".into(),
+                        text: format!("this is the first screen: {quit} quits"),
                         error: false,
                     });
                 }

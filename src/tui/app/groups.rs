@@ -35,6 +35,14 @@ impl CellAgg {
         }
     }
 
+    /// Reads a label back (`mean±std`, `mean`, ...).
+    pub fn parse(s: &str) -> Option<CellAgg> {
+        match s.trim() {
+            "mean±std" | "mean+-std" => Some(CellAgg::MeanStd),
+            other => GroupAgg::parse(other).map(CellAgg::One),
+        }
+    }
+
     /// The columns this choice exports as (`mean(col)`, `std(col)` for mean ± std).
     pub fn export_columns(self, c: &Column) -> Vec<GroupColumn> {
         match self {
@@ -94,6 +102,15 @@ pub struct GroupView {
 }
 
 impl GroupView {
+    /// The group-by columns as the prompt and a remembered view write them.
+    pub fn by_text(&self) -> String {
+        self.by
+            .iter()
+            .map(|c| c.name().into_owned())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// How metric column `c` is shown.
     pub fn agg_of(&self, c: &Column) -> CellAgg {
         self.aggs
@@ -131,12 +148,7 @@ impl App {
     /// under the cursor when it is a param, tag or attribute).
     pub(super) fn start_group_by(&mut self) {
         let text = match &self.groups {
-            Some(g) => {
-                g.by.iter()
-                    .map(|c| c.name().into_owned())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            }
+            Some(g) => g.by_text(),
             None => self
                 .runs
                 .current_column()
@@ -163,19 +175,44 @@ impl App {
 
     /// Applies a group-by text (`params.optimizer,params.lr`); empty leaves group mode.
     pub(super) fn set_group_by(&mut self, text: &str) -> Result<(), String> {
-        let mut by = Vec::new();
-        for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            match Column::parse(name) {
-                Some(c) if !by.contains(&c) => by.push(c),
-                Some(_) => {}
-                None => return Err(format!("unknown column '{}'", crate::text::sanitize(name))),
-            }
-        }
+        let by = parse_by(text)?;
         if by.is_empty() {
             self.groups = None;
             return Ok(());
         }
         let keep = self.groups.take().unwrap_or_default();
+        self.enter_groups(by, keep);
+        self.refresh_groups();
+        Ok(())
+    }
+
+    /// Group mode as a view (remembered or named) has it, or the run table when it has
+    /// none; the groups are computed with the table (`refresh_runs`).
+    pub(super) fn apply_group_view(&mut self, view: &crate::config::state::ViewState) {
+        let by = view
+            .group_by
+            .as_deref()
+            .and_then(|t| parse_by(t).ok())
+            .unwrap_or_default();
+        if by.is_empty() {
+            self.groups = None;
+            return;
+        }
+        let keep = GroupView {
+            default_agg: view.group_agg.as_deref().and_then(CellAgg::parse),
+            aggs: view
+                .group_aggs
+                .iter()
+                .filter_map(|(c, a)| Some((Column::parse(c)?, CellAgg::parse(a)?)))
+                .collect(),
+            ..GroupView::default()
+        };
+        self.groups = None;
+        self.enter_groups(by, keep);
+    }
+
+    /// Enters group mode by `by`, keeping the aggregate choices and sort of `keep`.
+    fn enter_groups(&mut self, by: Vec<Column>, keep: GroupView) {
         self.viewport.runs_col_offset.set(0);
         // Groups sort like the runs did, by the aggregate of the run table's first sort
         // key (mean of `val/acc:max`, descending), unless they were sorted already.
@@ -195,8 +232,6 @@ impl App {
             sort,
             ..GroupView::default()
         });
-        self.refresh_groups();
-        Ok(())
     }
 
     /// Recomputes groups, rows and columns from the run table's shown runs and columns.
@@ -406,6 +441,7 @@ impl App {
                 }
             }
             Action::GroupBy => self.start_group_by(),
+            Action::Views => self.open_views_menu(),
             Action::Query => self.start_query(),
             Action::Filter => self.start_filter(),
             Action::Columns => self.open_picker(),
@@ -511,4 +547,17 @@ impl App {
         }
         Some(t)
     }
+}
+
+/// The group-by columns of a text (`params.optimizer, params.lr`), each once.
+fn parse_by(text: &str) -> Result<Vec<Column>, String> {
+    let mut by = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        match Column::parse(name) {
+            Some(c) if !by.contains(&c) => by.push(c),
+            Some(_) => {}
+            None => return Err(format!("unknown column '{}'", crate::text::sanitize(name))),
+        }
+    }
+    Ok(by)
 }

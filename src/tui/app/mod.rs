@@ -1,8 +1,10 @@
 //! Application state and its update function: actions and load events change state and
 //! return effects; nothing here draws or touches the terminal.
 
+mod activity;
 mod aggs;
 mod chart;
+mod columns;
 mod compare;
 mod complete;
 mod copy;
@@ -10,10 +12,14 @@ mod detail;
 mod edit;
 mod experiments;
 mod groups;
+mod mouse;
 mod picker;
+mod pins;
 mod prompt;
 mod runs;
+mod settings;
 mod sweep;
+mod views;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -25,7 +31,12 @@ use crate::store::{ExperimentList, RunBatch};
 use crate::text;
 
 use super::action::Action;
-use super::keymap::{self, Context, Key};
+use super::keymap::{Context, Key, Keymap};
+
+pub use activity::{ActivityLine, ActivityView, Alert, AlertKind, last_activity as activity_last};
+pub use mouse::{Click, Mouse, MouseKind, Rect, Target};
+pub use settings::Settings;
+pub use views::{ViewMemory, ViewsMenu};
 
 pub use aggs::AggState;
 pub use chart::{ChartFocus, ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
@@ -52,6 +63,8 @@ pub enum Screen {
     Scatter,
     Parallel,
     Importance,
+    /// Running and recent runs of every experiment, and alerts.
+    Activity,
 }
 
 /// Progress of the background load.
@@ -113,6 +126,11 @@ pub enum Effect {
     Refresh,
     /// Put text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Tell the user outside the terminal UI (bell or desktop notification).
+    Notify {
+        title: String,
+        body: String,
+    },
     /// Stop the process until the shell continues it (Ctrl-Z).
     Suspend,
     /// Compute metric aggregates in the background; answer with `App::on_aggregates`.
@@ -151,6 +169,12 @@ pub struct Viewport {
     /// drawn from (data generation, area, colour): a cursor move redraws only the
     /// highlighted line over them.
     pub parallel_lines: std::cell::RefCell<Option<ParallelLines>>,
+    pub activity_offset: Cell<usize>,
+    /// Widths of the run table's columns as drawn: (index into the columns, width).
+    pub col_widths: std::cell::RefCell<Vec<(usize, u16)>>,
+    pub views_offset: Cell<usize>,
+    /// Where things that take a click were drawn, last drawn on top.
+    pub targets: std::cell::RefCell<Vec<(Rect, Target)>>,
 }
 
 /// The drawn run lines of parallel coordinates: `((data generation, area, colour), cells)`.
@@ -199,6 +223,14 @@ pub struct App {
     pub importance: Option<ImportanceView>,
     /// The next export of group mode writes one row per run (else per group).
     pub export_group_runs: bool,
+    pub settings: Settings,
+    /// Remembered views of this source.
+    pub views: ViewMemory,
+    /// The list of named views, while open.
+    pub views_menu: Option<ViewsMenu>,
+    pub activity: ActivityView,
+    /// The last click, to tell a double click.
+    pub last_click: Option<Click>,
 }
 
 impl App {
@@ -236,7 +268,26 @@ impl App {
             parallel: None,
             importance: None,
             export_group_runs: false,
+            settings: Settings::default(),
+            views: ViewMemory::default(),
+            views_menu: None,
+            activity: ActivityView::default(),
+            last_click: None,
         }
+    }
+
+    /// The key bindings in effect.
+    pub fn keymap(&self) -> &Keymap {
+        &self.settings.keymap
+    }
+
+    /// The better direction of a metric: set with `D` this session, else from the
+    /// configured patterns, else from its name.
+    pub fn direction(&self, key: &str) -> crate::index::Direction {
+        self.directions
+            .get(key)
+            .copied()
+            .unwrap_or_else(|| self.settings.directions.direction(key))
     }
 
     pub fn screen(&self) -> Screen {
@@ -255,6 +306,8 @@ impl App {
             Context::Pager
         } else if self.picker.is_some() {
             Context::Picker
+        } else if self.views_menu.is_some() {
+            Context::Views
         } else {
             self.screen_context()
         }
@@ -272,12 +325,13 @@ impl App {
             Screen::Scatter => Context::Scatter,
             Screen::Parallel => Context::Parallel,
             Screen::Importance => Context::Importance,
+            Screen::Activity => Context::Activity,
         }
     }
 
     /// Handles a key press; returns effects for the runtime.
     pub fn on_key(&mut self, key: Key) -> Vec<Effect> {
-        match keymap::lookup(self.context(), key) {
+        match self.settings.keymap.lookup(self.context(), key) {
             Some(action) => self.update(action),
             None => Vec::new(),
         }
@@ -295,6 +349,7 @@ impl App {
         if !action.is_edit() && action != Action::InputComplete {
             self.message = None;
         }
+        self.note_view_change(action);
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::Suspend => return vec![Effect::Suspend],
@@ -324,6 +379,10 @@ impl App {
             Context::Pager => self.update_pager(action),
             Context::Picker => {
                 self.update_picker(action);
+                Vec::new()
+            }
+            Context::Views => {
+                self.update_views_menu(action);
                 Vec::new()
             }
             _ => self.update_screen(action),
@@ -398,7 +457,7 @@ impl App {
                     if ids.is_empty() {
                         ids.extend(self.current_run_id());
                     }
-                    return self.open_chart(ids);
+                    return self.open_chart_from_table(ids);
                 }
                 self.update_runs(action, page);
             }
@@ -413,12 +472,16 @@ impl App {
             Screen::Scatter => return self.update_scatter(action),
             Screen::Parallel => return self.update_parallel(action, page),
             Screen::Importance => return self.update_importance(action, page),
+            Screen::Activity => self.update_activity(action, page),
         }
         Vec::new()
     }
 
     /// Leaves the current screen (never the bottom one).
     pub fn back(&mut self) {
+        if self.screen() == Screen::Chart && self.chart.from_table {
+            self.runs.chart = Some(self.chart_setting());
+        }
         if self.stack.len() > 1 && self.stack.pop() == Some(Screen::Detail) {
             if let Some(prev) = self.detail_back.pop() {
                 self.detail = prev;
@@ -457,9 +520,11 @@ impl App {
                 self.open_pending_experiment();
             }
             LoadEvent::Runs(batch) => {
+                let mut effects = Vec::new();
                 if self.load.done {
                     self.mark_stale_histories(&batch.runs);
                     self.aggregates_changed(&batch.runs);
+                    effects = self.watch_runs(&batch.runs);
                 } else {
                     self.load.runs_loaded += batch.runs.len();
                 }
@@ -468,12 +533,17 @@ impl App {
                 if self.stack.contains(&Screen::Runs) {
                     self.refresh_runs();
                 }
-                if self.screen() == Screen::Chart {
-                    return self.request_histories();
+                if self.stack.contains(&Screen::Activity) {
+                    self.refresh_activity();
                 }
+                if self.screen() == Screen::Chart {
+                    effects.extend(self.request_histories());
+                }
+                return effects;
             }
             LoadEvent::Done => {
                 self.load.done = true;
+                self.start_watching();
                 self.live.last = Some(self.now_ms);
                 let warnings = self.index.warnings().len();
                 if warnings > 0 {
@@ -502,6 +572,7 @@ impl App {
             }
             LoadEvent::Refreshed { at, error } => {
                 self.live.last = Some(at);
+                let stalled = self.check_stalled(at);
                 let asked = std::mem::take(&mut self.live.refreshing);
                 if error.is_none() {
                     // A later refresh that works clears the error of an earlier load.
@@ -513,7 +584,7 @@ impl App {
                     }
                     if asked {
                         self.message = Some(Message {
-                            text: format!("refreshed at {}", clock(at)),
+                            text: format!("refreshed at {}", self.settings.time.clock(at)),
                             error: false,
                         });
                     }
@@ -524,6 +595,7 @@ impl App {
                     });
                 }
                 self.live.error = error;
+                return stalled;
             }
         }
         Vec::new()
@@ -585,18 +657,11 @@ impl App {
             }
             Screen::Detail if running(&self.detail.run_id) => 1,
             Screen::Compare if self.compare.run_ids.iter().any(|id| running(id)) => 1,
+            Screen::Activity => 1,
             _ => return None,
         };
         Some(std::time::Duration::from_secs(secs))
     }
-}
-
-/// `HH:MM:SS` (UTC) of an epoch-ms time.
-pub(crate) fn clock(ms: i64) -> String {
-    text::time_iso(ms)
-        .get(11..19)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Moves a cursor within `len` rows.
@@ -616,10 +681,16 @@ pub(crate) fn move_cursor(cursor: usize, len: usize, action: Action, page: usize
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]
+mod tests_activity;
+#[cfg(test)]
 mod tests_chart;
 #[cfg(test)]
 mod tests_compare_chart;
 #[cfg(test)]
 mod tests_daily;
 #[cfg(test)]
+mod tests_mouse;
+#[cfg(test)]
 pub(crate) mod tests_sweep;
+#[cfg(test)]
+mod tests_views;

@@ -70,6 +70,7 @@ impl App {
                     column,
                     visible: false,
                     pinned: false,
+                    width: None,
                 });
             }
         }

@@ -32,6 +32,8 @@ pub enum PromptKind {
         /// Position in the filter history while recalling with ↑/↓.
         recall: Option<usize>,
     },
+    /// The name to save the run table's view under.
+    ViewName,
 }
 
 /// An open prompt.
@@ -66,7 +68,11 @@ impl App {
             Screen::Runs => self.runs.filter.clone(),
             Screen::Chart => self.chart.search.clone(),
             Screen::Compare => self.compare.filter.clone(),
-            Screen::Detail | Screen::Scatter | Screen::Parallel | Screen::Importance => return,
+            Screen::Detail
+            | Screen::Activity
+            | Screen::Scatter
+            | Screen::Parallel
+            | Screen::Importance => return,
         };
         self.prompt = Some(Prompt::new(
             PromptKind::Filter {
@@ -95,7 +101,7 @@ impl App {
                 self.clamp_compare_cursor();
             }
             Screen::Scatter | Screen::Parallel | Screen::Importance => {}
-            Screen::Detail => {}
+            Screen::Detail | Screen::Activity => {}
         }
     }
 
@@ -192,6 +198,7 @@ impl App {
             Screen::Scatter => "scatter".to_string(),
             Screen::Parallel => "parallel".to_string(),
             Screen::Importance => "importance".to_string(),
+            Screen::Activity => "activity".to_string(),
         };
         let slug: String = what
             .chars()
@@ -237,6 +244,7 @@ impl App {
             },
             Screen::Compare => self.compare_table(),
             Screen::Chart => self.chart_table(),
+            Screen::Activity => self.activity_table(),
         }
     }
 
@@ -297,6 +305,7 @@ impl App {
                             self.prompt = Some(prompt);
                         }
                     }
+                    PromptKind::ViewName => self.save_named_view(&text),
                     PromptKind::Filter { .. } => self.set_filter(text),
                     PromptKind::Export { format } => {
                         let path = std::path::PathBuf::from(text.trim());

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::columns::{default_columns, insert_position, shown_by_default};
 use super::{App, Message, move_cursor};
 use crate::index::column::KeySets;
 use crate::index::diff::is_uniform;
@@ -16,6 +17,8 @@ pub struct ColumnState {
     pub column: Column,
     pub visible: bool,
     pub pinned: bool,
+    /// A width set by hand (`<`, `>`); automatic when `None`.
+    pub width: Option<u16>,
 }
 
 /// One shown row: a run and its place in the tree.
@@ -62,6 +65,17 @@ pub struct RunsView {
     /// Lower-case search text of every run for the quick filter, built for the index
     /// generation stored with it.
     pub haystacks: (u64, Vec<String>),
+    /// Runs pinned to the top (ids, in the order pinned): shown first whatever the sort
+    /// and filter.
+    pub pins: Vec<String>,
+    /// Runs hidden from the table and charts.
+    pub hidden: HashSet<String>,
+    /// Show hidden runs anyway (marked as hidden).
+    pub show_hidden: bool,
+    /// Hidden runs in scope that are left out.
+    pub hidden_out: usize,
+    /// Chart options of this table's charts, remembered with the view.
+    pub chart: Option<crate::config::state::ChartSetting>,
 }
 
 impl RunsView {
@@ -72,61 +86,11 @@ impl RunsView {
     }
 }
 
-/// Attribute columns before the metrics and params (the results come first).
-const LEAD_COLUMNS: [Attr; 2] = [Attr::RunName, Attr::Status];
-
-/// Attribute columns after the params: shown, then hidden.
-const TRAIL_COLUMNS: [(Attr, bool); 8] = [
-    (Attr::StartTime, true),
-    (Attr::Duration, true),
-    (Attr::User, true),
-    (Attr::RunId, false),
-    (Attr::ExperimentId, false),
-    (Attr::EndTime, false),
-    (Attr::Lifecycle, false),
-    (Attr::ArtifactUri, false),
-];
-
-/// Longest part of one value the quick filter searches (values can be huge).
-const HAYSTACK_VALUE: usize = 1 << 20;
-
-/// The lower-case text the quick filter searches in a run: what its cells show (name, id,
-/// status, user, start time, duration, metric values), every param and tag value (notes,
-/// source names and git commits included) and the experiment id. Fields are separated
-/// by a NUL so a match never spans two.
-fn haystack(run: &Run, now: i64) -> String {
-    let mut out = String::new();
-    let mut add = |s: &str| {
-        let mut end = s.len().min(HAYSTACK_VALUE);
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        out.push_str(&s[..end].to_lowercase());
-        out.push('\0');
-    };
-    add(&run.run_name);
-    add(&run.run_id);
-    add(&run.experiment_id);
-    add(run.status.as_str());
-    add(&run.user_id);
-    if let Some(t) = run.start_time {
-        add(&crate::text::time_short(t));
-        add(&crate::text::time_ago(t, now));
-    }
-    if let Some(d) = run.duration_ms(now) {
-        add(&crate::text::duration_compact(d));
-    }
-    for m in run.metrics.values() {
-        add(&crate::text::float_short(m.latest.value));
-    }
-    for v in run.params.values().chain(run.tags.values()) {
-        add(v);
-    }
-    out
-}
+use crate::index::quick::haystack;
 
 impl App {
-    /// Switches the run table to a set of experiments, resetting view state.
+    /// Switches the run table to a set of experiments: their remembered view, else the
+    /// defaults.
     pub(super) fn open_runs(&mut self, experiment_ids: Vec<String>, title: String) {
         let keep_marks = std::mem::take(&mut self.runs.marks);
         let haystacks = std::mem::take(&mut self.runs.haystacks);
@@ -140,6 +104,9 @@ impl App {
         // A new table starts at its top-left corner.
         self.viewport.runs_offset.set(0);
         self.viewport.runs_col_offset.set(0);
+        // Group mode is part of a table's view: a table without one shows runs.
+        self.groups = None;
+        self.restore_view();
         self.refresh_runs();
     }
 
@@ -153,11 +120,12 @@ impl App {
     fn refresh_runs_only(&mut self) {
         let now = self.now_ms;
         let runs = self.index.runs();
+        let time = &self.settings.time;
         let v = &mut self.runs;
         if !v.filter.is_empty() && v.haystacks.0 != self.index.generation() {
             v.haystacks = (
                 self.index.generation(),
-                runs.iter().map(|r| haystack(r, now)).collect(),
+                runs.iter().map(|r| haystack(r, now, time)).collect(),
             );
         }
         let current = v.rows.get(v.cursor).map(|r| runs[r.run].run_id.clone());
@@ -166,65 +134,72 @@ impl App {
             .filter(|&i| v.show_deleted || runs[i].lifecycle == Lifecycle::Active)
             .collect();
         v.in_scope = in_scope.len();
-        let needle = v.filter.to_lowercase();
-        let query = v.query.as_ref().map(|(_, f)| f);
-        let mut matched: Vec<usize> = in_scope
+        let visible: Vec<usize> = in_scope
             .iter()
             .copied()
+            .filter(|&i| v.show_hidden || !v.hidden.contains(&runs[i].run_id))
+            .collect();
+        v.hidden_out = in_scope.len() - visible.len();
+        let needle = v.filter.to_lowercase();
+        let query = v.query.as_ref().map(|(_, f)| f);
+        let pinned = |i: usize| v.pins.contains(&runs[i].run_id);
+        let mut matched: Vec<usize> = visible
+            .iter()
+            .copied()
+            .filter(|&i| !pinned(i))
             .filter(|&i| query.is_none_or(|f| f.matches(&runs[i])))
             .filter(|&i| {
                 needle.is_empty() || v.haystacks.1.get(i).is_some_and(|h| h.contains(&needle))
             })
             .collect();
-        v.filtered_out = v.in_scope - matched.len();
+        // Pinned runs come first, in the order they were pinned, whatever the filter.
+        let mut pinned_rows: Vec<usize> = visible.iter().copied().filter(|&i| pinned(i)).collect();
+        pinned_rows.sort_by_key(|&i| v.pins.iter().position(|p| *p == runs[i].run_id));
+        v.filtered_out = visible.len() - matched.len() - pinned_rows.len();
         sort_rows(runs, &mut matched, &v.sort, TextOrder::Numeric, now);
-        v.rows = if v.flat {
-            matched
-                .iter()
-                .map(|&run| RunRow {
-                    run,
-                    depth: 0,
-                    children: 0,
-                    folded: false,
-                    last: false,
-                })
-                .collect()
-        } else {
-            tree_rows(runs, &matched, &v.folded)
+        let flat_row = |run| RunRow {
+            run,
+            depth: 0,
+            children: 0,
+            folded: false,
+            last: false,
         };
+        let mut rows: Vec<RunRow> = pinned_rows.iter().map(|&i| flat_row(i)).collect();
+        if v.flat {
+            rows.extend(matched.iter().map(|&i| flat_row(i)));
+        } else {
+            rows.extend(tree_rows(runs, &matched, &v.folded));
+        }
+        v.rows = rows;
 
-        // Columns: name and status, the metrics, the params, then times and user; keys
-        // that appear later (live) join the end of their group.
+        // Columns: the run name, the configured first columns, the status, then the groups
+        // in the configured order; keys that appear later (live) join their group.
+        let rules = &self.settings.columns;
         let scope_runs: Vec<&Run> = in_scope.iter().map(|&i| &runs[i]).collect();
         if v.columns.is_empty() {
-            v.columns = LEAD_COLUMNS
-                .iter()
-                .map(|a| (*a, true))
-                .chain(TRAIL_COLUMNS)
-                .map(|(a, visible)| ColumnState {
-                    column: Column::Attr(a),
-                    visible,
-                    pinned: a == Attr::RunName,
-                })
-                .collect();
+            v.columns = default_columns(rules);
         }
         let keys = KeySets::of(scope_runs.iter().copied());
+        let mut present: HashSet<Column> = HashSet::new();
         let known: HashSet<Column> = v.columns.iter().map(|c| c.column.clone()).collect();
         let new_cols = keys
             .metrics
             .into_iter()
-            .map(|k| (Column::Metric(k), true))
-            .chain(keys.params.into_iter().map(|k| (Column::Param(k), true)))
-            .chain(keys.tags.into_iter().map(|k| (Column::Tag(k), false)));
-        for (column, visible) in new_cols {
+            .map(Column::Metric)
+            .chain(keys.params.into_iter().map(Column::Param))
+            .chain(keys.tags.into_iter().map(Column::Tag));
+        for column in new_cols {
+            present.insert(column.clone());
             if !known.contains(&column) {
-                let at = insert_position(&v.columns, &column);
+                let at = insert_position(&v.columns, &column, rules);
+                let visible = shown_by_default(&column, rules);
                 v.columns.insert(
                     at,
                     ColumnState {
                         column,
                         visible,
                         pinned: false,
+                        width: None,
                     },
                 );
             }
@@ -235,13 +210,22 @@ impl App {
         let mut shown = Vec::new();
         let mut equal_hidden = 0;
         let mut precise = HashSet::new();
-        // Pinned columns first, in their order, then the rest.
+        // Pinned columns first, in their order, then the rest; keys no run here has (a
+        // remembered column of runs since deleted) are left out.
         for pinned_pass in [true, false] {
             for (i, c) in v.columns.iter().enumerate() {
                 if !c.visible || c.pinned != pinned_pass {
                     continue;
                 }
                 let hideable = !matches!(c.column, Column::Attr(_));
+                // An aggregate column is there when its metric is.
+                let here = match &c.column {
+                    Column::MetricAgg(k, _) => present.contains(&Column::Metric(k.clone())),
+                    other => present.contains(other),
+                };
+                if hideable && !here {
+                    continue;
+                }
                 if v.diff_only && hideable && shown_runs.len() > 1 {
                     if is_uniform(&shown_runs, &c.column, now) {
                         equal_hidden += 1;
@@ -372,8 +356,15 @@ impl App {
             Action::HideColumn => {
                 if let Some(&i) = v.shown.get(v.col_cursor) {
                     if v.columns[i].column == Column::Attr(Attr::RunName) {
+                        let picker = self
+                            .settings
+                            .keymap
+                            .label(crate::tui::keymap::Context::Runs, Action::Columns);
                         self.message = Some(Message {
-                            text: "the run name column stays; unpin or reorder it in the column picker (C)".into(),
+                            text: format!(
+                                "the run name column stays; unpin or reorder it in the column \
+                                 picker ({picker})"
+                            ),
                             error: true,
                         });
                     } else {
@@ -384,11 +375,7 @@ impl App {
             }
             Action::SetDirection => match self.runs.current_column().cloned() {
                 Some(Column::Metric(key)) => {
-                    let current = self
-                        .directions
-                        .get(&key)
-                        .copied()
-                        .unwrap_or_else(|| crate::index::direction::infer(&key));
+                    let current = self.direction(&key);
                     self.set_direction(key, current.next());
                 }
                 _ => {
@@ -401,6 +388,11 @@ impl App {
             Action::Columns => self.open_picker(),
             Action::Filter => self.start_filter(),
             Action::Compare => self.open_compare(),
+            Action::PinRun | Action::HideRun | Action::ToggleHidden => self.update_pins(action),
+            Action::ColumnNarrower | Action::ColumnWider | Action::ColumnAutoWidth => {
+                self.resize_column(action);
+            }
+            Action::Views => self.open_views_menu(),
             _ => {}
         }
     }
@@ -455,21 +447,6 @@ impl App {
             .map(|&i| self.runs.columns[i].column.clone())
             .collect()
     }
-}
-
-/// Where a new column goes: metrics after the last metric (else after the lead columns),
-/// params after the last param (else after the metrics), tags at the end.
-fn insert_position(columns: &[ColumnState], new: &Column) -> usize {
-    let last = |f: &dyn Fn(&Column) -> bool| columns.iter().rposition(|c| f(&c.column));
-    let lead = last(&|c| matches!(c, Column::Attr(a) if LEAD_COLUMNS.contains(a)));
-    let metric = last(&|c| matches!(c, Column::Metric(_)));
-    let param = last(&|c| matches!(c, Column::Param(_)));
-    let after = match new {
-        Column::Metric(_) => metric.or(lead),
-        Column::Param(_) => param.or(metric).or(lead),
-        _ => return columns.len(),
-    };
-    after.map_or(0, |i| i + 1)
 }
 
 /// True when the values of `column` differ across `runs` but all read the same in short

@@ -162,7 +162,10 @@ pub fn draw(
     let x_labels: Vec<Span<'_>> = (0..ticks)
         .map(|t| {
             let x = b.x.0 + span * t as f64 / (ticks - 1) as f64;
-            Span::styled(chart::x_label(XMode::Step, x, span), theme.dim)
+            Span::styled(
+                chart::x_label(XMode::Step, x, span, &app.settings.time),
+                theme.dim,
+            )
         })
         .collect();
     let y_labels: Vec<Span<'_>> = (0..ticks)
@@ -217,7 +220,10 @@ pub fn legend(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, key: 
         v.band.label()
     );
     if let Some(c) = cursor {
-        status.push_str(&format!(" · step {}", chart::x_label(XMode::Step, c, 1.0)));
+        status.push_str(&format!(
+            " · step {}",
+            chart::x_label(XMode::Step, c, 1.0, &app.settings.time)
+        ));
     }
     let mut lines = vec![Line::from(Span::styled(status, theme.dim))];
     let y = |val: Option<f64>| val.map_or("-".to_string(), |y| chart::y_label(v.opts.log_y, y));

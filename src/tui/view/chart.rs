@@ -18,7 +18,7 @@ use crate::chart::labels::legend_labels;
 use crate::chart::plot::PALETTE;
 use crate::chart::{self, Bounds, Series, XMode, downsample, ticks};
 use crate::text;
-use crate::tui::app::{App, ChartFocus, Curve, DrawStamp, History, key_group};
+use crate::tui::app::{App, ChartFocus, Curve, DrawStamp, History, Target, key_group};
 use crate::tui::theme::Theme;
 
 const LIST_WIDTH: u16 = 28;
@@ -89,12 +89,19 @@ pub(crate) fn draw_main(frame: &mut Frame<'_>, main: Rect, app: &App, theme: &Th
         .min(main.height);
     let [charts, legend] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(legend_h)]).areas(main);
+    if app.chart.interactive {
+        super::target(app, charts, Target::Plot);
+    }
     let keys = app.chart.chart_keys();
     if keys.is_empty() {
+        let back = app.keymap().label(
+            crate::tui::keymap::Context::Chart,
+            crate::tui::action::Action::Back,
+        );
         empty_hint(
             frame,
             charts,
-            "no metric matches the search (Esc clears it)",
+            &format!("no metric matches the search ({back} clears it)"),
             theme,
         );
         draw_legend(frame, legend, app, theme, None, None);
@@ -173,6 +180,8 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .borders(Borders::RIGHT)
         .border_style(theme.dim);
     frame.render_widget(Paragraph::new(lines).block(block), area);
+    let shown = keys.len().saturating_sub(start).min(height);
+    super::row_targets(app, area, area.y + 1, start, shown, Target::ChartKey);
 }
 
 /// Bounds and downsampled curves of one chart, reused while nothing they depend on (the
@@ -215,7 +224,12 @@ fn curves(
 }
 
 /// X tick values and their labels for bounds `b`.
-fn x_ticks(mode: XMode, b: &Bounds, count: usize) -> Vec<(f64, String)> {
+fn x_ticks(
+    mode: XMode,
+    b: &Bounds,
+    count: usize,
+    time: &crate::timefmt::TimeFormat,
+) -> Vec<(f64, String)> {
     let (lo, hi) = b.x;
     let span = hi - lo;
     let values = match mode {
@@ -228,7 +242,7 @@ fn x_ticks(mode: XMode, b: &Bounds, count: usize) -> Vec<(f64, String)> {
     };
     values
         .into_iter()
-        .map(|x| (x, chart::x_label(mode, x, span)))
+        .map(|x| (x, chart::x_label(mode, x, span, time)))
         .collect()
 }
 
@@ -299,7 +313,14 @@ fn draw_one(
             (Some(e), _) => format!("failed: {e}"),
             (None, true) => "loading history…".to_string(),
             (None, false) if series.is_empty() && !v.hidden.is_empty() => {
-                "every run is hidden (legend: Tab, Space or i)".to_string()
+                let k = |a| app.keymap().label(crate::tui::keymap::Context::Chart, a);
+                use crate::tui::action::Action as A;
+                format!(
+                    "every run is hidden (legend: {}, {} or {})",
+                    k(A::SwitchFocus),
+                    k(A::ToggleItem),
+                    k(A::Isolate)
+                )
             }
             (None, false) => "no finite values to draw".to_string(),
         };
@@ -364,7 +385,7 @@ fn draw_one(
         label_w,
         &y_labels,
         &b,
-        v.opts.x_mode,
+        (v.opts.x_mode, &app.settings.time),
         large,
         theme,
     );
@@ -398,7 +419,7 @@ fn draw_axes(
     label_w: u16,
     y_labels: &[(f64, String)],
     b: &Bounds,
-    mode: XMode,
+    (mode, time): (XMode, &crate::timefmt::TimeFormat),
     large: bool,
     theme: &Theme,
 ) {
@@ -429,7 +450,7 @@ fn draw_axes(
     };
     let label_row = axis_y + 1;
     let mut next_free = inner.x;
-    for (x, label) in x_ticks(mode, b, count) {
+    for (x, label) in x_ticks(mode, b, count, time) {
         let col = plot.x + col_of(x, b.x, plot.width);
         let w = text::width(&label) as u16;
         let start = col.saturating_sub(w / 2).max(inner.x);
@@ -489,7 +510,7 @@ fn draw_legend(
         let span = b.map_or(1.0, |b| b.x.1 - b.x.0);
         status.push_str(&format!(
             " · cursor {}",
-            chart::x_label(v.opts.x_mode, c, span)
+            chart::x_label(v.opts.x_mode, c, span, &app.settings.time)
         ));
     }
     if v.x_range.is_some() {
@@ -536,12 +557,22 @@ fn draw_legend(
             Span::styled(format!("{value:>12}"), theme.key.patch(row)),
         ]));
     }
+    if v.interactive {
+        let shown = n.saturating_sub(first).min(fit_rows);
+        super::row_targets(app, area, area.y + 1, first, shown, Target::LegendEntry);
+    }
     if n > fit_rows {
         let below = n - first - fit_rows.min(n - first);
         let hint = match (v.interactive, v.focus) {
-            (false, _) => "",
-            (true, ChartFocus::Legend) => "; ↑↓ scroll",
-            (true, ChartFocus::Keys) => "; Tab to scroll",
+            (false, _) => String::new(),
+            (true, ChartFocus::Legend) => "; ↑↓ scroll".to_string(),
+            (true, ChartFocus::Keys) => format!(
+                "; {} to scroll",
+                app.keymap().label(
+                    crate::tui::keymap::Context::Chart,
+                    crate::tui::action::Action::SwitchFocus
+                )
+            ),
         };
         lines.push(Line::from(Span::styled(
             format!(
@@ -583,7 +614,7 @@ mod tests {
             x: (0.0, 179.0),
             y: (0.0, 1.0),
         };
-        let t = x_ticks(XMode::Step, &b, 5);
+        let t = x_ticks(XMode::Step, &b, 5, &Default::default());
         let labels: Vec<&str> = t.iter().map(|(_, l)| l.as_str()).collect();
         assert_eq!(labels, ["0", "50", "100", "150"]);
     }

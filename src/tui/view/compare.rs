@@ -10,6 +10,7 @@ use ratatui::widgets::{Cell, Row, Table};
 use super::{empty_hint, fit, scroll_to, value_text};
 use crate::index::compare::{CompareRow, Comparison, Section, delta};
 use crate::text;
+use crate::tui::app::Target;
 use crate::tui::app::{App, CmpLine};
 use crate::tui::theme::Theme;
 
@@ -33,9 +34,10 @@ fn shown(
     c: usize,
     baseline: Option<usize>,
     color: bool,
+    time: &crate::timefmt::TimeFormat,
 ) -> Shown {
     let value = cmp.value(row, c);
-    let (mut s, numeric) = value_text(&value, row.precise, RUN_COL_MAX);
+    let (mut s, numeric) = value_text(&value, row.precise, RUN_COL_MAX, time);
     if row.best == Some(c) {
         s = format!("★{s}");
     }
@@ -68,11 +70,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let lines = app.compare_lines(&cmp);
     if cmp.runs.is_empty() || lines.is_empty() {
         let msg = if v.filter.is_empty() {
-            "nothing to compare"
+            "nothing to compare".to_string()
         } else {
-            "no key matches the filter (Esc clears it)"
+            format!(
+                "no key matches the filter ({} clears it)",
+                app.keymap().label(
+                    crate::tui::keymap::Context::Compare,
+                    crate::tui::action::Action::Back
+                )
+            )
         };
-        empty_hint(frame, area, msg, theme);
+        empty_hint(frame, area, &msg, theme);
         return;
     }
     let width = area.width as usize;
@@ -91,7 +99,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .filter(|r| r.shown(v.diff_only))
         .flat_map(|r| {
             (0..cmp_ref.runs.len()).map(move |c| {
-                let s = shown(cmp_ref, r, c, v.baseline, theme.color);
+                let s = shown(cmp_ref, r, c, v.baseline, theme.color, &app.settings.time);
                 text::width(&s.value) + s.delta.map_or(0, |(d, _)| text::width(&d))
             })
         })
@@ -176,7 +184,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 key_style,
             ))];
             for &c in &cols {
-                let cell = shown(&cmp, row, c, v.baseline, theme.color);
+                let cell = shown(&cmp, row, c, v.baseline, theme.color, &app.settings.time);
                 let mut style = if cmp.value(row, c).is_missing() {
                     theme.dim
                 } else {
@@ -219,4 +227,37 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .header(Row::new(header))
         .column_spacing(1);
     frame.render_widget(table, area);
+    // Clicks: a cell selects its line and run column; the key column only the line.
+    let shown = lines.len().saturating_sub(start).min(height);
+    for n in 0..shown {
+        let y = area.y + 1 + n as u16;
+        let line = start + n;
+        super::target(
+            app,
+            Rect {
+                x: area.x,
+                y,
+                width: (key_w as u16).min(area.width),
+                height: 1,
+            },
+            Target::CompareCell(line, None),
+        );
+        for (k, &c) in cols.iter().enumerate() {
+            let x = area.x + (key_w + 1 + k * (run_w + 1)) as u16;
+            if x >= area.x + area.width {
+                break;
+            }
+            let w = (run_w as u16).min(area.x + area.width - x);
+            super::target(
+                app,
+                Rect {
+                    x,
+                    y,
+                    width: w,
+                    height: 1,
+                },
+                Target::CompareCell(line, Some(c)),
+            );
+        }
+    }
 }

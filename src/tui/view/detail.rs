@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::empty_hint;
 use crate::text;
+use crate::tui::app::Target;
 use crate::tui::app::{App, DetailItem, ItemKind};
 use crate::tui::theme::Theme;
 
@@ -155,6 +156,25 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         first -= 1;
     }
     app.viewport.detail_offset.set(first);
+    // Each item's lines take clicks for it.
+    let mut y = area.y;
+    for (i, r) in rendered.iter().enumerate().skip(first) {
+        let bottom = area.y + area.height;
+        if y >= bottom {
+            break;
+        }
+        let h = (r.len() as u16).min(bottom - y);
+        super::target(
+            app,
+            Rect {
+                y,
+                height: h,
+                ..area
+            },
+            Target::DetailLine(i),
+        );
+        y += h;
+    }
     let lines: Vec<Line<'_>> = rendered
         .into_iter()
         .skip(first)

@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Row, Table};
 use super::{empty_hint, scroll_to};
 use crate::model::Lifecycle;
 use crate::text;
-use crate::tui::app::App;
+use crate::tui::app::{App, Target};
 use crate::tui::theme::Theme;
 
 /// The optional columns, most wanted first.
@@ -26,14 +26,25 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let height = area.height.saturating_sub(1) as usize;
     app.viewport.table_rows.set(height);
     if v.rows.is_empty() {
-        let msg = if !app.load.experiments_loaded {
-            "loading experiments…"
-        } else if !v.filter.is_empty() {
-            "no experiment matches the filter (Esc clears it)"
-        } else {
-            "no experiments in this store (d shows deleted ones)"
+        let k = |a| {
+            app.keymap()
+                .label(crate::tui::keymap::Context::Experiments, a)
         };
-        empty_hint(frame, area, msg, theme);
+        use crate::tui::action::Action;
+        let msg = if !app.load.experiments_loaded {
+            "loading experiments…".to_string()
+        } else if !v.filter.is_empty() {
+            format!(
+                "no experiment matches the filter ({} clears it)",
+                k(Action::Back)
+            )
+        } else {
+            format!(
+                "no experiments in this store ({} shows deleted ones)",
+                k(Action::ToggleDeleted)
+            )
+        };
+        empty_hint(frame, area, &msg, theme);
         return;
     }
     let start = scroll_to(&app.viewport.exp_offset, v.cursor, height, v.rows.len());
@@ -49,7 +60,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             .get(i)
             .copied()
             .flatten()
-            .map(|t| text::time_ago(t, now))
+            .map(|t| app.settings.time.ago(t, now))
             .unwrap_or_else(|| "-".into())
     };
     let name_w = v
@@ -141,4 +152,6 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             .column_spacing(1),
         area,
     );
+    let shown = v.rows.len().saturating_sub(start).min(height);
+    super::row_targets(app, area, area.y + 1, start, shown, Target::ExperimentRow);
 }

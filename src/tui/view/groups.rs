@@ -45,10 +45,13 @@ fn cell(app: &App, gv: &GroupView, row: GroupRow, col: &GroupCol) -> (String, bo
                     let (v, sd) = app.group_cell(grp, c, agg);
                     let duration = matches!(c, Column::Attr(Attr::Duration));
                     let (mut s, _) = match v {
-                        Value::Number(x) if duration => {
-                            value_text(&Value::Duration(x as i64), false, super::CELL_MAX)
-                        }
-                        v => value_text(&v, false, super::CELL_MAX),
+                        Value::Number(x) if duration => value_text(
+                            &Value::Duration(x as i64),
+                            false,
+                            super::CELL_MAX,
+                            &app.settings.time,
+                        ),
+                        v => value_text(&v, false, super::CELL_MAX, &app.settings.time),
                     };
                     if let (CellAgg::MeanStd, Some(sd)) = (agg, sd) {
                         let sd = if duration {
@@ -67,7 +70,7 @@ fn cell(app: &App, gv: &GroupView, row: GroupRow, col: &GroupCol) -> (String, bo
                     let v = crate::index::group::common_value(runs, &grp.rows, c, now);
                     match v {
                         Value::Missing if grp.rows.len() > 1 => ("(differ)".into(), false),
-                        v => value_text(&v, false, super::CELL_MAX),
+                        v => value_text(&v, false, super::CELL_MAX, &app.settings.time),
                     }
                 }
             }
@@ -87,7 +90,7 @@ fn cell(app: &App, gv: &GroupView, row: GroupRow, col: &GroupCol) -> (String, bo
                     if pending {
                         ("…".into(), true)
                     } else {
-                        value_text(&v, false, super::CELL_MAX)
+                        value_text(&v, false, super::CELL_MAX, &app.settings.time)
                     }
                 }
             }

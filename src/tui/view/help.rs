@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::centered;
 use crate::text;
-use crate::tui::app::App;
+use crate::tui::app::{App, Target};
 use crate::tui::keymap::{self, Context};
 use crate::tui::theme::Theme;
 
@@ -21,6 +21,8 @@ fn underlying(app: &App) -> Context {
         Context::Pager
     } else if app.picker.is_some() {
         Context::Picker
+    } else if app.views_menu.is_some() {
+        Context::Views
     } else {
         app.screen_context()
     }
@@ -28,10 +30,15 @@ fn underlying(app: &App) -> Context {
 
 /// The help text of a context: a title per group (groups without one continue the one
 /// before), then one line per binding with its keys in a column wide enough for them.
-pub fn help_lines(ctx: Context, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+pub fn help_lines(
+    ctx: Context,
+    keys: &keymap::Keymap,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
     let groups = keymap::groups(ctx);
-    let keys_of = |b: &keymap::Binding| -> String {
-        b.keys
+    let keys_of = |g: &keymap::Group, b: &keymap::Binding| -> String {
+        keys.keys(g, b)
             .iter()
             .map(|k| k.label())
             .collect::<Vec<_>>()
@@ -41,22 +48,22 @@ pub fn help_lines(ctx: Context, theme: &Theme, width: usize) -> Vec<Line<'static
     const KEYS_MAX: usize = 20;
     let key_w = groups
         .iter()
-        .flat_map(|(_, g)| g.iter())
-        .map(|b| text::width(&keys_of(b)))
+        .flat_map(|g| g.bindings.iter().map(move |b| (g, b)))
+        .map(|(g, b)| text::width(&keys_of(g, b)))
         .filter(|w| *w <= KEYS_MAX)
         .max()
         .unwrap_or(8);
     let mut lines = Vec::new();
-    for (title, group) in groups {
-        if !title.is_empty() {
+    for group in &groups {
+        if !group.title.is_empty() {
             if !lines.is_empty() {
                 lines.push(Line::from(""));
             }
-            lines.push(Line::from(Span::styled(title, theme.section)));
+            lines.push(Line::from(Span::styled(group.title, theme.section)));
         }
         let indent = key_w + 4;
-        for b in group {
-            let keys = keys_of(b);
+        for b in group.bindings {
+            let keys = keys_of(group, b);
             // The text wraps under itself, never under the keys.
             let mut texts = wrap_words(b.help, width.saturating_sub(indent).max(20)).into_iter();
             let first = if text::width(&keys) > key_w {
@@ -96,7 +103,12 @@ fn wrap_words(s: &str, width: usize) -> Vec<String> {
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, scroll: usize) {
     let popup_w = area.width.min(110);
-    let lines = help_lines(underlying(app), theme, popup_w.saturating_sub(2) as usize);
+    let lines = help_lines(
+        underlying(app),
+        app.keymap(),
+        theme,
+        popup_w.saturating_sub(2) as usize,
+    );
     let popup = centered(area, popup_w, (lines.len() as u16).saturating_add(2));
     let inner_h = popup.height.saturating_sub(2) as usize;
     // Wrapped lines take more rows than there are lines: count what wrapping makes.
@@ -105,7 +117,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, scroll:
     let para = para.block(
         Block::default()
             .borders(Borders::ALL)
-            .title(" keys · ↑↓ PgUp PgDn g G scroll · Esc closes ")
+            .title(format!(
+                " keys · ↑↓ PgUp PgDn scroll · {} closes ",
+                app.keymap()
+                    .label(Context::Help, crate::tui::action::Action::Back)
+            ))
             .style(theme.base),
     );
     let max = rows.saturating_sub(inner_h);
@@ -113,4 +129,5 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, scroll:
     app.viewport.table_rows.set(inner_h.max(1));
     frame.render_widget(Clear, popup);
     frame.render_widget(para.scroll((scroll.min(max) as u16, 0)), popup);
+    super::target(app, area, Target::Overlay);
 }

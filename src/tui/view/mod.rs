@@ -1,6 +1,7 @@
 //! Drawing: one function per screen or overlay, reading `App` and never changing it
 //! (except the viewport sizes and scroll offsets it records).
 
+mod activity;
 mod bands;
 mod chart;
 mod compare;
@@ -15,6 +16,7 @@ mod picker;
 mod runs;
 mod scatter;
 mod status;
+mod views;
 
 use std::cell::Cell as StdCell;
 
@@ -22,13 +24,14 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 
-use super::app::{App, Screen};
+use super::app::{App, Screen, Target};
 use super::theme::Theme;
 use crate::index::Value;
 use crate::text;
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
+    app.viewport.targets.borrow_mut().clear();
     let status_h = status::height(app, frame.area().width);
     let [header, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
@@ -48,6 +51,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         Screen::Scatter => scatter::draw(frame, body, app, theme),
         Screen::Parallel => parallel::draw(frame, body, app, theme),
         Screen::Importance => importance::draw(frame, body, app, theme),
+        Screen::Activity => activity::draw(frame, body, app, theme),
     }
     status::status_line(frame, status, app, theme);
     status::footer(frame, footer, app, theme);
@@ -58,7 +62,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         overlay::pager(frame, body, app, pager, theme);
     }
     if let Some(menu) = &app.copy_menu {
-        overlay::copy_menu(frame, body, menu, theme);
+        overlay::copy_menu(frame, body, app, menu, theme);
+    }
+    if let Some(menu) = &app.views_menu {
+        views::draw(frame, body, app, menu, theme);
     }
     if let Some(c) = app.prompt.as_ref().and_then(|p| p.completion.as_ref()) {
         overlay::completion(frame, body, c, theme);
@@ -85,6 +92,50 @@ pub(crate) fn sweep_only(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &T
     }
 }
 
+/// Records where something that takes a click was drawn.
+pub(crate) fn target(app: &App, area: Rect, t: Target) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    app.viewport.target(
+        crate::tui::app::Rect {
+            x: area.x,
+            y: area.y,
+            width: area.width,
+            height: area.height,
+        },
+        t,
+    );
+}
+
+/// Records one target per row of a list drawn from `top`: row `n` of the window is item
+/// `first + n`.
+pub(crate) fn row_targets(
+    app: &App,
+    area: Rect,
+    top: u16,
+    first: usize,
+    count: usize,
+    make: impl Fn(usize) -> Target,
+) {
+    for n in 0..count {
+        let y = top + n as u16;
+        if y >= area.y + area.height {
+            break;
+        }
+        target(
+            app,
+            Rect {
+                x: area.x,
+                y,
+                width: area.width,
+                height: 1,
+            },
+            make(first + n),
+        );
+    }
+}
+
 /// Keeps `cursor` inside a window of `height` rows; returns the first shown row.
 pub(crate) fn scroll_to(
     offset: &StdCell<usize>,
@@ -108,12 +159,18 @@ pub(crate) const CELL_MAX: usize = 256;
 
 /// A cell value as screen text (escaped, cut to `max` cells), precise enough to tell any
 /// two values apart when `precise`, and whether it is numeric (right-aligned).
-pub(crate) fn value_text(v: &Value<'_>, precise: bool, max: usize) -> (String, bool) {
+pub(crate) fn value_text(
+    v: &Value<'_>,
+    precise: bool,
+    max: usize,
+    time: &crate::timefmt::TimeFormat,
+) -> (String, bool) {
     match v {
         Value::Text(s) => (text::cut(s, max).into_owned(), false),
         Value::Missing => ("-".into(), false),
         Value::Number(_) | Value::Duration(_) | Value::Int(_) => (v.text(precise), true),
-        Value::Time(_) => (v.text(precise), false),
+        Value::Time(t) if precise => (time.precise(*t), false),
+        Value::Time(t) => (time.short(*t), false),
     }
 }
 
@@ -157,3 +214,5 @@ mod tests;
 mod tests_daily;
 #[cfg(test)]
 mod tests_sweep;
+#[cfg(test)]
+mod tests_views;

@@ -7,7 +7,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
 use crate::text;
-use crate::tui::app::{App, Completion, CopyMenu, Pager};
+use crate::tui::action::Action;
+use crate::tui::app::{App, Completion, CopyMenu, Pager, Target};
+use crate::tui::keymap::Context;
 use crate::tui::theme::Theme;
 
 /// A value over the whole body, wrapped at the width, scrolled by the pager's keys. Only
@@ -43,10 +45,14 @@ pub fn pager(frame: &mut Frame<'_>, area: Rect, app: &App, p: &Pager, theme: &Th
     } else {
         format!("line {}", scroll + 1)
     };
+    let k = |a| app.keymap().label(Context::Pager, a);
     let title = format!(
-        " {} · {size} · {pos} · q closes · y copies ",
-        text::cut(&p.title, 40)
+        " {} · {size} · {pos} · {} closes · {} copies ",
+        text::cut(&p.title, 40),
+        k(Action::Back),
+        k(Action::CopyId)
     );
+    super::target(app, area, Target::Overlay);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title, theme.title))
@@ -55,10 +61,18 @@ pub fn pager(frame: &mut Frame<'_>, area: Rect, app: &App, p: &Pager, theme: &Th
 }
 
 /// The copy menu: one line per item with its letter and a preview of what it copies.
-pub fn copy_menu(frame: &mut Frame<'_>, area: Rect, menu: &CopyMenu, theme: &Theme) {
+pub fn copy_menu(frame: &mut Frame<'_>, area: Rect, app: &App, menu: &CopyMenu, theme: &Theme) {
     let width = area.width.min(72);
     let popup = centered(area, width, menu.items.len() as u16 + 2);
     frame.render_widget(Clear, popup);
+    super::target(app, popup, Target::Overlay);
+    let inner_area = Rect {
+        x: popup.x + 1,
+        width: popup.width.saturating_sub(2),
+        ..popup
+    };
+    let rows = (popup.height.saturating_sub(2) as usize).min(menu.items.len());
+    super::row_targets(app, inner_area, popup.y + 1, 0, rows, Target::CopyItem);
     let inner = popup.width.saturating_sub(2) as usize;
     let lines: Vec<Line<'_>> = menu
         .items
@@ -79,9 +93,14 @@ pub fn copy_menu(frame: &mut Frame<'_>, area: Rect, menu: &CopyMenu, theme: &The
             ])
         })
         .collect();
+    let title = format!(
+        " copy · letter or {} · {} cancels ",
+        app.keymap().label(Context::CopyMenu, Action::InputSubmit),
+        app.keymap().label(Context::CopyMenu, Action::Back)
+    );
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" copy · letter or Enter · Esc cancels ")
+        .title(title)
         .style(theme.base);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

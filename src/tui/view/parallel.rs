@@ -180,7 +180,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             ),
         ];
         for a in &data.axes {
-            let (v, _) = value_text(&a.column.value(run, app.now_ms), false, super::CELL_MAX);
+            let (v, _) = value_text(
+                &a.column.value(run, app.now_ms),
+                false,
+                super::CELL_MAX,
+                &app.settings.time,
+            );
             spans.push(Span::styled(format!("  {} ", a.column.label()), theme.dim));
             spans.push(Span::styled(v, Style::default()));
         }

@@ -7,7 +7,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::{centered, scroll_to};
 use crate::text;
-use crate::tui::app::App;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Target};
+use crate::tui::keymap::Context;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -29,6 +31,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     head.extend(super::status::edit_spans(&picker.search, field, theme));
     head.push(Span::styled(count, theme.dim));
     let mut lines = vec![Line::from(head)];
+    super::target(app, popup, Target::Overlay);
+    let inner = Rect {
+        x: popup.x + 1,
+        width: popup.width.saturating_sub(2),
+        ..popup
+    };
+    let shown = matches.len().saturating_sub(start).min(inner_h);
+    super::row_targets(app, inner, popup.y + 2, start, shown, Target::PickerItem);
     for (pos, &i) in matches.iter().enumerate().skip(start).take(inner_h) {
         let c = &app.runs.columns[i];
         let mark = if c.visible { "[x]" } else { "[ ]" };
@@ -43,9 +53,18 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             style,
         )));
     }
+    let k = |a| app.keymap().label(Context::Picker, a);
+    let title = format!(
+        " columns · {} show/hide · {} {} move · {} pin · {} done ",
+        k(Action::PickerToggle),
+        k(Action::PickerMoveUp),
+        k(Action::PickerMoveDown),
+        k(Action::PickerPin),
+        k(Action::Back)
+    );
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" columns · Space show/hide · < > move · ! pin · Enter done ")
+        .title(title)
         .style(theme.base);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

@@ -11,7 +11,10 @@ use super::{CELL_MAX, empty_hint, fit, scroll_to, value_text};
 use crate::index::{Attr, Column, Value};
 use crate::model::Run;
 use crate::text;
-use crate::tui::app::{App, RunRow};
+use crate::timefmt::TimeFormat;
+use crate::tui::action::Action;
+use crate::tui::app::{App, RunRow, Target};
+use crate::tui::keymap::Context;
 use crate::tui::theme::Theme;
 
 /// Rows sampled to size columns (plus the visible ones).
@@ -44,7 +47,14 @@ fn tree_prefix(row: &RunRow) -> String {
 /// A cell as shown in the table: cut to `CELL_MAX` cells before anything measures it;
 /// start times as `3h ago`, durations to the unit that matters (`39m`); deleted runs say
 /// so in their name (visible without colour).
-fn cell_text(run: &Run, row: &RunRow, column: &Column, now: i64, precise: bool) -> (String, bool) {
+fn cell_text(
+    run: &Run,
+    row: &RunRow,
+    column: &Column,
+    now: i64,
+    precise: bool,
+    time: &TimeFormat,
+) -> (String, bool) {
     let v = column.value(run, now);
     // An aggregate being computed in the background.
     if let (Value::Missing, Some((k, a))) = (&v, column.metric_parts()) {
@@ -64,9 +74,10 @@ fn cell_text(run: &Run, row: &RunRow, column: &Column, now: i64, precise: bool) 
             }
             (name, false)
         }
-        (_, Value::Time(t)) if !precise => (text::time_ago(*t, now), false),
+        (_, Value::Time(t)) if !precise => (time.table(*t, now), false),
+        (_, Value::Time(t)) => (time.precise(*t), false),
         (_, Value::Duration(d)) if !precise => (text::duration_compact(*d), true),
-        _ => value_text(&v, precise, CELL_MAX),
+        _ => value_text(&v, precise, CELL_MAX, time),
     }
 }
 
@@ -84,16 +95,26 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let height = area.height.saturating_sub(2) as usize;
     app.viewport.table_rows.set(height);
     if v.rows.is_empty() {
+        let k = |a| app.keymap().label(Context::Runs, a);
         let msg = if !app.load.done {
-            "loading runs…"
+            "loading runs…".to_string()
         } else if v.filtered_out > 0 {
-            "no run matches the filter (Esc clears it)"
+            format!("no run matches the filter ({} clears it)", k(Action::Back))
+        } else if v.hidden_out > 0 {
+            format!(
+                "every run here is hidden ({} shows hidden runs)",
+                k(Action::ToggleHidden)
+            )
         } else {
-            "no runs here (d shows deleted runs)"
+            format!(
+                "no runs here ({} shows deleted runs)",
+                k(Action::ToggleDeleted)
+            )
         };
-        empty_hint(frame, area, msg, theme);
+        empty_hint(frame, area, &msg, theme);
         return;
     }
+    let time = &app.settings.time;
     let runs = app.index.runs();
     let now = app.now_ms;
     let start = scroll_to(&app.viewport.runs_offset, v.cursor, height, v.rows.len());
@@ -111,7 +132,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let total = area.width as usize;
     let widths: Vec<usize> = columns
         .iter()
-        .map(|c| {
+        .zip(&v.shown)
+        .map(|(c, &ci)| {
+            if let Some(w) = v.columns[ci].width {
+                return usize::from(w);
+            }
             let precise = v.precise.contains(*c);
             let sort_mark = if v.sort.iter().any(|k| &k.column == *c) {
                 2
@@ -121,11 +146,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             let head = text::width(&c.label()) + sort_mark;
             let body = sample
                 .iter()
-                .map(|r| text::width(&cell_text(&runs[r.run], r, c, now, precise).0))
+                .map(|r| text::width(&cell_text(&runs[r.run], r, c, now, precise, time).0))
                 .max()
                 .unwrap_or(0);
             head.max(body).clamp(3, cap(c, total).max(head.min(24)))
         })
+        .collect();
+    *app.viewport.col_widths.borrow_mut() = v
+        .shown
+        .iter()
+        .zip(&widths)
+        .map(|(&i, &w)| (i, w as u16))
         .collect();
 
     // Horizontal scroll: pinned columns stay; the rest start at the column offset, which
@@ -198,13 +229,20 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             let run = &runs[row.run];
             let is_cursor = start + n == v.cursor;
             let marked = v.marks.contains(&run.run_id);
-            let mut cells = vec![Cell::from(Span::styled(
-                if marked { "●" } else { " " },
-                theme.marked,
-            ))];
+            let hidden = v.hidden.contains(&run.run_id);
+            let glyph = if marked {
+                "●"
+            } else if app.is_pinned(&run.run_id) {
+                "↑"
+            } else if hidden {
+                "◌"
+            } else {
+                " "
+            };
+            let mut cells = vec![Cell::from(Span::styled(glyph, theme.marked))];
             for &i in &visible {
                 let c = columns[i];
-                let (s, numeric) = cell_text(run, row, c, now, v.precise.contains(c));
+                let (s, numeric) = cell_text(run, row, c, now, v.precise.contains(c), time);
                 let mut style = match (c, c.value(run, now)) {
                     (_, Value::Missing) => theme.dim,
                     (Column::Attr(Attr::Status), _) => theme.status(run.status),
@@ -216,7 +254,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 cells.push(Cell::from(Span::styled(fit(&s, widths[i], numeric), style)));
             }
             let mut style = if marked { theme.marked } else { theme.base };
-            if run.lifecycle == crate::model::Lifecycle::Deleted {
+            if run.lifecycle == crate::model::Lifecycle::Deleted || hidden {
                 style = style.patch(theme.deleted);
             }
             if is_cursor {
@@ -236,6 +274,23 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .header(Row::new(header_cells).height(2))
         .column_spacing(1);
     frame.render_widget(table, area);
+    // Clicks: a header sorts by its column, a row selects (twice: opens).
+    let mut x = area.x + 2;
+    for &i in &visible {
+        let w = (widths[i] as u16).min((area.x + area.width).saturating_sub(x));
+        super::target(
+            app,
+            Rect {
+                x,
+                y: area.y,
+                width: w,
+                height: 2,
+            },
+            Target::RunHeader(i),
+        );
+        x = x.saturating_add(w + 1);
+    }
+    super::row_targets(app, area, area.y + 2, start, window.len(), Target::RunRow);
     if hidden_right && area.width > 0 {
         let x = area.x + area.width - 1;
         frame.render_widget(

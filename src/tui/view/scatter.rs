@@ -247,7 +247,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             cols.push(("colour", c));
         }
         for (what, c) in cols {
-            let (v, _) = value_text(&c.value(run, app.now_ms), false, super::CELL_MAX);
+            let (v, _) = value_text(
+                &c.value(run, app.now_ms),
+                false,
+                super::CELL_MAX,
+                &app.settings.time,
+            );
             spans.push(Span::styled(format!("  {what} "), theme.dim));
             spans.push(Span::raw(v));
         }

@@ -8,8 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::text;
-use crate::tui::app::{App, LineEdit, PromptKind, Screen};
-use crate::tui::keymap;
+use crate::tui::app::{App, LineEdit, PromptKind, Screen, Target};
 use crate::tui::theme::Theme;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
@@ -46,7 +45,7 @@ fn state(app: &App) -> Option<(String, bool)> {
         let at = app
             .live
             .last
-            .map(crate::tui::app::clock)
+            .map(|t| app.settings.time.clock(t))
             .unwrap_or_default();
         (format!("● live {interval}s {at}"), false)
     })
@@ -73,58 +72,84 @@ fn short_source(source: &str, max: usize) -> String {
     String::new()
 }
 
-pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let crumb = match app.screen() {
-        Screen::Experiments => "Experiments".to_string(),
+/// The breadcrumb of the screen: parts, each with the stack depth a click goes back to
+/// (`None`: the screen itself).
+fn crumb_parts(app: &App) -> Vec<(String, Option<usize>)> {
+    let runs_depth = app.stack.iter().position(|s| *s == Screen::Runs);
+    let runs = format!("Runs · {}", text::cut(&app.runs.title, 200));
+    match app.screen() {
+        Screen::Experiments => vec![("Experiments".into(), None)],
         Screen::Runs if app.groups.is_some() => {
             let by: Vec<String> = app
                 .groups
                 .iter()
                 .flat_map(|g| g.by.iter().map(|c| c.name().into_owned()))
                 .collect();
-            format!(
-                "Groups · {} · by {}",
-                text::cut(&app.runs.title, 200),
-                by.join(", ")
-            )
+            vec![(
+                format!(
+                    "Groups · {} · by {}",
+                    text::cut(&app.runs.title, 200),
+                    by.join(", ")
+                ),
+                None,
+            )]
         }
-        Screen::Runs => format!("Runs · {}", text::cut(&app.runs.title, 200)),
+        Screen::Runs => vec![(runs, None)],
         Screen::Detail => {
             let name = app
                 .index
                 .run(&app.detail.run_id)
                 .map(|r| r.run_name.as_str());
-            format!(
-                "Runs · {} · {}",
-                text::cut(&app.runs.title, 200),
-                text::cut(name.unwrap_or_default(), 200)
-            )
+            vec![
+                (runs, runs_depth),
+                (" · ".into(), None),
+                (text::cut(name.unwrap_or_default(), 200).into_owned(), None),
+            ]
         }
-        Screen::Compare => format!(
-            "Compare · {}",
-            text::count(app.compare.run_ids.len(), "run", "runs")
-        ),
-        Screen::Chart if !app.chart.groups.is_empty() => format!(
-            "Charts · {} · {}",
-            text::count(app.chart.groups.len(), "group", "groups"),
-            text::count(app.chart.run_ids.len(), "run", "runs")
-        ),
-        Screen::Chart => format!(
-            "Charts · {}",
-            text::count(app.chart.run_ids.len(), "run", "runs")
-        ),
-        Screen::Scatter => "Scatter".to_string(),
-        Screen::Parallel => "Parallel coordinates".to_string(),
-        Screen::Importance => "Parameter importance".to_string(),
-    };
+        Screen::Compare => vec![(
+            format!(
+                "Compare · {}",
+                text::count(app.compare.run_ids.len(), "run", "runs")
+            ),
+            None,
+        )],
+        Screen::Chart if !app.chart.groups.is_empty() => vec![(
+            format!(
+                "Charts · {} · {}",
+                text::count(app.chart.groups.len(), "group", "groups"),
+                text::count(app.chart.run_ids.len(), "run", "runs")
+            ),
+            None,
+        )],
+        Screen::Chart => vec![(
+            format!(
+                "Charts · {}",
+                text::count(app.chart.run_ids.len(), "run", "runs")
+            ),
+            None,
+        )],
+        Screen::Scatter => vec![("Scatter".into(), None)],
+        Screen::Parallel => vec![("Parallel coordinates".into(), None)],
+        Screen::Importance => vec![("Parameter importance".into(), None)],
+        Screen::Activity => vec![("Activity · every experiment".into(), None)],
+    }
+}
+
+pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let parts = crumb_parts(app);
+    let crumb: String = parts.iter().map(|(p, _)| p.as_str()).collect();
     let width = area.width as usize;
+    // Unread alerts show on every screen, before the live state.
+    let unread = app.activity.unread();
+    let badge = (unread > 0).then(|| format!(" ⚑ {unread} "));
+    let badge_w = badge.as_ref().map_or(0, |b| text::width(b));
     // The state always shows: it gets up to half the width (an error is cut, its start
     // stays); the crumb comes next; the source takes what is left, cut from the left.
     let state = state(app);
     let state_w = state
         .as_ref()
         .map_or(0, |(s, _)| text::width(s).min(width / 2) + 2);
-    let left_room = width.saturating_sub(state_w);
+    let left_room = width.saturating_sub(state_w + badge_w);
     let crumb = text::cut(&crumb, left_room.saturating_sub(7).max(1)).into_owned();
     let used = 7 + text::width(&crumb);
     let source = short_source(
@@ -133,12 +158,46 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     );
     let mut spans = vec![
         Span::styled(" mltui ", theme.title),
-        Span::styled(crumb, theme.title),
+        Span::styled(crumb.clone(), theme.title),
     ];
     if !source.is_empty() {
         spans.push(Span::styled(format!("  {source}"), theme.dim));
     }
     frame.render_widget(Line::from(spans), area);
+    // Clicks on the breadcrumb go back: "mltui" to the first screen, a part naming an
+    // earlier screen to it.
+    if app.stack.len() > 1 {
+        super::target(
+            app,
+            Rect {
+                width: 7.min(area.width),
+                height: 1,
+                ..area
+            },
+            Target::Crumb(0),
+        );
+    }
+    let mut x = area.x + 7;
+    let shown_w = text::width(&crumb);
+    let mut left = shown_w;
+    for (part, depth) in &parts {
+        let w = text::width(part).min(left);
+        if let Some(d) = depth {
+            super::target(
+                app,
+                Rect {
+                    x,
+                    y: area.y,
+                    width: w as u16,
+                    height: 1,
+                },
+                Target::Crumb(*d),
+            );
+        }
+        x = x.saturating_add(w as u16);
+        left -= w;
+    }
+    let mut right = area.x + area.width;
     if let Some((s, error)) = state {
         let s = text::cut(&s, state_w.saturating_sub(2)).into_owned();
         let style = if error {
@@ -149,16 +208,28 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             theme.key
         };
         let w = text::width(&s) as u16 + 1;
-        let x = area.x + area.width.saturating_sub(w);
+        right = right.saturating_sub(w).max(area.x);
         frame.render_widget(
             Span::styled(format!("{s} "), style),
             Rect {
-                x,
+                x: right,
                 y: area.y,
                 width: w.min(area.width),
                 height: 1,
             },
         );
+    }
+    if let Some(b) = badge {
+        let w = (text::width(&b) as u16).min(right.saturating_sub(area.x));
+        let x = right.saturating_sub(w + 1).max(area.x);
+        let rect = Rect {
+            x,
+            y: area.y,
+            width: w,
+            height: 1,
+        };
+        frame.render_widget(Span::styled(b, theme.alert), rect);
+        super::target(app, rect, Target::AlertBadge);
     }
 }
 
@@ -181,6 +252,7 @@ fn prompt_parts(app: &App) -> Option<(String, Option<(String, bool)>)> {
             format!("export {}{what} to: ", format.extension().to_uppercase())
         }
         PromptKind::Sweep(which) => which.label().to_string(),
+        PromptKind::ViewName => "save view as: ".to_string(),
     };
     let note = match &prompt.kind {
         PromptKind::Filter { .. } => Some((counts(app), false)),
@@ -202,6 +274,18 @@ fn prompt_parts(app: &App) -> Option<(String, Option<(String, bool)>)> {
             false,
         )),
         PromptKind::Export { .. } | PromptKind::Sweep(_) => None,
+        PromptKind::ViewName => {
+            let n = app.views.file.named.len();
+            let what = if app.groups.is_some() {
+                "columns, sort, filters, pins, groups"
+            } else {
+                "columns, sort, filters, pins"
+            };
+            Some((
+                format!("{what}; {} saved", text::count(n, "view", "views")),
+                false,
+            ))
+        }
     };
     Some((label, note))
 }
@@ -395,6 +479,40 @@ fn raw_counts(app: &App) -> String {
             if v.show_deleted {
                 s.push_str(" · incl. deleted");
             }
+            let pinned = v.pins.len();
+            if pinned > 0 {
+                s.push_str(&format!(" · {pinned} pinned"));
+            }
+            if v.show_hidden && !v.hidden.is_empty() {
+                s.push_str(&format!(" · {} hidden shown", v.hidden.len()));
+            } else if v.hidden_out > 0 {
+                s.push_str(&format!(" · {} hidden", v.hidden_out));
+            }
+            s
+        }
+        Screen::Activity => {
+            let v = &app.activity;
+            let running = app
+                .index
+                .runs()
+                .iter()
+                .filter(|r| r.status == crate::model::RunStatus::Running)
+                .count();
+            let stalled = app
+                .index
+                .runs()
+                .iter()
+                .filter(|r| app.is_stalled(r, app.now_ms))
+                .count();
+            let mut s = format!("{running} running");
+            if stalled > 0 {
+                s.push_str(&format!(" · {stalled} stalled"));
+            }
+            s.push_str(&format!(
+                " · {} · stalled after {} without a metric",
+                text::count(v.alerts.len(), "alert", "alerts"),
+                text::span(app.settings.activity.stalled_after)
+            ));
             s
         }
         Screen::Chart => {
@@ -443,7 +561,7 @@ fn raw_counts(app: &App) -> String {
 
 pub fn footer(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     // Entries that do not fit are dropped whole; help and back/quit (listed last) stay.
-    let entries = keymap::footer(app.context());
+    let entries = app.keymap().footer(app.context());
     let width = |(k, l): &(String, &str)| text::width(k) + text::width(l) + 3;
     let tail = entries.len().saturating_sub(2);
     let reserved: usize = entries[tail..].iter().map(width).sum();
