@@ -190,13 +190,19 @@ const NAV: &[Binding] = &[
     b(&[K::Ch('G'), K::End], A::Bottom, "last row", None),
 ];
 
-/// Moving in tables where `g` does something else: Home and End go to the ends.
+/// Moving up and down (the run table's own first/last keys follow in `TABLE_ENDS`).
 #[rustfmt::skip]
-const NAV_NO_G: &[Binding] = &[
+const NAV_ROWS: &[Binding] = &[
     b(&[K::Up, K::Ch('k')], A::Up, "move up", None),
     b(&[K::Down, K::Ch('j')], A::Down, "move down", None),
     b(&[K::PageUp, K::Ctrl('u'), K::Ctrl('b')], A::PageUp, "page up", None),
     b(&[K::PageDown, K::Ctrl('d'), K::Ctrl('f')], A::PageDown, "page down", None),
+];
+
+/// First and last row of the run table, where `g` groups: `[keys.runs]` changes these, so
+/// that `[keys.global] top = "g"` does not take `g` from group mode.
+#[rustfmt::skip]
+const TABLE_ENDS: &[Binding] = &[
     b(&[K::Home], A::Top, "first row", None),
     b(&[K::Ch('G'), K::End], A::Bottom, "last row", None),
 ];
@@ -513,7 +519,8 @@ pub fn groups(ctx: Context) -> Vec<Group> {
         Context::Runs => vec![
             g("runs", "Runs", RUNS),
             g("runs", "Sweep analysis", SWEEP),
-            g("global", "Move", NAV_NO_G),
+            g("global", "Move", NAV_ROWS),
+            g("runs", "", TABLE_ENDS),
             g("global", "General", LEAVE_BACK),
             g("global", "", GLOBAL),
             g("global", "", ANYWHERE),
@@ -521,7 +528,8 @@ pub fn groups(ctx: Context) -> Vec<Group> {
         Context::Groups => vec![
             g("groups", "Groups", GROUPS),
             g("runs", "Sweep analysis", SWEEP),
-            g("global", "Move", NAV_NO_G),
+            g("global", "Move", NAV_ROWS),
+            g("runs", "", TABLE_ENDS),
             g("global", "General", LEAVE_BACK),
             g("global", "", GLOBAL),
             g("global", "", ANYWHERE),

@@ -450,6 +450,19 @@ mod tests {
     }
 
     #[test]
+    fn the_global_first_row_keys_leave_g_to_group_mode() {
+        // What `mltui config --keys` lists for [keys.global] reads back without conflict.
+        let map = Keymap::from_config(&[over("global", "top", &["g", "home"], 1)]).expect("valid");
+        assert_eq!(map.lookup(Context::Runs, K::Ch('g')), Some(A::GroupBy));
+        assert_eq!(map.lookup(Context::Detail, K::Ch('g')), Some(A::Top));
+        // The run table's own first-row key is [keys.runs] top.
+        let map = Keymap::from_config(&[over("runs", "top", &["T"], 1)]).expect("valid");
+        assert_eq!(map.lookup(Context::Runs, K::Ch('T')), Some(A::Top));
+        assert_eq!(map.lookup(Context::Groups, K::Ch('T')), Some(A::Top));
+        assert_eq!(map.lookup(Context::Runs, K::Home), None);
+    }
+
+    #[test]
     fn every_screen_the_file_names_has_bindings() {
         for screen in SCREENS {
             assert!(!actions_of(screen).is_empty(), "{screen}");
