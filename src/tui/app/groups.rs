@@ -180,6 +180,10 @@ impl App {
             self.groups = None;
             return Ok(());
         }
+        // Grouping by a key no run has makes one group of everything: say so instead.
+        if let Some(unknown) = self.unknown_column(by.iter().cloned()) {
+            return Err(unknown);
+        }
         let keep = self.groups.take().unwrap_or_default();
         self.enter_groups(by, keep);
         self.refresh_groups();

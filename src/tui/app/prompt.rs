@@ -147,8 +147,17 @@ impl App {
     /// "no run here has metrics.val_acc; closest: metrics.`val/acc`" for the first key of
     /// `f` that no run in scope has.
     fn unknown_key_warning(&self, f: &Filter) -> Option<String> {
+        self.unknown_column(f.columns())
+    }
+
+    /// "no run here has params.opt; did you mean params.optimizer?" for the first of
+    /// `columns` that no run in scope has.
+    pub(super) fn unknown_column(
+        &self,
+        columns: impl IntoIterator<Item = Column>,
+    ) -> Option<String> {
         let keys = self.scope_keys();
-        for col in f.columns() {
+        for col in columns {
             let (entity, key, pool) = match &col {
                 Column::Metric(k) | Column::MetricAgg(k, _) => ("metrics", k, &keys.metrics),
                 Column::Param(k) => ("params", k, &keys.params),

@@ -170,6 +170,27 @@ fn aggregates_of_a_changed_run_are_computed_again() {
 }
 
 #[test]
+fn grouping_by_a_key_no_run_has_is_refused_with_the_closest_key() {
+    let mut app = lr_sweep_app();
+    app.update(Action::GroupBy);
+    type_prompt(&mut app, "params.optimiser");
+    assert!(app.groups.is_none(), "one group of every run says nothing");
+    assert!(
+        app.prompt.is_some(),
+        "the prompt stays open to fix the name"
+    );
+    let msg = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(
+        msg.contains("no run here has params.optimiser; did you mean params.optimizer?"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn group_mode_aggregates_unfolds_marks_and_exports() {
     let mut app = lr_sweep_app();
     let path = lr_sweep_path();

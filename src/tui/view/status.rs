@@ -273,7 +273,13 @@ fn prompt_parts(app: &App) -> Option<(String, Option<(String, bool)>)> {
             format!("✓ {}", text::count(app.runs.rows.len(), "match", "matches")),
             false,
         )),
-        PromptKind::Export { .. } | PromptKind::Sweep(_) => None,
+        PromptKind::Export { .. } => None,
+        // Why the last try was refused (an unknown column), while the prompt stays open.
+        PromptKind::Sweep(_) => app
+            .message
+            .as_ref()
+            .filter(|m| m.error)
+            .map(|m| (text::sanitize(&m.text).into_owned(), true)),
         PromptKind::ViewName => {
             let n = app.views.file.named.len();
             let what = if app.groups.is_some() {
