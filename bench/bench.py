@@ -3,7 +3,7 @@ against the floors and MLflow's client on the same data, runs the in-process ben
 and prints a Markdown table with the targets.
 
 Environment: BENCH_DATA (store folder, default target/bench-data), BENCH_RUNS (timed runs
-per command, default 5), BENCH_SHAPES (default "medium sweep long"), MLFLOW_PYTHON (a Python
+per command, default 5), BENCH_SHAPES (default "medium sweep long registry"), MLFLOW_PYTHON (a Python
 with mlflow; default: /work/venvs/mlflow3/bin/python, else python3 if it imports mlflow),
 BENCH_MLFLOW_SWEEP=1 (also time MLflow's client on the sweep stores: minutes),
 BENCH_TARGET_DIR (cargo's target dir holding the release builds).
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("BENCH_DATA", ROOT / "target" / "bench-data")).resolve()
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
-SHAPES = os.environ.get("BENCH_SHAPES", "medium sweep long").split()
+SHAPES = os.environ.get("BENCH_SHAPES", "medium sweep long registry").split()
 TARGET = Path(os.environ.get("BENCH_TARGET_DIR", ROOT / "target")).resolve()
 MLTUI = TARGET / "release" / "mltui"
 GEN = TARGET / "release" / "examples" / "gen_store"
@@ -123,6 +123,31 @@ def sql_scan_cmd(db: Path) -> str:
     return f"python3 -c \"{code}\""
 
 
+def registry_floor_cmd(source: Path) -> str:
+    """Reading every registry file once, or every registry row once."""
+    if source.is_dir():
+        return f"find {source / 'models'} -type f -print0 | xargs -0 cat > /dev/null"
+    queries = ("SELECT * FROM registered_models; SELECT * FROM model_versions; "
+               "SELECT * FROM registered_model_tags; SELECT * FROM model_version_tags; "
+               "SELECT * FROM registered_model_aliases;")
+    if SQLITE3:
+        return f"{SQLITE3} {source} '{queries}' > /dev/null"
+    code = (f"import sqlite3; c = sqlite3.connect('file:{source}?mode=ro', uri=True); "
+            f"[list(c.execute(q)) for q in {queries!r}.split(';') if q.strip()]")
+    return f"python3 -c \"{code}\""
+
+
+def bench_registry(label: str, source: Path) -> dict:
+    """`mltui models` (the whole registry as JSON) against reading it once, and the
+    in-process registry load and artifact listing."""
+    out = {
+        "mltui": timed(f"{label} mltui models", f"{MLTUI} models {source} -f json > /dev/null"),
+        "floor": timed(f"{label} registry floor", registry_floor_cmd(source)),
+    }
+    out.update(frames(["--registry", str(source)]))
+    return out
+
+
 def bench_store(label: str, source: Path, py: str | None, mlflow: bool) -> dict:
     out: dict = {"label": label}
     if source.is_dir():
@@ -199,6 +224,12 @@ def main() -> None:
         db = DATA / f"{shape}.db"
         if db.exists():
             stores[f"{shape} SQLite"] = bench_store(f"{shape} SQLite", db, py, want_mlflow)
+
+    registries = {}
+    if "registry" in SHAPES:
+        registries["file"] = bench_registry("registry file", DATA / "registry" / "mlruns")
+        if (DATA / "registry.db").exists():
+            registries["SQLite"] = bench_registry("registry SQLite", DATA / "registry.db")
 
     inproc = frames(["--sort"])
     for kind, src in (("file", DATA / "sweep" / "mlruns"), ("SQLite", DATA / "sweep.db")):
@@ -296,6 +327,20 @@ def main() -> None:
             f"{ms('chart_first_frame'):.0f} ms")
         v = ms("chart_frame")
         add("chart frame, 10 × 1M points, series prepared", f"{v:.2f} ms", "≤ 30 ms", v <= 30)
+
+    for kind, r in registries.items():
+        limit = 0.5 if kind == "file" else 0.2
+        load = r["registry_load"][0] / 1e3
+        add(f"registry {kind} (1,000 models × 20 versions): load in process", fmt_s(load),
+            f"≤ {fmt_s(limit)}", load <= limit)
+        add(f"registry {kind}: `mltui models -f json`", fmt_s(r["mltui"]["median"]))
+        what = "read every registry file once" if kind == "file" else "plain SQL scan of the registry tables"
+        add(f"registry {kind}: {what}", fmt_s(r["floor"]["median"]))
+        if "artifacts_first" in r:
+            first = r["artifacts_first"][0]
+            add(f"{kind}: first entries of a 10,000-file artifact folder", f"{first:.1f} ms",
+                "at once (≤ 50 ms)", first <= 50)
+            add(f"{kind}: all 10,000 entries of that folder", f"{r['artifacts_all'][0]:.0f} ms")
 
     print()
     print(f"Machine: {machine()}. Median of {RUNS} warm runs "

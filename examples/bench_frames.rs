@@ -18,9 +18,14 @@
 //! - `scatter_frame`, `parallel_frame`: one frame (160×48) of the scatter screen and of
 //!   parallel coordinates with every `sweep` run shown; `scatter_build`, `parallel_build`:
 //!   recomputing their data (as after a change of axis or a refresh).
+//! - `registry_load`: reading the whole model registry of the `registry` store (1,000 models
+//!   × 20 versions), in process; `artifacts_first` / `artifacts_all`: listing the 10,000-file
+//!   artifact folder of its first run, to the first batch the browser can show and to the
+//!   last entry.
 //!
 //! ```sh
 //! cargo run --release --example bench_frames -- --sweep DIR_OR_DB --long DIR_OR_DB
+//! cargo run --release --example bench_frames -- --registry DIR_OR_DB
 //! ```
 //!
 //! Prints one `name<TAB>milliseconds<TAB>note` line per measurement (bench/run.sh reads them).
@@ -442,21 +447,85 @@ fn bench_sweep_analysis(path: &str, app: &mut App) {
     app.update(Action::Leave);
 }
 
+/// Registry load, and streaming the listing of a 10,000-file artifact folder.
+fn bench_registry(path: &str) {
+    let spec = store::parse_source(path, std::path::Path::new("/")).expect("source");
+    let st = store::open(&spec).expect("open");
+    let mut n = (0, 0);
+    let d = median(5, || {
+        let reg = st.registry().expect("registry");
+        n = (reg.models.len(), reg.versions.len());
+    });
+    report(
+        "registry_load",
+        d,
+        &format!("{} models, {} versions", n.0, n.1),
+    );
+    // The first run with the many-files folder.
+    let list = st.experiments().expect("experiments");
+    let mut runs = Vec::new();
+    st.runs(&store::RunQuery::all(&list.experiments), &mut |b| {
+        runs.extend(b.runs)
+    })
+    .expect("runs");
+    for run in &runs {
+        let owner = store::artifacts::ArtifactOwner::of_run(run);
+        let Ok(store::artifacts::ArtifactAccess::Readable(repo)) = st.artifacts(&owner, None)
+        else {
+            continue;
+        };
+        let mut top = Vec::new();
+        if repo.list("", &mut |b| top.extend(b)).is_err() || !top.iter().any(|e| e.path == "many") {
+            continue;
+        }
+        let mut first = Duration::ZERO;
+        let mut total = 0;
+        let all = median(5, || {
+            let t = Instant::now();
+            let mut seen = false;
+            total = 0;
+            repo.list("many", &mut |b| {
+                if !seen {
+                    first = t.elapsed();
+                    seen = true;
+                }
+                total += b.len();
+            })
+            .expect("list");
+        });
+        report(
+            "artifacts_first",
+            first,
+            &format!("first batch of a {total}-file folder"),
+        );
+        report("artifacts_all", all, &format!("{total} entries"));
+        return;
+    }
+}
+
 fn main() {
     let mut sweep = None;
     let mut long = None;
+    let mut registry = None;
     let mut only_sort = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--sweep" => sweep = args.next(),
             "--long" => long = args.next(),
+            "--registry" => registry = args.next(),
             "--sort" => only_sort = true,
             _ => {
-                eprintln!("usage: bench_frames [--sort] [--sweep STORE] [--long STORE]");
+                eprintln!(
+                    "usage: bench_frames [--sort] [--sweep STORE] [--long STORE] [--registry STORE]"
+                );
                 std::process::exit(2);
             }
         }
+    }
+    if let Some(path) = registry {
+        bench_registry(&path);
+        return;
     }
     if only_sort || (sweep.is_none() && long.is_none()) {
         bench_sort();

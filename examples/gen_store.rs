@@ -12,6 +12,14 @@
 //! - `sweep`: 20,000 × 30 × 5 × 20 in one experiment, nested under 200 parent runs
 //! - `long`: 10 × 5 × 3 × 1,000,000 (about 1.1 GB of metric files)
 //! - `tiny`: 20 × 4 × 3 × 10 (for a quick look)
+//! - `registry`: 200 × 3 × 2 × 5 in one experiment, plus a model registry of 1,000 models
+//!   × 20 versions (`--models`, `--versions`) and a folder of 10,000 artifact files in the
+//!   first run (`--artifact-files`)
+//!
+//! Registered models are written in MLflow 3's registry layout (`mlruns/models/<name>/`:
+//! `meta.yaml`, `tags/`, `aliases/` with `champion` and `challenger`, `version-<n>/` with
+//! `meta.yaml` and a tag); each version's source is a run of the store, the latest in
+//! Production, the one before in Staging, older ones Archived.
 //!
 //! Every run has 6 tags (`mlflow.runName`, `mlflow.user`, `mlflow.source.name`,
 //! `mlflow.source.type`, `mlflow.source.git.commit`, and `mlflow.parentRunId` for nested
@@ -94,6 +102,11 @@ struct Shape {
     nest: usize,
     /// Some runs failed, were killed, still run (and stopped early) or are deleted.
     mixed_status: bool,
+    /// Registered models, and versions of each.
+    models: usize,
+    versions: usize,
+    /// Files in `artifacts/many/` of the first run.
+    artifact_files: usize,
 }
 
 impl Shape {
@@ -103,8 +116,10 @@ impl Shape {
             "sweep" => (1, 20_000, 30, 5, 20, 100),
             "long" => (1, 10, 5, 3, 1_000_000, 0),
             "tiny" => (2, 20, 4, 3, 10, 0),
+            "registry" => (1, 200, 3, 2, 5, 0),
             _ => return None,
         };
+        let registry = name == "registry";
         Some(Self {
             name: name.into(),
             experiments,
@@ -114,6 +129,9 @@ impl Shape {
             steps,
             nest,
             mixed_status: name != "long",
+            models: if registry { 1_000 } else { 0 },
+            versions: if registry { 20 } else { 0 },
+            artifact_files: if registry { 10_000 } else { 0 },
         })
     }
 }
@@ -303,6 +321,110 @@ impl Gen {
             files += f;
             bytes += b;
         }
+        if let Some(first) = plans.first() {
+            let many = abs
+                .join(&first.exp_id)
+                .join(&first.run_id)
+                .join("artifacts/many");
+            for i in 0..self.shape.artifact_files {
+                let path = many.join(format!("part-{i:05}.txt"));
+                if i == 0 {
+                    std::fs::create_dir_all(&many)?;
+                }
+                let text = format!("shard {i}\n");
+                std::fs::write(path, &text)?;
+                files += 1;
+                bytes += text.len() as u64;
+            }
+        }
+        let runs: Vec<&str> = plans.iter().map(|p| p.run_id.as_str()).collect();
+        let results: Vec<std::io::Result<(usize, u64)>> = (0..self.shape.models)
+            .into_par_iter()
+            .map(|m| self.registered_model(&abs, m, &runs))
+            .collect();
+        for r in results {
+            let (f, b) = r?;
+            files += f;
+            bytes += b;
+        }
+        Ok((files, bytes))
+    }
+
+    /// One registered model with its versions, in MLflow 3's file layout.
+    fn registered_model(
+        &self,
+        abs: &Path,
+        m: usize,
+        runs: &[&str],
+    ) -> std::io::Result<(usize, u64)> {
+        let mut rng = Rng::new(sub_seed(self.seed, 90, m as u64));
+        let name = format!("{}-model-{m:04}", rng.pick(MODELS));
+        let dir = abs.join("models").join(&name);
+        let mut files = 0;
+        let mut bytes = 0u64;
+        let mut put = |rel: &str, data: &[u8]| -> std::io::Result<()> {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, data)?;
+            files += 1;
+            bytes += data.len() as u64;
+            Ok(())
+        };
+        let n = self.shape.versions;
+        let created = EPOCH_MS + m as i64 * 3_600_000;
+        let updated = created + n as i64 * 600_000;
+        let champion = n.saturating_sub(1).max(1);
+        let challenger = n.max(1);
+        let mut meta = String::new();
+        if n > 0 {
+            let _ = write!(
+                meta,
+                "aliases:\n  challenger: '{challenger}'\n  champion: '{champion}'\n"
+            );
+            put("aliases/champion", champion.to_string().as_bytes())?;
+            put("aliases/challenger", challenger.to_string().as_bytes())?;
+        } else {
+            meta.push_str("aliases: {}\n");
+        }
+        let _ = write!(
+            meta,
+            "creation_timestamp: {created}\ndeployment_job_id: null\ndeployment_job_state: null\n\
+             description: Model {m} of the benchmark registry.\nlast_updated_timestamp: {updated}\n\
+             name: {name}\nworkspace: default\n"
+        );
+        put("meta.yaml", meta.as_bytes())?;
+        put(
+            "tags/team",
+            rng.pick(&["vision", "nlp", "risk", "ads"]).as_bytes(),
+        )?;
+        put("tags/owner", rng.pick(USERS).as_bytes())?;
+        for v in 1..=n {
+            let run = runs[rng.below(runs.len() as u64) as usize];
+            let stage = if v == n {
+                "Production"
+            } else if v + 1 == n {
+                "Staging"
+            } else if v + 5 < n {
+                "Archived"
+            } else {
+                "None"
+            };
+            let ts = created + v as i64 * 600_000;
+            let meta = format!(
+                "creation_timestamp: {ts}\ncurrent_stage: {stage}\ndeployment_job_state: null\n\
+                 description: null\nlast_updated_timestamp: {ts}\nmodel_id: null\nname: {name}\n\
+                 run_id: {run}\nrun_link: null\nsource: runs:/{run}/model\nstatus: READY\n\
+                 status_message: null\nstorage_location: runs:/{run}/model\nuser_id: null\n\
+                 version: {v}\nworkspace: default\n"
+            );
+            put(&format!("version-{v}/meta.yaml"), meta.as_bytes())?;
+            put(
+                &format!("version-{v}/tags/validated"),
+                rng.pick(&["yes", "no"]).as_bytes(),
+            )?;
+        }
         Ok((files, bytes))
     }
 
@@ -451,8 +573,9 @@ impl Gen {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: gen_store --out DIR [--shape medium|sweep|long|tiny] [--seed N] \
-         [--experiments N] [--runs N] [--params N] [--metrics N] [--steps N] [--nest N]\n\
+        "usage: gen_store --out DIR [--shape medium|sweep|long|tiny|registry] [--seed N] \
+         [--experiments N] [--runs N] [--params N] [--metrics N] [--steps N] [--nest N] \
+         [--models N] [--versions N] [--artifact-files N]\n\
          Writes DIR/mlruns (DIR must not already contain one)."
     );
     std::process::exit(2)
@@ -470,7 +593,8 @@ fn main() {
             "--shape" => shape = Shape::named(&value).unwrap_or_else(|| usage()),
             "--seed" => seed = value.parse().unwrap_or_else(|_| usage()),
             "--out" => out = Some(PathBuf::from(value)),
-            "--experiments" | "--runs" | "--params" | "--metrics" | "--steps" | "--nest" => {
+            "--experiments" | "--runs" | "--params" | "--metrics" | "--steps" | "--nest"
+            | "--models" | "--versions" | "--artifact-files" => {
                 overrides.push((flag, value.parse().unwrap_or_else(|_| usage())));
             }
             _ => usage(),
@@ -483,6 +607,9 @@ fn main() {
             "--params" => shape.params = n,
             "--metrics" => shape.metrics = n,
             "--steps" => shape.steps = n as u64,
+            "--models" => shape.models = n,
+            "--versions" => shape.versions = n,
+            "--artifact-files" => shape.artifact_files = n,
             _ => shape.nest = n,
         }
     }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod export;
 pub mod index;
 pub mod model;
+pub mod preview;
 pub mod store;
 pub mod suggest;
 pub mod text;

@@ -147,4 +147,8 @@ fn describe(c: &Config, expected: Option<std::path::PathBuf>) {
         a.notify.name()
     );
     println!("\n[mouse]\nenabled = {}", c.mouse);
+    if let Some(root) = &c.artifacts_root {
+        let root = root.display().to_string();
+        println!("\n[artifacts]\nroot = {:?}", crate::text::sanitize(&root));
+    }
 }

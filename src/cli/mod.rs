@@ -1,6 +1,7 @@
 //! The command line: clap definitions (one file per command, beside its body) and the
 //! helpers the commands share (finding the store, choosing the output, writing it).
 
+mod artifacts;
 mod browse;
 mod columns;
 mod compare;
@@ -8,6 +9,8 @@ mod config;
 mod docs;
 mod experiments;
 mod importance;
+mod logged_models;
+mod models;
 mod pick;
 mod plot_sweep;
 mod runs;
@@ -28,11 +31,14 @@ use crate::model::ViewType;
 use crate::store::{self, SourceSpec, Store};
 use crate::text;
 
+pub use artifacts::ArtifactsArgs;
 pub use compare::CompareArgs;
 pub use config::ConfigArgs;
 pub use docs::{CompletionsArgs, ManArgs, write_completions, write_man};
 pub use experiments::ExperimentsArgs;
 pub use importance::ImportanceArgs;
+pub use logged_models::LoggedModelsArgs;
+pub use models::ModelsArgs;
 pub use pick::UsageError;
 pub use runs::RunsArgs;
 pub use series::{HistoryArgs, PlotArgs, SeriesArgs};
@@ -56,6 +62,12 @@ pub struct Cli {
     /// The store, as MLflow's tracking URI (overrides MLFLOW_TRACKING_URI).
     #[arg(long, global = true, value_name = "URI")]
     pub tracking_uri: Option<String>,
+
+    /// Where artifacts were copied to, when they are not at the location the store recorded
+    /// nor next to the store (e.g. a server's --artifacts-destination folder); default:
+    /// $MLTUI_ARTIFACTS_ROOT, else `[artifacts] root` in the configuration file.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub artifacts_root: Option<PathBuf>,
 
     /// The configuration file (default: $MLTUI_CONFIG, else
     /// $XDG_CONFIG_HOME/mltui/config.toml, i.e. ~/.config/mltui/config.toml).
@@ -111,6 +123,12 @@ pub enum Command {
     Plot(PlotArgs),
     /// Which params matter for a metric: rank correlation and split importance.
     Importance(ImportanceArgs),
+    /// List registered models (or prompts), or the versions of one model.
+    Models(ModelsArgs),
+    /// List MLflow 3 logged models of experiments, with their params and metrics.
+    LoggedModels(LoggedModelsArgs),
+    /// List the artifacts of a run or logged model, or print one file (--cat).
+    Artifacts(ArtifactsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write every page into a folder.
@@ -185,6 +203,15 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Runs(args)) => runs::run(args, global_uri.as_deref(), cli.config.as_deref()),
         Some(Command::Compare(args)) => compare::run(args, global_uri.as_deref()),
         Some(Command::History(args)) => series::history(args, global_uri.as_deref()),
+        Some(Command::Models(args)) => models::run(args, global_uri.as_deref()),
+        Some(Command::LoggedModels(args)) => logged_models::run(args, global_uri.as_deref()),
+        Some(Command::Artifacts(args)) => {
+            let root = match cli.artifacts_root {
+                Some(root) => Some(root),
+                None => settings(cli.config.as_deref()).artifacts_root,
+            };
+            artifacts::run(args, global_uri.as_deref(), root.as_deref())
+        }
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref(), cli.no_color),
         Some(Command::Importance(args)) => importance::run(args, global_uri.as_deref()),
         Some(Command::Completions(args)) => docs::completions(&args),

@@ -12,7 +12,7 @@ use crate::suggest;
 
 /// Screens and overlays that take `[keys.SCREEN]` tables (`global`: keys that work on
 /// every screen, moving included).
-pub const KEY_SCREENS: [&str; 16] = [
+pub const KEY_SCREENS: [&str; 22] = [
     "global",
     "experiments",
     "runs",
@@ -29,10 +29,24 @@ pub const KEY_SCREENS: [&str; 16] = [
     "pager",
     "copy",
     "help",
+    "models",
+    "versions",
+    "logged-models",
+    "model",
+    "artifacts",
+    "file",
 ];
 
-const SECTIONS: [&str; 8] = [
-    "refresh", "columns", "time", "metrics", "theme", "keys", "activity", "mouse",
+const SECTIONS: [&str; 9] = [
+    "refresh",
+    "columns",
+    "time",
+    "metrics",
+    "theme",
+    "keys",
+    "activity",
+    "mouse",
+    "artifacts",
 ];
 
 /// Parses a configuration file's text; `path` is used in messages.
@@ -141,6 +155,7 @@ impl Parser<'_> {
                 "keys" => self.keys(value),
                 "activity" => self.activity(value),
                 "mouse" => self.mouse(value),
+                "artifacts" => self.artifacts(value),
                 _ => self.unknown(key, "", &SECTIONS),
             }
         }
@@ -392,6 +407,26 @@ impl Parser<'_> {
                     }
                 }
                 _ => self.unknown(key, "mouse", &["enabled"]),
+            }
+        }
+    }
+
+    fn artifacts(&mut self, v: &Value<'_>) {
+        let Some(t) = self.table(v, "artifacts") else {
+            return;
+        };
+        for (key, value) in t.iter() {
+            match key.get_ref().as_ref() {
+                "root" => {
+                    if let Some((s, at)) = self.string(value, "artifacts.root") {
+                        if s.trim().is_empty() {
+                            self.error(at, "artifacts.root: expected a folder, got \"\"".into());
+                        } else {
+                            self.config.artifacts_root = Some(super::expand_home(&s));
+                        }
+                    }
+                }
+                _ => self.unknown(key, "artifacts", &["root"]),
             }
         }
     }

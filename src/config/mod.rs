@@ -178,6 +178,8 @@ pub struct Config {
     pub keys: Vec<KeyOverride>,
     pub activity: Activity,
     pub mouse: bool,
+    /// Where artifacts were copied to (`[artifacts] root`; `--artifacts-root` wins).
+    pub artifacts_root: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -207,6 +209,7 @@ impl Default for Config {
                 notify: Notify::Off,
             },
             mouse: true,
+            artifacts_root: None,
         }
     }
 }
@@ -311,7 +314,7 @@ fn read_limited(path: &Path) -> std::io::Result<String> {
 
 /// Environment variables over the file: `MLTUI_REFRESH` (seconds, every source),
 /// `MLTUI_TIME_ZONE` (`local`/`utc`), `MLTUI_MOUSE` (`0`/`1`, `false`/`true`, `off`/`on`),
-/// `MLTUI_NOTIFY` (`off`, `bell`, `osc9`, `osc777`).
+/// `MLTUI_NOTIFY` (`off`, `bell`, `osc9`, `osc777`), `MLTUI_ARTIFACTS_ROOT` (a folder).
 pub fn apply_env(
     config: &mut Config,
     env: &dyn Fn(&str) -> Option<String>,
@@ -351,7 +354,18 @@ pub fn apply_env(
             )
         })?;
     }
+    if let Some(v) = env("MLTUI_ARTIFACTS_ROOT").filter(|v| !v.trim().is_empty()) {
+        config.artifacts_root = Some(expand_home(&v));
+    }
     Ok(())
+}
+
+/// A path with a leading `~/` read as the home folder.
+pub(crate) fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
 }
 
 /// A span of time: a number of seconds, or text such as `90s`, `10m`, `24h`, `2d`.

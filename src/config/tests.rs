@@ -334,6 +334,26 @@ fn activity_settings_take_spans_and_name_their_errors() {
         errors("[activity]\nwatch = \"loss\"\n"),
         ["c.toml:2: activity.watch: expected a list of text, got text"]
     );
-    // [artifacts] is not a setting (yet): it is not silently accepted.
-    assert!(errors("[artifacts]\nroot = \"/x\"\n")[0].contains("unknown key 'artifacts'"));
+    assert_eq!(
+        errors("[artifacts]\nroot = 3\n"),
+        ["c.toml:2: artifacts.root: expected text, got a whole number"]
+    );
+    assert_eq!(
+        errors("[artifacts]\nroots = \"/x\"\n"),
+        ["c.toml:2: unknown key 'roots' in [artifacts]; did you mean root?"]
+    );
+}
+
+#[test]
+fn artifacts_root_comes_from_the_file_then_the_environment() {
+    let c = parse("[artifacts]\nroot = \"/srv/mlartifacts\"\n", "c.toml").expect("parses");
+    assert_eq!(
+        c.artifacts_root.as_deref(),
+        Some(Path::new("/srv/mlartifacts"))
+    );
+    let mut c = c;
+    let env = |k: &str| (k == "MLTUI_ARTIFACTS_ROOT").then(|| "/mnt/copy".to_string());
+    apply_env(&mut c, &env).expect("env");
+    assert_eq!(c.artifacts_root.as_deref(), Some(Path::new("/mnt/copy")));
+    assert_eq!(Config::default().artifacts_root, None);
 }

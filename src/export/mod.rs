@@ -1,7 +1,9 @@
-//! Headless output: tables of runs, experiments or comparisons written as an aligned text
-//! table, CSV, JSON or Markdown. Shared by the CLI and the TUI's export; no UI imports.
+//! Headless output: tables of runs, experiments, comparisons, models and artifacts written as
+//! an aligned text table, CSV, JSON or Markdown. Shared by the CLI and the TUI's export; no
+//! UI imports.
 
 mod fit;
+pub mod models;
 pub(crate) mod runs;
 mod table;
 

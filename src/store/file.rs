@@ -43,6 +43,11 @@ impl FileStore {
         })
     }
 
+    /// The `mlruns` folder.
+    pub(super) fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Every experiment directory: `(dir, is_in_trash)`.
     pub(super) fn experiment_dirs(&self) -> Result<Vec<(PathBuf, bool)>, StoreError> {
         let mut dirs = Vec::new();
@@ -530,7 +535,7 @@ pub(super) fn walk_key_files(
 
 /// Files are read into a buffer kept per thread: no allocation, and no `statx` for a size
 /// hint, per file. Buffers grown by a huge file are not kept.
-fn with_read_buf<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
+pub(super) fn with_read_buf<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     const KEEP: usize = 1 << 20;
     thread_local! {
         static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
@@ -548,7 +553,7 @@ fn with_read_buf<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
 }
 
 /// Reads a whole file into `buf` (grown as needed); returns its length.
-fn read_file(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+pub(super) fn read_file(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
     let mut file = std::fs::File::open(path)?;
     if buf.len() < 4096 {
         buf.resize(4096, 0);
@@ -600,7 +605,7 @@ pub(super) fn run_candidates(exp_dir: &Path) -> Result<Vec<PathBuf>, StoreError>
 
 /// The subfolders of `dir` (following symlinks), sorted. File types come from the directory
 /// entries, so this costs no `stat` per entry.
-fn list_subdirs(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+pub(super) fn list_subdirs(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     let entries = std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
     let mut out = Vec::new();
     for entry in entries.flatten() {

@@ -2,17 +2,21 @@
 //!
 //! Owns fetching and parsing only. It never writes to a store and never imports UI crates.
 
+pub mod artifacts;
 mod file;
 mod file_aggs;
 mod file_follow;
+mod file_registry;
 mod follow;
 mod http;
 mod locate;
 mod metric_file;
+pub mod registry;
 mod sqlite;
 mod sqlite_aggs;
 mod sqlite_follow;
 mod sqlite_metrics;
+mod sqlite_registry;
 mod yaml;
 
 use std::path::PathBuf;
@@ -24,6 +28,7 @@ pub use file::FileStore;
 pub use follow::{Change, Follower, follow};
 pub use http::{Auth, HttpOptions, HttpStore, Tls, mask_userinfo};
 pub use locate::{SourceSpec, parse_source, resolve_source};
+pub use registry::Catalog;
 pub use sqlite::SqliteStore;
 
 /// Errors from opening or reading a store.
@@ -276,8 +281,10 @@ pub(crate) fn aggregates_from_histories<S: Store + ?Sized>(
 /// A read-only MLflow tracking store.
 ///
 /// Implementations are synchronous and safe to share between threads; callers that must
-/// stay responsive (the TUI) call them from a worker thread.
-pub trait Store: Send + Sync {
+/// stay responsive (the TUI) call them from a worker thread. Models, the registry and
+/// artifacts come through the supertrait [`Catalog`] (`registry` module), whose methods
+/// have defaults.
+pub trait Store: Send + Sync + Catalog {
     /// A short human description, e.g. `file store /data/mlruns`.
     fn describe(&self) -> String;
 

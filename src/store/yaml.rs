@@ -40,6 +40,39 @@ impl Meta {
         }
     }
 
+    /// Parses the flat `key: value` files MLflow writes (one plain or single-quoted scalar
+    /// per line, YAML 1.2 core types) without a YAML parser; `None` for anything else
+    /// (nesting, double quotes, block scalars, anchors, comments), which
+    /// [`Meta::parse`] then reads. Gives what `parse` gives whenever it answers.
+    pub fn parse_flat(text: &str) -> Option<Self> {
+        let mut m = Mapping::new();
+        for line in text.lines() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.is_empty() {
+                continue;
+            }
+            let first = line.chars().next()?;
+            if first.is_whitespace() || "#-?:[]{}\"'&*!|>%@`".contains(first) {
+                return None;
+            }
+            let (key, value) = line
+                .split_once(": ")
+                .or_else(|| line.strip_suffix(':').map(|k| (k, "")))?;
+            if key.contains(": ") || key.contains(" #") || key.ends_with(' ') {
+                return None;
+            }
+            let key = Value::String(key.to_string());
+            if m.contains_key(&key) {
+                return None;
+            }
+            m.insert(key, flat_scalar(value)?);
+        }
+        if m.is_empty() {
+            return None;
+        }
+        Some(Self(m))
+    }
+
     fn get(&self, key: &str) -> Option<&Value> {
         self.0.get(key).filter(|v| !v.is_null())
     }
@@ -83,6 +116,71 @@ impl Meta {
     }
 }
 
+/// One scalar of a flat line, typed as YAML 1.2's core schema does; `None` when only a
+/// YAML parser can tell.
+fn flat_scalar(v: &str) -> Option<Value> {
+    if v.is_empty() {
+        return Some(Value::Null);
+    }
+    if let Some(inner) = v.strip_prefix('\'') {
+        let inner = inner.strip_suffix('\'')?;
+        // '' is a quote; a lone ' would have ended the scalar.
+        if inner.replace("''", "").contains('\'') {
+            return None;
+        }
+        return Some(Value::String(inner.replace("''", "'")));
+    }
+    match v {
+        "[]" => return Some(Value::Sequence(Vec::new())),
+        "{}" => return Some(Value::Mapping(Mapping::new())),
+        _ => {}
+    }
+    if v.ends_with(' ') || v.contains(" #") || v.contains(": ") {
+        return None;
+    }
+    let first = v.chars().next()?;
+    if "\"[]{}&*!|>%@`#".contains(first) || v.starts_with("- ") || v == "-" {
+        return None;
+    }
+    match v {
+        "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    let numeric_start = first.is_ascii_digit() || matches!(first, '-' | '+' | '.');
+    if !numeric_start {
+        return Some(Value::String(v.to_string()));
+    }
+    let digits = v.strip_prefix(['-', '+']).unwrap_or(v);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        // A plain integer: leave the rare huge or zero-padded ones to the parser.
+        if digits.len() > 1 && digits.starts_with('0') {
+            return None;
+        }
+        return v.parse::<i64>().ok().map(|i| Value::Number(i.into()));
+    }
+    // Letters among digits (a run id like 0ef4…) make a string unless it could be a
+    // float, hex, octal or .inf/.nan: those go to the parser.
+    let lower = digits.to_ascii_lowercase();
+    if lower.starts_with("0x")
+        || lower.starts_with("0o")
+        || lower.starts_with("0b")
+        || v.contains('_')
+    {
+        return None;
+    }
+    let maybe_number = v
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-' | b'x' | b'o'))
+        || v.to_ascii_lowercase().contains("inf")
+        || v.to_ascii_lowercase().contains("nan");
+    if maybe_number {
+        return None;
+    }
+    Some(Value::String(v.to_string()))
+}
+
 /// Parses an integer that may have been written as a float (`1.7e12`, `1700000000000.0`).
 pub fn parse_int_lenient(s: &str) -> Option<i64> {
     let s = s.trim();
@@ -109,6 +207,59 @@ mod tests {
         assert_eq!(m.int("start_time"), Some(1_700_000_000_000));
         assert_eq!(m.int("end_time"), None);
         assert_eq!(m.string("missing"), None);
+    }
+
+    #[test]
+    fn flat_parsing_agrees_with_the_yaml_parser() {
+        let samples = [
+            "name: m\nversion: 3\nrun_id: 0ef444957c0e4fc9b3c3d833f9299a58\nsource: runs:/a/model\n",
+            "description: null\nuser_id:\nstatus: READY\nok: true\nno: False\n",
+            "name: 'it''s: quoted'\nt: ~\nn: -12\nz: 0\n",
+            "experiment_id: '123'\nstorage_location: file:///tmp/x y/artifacts\n",
+            "creation_timestamp: 1796052372173\ncurrent_stage: None\n",
+        ];
+        for text in samples {
+            let fast = Meta::parse_flat(text).expect(text);
+            let full = Meta::parse(text).expect(text);
+            assert_eq!(fast.0, full.0, "{text}");
+        }
+        // What it leaves to the parser.
+        for text in [
+            "aliases:\n  champion: '2'\n",
+            "description: \"two\\nlines\"\n",
+            "lr: 1e-5\n",
+            "x: 0x1f\n",
+            "x: .inf\n",
+            "x: 007\n",
+            "x: a # comment\n",
+            "- a\n",
+            "",
+        ] {
+            assert!(Meta::parse_flat(text).is_none(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn flat_parsing_agrees_on_every_fixture_meta_yaml() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut stack = vec![root];
+        let (mut fast, mut all) = (0, 0);
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).expect("read_dir").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.file_name().is_some_and(|n| n == "meta.yaml") {
+                    let text = std::fs::read_to_string(&p).expect("read");
+                    all += 1;
+                    if let Some(m) = Meta::parse_flat(&text) {
+                        fast += 1;
+                        assert_eq!(m.0, Meta::parse(&text).expect("yaml").0, "{}", p.display());
+                    }
+                }
+            }
+        }
+        assert!(all > 80 && fast * 2 > all, "{fast} of {all} parsed flat");
     }
 
     #[test]

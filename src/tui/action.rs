@@ -105,6 +105,13 @@ pub enum Action {
     PickerPin,
     PickerShowAll,
     PickerHideAll,
+    // Models, logged models and artifacts.
+    Models,
+    LoggedModels,
+    Artifacts,
+    OpenModel,
+    TogglePrompts,
+    Save,
     // Pins, hidden runs, column widths, remembered views.
     /// Pin the run under the cursor (or the marked runs) to the top of the table.
     PinRun,

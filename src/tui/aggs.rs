@@ -151,6 +151,8 @@ mod tests {
         calls: AtomicUsize,
     }
 
+    impl crate::store::Catalog for Counting {}
+
     impl Store for Counting {
         fn describe(&self) -> String {
             "counting".into()

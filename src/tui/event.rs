@@ -71,6 +71,8 @@ pub enum Event {
     /// A signal arrived: SIGTERM, SIGHUP, SIGINT or SIGQUIT (quit), SIGTSTP (suspend) or
     /// SIGCONT (continued: take the terminal back and redraw).
     Signal(i32),
+    /// Models, logged models or artifacts arrived (see `fetch`).
+    Fetched(super::fetch::Fetched),
 }
 
 /// Reads terminal input until the receiver goes away.

@@ -30,10 +30,17 @@ pub enum Context {
     Scatter,
     Parallel,
     Importance,
+    Models,
+    Versions,
+    LoggedModels,
+    ModelDetail,
+    Artifacts,
+    /// One artifact file, full screen.
+    File,
 }
 
 impl Context {
-    pub const ALL: [Context; 16] = [
+    pub const ALL: [Context; 22] = [
         Context::Experiments,
         Context::Runs,
         Context::Detail,
@@ -50,6 +57,12 @@ impl Context {
         Context::Scatter,
         Context::Parallel,
         Context::Importance,
+        Context::Models,
+        Context::Versions,
+        Context::LoggedModels,
+        Context::ModelDetail,
+        Context::Artifacts,
+        Context::File,
     ];
 
     /// The name of the screen in messages (`[keys.SCREEN]` for most).
@@ -71,6 +84,12 @@ impl Context {
             Context::Scatter => "scatter",
             Context::Parallel => "parallel",
             Context::Importance => "importance",
+            Context::Models => "models",
+            Context::Versions => "versions",
+            Context::LoggedModels => "logged-models",
+            Context::ModelDetail => "model",
+            Context::Artifacts => "artifacts",
+            Context::File => "file",
         }
     }
 }
@@ -246,6 +265,8 @@ const LEAVE_BACK: &[Binding] = &[
 const EXPERIMENTS: &[Binding] = &[
     b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "open the runs of the experiment (or of all marked ones)", Some("open")),
     b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark (open several experiments together)", Some("mark")),
+    b(&[K::Ch('M')], A::Models, "registered models and prompts (the model registry)", Some("models")),
+    b(&[K::Ch('L')], A::LoggedModels, "logged models of the experiment (or of all marked ones)", Some("logged")),
     b(&[K::Ch('/')], A::Filter, "filter by name", Some("filter")),
     b(&[K::Ch('s')], A::SortCycle, "sort: last activity, name, id, runs", Some("sort")),
     b(&[K::Ch('d')], A::ToggleDeleted, "show / hide deleted experiments", None),
@@ -291,6 +312,7 @@ const RUNS: &[Binding] = &[
     b(&[K::Ch('=')], A::ColumnAutoWidth, "automatic width for every column", None),
     b(&[K::Ch('e')], A::Export, "export the table as shown (CSV/JSON/Markdown)", Some("export")),
     b(&[K::Ch('g')], A::GroupBy, "group runs by columns (params, tags, attributes): mean ± std per group", Some("group")),
+    b(&[K::Ch('L')], A::LoggedModels, "logged models of these experiments", None),
     b(&[K::Ch('v')], A::Views, "named views: save this view, open or delete one", Some("views")),
 ];
 #[rustfmt::skip]
@@ -365,7 +387,81 @@ const DETAIL: &[Binding] = &[
     b(&[K::Enter], A::Open, "read the whole value (pager), or go to the parent/child run", Some("open")),
     b(&[K::Ch('y')], A::CopyId, "copy the run id (OSC 52 clipboard)", Some("copy id")),
     b(&[K::Ch('Y')], A::CopyMenu, "copy…: value under the cursor, run name, artifact URI", None),
+    b(&[K::Ch('a')], A::Artifacts, "browse the run's artifacts and the models it logged", Some("artifacts")),
     b(&[K::Ch('e')], A::Export, "export this run's keys and values", Some("export")),
+];
+
+#[rustfmt::skip]
+const MODELS: &[Binding] = &[
+    b(&[K::Enter, K::Ch('l'), K::Right], A::Open, "versions of the model", Some("versions")),
+    b(&[K::Tab], A::TogglePrompts, "registered models / prompts", Some("prompts")),
+    b(&[K::Ch('/')], A::Filter, "filter by name, alias, tag or description", Some("filter")),
+    b(&[K::Ch('s')], A::SortCycle, "sort: name, last update, versions", Some("sort")),
+    b(&[K::Ch('y')], A::CopyId, "copy the model's name (OSC 52 clipboard)", None),
+    b(&[K::Ch('e')], A::Export, "export the table as shown", None),
+];
+
+#[rustfmt::skip]
+const VERSIONS: &[Binding] = &[
+    b(&[K::Enter], A::Open, "the version's source run (its detail)", Some("source run")),
+    b(&[K::Ch('m')], A::OpenModel, "the logged model the version was registered from", Some("model")),
+    b(&[K::Ch('y')], A::CopyId, "copy the version's URI, models:/NAME/VERSION (OSC 52 clipboard)", Some("copy URI")),
+    b(&[K::Ch('e')], A::Export, "export the table as shown", None),
+];
+
+#[rustfmt::skip]
+const LOGGED: &[Binding] = &[
+    b(&[K::Enter], A::Open, "the model: params, metrics, versions, files", Some("detail")),
+    b(&[K::Left, K::Ch('h')], A::Left, "previous column", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "next column", None),
+    b(&[K::Ch('0'), K::Ch('^')], A::FirstColumn, "first column", None),
+    b(&[K::Ch('$')], A::LastColumn, "last column", None),
+    b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark model", Some("mark")),
+    b(&[K::Ch('a')], A::MarkAll, "mark all shown models", None),
+    b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
+    b(&[K::Ch('c')], A::Compare, "compare marked models side by side", Some("compare")),
+    b(&[K::Ch('/')], A::Filter, "quick filter by text", Some("filter")),
+    b(&[K::Ch('s')], A::SortCycle, "sort by column: ascending, descending, off", Some("sort")),
+    b(&[K::Ch('[')], A::SortAsc, "sort ascending by column", None),
+    b(&[K::Ch(']')], A::SortDesc, "sort descending by column", None),
+    b(&[K::Ch('o')], A::ClearSort, "original order (newest first)", None),
+    b(&[K::Ch('y')], A::CopyId, "copy the model's URI, models:/m-… (OSC 52 clipboard)", None),
+    b(&[K::Ch('e')], A::Export, "export the table as shown", None),
+];
+
+#[rustfmt::skip]
+const MODEL_DETAIL: &[Binding] = &[
+    b(&[K::Ch('a')], A::Artifacts, "browse the model's files (MLmodel, environment, weights)", Some("artifacts")),
+    b(&[K::Ch('y')], A::CopyId, "copy the model's URI, models:/m-… (OSC 52 clipboard)", None),
+    b(&[K::Ch('e')], A::Export, "export this model's keys and values", None),
+];
+
+#[rustfmt::skip]
+const ARTIFACTS: &[Binding] = &[
+    b(&[K::Enter], A::Open, "open / close a folder; a file full screen", Some("open")),
+    b(&[K::Right, K::Ch('l')], A::Right, "open a folder (again: into it)", None),
+    b(&[K::Left, K::Ch('h')], A::Left, "close a folder (again: up to its parent)", None),
+    b(&[K::Ch('w')], A::Save, "save the file under the cursor (asks where; default: the current folder)", Some("save")),
+    b(&[K::Ch('y')], A::CopyId, "copy the artifact's URI (OSC 52 clipboard)", None),
+    b(&[K::Ch('e')], A::Export, "export the listing", None),
+];
+
+#[rustfmt::skip]
+const FILE_NAV: &[Binding] = &[
+    b(&[K::Up, K::Ch('k')], A::Up, "scroll up", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "scroll down", None),
+    b(&[K::PageUp, K::Ctrl('u'), K::Ctrl('b'), K::Ch('b')], A::PageUp, "page up", None),
+    b(&[K::PageDown, K::Ctrl('d'), K::Ctrl('f'), K::Ch(' ')], A::PageDown, "page down", Some("page")),
+    b(&[K::Ch('g'), K::Home], A::Top, "top", None),
+    b(&[K::Ch('G'), K::End], A::Bottom, "bottom", None),
+];
+
+#[rustfmt::skip]
+const FILE: &[Binding] = &[
+    b(&[K::Left, K::Ch('h')], A::Left, "scroll left", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "scroll right", None),
+    b(&[K::Ch('w')], A::Save, "save this file (asks where)", Some("save")),
+    b(&[K::Ch('y')], A::CopyId, "copy the file's URI (OSC 52 clipboard)", None),
 ];
 
 #[rustfmt::skip]
@@ -576,6 +672,18 @@ pub fn groups(ctx: Context) -> Vec<Group> {
             g("global", "", ANYWHERE),
         ],
         Context::Views => vec![g("views", "Named views", VIEWS), g("global", "", ANYWHERE)],
+        Context::Models => screen("models", "Models", MODELS),
+        Context::Versions => screen("versions", "Versions", VERSIONS),
+        Context::LoggedModels => screen("logged-models", "Logged models", LOGGED),
+        Context::ModelDetail => screen("model", "Logged model", MODEL_DETAIL),
+        Context::Artifacts => screen("artifacts", "Artifacts", ARTIFACTS),
+        Context::File => vec![
+            g("file", "File", FILE),
+            g("file", "Scroll", FILE_NAV),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
     }
 }
 
@@ -661,5 +769,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn model_and_artifact_screens_go_back_with_esc_and_q() {
+        for ctx in [
+            Context::Models,
+            Context::Versions,
+            Context::LoggedModels,
+            Context::ModelDetail,
+            Context::Artifacts,
+            Context::File,
+        ] {
+            for (k, a) in [
+                (K::Esc, A::Back),
+                (K::Ch('q'), A::Leave),
+                (K::Ch('?'), A::Help),
+                (K::Ctrl('c'), A::Quit),
+                (K::Down, A::Down),
+                (K::Ch('j'), A::Down),
+            ] {
+                assert_eq!(lookup(ctx, k), Some(a), "{ctx:?} {k:?}");
+            }
+        }
+        assert_eq!(lookup(Context::Experiments, K::Ch('M')), Some(A::Models));
+        assert_eq!(lookup(Context::Detail, K::Ch('a')), Some(A::Artifacts));
+        assert_eq!(lookup(Context::Models, K::Tab), Some(A::TogglePrompts));
+        assert_eq!(lookup(Context::Artifacts, K::Ch('w')), Some(A::Save));
+        assert_eq!(lookup(Context::Models, K::Ch('r')), Some(A::Refresh));
     }
 }

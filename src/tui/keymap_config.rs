@@ -301,7 +301,7 @@ impl Keymap {
 pub type ActionKeys = (&'static str, Vec<Key>, &'static str);
 
 /// The screens `[keys]` takes, as the configuration file checks them.
-const SCREENS: [&str; 16] = crate::config::KEY_SCREENS;
+const SCREENS: [&str; 22] = crate::config::KEY_SCREENS;
 
 /// Every group of every context, each once.
 fn all_groups() -> Vec<Group> {

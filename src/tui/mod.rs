@@ -6,6 +6,7 @@ pub mod aggs;
 pub mod app;
 pub mod clipboard;
 pub mod event;
+pub mod fetch;
 pub mod keymap;
 pub mod keymap_config;
 pub mod notify;
@@ -36,6 +37,8 @@ pub struct Options {
     pub refresh: Option<std::time::Duration>,
     /// The id of an experiment whose runs to show first (`mltui SOURCE -e NAME`).
     pub experiment: Option<String>,
+    /// `--artifacts-root`: where else to look for artifacts.
+    pub artifacts_root: Option<PathBuf>,
     pub settings: app::Settings,
     /// `[theme]` colours over the built-in theme.
     pub theme: Vec<crate::config::ThemeEntry>,
@@ -180,6 +183,7 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     event::spawn_history_worker(store.clone(), history_rx, tx.clone());
     let (aggs_tx, aggs_rx) = mpsc::channel();
     aggs::spawn_worker(store.clone(), aggs_rx, tx.clone());
+    let fetcher = fetch::Fetcher::new(store.clone(), opts.artifacts_root.clone(), tx.clone());
     let (control_tx, control_rx) = mpsc::channel();
     event::spawn_loader(store, tx.clone(), loading.clone(), control_rx, opts.refresh);
     event::spawn_ticker(tx, loading);
@@ -243,6 +247,10 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                     effects.extend(app.on_load(l));
                     dirty = true;
                 }
+                Event::Fetched(f) => {
+                    effects.extend(app.on_fetched(f));
+                    dirty = true;
+                }
                 Event::History {
                     key,
                     run_ids,
@@ -284,6 +292,7 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                     Effect::Refresh => {
                         let _ = control_tx.send(event::Control::RefreshNow);
                     }
+                    Effect::Fetch(req) => fetcher.request(req),
                     Effect::Copy(text) => {
                         use std::io::Write;
                         let out = terminal.backend_mut();
@@ -330,12 +339,13 @@ pub fn run_effect(
 ) -> bool {
     match effect {
         Effect::Quit => true,
-        // Handled by the event loop, which owns the terminal, the loader's controls and the
-        // aggregate worker's queue.
+        // Handled by the event loop, which owns the terminal, the loader's controls, the
+        // fetcher and the aggregate worker's queue.
         Effect::SetPaused(_)
         | Effect::Refresh
         | Effect::Copy(_)
         | Effect::Suspend
+        | Effect::Fetch(_)
         | Effect::Notify { .. }
         | Effect::ComputeAggregates(_) => false,
         Effect::LoadHistories {

@@ -61,6 +61,21 @@ pub struct BasicAuth<'a> {
 impl MlflowServer {
     /// Starts `mlflow server` over a copy of `db` and waits until `/health` answers.
     pub fn start(bin: &Path, db: &Path, auth: Option<BasicAuth<'_>>) -> Self {
+        Self::start_with(bin, db, auth, None)
+    }
+
+    /// Like `start`, with proxied artifacts served from a copy of the folder `artifacts`
+    /// (the server's `--artifacts-destination`, for `mlflow-artifacts:` URIs).
+    pub fn start_with_artifacts(bin: &Path, db: &Path, artifacts: &Path) -> Self {
+        Self::start_with(bin, db, None, Some(artifacts))
+    }
+
+    fn start_with(
+        bin: &Path,
+        db: &Path,
+        auth: Option<BasicAuth<'_>>,
+        artifacts: Option<&Path>,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let db_copy = dir.path().join("mlflow.db");
         std::fs::copy(db, &db_copy).expect("copy fixture db");
@@ -75,6 +90,18 @@ impl MlflowServer {
             .arg(dir.path().join("artifacts"))
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .args(["--workers", "1"])
+            .args(
+                artifacts
+                    .map(|src| {
+                        let dest = dir.path().join("mlartifacts");
+                        crate::common::copy_tree(src, &dest);
+                        vec![
+                            "--artifacts-destination".to_string(),
+                            dest.display().to_string(),
+                        ]
+                    })
+                    .unwrap_or_default(),
+            )
             .current_dir(dir.path())
             // The job runner starts several extra processes nothing here needs.
             .env("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")

@@ -15,6 +15,9 @@ use super::errors::{Context, Phase, http_error, status_error, transport_error};
 use super::url::ServerUrl;
 use crate::store::StoreError;
 
+#[path = "download.rs"]
+pub(super) mod download;
+
 /// Path of MLflow's REST API below the tracking URI.
 pub const API_PATH: &str = "/api/2.0/mlflow/";
 /// Largest response body read (a page of 50,000 runs is well below this).

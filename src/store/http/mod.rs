@@ -3,13 +3,16 @@
 //!
 //! `auth` reads settings and credentials the way MLflow's client does, `client` makes one
 //! request (with retries), `errors` explains failures, `url` masks credentials in the URL,
-//! `wire` holds the JSON shapes and their mapping to the model.
+//! `wire` holds the JSON shapes and their mapping to the model; `registry` and `artifacts`
+//! read models, logged models and artifacts (`Catalog`).
 
 mod aggs;
+mod artifacts;
 mod auth;
 mod client;
 mod errors;
 mod follow;
+mod registry;
 mod url;
 mod wire;
 

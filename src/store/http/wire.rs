@@ -150,7 +150,7 @@ pub struct ErrorBody {
     pub message: Option<String>,
 }
 
-fn to_map(list: Vec<KeyValue>) -> BTreeMap<String, String> {
+pub(super) fn to_map(list: Vec<KeyValue>) -> BTreeMap<String, String> {
     list.into_iter()
         .filter_map(|kv| Some((kv.key?, kv.value.unwrap_or_default())))
         .collect()
@@ -254,7 +254,7 @@ impl WireRun {
 }
 
 /// A string, or a number sent where a string id was expected.
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(super) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum S {
@@ -271,7 +271,7 @@ fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 }
 
 /// An int64: a JSON number, or a decimal string (as MLflow's GraphQL and proto-JSON may send).
-fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(super) fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum N {
@@ -288,7 +288,7 @@ fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
 }
 
 /// A metric value: a JSON number, or `"NaN"`, `"Infinity"`, `"-Infinity"` (proto JSON).
-fn metric_value<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+pub(super) fn metric_value<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum V {

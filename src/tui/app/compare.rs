@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::{App, Message, Screen, move_cursor};
 use crate::index::compare::{CompareRow, Comparison, Section};
-use crate::index::{Column, Direction};
+use crate::index::{Attr, Column, Direction};
 use crate::model::Run;
 use crate::text;
 use crate::tui::action::Action;
@@ -24,6 +24,9 @@ pub struct CompareView {
     /// Only keys containing this text (case-insensitive) are shown.
     pub filter: String,
     pub folded: HashSet<Section>,
+    /// Records compared instead of runs of the index (logged models, as run-shaped
+    /// records); `run_ids` are their ids.
+    pub items: Option<Vec<Run>>,
 }
 
 /// A line of the compare screen: a section title or a row of the comparison.
@@ -48,6 +51,9 @@ pub fn section_title(s: Section) -> &'static str {
 impl App {
     /// Runs of the comparison, in column order (runs no longer loaded are skipped).
     pub fn compare_runs(&self) -> Vec<&Run> {
+        if let Some(items) = &self.compare.items {
+            return items.iter().collect();
+        }
         self.compare
             .run_ids
             .iter()
@@ -55,8 +61,60 @@ impl App {
             .collect()
     }
 
+    /// Opens the compare screen on records that are not runs of the index.
+    pub(super) fn open_compare_of(&mut self, items: Vec<Run>) {
+        self.compare = CompareView {
+            run_ids: items.iter().map(|r| r.run_id.clone()).collect(),
+            items: Some(items),
+            ..CompareView::default()
+        };
+        self.stack.push(Screen::Compare);
+    }
+
     pub fn comparison(&self) -> Comparison<'_> {
-        Comparison::with_directions(&self.compare_runs(), self.now_ms, &|k| self.direction(k))
+        let mut cmp =
+            Comparison::with_directions(&self.compare_runs(), self.now_ms, &|k| self.direction(k));
+        if self.compare.items.is_some() {
+            // Logged models: name, id, experiment, source run and creation time are what
+            // their run-shaped records mean; status and run times are not theirs.
+            cmp.rows.retain(|r| {
+                !matches!(
+                    r.column,
+                    Column::Attr(Attr::Status | Attr::EndTime | Attr::Duration)
+                )
+            });
+        }
+        cmp
+    }
+
+    /// The label of a comparison row (logged models name their attributes their way).
+    pub fn compare_label(&self, column: &Column) -> String {
+        match (&self.compare.items, column) {
+            (Some(_), Column::Attr(_)) => super::logged_models::column_label(column),
+            _ => column.name().into_owned(),
+        }
+    }
+
+    /// The header of a compared column: the run's name; logged models sharing a name
+    /// (often all "model") add their source run, or the start of their id.
+    pub fn compare_title(&self, run: &Run) -> String {
+        let Some(items) = &self.compare.items else {
+            return run.run_name.clone();
+        };
+        let shared = items
+            .iter()
+            .filter(|r| r.run_name == run.run_name)
+            .nth(1)
+            .is_some();
+        if !shared {
+            return run.run_name.clone();
+        }
+        let from = if run.user_id.is_empty() {
+            run.run_id.chars().take(10).collect()
+        } else {
+            run.user_id.clone()
+        };
+        format!("{} · {from}", run.run_name)
     }
 
     /// The lines shown: each section that has rows (after diff-only and the key filter),
@@ -292,12 +350,17 @@ impl App {
         let first = self.viewport.cmp_col_offset.get();
         let fit = self.viewport.cmp_cols.get().max(1);
         let last = (first + fit).min(n);
-        if first == 0 && last >= n {
-            text::count(n, "run", "runs")
-        } else if last == first + 1 {
-            format!("run {} of {n}", first + 1)
+        let (one, many) = if self.compare.items.is_some() {
+            ("model", "models")
         } else {
-            format!("runs {}–{last} of {n}", first + 1)
+            ("run", "runs")
+        };
+        if first == 0 && last >= n {
+            text::count(n, one, many)
+        } else if last == first + 1 {
+            format!("{one} {} of {n}", first + 1)
+        } else {
+            format!("{many} {}–{last} of {n}", first + 1)
         }
     }
 }

@@ -51,6 +51,9 @@ impl App {
 
     /// `y`: the full id of the run (or experiment) under the cursor.
     pub(super) fn copy_id(&mut self) -> Vec<Effect> {
+        if let Some((text, what)) = self.catalog_copy() {
+            return self.copy(&text, what);
+        }
         if self.screen() == Screen::Experiments {
             let id = self
                 .experiments

@@ -33,6 +33,10 @@ pub enum ItemKind {
     Link(String),
     /// A metric's summary (the key is the metric's): Enter shows it exactly.
     Metric,
+    /// A logged model of the run (its id): Enter shows the model.
+    Model(String),
+    /// An artifact of the run (its path): Enter opens the artifact browser there.
+    Artifact(String),
 }
 
 /// One line of the run detail: stored text, borrowed from the run where it can be (values
@@ -45,7 +49,7 @@ pub struct DetailItem<'a> {
 }
 
 impl<'a> DetailItem<'a> {
-    fn section(title: String) -> Self {
+    pub(super) fn section(title: String) -> Self {
         Self {
             kind: ItemKind::Section,
             key: Cow::Owned(title),
@@ -53,7 +57,7 @@ impl<'a> DetailItem<'a> {
         }
     }
 
-    fn blank() -> Self {
+    pub(super) fn blank() -> Self {
         Self {
             kind: ItemKind::Blank,
             key: Cow::Borrowed(""),
@@ -69,7 +73,7 @@ impl<'a> DetailItem<'a> {
         }
     }
 
-    fn field(key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
+    pub(super) fn field(key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
         Self {
             kind: ItemKind::Field,
             key: key.into(),
@@ -81,7 +85,19 @@ impl<'a> DetailItem<'a> {
     pub fn selectable(&self) -> bool {
         matches!(
             self.kind,
-            ItemKind::Field | ItemKind::Link(_) | ItemKind::Metric
+            ItemKind::Field
+                | ItemKind::Link(_)
+                | ItemKind::Metric
+                | ItemKind::Model(_)
+                | ItemKind::Artifact(_)
+        )
+    }
+
+    /// True for lines that lead somewhere on Enter (drawn with an arrow).
+    pub fn is_link(&self) -> bool {
+        matches!(
+            self.kind,
+            ItemKind::Link(_) | ItemKind::Model(_) | ItemKind::Artifact(_)
         )
     }
 }
@@ -150,13 +166,16 @@ pub fn next_line_start(text: &str, from: usize, width: usize) -> Option<usize> {
     None
 }
 
-/// The items of a run's detail. `children` are the runs naming it as their parent.
+/// The items of a run's detail. `children` are the runs naming it as their parent;
+/// `extra` (its models, reproducibility and artifacts: see `detail_models`) follows the
+/// run's attributes and children.
 pub fn items<'a>(
     run: &'a Run,
     parent: Option<&'a Run>,
     children: &[&'a Run],
     now: i64,
     time: &crate::timefmt::TimeFormat,
+    extra: Vec<DetailItem<'a>>,
 ) -> Vec<DetailItem<'a>> {
     let mut out = Vec::new();
     let t = |v: Option<i64>| v.map_or("-".to_string(), |ms| time.full(ms));
@@ -214,21 +233,8 @@ pub fn items<'a>(
             });
         }
     }
-    let source: Vec<(&String, &String)> = run
-        .tags
-        .iter()
-        .filter(|(k, _)| k.starts_with("mlflow.source."))
-        .collect();
-    if !source.is_empty() {
-        out.push(DetailItem::blank());
-        out.push(DetailItem::section("Source".into()));
-        for (k, v) in source {
-            out.push(DetailItem::field(
-                k.trim_start_matches("mlflow."),
-                v.as_str(),
-            ));
-        }
-    }
+    // Source, git and project tags are in the reproducibility block of `extra`.
+    out.extend(extra);
     if let Some(note) = run.tags.get(TAG_NOTE) {
         out.push(DetailItem::blank());
         out.push(DetailItem::section("Note".into()));
@@ -323,7 +329,15 @@ impl App {
             .filter(|r| r.parent_id() == Some(run.run_id.as_str()) && r.run_id != run.run_id)
             .collect();
         children.sort_by_key(|r| std::cmp::Reverse(r.start_time));
-        items(run, parent, &children, self.now_ms, &self.settings.time)
+        let extra = self.detail_extras(run);
+        items(
+            run,
+            parent,
+            &children,
+            self.now_ms,
+            &self.settings.time,
+            extra,
+        )
     }
 
     /// A metric of the detail's run in full: exact values, the latest point's step and
@@ -376,7 +390,7 @@ impl App {
         .unwrap_or(0)
     }
 
-    pub(super) fn update_detail(&mut self, action: Action, page: usize) {
+    pub(super) fn update_detail(&mut self, action: Action, page: usize) -> Vec<Effect> {
         match action {
             a if a.is_row_move() => {
                 let len = self.detail_items().len();
@@ -389,7 +403,7 @@ impl App {
             Action::Open => {
                 let items = self.detail_items();
                 let Some(item) = items.get(self.detail.cursor) else {
-                    return;
+                    return Vec::new();
                 };
                 let (kind, key, value) = (
                     item.kind.clone(),
@@ -399,6 +413,11 @@ impl App {
                 drop(items);
                 match kind {
                     ItemKind::Link(id) => self.open_detail(id),
+                    ItemKind::Model(id) => return self.open_model_by_id(&id),
+                    ItemKind::Artifact(path) => {
+                        let run_id = self.detail.run_id.clone();
+                        return self.browse_run_at(&run_id, &path);
+                    }
                     ItemKind::Field => self.pager = Some(Pager::new(key, value)),
                     ItemKind::Metric => {
                         let text = self.metric_summary(&key).unwrap_or(value);
@@ -410,6 +429,7 @@ impl App {
             Action::Back => self.back(),
             _ => {}
         }
+        Vec::new()
     }
 
     pub(super) fn update_pager(&mut self, action: Action) -> Vec<Effect> {

@@ -3,19 +3,24 @@
 
 mod activity;
 mod aggs;
+mod artifacts;
 mod chart;
 mod columns;
 mod compare;
 mod complete;
 mod copy;
 mod detail;
+mod detail_models;
 mod edit;
 mod experiments;
 mod groups;
+mod logged_models;
+mod models;
 mod mouse;
 mod picker;
 mod pins;
 mod prompt;
+mod run_models;
 mod runs;
 mod settings;
 mod sweep;
@@ -31,6 +36,7 @@ use crate::store::{ExperimentList, RunBatch};
 use crate::text;
 
 use super::action::Action;
+use super::fetch::{FetchRequest, Fetched};
 use super::keymap::{Context, Key, Keymap};
 
 pub use activity::{ActivityLine, ActivityView, Alert, AlertKind, last_activity as activity_last};
@@ -39,6 +45,7 @@ pub use settings::Settings;
 pub use views::{ViewMemory, ViewsMenu};
 
 pub use aggs::AggState;
+pub use artifacts::{ArtifactsView, Node, PreviewSlot, Root, model_label};
 pub use chart::{ChartFocus, ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
 pub use compare::{CmpLine, CompareView, section_title};
 pub use complete::Completion;
@@ -47,6 +54,8 @@ pub use detail::{DetailItem, DetailView, ItemKind, Pager};
 pub use edit::LineEdit;
 pub use experiments::{ExpSort, ExperimentsView};
 pub use groups::{CellAgg, GroupCol, GroupRow, GroupView};
+pub use logged_models::{LoggedView, column_label};
+pub use models::{Loadable, ModelSort, ModelsView};
 pub use picker::Picker;
 pub use prompt::{Prompt, PromptKind};
 pub use runs::{ColumnState, RunRow, RunsView};
@@ -63,6 +72,18 @@ pub enum Screen {
     Scatter,
     Parallel,
     Importance,
+    /// Registered models (or prompts).
+    Models,
+    /// Versions of one registered model.
+    Versions,
+    /// Logged models of experiments.
+    LoggedModels,
+    /// One logged model.
+    ModelDetail,
+    /// The artifact browser.
+    Artifacts,
+    /// One artifact file, full screen.
+    File,
     /// Running and recent runs of every experiment, and alerts.
     Activity,
 }
@@ -135,6 +156,8 @@ pub enum Effect {
     Suspend,
     /// Compute metric aggregates in the background; answer with `App::on_aggregates`.
     ComputeAggregates(crate::tui::aggs::AggJob),
+    /// Background work for models and artifacts; answer with `App::on_fetched`.
+    Fetch(FetchRequest),
 }
 
 /// A line for the status bar.
@@ -169,6 +192,11 @@ pub struct Viewport {
     /// drawn from (data generation, area, colour): a cursor move redraws only the
     /// highlighted line over them.
     pub parallel_lines: std::cell::RefCell<Option<ParallelLines>>,
+    pub models_offset: Cell<usize>,
+    pub versions_offset: Cell<usize>,
+    pub logged_offset: Cell<usize>,
+    pub logged_col_offset: Cell<usize>,
+    pub tree_offset: Cell<usize>,
     pub activity_offset: Cell<usize>,
     /// Widths of the run table's columns as drawn: (index into the columns, width).
     pub col_widths: std::cell::RefCell<Vec<(usize, u16)>>,
@@ -223,6 +251,12 @@ pub struct App {
     pub importance: Option<ImportanceView>,
     /// The next export of group mode writes one row per run (else per group).
     pub export_group_runs: bool,
+    /// The registry screens.
+    pub models: ModelsView,
+    /// Logged models: per experiment, the table, and the model detail.
+    pub logged: LoggedView,
+    /// The artifact browser and what run details show about files.
+    pub artifacts: ArtifactsView,
     pub settings: Settings,
     /// Remembered views of this source.
     pub views: ViewMemory,
@@ -268,6 +302,9 @@ impl App {
             parallel: None,
             importance: None,
             export_group_runs: false,
+            models: ModelsView::default(),
+            logged: LoggedView::default(),
+            artifacts: ArtifactsView::default(),
             settings: Settings::default(),
             views: ViewMemory::default(),
             views_menu: None,
@@ -325,6 +362,12 @@ impl App {
             Screen::Scatter => Context::Scatter,
             Screen::Parallel => Context::Parallel,
             Screen::Importance => Context::Importance,
+            Screen::Models => Context::Models,
+            Screen::Versions => Context::Versions,
+            Screen::LoggedModels => Context::LoggedModels,
+            Screen::ModelDetail => Context::ModelDetail,
+            Screen::Artifacts => Context::Artifacts,
+            Screen::File => Context::File,
             Screen::Activity => Context::Activity,
         }
     }
@@ -385,7 +428,16 @@ impl App {
                 self.update_views_menu(action);
                 Vec::new()
             }
-            _ => self.update_screen(action),
+            _ => {
+                let mut effects = self.update_screen(action);
+                // However the run detail was reached (a run, a link, a model version), its
+                // models, registered versions and files are asked for once.
+                if self.screen() == Screen::Detail {
+                    let id = self.detail.run_id.clone();
+                    effects.extend(self.want_run_extras(&id));
+                }
+                effects
+            }
         }
     }
 
@@ -404,7 +456,9 @@ impl App {
                     error: false,
                 });
                 self.live.refreshing = true;
-                return vec![Effect::Refresh];
+                let mut effects = vec![Effect::Refresh];
+                effects.extend(self.refresh_catalog());
+                return effects;
             }
             Action::CopyId => return self.copy_id(),
             Action::CopyMenu => {
@@ -440,8 +494,27 @@ impl App {
         }
         let page = self.viewport.table_rows.get().max(1);
         match self.screen() {
-            Screen::Experiments => self.update_experiments(action, page),
+            Screen::Experiments => match action {
+                Action::Models => return self.open_models(),
+                Action::LoggedModels => return self.open_experiment_models(),
+                _ => self.update_experiments(action, page),
+            },
+            Screen::Runs if action == Action::LoggedModels => {
+                let ids = self.runs.experiment_ids.clone();
+                let title = self.runs.title.clone();
+                return self.open_logged(ids, title);
+            }
             Screen::Runs if self.groups.is_some() => return self.update_groups(action, page),
+            Screen::Detail if action == Action::Artifacts => {
+                let id = self.detail.run_id.clone();
+                return self.browse_run(&id);
+            }
+            Screen::Models => return self.update_models(action, page),
+            Screen::Versions => return self.update_versions(action, page),
+            Screen::LoggedModels => return self.update_logged(action, page),
+            Screen::ModelDetail => return self.update_model_detail(action, page),
+            Screen::Artifacts => return self.update_artifacts(action, page),
+            Screen::File => return self.update_file(action, page),
             Screen::Runs => {
                 if action == Action::GroupBy {
                     self.start_group_by();
@@ -461,8 +534,27 @@ impl App {
                 }
                 self.update_runs(action, page);
             }
-            Screen::Detail => self.update_detail(action, page),
+            Screen::Detail => return self.update_detail(action, page),
+            Screen::Compare if action == Action::Open && self.compare.items.is_some() => {
+                // Logged models: Enter on a row shows the model of the column.
+                let on_row = {
+                    let cmp = self.comparison();
+                    self.compare_row(&cmp).is_some()
+                };
+                let id = self.compare.run_ids.get(self.compare.col_cursor).cloned();
+                match id {
+                    Some(id) if on_row => return self.open_model_by_id(&id),
+                    _ => self.update_compare(action, page),
+                }
+            }
             Screen::Compare => {
+                if action == Action::Plot && self.compare.items.is_some() {
+                    self.message = Some(Message {
+                        text: "charts show metric histories of runs, not of logged models".into(),
+                        error: true,
+                    });
+                    return Vec::new();
+                }
                 if action == Action::Plot {
                     return self.open_chart(self.compare.run_ids.clone());
                 }
@@ -601,6 +693,78 @@ impl App {
         Vec::new()
     }
 
+    /// Applies an answer of the background fetcher; returns follow-up work.
+    pub fn on_fetched(&mut self, f: Fetched) -> Vec<Effect> {
+        match f {
+            Fetched::Registry(result) => self.registry_loaded(result),
+            Fetched::LoggedModels {
+                experiment_ids,
+                result,
+            } => {
+                self.logged_loaded(experiment_ids.clone(), result);
+                let mut effects = self.refresh_detail_files(&experiment_ids);
+                effects.extend(self.browse_new_models());
+                return effects;
+            }
+            Fetched::LoggedModel { id, result } => return self.single_model_loaded(id, result),
+            Fetched::RunLinks { run_id, result } => return self.run_links_loaded(run_id, result),
+            Fetched::Root {
+                browser,
+                root,
+                state,
+            } => self.root_located(browser, root, state),
+            Fetched::Listed {
+                browser,
+                root,
+                entries,
+            } => {
+                return self.entries_listed(browser, root, entries);
+            }
+            Fetched::Walked {
+                browser,
+                root,
+                error,
+            } => self.walk_done(browser, root, error),
+            Fetched::Preview {
+                browser,
+                root,
+                path,
+                result,
+            } => self.preview_loaded(browser, root, path, result),
+            Fetched::Saved(result) => self.export_done(result),
+            Fetched::RunFiles {
+                run_id,
+                seq,
+                folders,
+            } => self.run_files_loaded(run_id, seq, folders),
+        }
+        Vec::new()
+    }
+
+    /// `L` on the experiment list: logged models of the marked experiments, or of the one
+    /// under the cursor.
+    fn open_experiment_models(&mut self) -> Vec<Effect> {
+        let exps = self.index.experiments();
+        let mut ids: Vec<String> = exps
+            .iter()
+            .filter(|e| self.experiments.marks.contains(&e.experiment_id))
+            .map(|e| e.experiment_id.clone())
+            .collect();
+        if ids.is_empty() {
+            if let Some(&i) = self.experiments.rows.get(self.experiments.cursor) {
+                ids.push(exps[i].experiment_id.clone());
+            }
+        }
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        let names: Vec<String> = ids
+            .iter()
+            .filter_map(|id| self.index.experiment(id).map(|e| e.name.clone()))
+            .collect();
+        self.open_logged(ids, names.join(", "))
+    }
+
     /// Charted histories of runs whose metrics changed become stale (reloaded, and drawn
     /// as they were until the new points arrive).
     fn mark_stale_histories(&mut self, runs: &[crate::model::Run]) {
@@ -688,6 +852,8 @@ mod tests_chart;
 mod tests_compare_chart;
 #[cfg(test)]
 mod tests_daily;
+#[cfg(test)]
+pub(crate) mod tests_models;
 #[cfg(test)]
 mod tests_mouse;
 #[cfg(test)]

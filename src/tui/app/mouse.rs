@@ -51,6 +51,8 @@ pub enum Target {
     /// The charts themselves (the wheel moves through the metrics).
     Plot,
     ActivityLine(usize),
+    /// A row of the models, versions, logged models or artifacts list (position in it).
+    ListRow(usize),
     /// An item of the named views list.
     ViewItem(usize),
     /// An item of the column picker.
@@ -258,6 +260,23 @@ impl App {
                 }
                 self.activity.cursor = i;
                 open(self)
+            }
+            Target::ListRow(i) => {
+                let cursor = match self.screen() {
+                    Screen::Models => self.models.cursor,
+                    Screen::Versions => self.models.version_cursor,
+                    Screen::LoggedModels => self.logged.cursor,
+                    Screen::Artifacts => self.artifacts.cursor,
+                    _ => return Vec::new(),
+                };
+                // Moved by steps, so what a move does (an artifact's preview) happens.
+                let step = if i > cursor { Action::Down } else { Action::Up };
+                let mut effects = Vec::new();
+                for _ in 0..i.abs_diff(cursor) {
+                    effects.extend(self.update(step));
+                }
+                effects.extend(open(self));
+                effects
             }
             Target::ViewItem(i) => {
                 if let Some(menu) = self.views_menu.as_mut() {

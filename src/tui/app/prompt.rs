@@ -22,6 +22,8 @@ pub enum PromptKind {
     Export { format: Format },
     /// A column (or columns) for group mode or a sweep chart.
     Sweep(super::SweepPrompt),
+    /// Where to save the artifact file under the browser's cursor.
+    SaveArtifact,
     /// MLflow search filter of the run table: applied live while valid; `error` says why
     /// the current text is not; `previous` is restored on Esc.
     Query {
@@ -68,11 +70,9 @@ impl App {
             Screen::Runs => self.runs.filter.clone(),
             Screen::Chart => self.chart.search.clone(),
             Screen::Compare => self.compare.filter.clone(),
-            Screen::Detail
-            | Screen::Activity
-            | Screen::Scatter
-            | Screen::Parallel
-            | Screen::Importance => return,
+            Screen::Models => self.models.filter.clone(),
+            Screen::LoggedModels => self.logged.filter.clone(),
+            _ => return,
         };
         self.prompt = Some(Prompt::new(
             PromptKind::Filter {
@@ -100,8 +100,15 @@ impl App {
                 self.compare.filter = text;
                 self.clamp_compare_cursor();
             }
-            Screen::Scatter | Screen::Parallel | Screen::Importance => {}
-            Screen::Detail | Screen::Activity => {}
+            Screen::Models => {
+                self.models.filter = text;
+                self.refresh_models();
+            }
+            Screen::LoggedModels => {
+                self.logged.filter = text;
+                self.refresh_logged();
+            }
+            _ => {}
         }
     }
 
@@ -207,6 +214,14 @@ impl App {
             Screen::Scatter => "scatter".to_string(),
             Screen::Parallel => "parallel".to_string(),
             Screen::Importance => "importance".to_string(),
+            Screen::Models if self.models.prompts => "prompts".to_string(),
+            Screen::Models => "models".to_string(),
+            Screen::Versions => format!("versions-{}", self.models.model),
+            Screen::LoggedModels => format!("logged-models-{}", self.logged.title),
+            Screen::ModelDetail => {
+                format!("model-{}", self.logged.detail.as_deref().unwrap_or(""))
+            }
+            Screen::Artifacts | Screen::File => format!("artifacts-{}", self.artifacts.title),
             Screen::Activity => "activity".to_string(),
         };
         let slug: String = what
@@ -254,6 +269,7 @@ impl App {
             Screen::Compare => self.compare_table(),
             Screen::Chart => self.chart_table(),
             Screen::Activity => self.activity_table(),
+            _ => self.catalog_table(),
         }
     }
 
@@ -314,6 +330,7 @@ impl App {
                             self.prompt = Some(prompt);
                         }
                     }
+                    PromptKind::SaveArtifact => return self.submit_save(&text),
                     PromptKind::ViewName => self.save_named_view(&text),
                     PromptKind::Filter { .. } => self.set_filter(text),
                     PromptKind::Export { format } => {

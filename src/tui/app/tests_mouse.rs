@@ -221,3 +221,30 @@ fn with_the_mouse_off_nothing_happens() {
     wheel(&mut app, true, 10, 8);
     assert_eq!(app.runs.cursor, 0);
 }
+
+#[test]
+fn model_lists_take_clicks_and_double_clicks() {
+    use super::tests_models::{Rig, models_fixture};
+    let mut rig = Rig::new(&models_fixture("v3/sqlite/mlflow.db"));
+    rig.act(Action::Models);
+    let y = row_of(&draw(&rig.app), "fraud-detector");
+    rig.app.now_ms = 1_000;
+    let effects = click(&mut rig.app, 3, y);
+    rig.serve(effects);
+    assert_eq!(rig.app.screen(), Screen::Models);
+    let picked = rig.app.models.current().map(|m| m.name.clone());
+    assert_eq!(picked.as_deref(), Some("fraud-detector"));
+    rig.app.now_ms = 1_200;
+    let effects = click(&mut rig.app, 3, y);
+    rig.serve(effects);
+    assert_eq!(rig.app.screen(), Screen::Versions);
+    // The last version's row: the header, then one row per version.
+    let n = rig.app.models.versions.len();
+    assert!(n >= 2, "fraud-detector has several versions");
+    let header = row_of(&draw(&rig.app), "source run");
+    rig.app.now_ms = 5_000;
+    let effects = click(&mut rig.app, 3, header + n as u16);
+    rig.serve(effects);
+    assert_eq!(rig.app.models.version_cursor, n - 1);
+    assert_eq!(rig.app.screen(), Screen::Versions);
+}

@@ -87,7 +87,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let key_w = cmp
         .rows
         .iter()
-        .map(|r| text::width(&r.column.name()))
+        .map(|r| text::width(&app.compare_label(&r.column)))
         .max()
         .unwrap_or(8)
         .clamp(16, KEY_COL.min(width / 3).max(16));
@@ -106,7 +106,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .chain(
             cmp.runs
                 .iter()
-                .map(|r| text::width(&text::cut(&r.run_name, RUN_COL_MAX)) + 2),
+                .map(|r| text::width(&text::cut(&app.compare_title(r), RUN_COL_MAX)) + 2),
         )
         .max()
         .unwrap_or(RUN_COL_MIN)
@@ -131,7 +131,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     ))];
     for &c in &cols {
         let run = cmp.runs[c];
-        let mut label = text::cut(&run.run_name, run_w).into_owned();
+        let mut label = text::cut(&app.compare_title(run), run_w).into_owned();
         if label.is_empty() {
             label = run.run_id.chars().take(8).collect();
         }
@@ -180,7 +180,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 key_style = theme.dim;
             }
             let mut cells = vec![Cell::from(Span::styled(
-                fit(&row.column.name(), key_w, false),
+                fit(&app.compare_label(&row.column), key_w, false),
                 key_style,
             ))];
             for &c in &cols {

@@ -85,8 +85,12 @@ fn item_lines<'a>(
             .into_owned(),
             theme.dim,
         ))],
-        ItemKind::Field | ItemKind::Link(_) | ItemKind::Metric => {
-            let link = matches!(item.kind, ItemKind::Link(_));
+        ItemKind::Field
+        | ItemKind::Link(_)
+        | ItemKind::Metric
+        | ItemKind::Model(_)
+        | ItemKind::Artifact(_) => {
+            let link = item.is_link();
             let value_w = width.saturating_sub(key_w + 4 + if link { 2 } else { 0 });
             let value = wrap_value(&item.value, value_w);
             let key = text::pad(&text::cut(&item.key, key_w), key_w, false);

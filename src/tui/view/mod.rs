@@ -2,6 +2,7 @@
 //! (except the viewport sizes and scroll offsets it records).
 
 mod activity;
+mod artifacts;
 mod bands;
 mod chart;
 mod compare;
@@ -10,6 +11,8 @@ mod experiments;
 mod groups;
 mod help;
 mod importance;
+mod logged_models;
+mod models;
 mod overlay;
 mod parallel;
 mod picker;
@@ -51,6 +54,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         Screen::Scatter => scatter::draw(frame, body, app, theme),
         Screen::Parallel => parallel::draw(frame, body, app, theme),
         Screen::Importance => importance::draw(frame, body, app, theme),
+        Screen::Models => models::draw(frame, body, app, theme),
+        Screen::Versions => models::draw_versions(frame, body, app, theme),
+        Screen::LoggedModels => logged_models::draw(frame, body, app, theme),
+        Screen::ModelDetail => logged_models::draw_detail(frame, body, app, theme),
+        Screen::Artifacts => artifacts::draw(frame, body, app, theme),
+        Screen::File => artifacts::draw_file(frame, body, app, theme),
         Screen::Activity => activity::draw(frame, body, app, theme),
     }
     status::status_line(frame, status, app, theme);
@@ -212,6 +221,8 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
 mod tests;
 #[cfg(test)]
 mod tests_daily;
+#[cfg(test)]
+mod tests_models;
 #[cfg(test)]
 mod tests_sweep;
 #[cfg(test)]

@@ -96,23 +96,31 @@ fn crumb_parts(app: &App) -> Vec<(String, Option<usize>)> {
         }
         Screen::Runs => vec![(runs, None)],
         Screen::Detail => {
-            let name = app
-                .index
-                .run(&app.detail.run_id)
-                .map(|r| r.run_name.as_str());
-            vec![
-                (runs, runs_depth),
-                (" · ".into(), None),
-                (text::cut(name.unwrap_or_default(), 200).into_owned(), None),
-            ]
+            let run = app.index.run(&app.detail.run_id);
+            let name = text::cut(run.map(|r| r.run_name.as_str()).unwrap_or_default(), 200);
+            if app.stack.contains(&Screen::Runs) {
+                vec![
+                    (runs, runs_depth),
+                    (" · ".into(), None),
+                    (name.into_owned(), None),
+                ]
+            } else {
+                // Opened from a model version: name the experiment instead.
+                let exp = run
+                    .and_then(|r| app.index.experiment(&r.experiment_id))
+                    .map(|e| e.name.as_str())
+                    .unwrap_or_default();
+                vec![(format!("Run · {} · {name}", text::cut(exp, 200)), None)]
+            }
         }
-        Screen::Compare => vec![(
-            format!(
-                "Compare · {}",
+        Screen::Compare => {
+            let what = if app.compare.items.is_some() {
+                text::count(app.compare.run_ids.len(), "model", "models")
+            } else {
                 text::count(app.compare.run_ids.len(), "run", "runs")
-            ),
-            None,
-        )],
+            };
+            vec![(format!("Compare · {what}"), None)]
+        }
         Screen::Chart if !app.chart.groups.is_empty() => vec![(
             format!(
                 "Charts · {} · {}",
@@ -132,6 +140,22 @@ fn crumb_parts(app: &App) -> Vec<(String, Option<usize>)> {
         Screen::Parallel => vec![("Parallel coordinates".into(), None)],
         Screen::Importance => vec![("Parameter importance".into(), None)],
         Screen::Activity => vec![("Activity · every experiment".into(), None)],
+        Screen::Models if app.models.prompts => vec![("Prompts".into(), None)],
+        Screen::Models => vec![("Models".into(), None)],
+        Screen::Versions => vec![(format!("Models · {}", app.models.model), None)],
+        Screen::LoggedModels => vec![(format!("Logged models · {}", app.logged.title), None)],
+        Screen::ModelDetail => {
+            let name = app
+                .logged
+                .detail
+                .as_deref()
+                .and_then(|id| app.logged.model(id))
+                .map(|m| m.name.clone());
+            vec![(format!("Logged model · {}", name.unwrap_or_default()), None)]
+        }
+        Screen::Artifacts | Screen::File => {
+            vec![(format!("Artifacts · {}", app.artifacts.title), None)]
+        }
     }
 }
 
@@ -252,6 +276,7 @@ fn prompt_parts(app: &App) -> Option<(String, Option<(String, bool)>)> {
             format!("export {}{what} to: ", format.extension().to_uppercase())
         }
         PromptKind::Sweep(which) => which.label().to_string(),
+        PromptKind::SaveArtifact => "save to: ".to_string(),
         PromptKind::ViewName => "save view as: ".to_string(),
     };
     let note = match &prompt.kind {
@@ -273,7 +298,7 @@ fn prompt_parts(app: &App) -> Option<(String, Option<(String, bool)>)> {
             format!("✓ {}", text::count(app.runs.rows.len(), "match", "matches")),
             false,
         )),
-        PromptKind::Export { .. } => None,
+        PromptKind::Export { .. } | PromptKind::SaveArtifact => None,
         // Why the last try was refused (an unknown column), while the prompt stays open.
         PromptKind::Sweep(_) => app
             .message
@@ -449,6 +474,10 @@ fn raw_counts(app: &App) -> String {
             }
             s
         }
+        Screen::Detail if !app.stack.contains(&Screen::Runs) => {
+            let id = &app.detail.run_id;
+            format!("run {id} · a: its artifacts and models")
+        }
         Screen::Runs | Screen::Detail => {
             let v = &app.runs;
             let mut s = format!("{} shown", v.rows.len());
@@ -543,6 +572,9 @@ fn raw_counts(app: &App) -> String {
             }
             s
         }
+        Screen::Models | Screen::Versions => super::models::counts(app),
+        Screen::LoggedModels | Screen::ModelDetail => super::logged_models::counts(app),
+        Screen::Artifacts | Screen::File => super::artifacts::counts(app),
         Screen::Compare => {
             let v = &app.compare;
             let mut s = app.compare_page_label();
