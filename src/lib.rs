@@ -8,6 +8,8 @@ pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzz_api;
 pub mod index;
 pub mod model;
 pub mod preview;

@@ -11,10 +11,14 @@ fn main() -> std::process::ExitCode {
             if let Some(mltui::tui::Interrupted(sig)) = e.downcast_ref() {
                 return std::process::ExitCode::from((128 + sig).clamp(0, 255) as u8);
             }
-            let chain: Vec<String> = e
-                .chain()
-                .map(|c| mltui::text::sanitize(&c.to_string()).into_owned())
-                .collect();
+            let mut chain: Vec<String> = Vec::new();
+            for cause in e.chain() {
+                let text = mltui::text::sanitize(&cause.to_string()).into_owned();
+                // An error whose message already ends with its cause's is not repeated.
+                if !chain.last().is_some_and(|prev| prev.ends_with(&text)) {
+                    chain.push(text);
+                }
+            }
             eprintln!("mltui: error: {}", chain.join(": "));
             // A name that matched nothing (or too much): a usage error, like clap's.
             match e.downcast_ref::<mltui::cli::UsageError>() {

@@ -179,10 +179,15 @@ fn unreadable_files_are_reported_and_the_rest_loads() {
         runs.iter().any(|r| r["run_name"] == "sweep-3"),
         "a bad metric file keeps the run"
     );
-    assert_eq!(
-        runs.len(),
-        12,
-        "a run whose params cannot be read is skipped"
+    assert_eq!(runs.len(), 13, "a run whose param cannot be read is kept");
+    let sweep0 = runs
+        .iter()
+        .find(|r| r["run_name"] == "sweep-0")
+        .expect("sweep-0");
+    assert!(sweep0["params"].get("gone").is_none(), "{sweep0}");
+    assert!(
+        !sweep0["params"].as_object().expect("params").is_empty(),
+        "its other params are there"
     );
 }
 

@@ -140,9 +140,9 @@ pub fn run(args: ArtifactsArgs, uri: Option<&str>, extra_root: Option<&Path>) ->
             text::sanitize(e.link.as_deref().unwrap_or_default())
         );
     }
-    emit(&args.output, |format, out| match format {
+    emit(&args.output, |format, target, out| match format {
         Format::Json => export::write_json(&export::models::artifacts_json(&entries), out),
-        f => export::write_table(&export::models::artifacts_table(&entries), f, out),
+        f => export::write_table_to(&export::models::artifacts_table(&entries), f, target, out),
     })
 }
 

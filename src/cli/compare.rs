@@ -84,7 +84,7 @@ pub fn run(args: CompareArgs, uri: Option<&str>) -> Result<()> {
             )
         });
     }
-    emit(&args.output, |format, out| {
-        export::write_table(&table, format, out)
+    emit(&args.output, |format, target, out| {
+        export::write_table_to(&table, format, target, out)
     })
 }

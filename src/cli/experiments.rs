@@ -47,8 +47,8 @@ pub fn run(args: ExperimentsArgs, uri: Option<&str>) -> Result<()> {
     report_warnings(&index);
     let view: ViewType = args.view.into();
     let exps = index.experiments_in(view);
-    emit(&args.output, |format, out| match format {
+    emit(&args.output, |format, target, out| match format {
         Format::Json => export::write_json(&export::experiments_json(&index, &exps), out),
-        f => export::write_table(&export::experiments_table(&index, &exps), f, out),
+        f => export::write_table_to(&export::experiments_table(&index, &exps), f, target, out),
     })
 }

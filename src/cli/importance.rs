@@ -71,7 +71,7 @@ pub fn run(args: ImportanceArgs, uri: Option<&str>) -> Result<()> {
             },
         );
     }
-    emit(&args.output, |format, out| {
-        crate::export::write_table(&table, format, out)
+    emit(&args.output, |format, target, out| {
+        crate::export::write_table_to(&table, format, target, out)
     })
 }

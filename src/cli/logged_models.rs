@@ -42,8 +42,8 @@ pub fn run(args: LoggedModelsArgs, uri: Option<&str>) -> Result<()> {
         .with_context(|| format!("reading logged models of {}", store.describe()))?;
     warn(&models.warnings);
     let refs: Vec<_> = models.models.iter().collect();
-    emit(&args.output, |format, out| match format {
+    emit(&args.output, |format, target, out| match format {
         Format::Json => export::write_json(&export::models::logged_models_json(&refs), out),
-        f => export::write_table(&export::models::logged_models_table(&refs), f, out),
+        f => export::write_table_to(&export::models::logged_models_table(&refs), f, target, out),
     })
 }

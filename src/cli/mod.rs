@@ -19,14 +19,14 @@ mod saved_view;
 mod select;
 mod series;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::export::{self, Format};
+use crate::export::{self, Format, Target};
 use crate::model::ViewType;
 use crate::store::{self, SourceSpec, Store};
 use crate::text;
@@ -275,17 +275,24 @@ fn output_format(output: &OutputArgs) -> Format {
 }
 
 /// Picks the format and destination, then writes. A closed pipe (`| head`) is not an error.
+/// Standard output that is a terminal gets control characters escaped in every format
+/// ([`Target::Terminal`]); a file or a pipe gets exact values.
 pub(crate) fn emit(
     output: &OutputArgs,
-    write: impl FnOnce(Format, &mut dyn Write) -> Result<(), export::ExportError>,
+    write: impl FnOnce(Format, Target, &mut dyn Write) -> Result<(), export::ExportError>,
 ) -> Result<()> {
     let format = output_format(output);
     let result = match &output.output {
-        Some(path) => export::write_file(path, |out| write(format, out)),
+        Some(path) => export::write_file(path, |out| write(format, Target::Exact, out)),
         None => {
             let stdout = std::io::stdout();
+            let target = if stdout.is_terminal() {
+                Target::Terminal
+            } else {
+                Target::Exact
+            };
             let mut lock = std::io::BufWriter::new(stdout.lock());
-            write(format, &mut lock).and_then(|()| lock.flush().map_err(Into::into))
+            write(format, target, &mut lock).and_then(|()| lock.flush().map_err(Into::into))
         }
     };
     match result {

@@ -62,13 +62,14 @@ pub fn run(args: ModelsArgs, uri: Option<&str>) -> Result<()> {
                 .iter()
                 .filter(|m| m.is_prompt() == args.prompts)
                 .collect();
-            emit(&args.output, |format, out| match format {
+            emit(&args.output, |format, target, out| match format {
                 Format::Json => {
                     export::write_json(&export::models::registered_models_json(&reg, &models), out)
                 }
-                f => export::write_table(
+                f => export::write_table_to(
                     &export::models::registered_models_table(&reg, &models),
                     f,
+                    target,
                     out,
                 ),
             })
@@ -85,9 +86,14 @@ pub fn run(args: ModelsArgs, uri: Option<&str>) -> Result<()> {
                 .into());
             }
             let versions = reg.versions_in_search_order(name);
-            emit(&args.output, |format, out| match format {
+            emit(&args.output, |format, target, out| match format {
                 Format::Json => export::write_json(&export::models::versions_json(&versions), out),
-                f => export::write_table(&export::models::versions_table(&versions), f, out),
+                f => export::write_table_to(
+                    &export::models::versions_table(&versions),
+                    f,
+                    target,
+                    out,
+                ),
             })
         }
     }

@@ -248,8 +248,8 @@ pub fn run(args: RunsArgs, uri: Option<&str>, config: Option<&std::path::Path>) 
                 )
             });
         }
-        return emit(&args.output, |format, out| {
-            export::write_table(&table, format, out)
+        return emit(&args.output, |format, target, out| {
+            export::write_table_to(&table, format, target, out)
         });
     }
     if let Some(n) = args.limit {
@@ -281,14 +281,15 @@ pub fn run(args: RunsArgs, uri: Option<&str>, config: Option<&std::path::Path>) 
             )
         });
     }
-    emit(&args.output, |format, out| {
+    emit(&args.output, |format, target, out| {
         match (format, args.columns.is_some() || saved.is_some()) {
             (Format::Json, false) => {
                 export::write_json(&export::runs_json(selected.iter().copied()), out)
             }
-            (f, _) => export::write_table(
+            (f, _) => export::write_table_to(
                 &export::runs_table(selected.iter().copied(), &columns, now),
                 f,
+                target,
                 out,
             ),
         }

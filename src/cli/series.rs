@@ -3,15 +3,17 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use std::ops::ControlFlow;
+
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::pick::fetch_runs;
-use super::{OutputArgs, emit, open};
+use super::{OutputArgs, emit, open, output_format};
 use crate::chart::{self, ChartOptions, labels::legend_labels, plot};
-use crate::export::{Cell, Table};
+use crate::export::{Cell, ExportError, Format, RowWriter, text_width};
 use crate::model::{MetricPoint, Run};
-use crate::store::Store;
+use crate::store::{Sampler, Store};
 use crate::text;
 use crate::tui::text_chart;
 
@@ -167,13 +169,15 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
     Ok((w, h))
 }
 
-/// Runs (checked to exist) and, per run and metric, the full history.
+/// Runs (checked to exist) and, per run and metric, the points to draw.
 struct Histories {
     runs: Vec<Run>,
     /// `(run position, key, points)`, in the order asked for.
     series: Vec<(usize, String, Vec<MetricPoint>)>,
 }
 
+/// Every point of each history, or for a very long one a sample taken while reading (the
+/// same curve at any image width), so memory stays bounded.
 fn load(args: &SeriesArgs, uri: Option<&str>) -> Result<Histories> {
     if args.runs.is_empty() || args.metrics.is_empty() {
         bail!("give the runs and metrics: -r RUN_ID... -m KEY...");
@@ -183,10 +187,16 @@ fn load(args: &SeriesArgs, uri: Option<&str>) -> Result<Histories> {
     let mut series = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         for key in &args.metrics {
-            let points = store.metric_history(&run.run_id, key).with_context(|| {
-                format!("history of '{}' of run {}", text::sanitize(key), run.run_id)
-            })?;
-            series.push((i, key.clone(), points));
+            let mut sampler = Sampler::new();
+            store
+                .metric_history_chunks(&run.run_id, key, &mut |chunk| {
+                    chunk.iter().for_each(|p| sampler.push(*p));
+                    ControlFlow::Continue(())
+                })
+                .with_context(|| {
+                    format!("history of '{}' of run {}", text::sanitize(key), run.run_id)
+                })?;
+            series.push((i, key.clone(), sampler.finish()));
         }
     }
     if series.iter().all(|(_, _, p)| p.is_empty()) {
@@ -204,33 +214,184 @@ fn load(args: &SeriesArgs, uri: Option<&str>) -> Result<Histories> {
     Ok(Histories { runs, series })
 }
 
-/// `mltui history`: every point, sorted by run (as given), key (as given), step, timestamp.
+/// What a first pass over one history found.
+struct Scan {
+    run: usize,
+    key: String,
+    points: u64,
+    /// Already in output order (step, timestamp, value): the second pass streams it.
+    sorted: bool,
+    /// Widest step, timestamp and value in the text table.
+    widths: [usize; 3],
+}
+
+/// Output order: step, then timestamp, then value.
+fn in_order(a: &MetricPoint, b: &MetricPoint) -> bool {
+    (a.step, a.timestamp)
+        .cmp(&(b.step, b.timestamp))
+        .then(a.value.total_cmp(&b.value))
+        .is_le()
+}
+
+fn point_cells(run: &Run, key: &str, p: &MetricPoint) -> [Cell; 6] {
+    [
+        Cell::Text(run.run_id.clone()),
+        Cell::Text(run.run_name.clone()),
+        Cell::Text(key.to_string()),
+        Cell::Int(p.step),
+        Cell::Int(p.timestamp),
+        Cell::Number(p.value),
+    ]
+}
+
+/// `mltui history`: every point, sorted by run (as given), key (as given), step, timestamp,
+/// written as it is read. A first pass over each history counts its points and checks their
+/// order (and measures them for the text table); the second streams them out, so memory stays
+/// constant at any length. Only a history logged out of step order is sorted in memory.
 pub fn history(args: HistoryArgs, uri: Option<&str>) -> Result<()> {
-    let h = load(&args.series, uri)?;
-    let headers = ["run_id", "run_name", "key", "step", "timestamp", "value"];
-    let mut table = Table::new(headers.iter().map(|s| s.to_string()).collect());
-    for (i, key, points) in &h.series {
-        let run = &h.runs[*i];
-        let mut pts = points.clone();
-        pts.sort_by(|a, b| {
-            (a.step, a.timestamp)
-                .cmp(&(b.step, b.timestamp))
-                .then(a.value.total_cmp(&b.value))
-        });
-        for p in pts {
-            table.rows.push(vec![
-                Cell::Text(run.run_id.clone()),
-                Cell::Text(run.run_name.clone()),
-                Cell::Text(key.clone()),
-                Cell::Int(p.step),
-                Cell::Int(p.timestamp),
-                Cell::Number(p.value),
-            ]);
+    let store: Box<dyn Store> = open(args.series.source.as_deref(), uri)?;
+    let runs = fetch_runs(store.as_ref(), &args.series.runs, &args.series.experiment)?;
+    let table = output_format(&args.output) == Format::Table;
+    let context = |run: &Run, key: &str| {
+        format!("history of '{}' of run {}", text::sanitize(key), run.run_id)
+    };
+    let mut scans = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        for key in &args.series.metrics {
+            let mut scan = Scan {
+                run: i,
+                key: key.clone(),
+                points: 0,
+                sorted: true,
+                widths: [0; 3],
+            };
+            let mut prev: Option<MetricPoint> = None;
+            store
+                .metric_history_chunks(&run.run_id, key, &mut |chunk| {
+                    for p in chunk {
+                        scan.points += 1;
+                        if prev.is_some_and(|q| !in_order(&q, p)) {
+                            scan.sorted = false;
+                        }
+                        prev = Some(*p);
+                        if table {
+                            let cells = [
+                                Cell::Int(p.step),
+                                Cell::Int(p.timestamp),
+                                Cell::Number(p.value),
+                            ];
+                            for (w, c) in scan.widths.iter_mut().zip(&cells) {
+                                *w = (*w).max(text_width(c));
+                            }
+                        }
+                    }
+                    ControlFlow::Continue(())
+                })
+                .with_context(|| context(run, key))?;
+            scans.push(scan);
         }
     }
-    emit(&args.output, |format, out| {
-        crate::export::write_table(&table, format, out)
-    })
+    if scans.iter().all(|s| s.points == 0) {
+        let keys: Vec<String> = args
+            .series
+            .metrics
+            .iter()
+            .map(|k| text::sanitize(k).into_owned())
+            .collect();
+        let which = match runs.len() {
+            1 => "the run has no",
+            _ => "none of the runs has",
+        };
+        bail!("{which} points for {}", keys.join(", "));
+    }
+    let headers = ["run_id", "run_name", "key", "step", "timestamp", "value"];
+    let numeric = [false, false, false, true, true, true];
+    let width = |f: &dyn Fn(&Scan) -> String| {
+        scans
+            .iter()
+            .map(|s| text_width(&Cell::Text(f(s))))
+            .max()
+            .unwrap_or(0)
+    };
+    let mut widths = [
+        width(&|s| runs[s.run].run_id.clone()),
+        width(&|s| runs[s.run].run_name.clone()),
+        width(&|s| s.key.clone()),
+        0,
+        0,
+        0,
+    ];
+    for s in &scans {
+        for (w, sw) in widths[3..].iter_mut().zip(s.widths) {
+            *w = (*w).max(sw);
+        }
+    }
+    let mut late = 0u64;
+    emit(&args.output, |format, target, out| {
+        let mut w = RowWriter::new(out, format, target, &headers, &numeric, &widths)?;
+        let result = write_histories(store.as_ref(), &runs, &scans, &mut w, &mut late);
+        // Whatever happened, what was written stays well-formed (JSON closed).
+        let finished = w.finish();
+        result.and(finished)
+    })?;
+    if late > 0 {
+        eprintln!(
+            "mltui: warning: {} points were logged while the history was being written and \
+             are not in it",
+            crate::store::thousands(late)
+        );
+    }
+    Ok(())
+}
+
+/// The second pass: streams sorted histories, sorts the others in memory. Points logged after
+/// the first pass that would break the order are left out (counted in `late`).
+fn write_histories(
+    store: &dyn Store,
+    runs: &[Run],
+    scans: &[Scan],
+    w: &mut RowWriter<'_>,
+    late: &mut u64,
+) -> Result<(), ExportError> {
+    for scan in scans {
+        let run = &runs[scan.run];
+        let key = scan.key.as_str();
+        if scan.points == 0 {
+            continue;
+        }
+        if !scan.sorted {
+            let mut points = store.metric_history(&run.run_id, key)?;
+            points.sort_by(|a, b| {
+                (a.step, a.timestamp)
+                    .cmp(&(b.step, b.timestamp))
+                    .then(a.value.total_cmp(&b.value))
+            });
+            for p in &points {
+                w.row(&point_cells(run, key, p))?;
+            }
+            continue;
+        }
+        let mut prev: Option<MetricPoint> = None;
+        let mut failed: Option<ExportError> = None;
+        store.metric_history_chunks(&run.run_id, key, &mut |chunk| {
+            for p in chunk {
+                if prev.is_some_and(|q| !in_order(&q, p)) {
+                    *late += 1;
+                    continue;
+                }
+                prev = Some(*p);
+                if let Err(e) = w.row(&point_cells(run, key, p)) {
+                    failed = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+    }
+    Ok(())
 }
 
 /// The format `plot` writes: `--format`, else the `-o` file's extension, else text.

@@ -3,13 +3,17 @@
 //! UI imports.
 
 mod fit;
+mod json;
 pub mod models;
 pub(crate) mod runs;
+mod stream;
 mod table;
 
+pub use json::{SafeFormatter, to_writer_safe};
 pub use runs::{
     experiments_json, experiments_table, groups_table, importance_table, runs_json, runs_table,
 };
+pub use stream::{RowWriter, text_width};
 pub use table::{Cell, Table};
 
 use std::io::Write;
@@ -20,7 +24,7 @@ pub enum Format {
     /// An aligned text table for reading in a terminal (values are escaped).
     #[default]
     Table,
-    /// RFC 4180 CSV with exact values.
+    /// RFC 4180 CSV with exact values (escaped on a terminal).
     Csv,
     /// JSON with exact values.
     Json,
@@ -61,25 +65,48 @@ pub enum ExportError {
     Csv(#[from] csv::Error),
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// Reading what was being written failed midway (what was written is still well-formed).
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
-/// Writes `table` in `format`.
+/// Where output goes, which decides how text is escaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Target {
+    /// A file or a pipe: exact values (JSON still escapes what could trick a terminal).
+    #[default]
+    Exact,
+    /// A terminal: control characters (C0, C1, bidirectional overrides) in CSV and Markdown
+    /// are escaped as the text table does, so data cannot drive the terminal.
+    Terminal,
+}
+
+/// Writes `table` in `format`, with exact values (for files and pipes).
 pub fn write_table(table: &Table, format: Format, out: &mut dyn Write) -> Result<(), ExportError> {
+    write_table_to(table, format, Target::Exact, out)
+}
+
+/// Writes `table` in `format` for `target`.
+pub fn write_table_to(
+    table: &Table,
+    format: Format,
+    target: Target,
+    out: &mut dyn Write,
+) -> Result<(), ExportError> {
+    let terminal = target == Target::Terminal;
     match format {
         Format::Table => table.write_text(out)?,
-        Format::Csv => table.write_csv(out)?,
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &table.to_json())?;
-            writeln!(out)?;
-        }
-        Format::Md => table.write_markdown(out)?,
+        Format::Csv => table.write_csv(out, terminal)?,
+        Format::Json => write_json(&table.to_json(), out)?,
+        Format::Md => table.write_markdown(out, terminal)?,
     }
     Ok(())
 }
 
-/// Writes a JSON value, pretty-printed, with a trailing newline.
+/// Writes a JSON value, pretty-printed, with a trailing newline; C1 and bidirectional
+/// control characters are written as `\u` escapes (the same strings to any JSON reader).
 pub fn write_json(value: &serde_json::Value, out: &mut dyn Write) -> Result<(), ExportError> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
+    to_writer_safe(&mut *out, value)?;
     writeln!(out)?;
     Ok(())
 }

@@ -53,7 +53,7 @@ impl Cell {
         }
     }
 
-    fn json(&self) -> Json {
+    pub(crate) fn json(&self) -> Json {
         match self {
             Cell::Missing => Json::Null,
             Cell::Text(s) => Json::String(s.clone()),
@@ -85,12 +85,21 @@ impl Table {
         }
     }
 
-    pub fn write_csv(&self, out: &mut dyn Write) -> Result<(), csv::Error> {
+    /// RFC 4180 CSV with exact values, or (`for_terminal`) with control characters escaped
+    /// as in the text table.
+    pub fn write_csv(&self, out: &mut dyn Write, for_terminal: bool) -> Result<(), csv::Error> {
+        let show = |s: String| {
+            if for_terminal {
+                text::sanitize(&s).into_owned()
+            } else {
+                s
+            }
+        };
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(&self.headers)?;
+        w.write_record(self.headers.iter().map(|h| show(h.clone())))?;
         let millis = self.time_millis();
         for row in &self.rows {
-            w.write_record(row.iter().zip(&millis).map(|(c, &m)| c.exact_in(m)))?;
+            w.write_record(row.iter().zip(&millis).map(|(c, &m)| show(c.exact_in(m))))?;
         }
         w.flush()?;
         Ok(())
@@ -127,12 +136,20 @@ impl Table {
         )
     }
 
-    pub fn write_markdown(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    /// A GitHub-flavoured Markdown table with exact values, or (`for_terminal`) with control
+    /// characters escaped as in the text table.
+    pub fn write_markdown(&self, out: &mut dyn Write, for_terminal: bool) -> std::io::Result<()> {
         let esc = |s: &str| {
-            s.replace('\\', "\\\\")
+            let md = s
+                .replace('\\', "\\\\")
                 .replace('|', "\\|")
                 .replace("\r\n", "<br>")
-                .replace('\n', "<br>")
+                .replace('\n', "<br>");
+            if for_terminal {
+                text::sanitize(&md).into_owned()
+            } else {
+                md
+            }
         };
         writeln!(
             out,
@@ -281,12 +298,45 @@ mod tests {
     #[test]
     fn csv_is_exact_and_quoted() {
         let mut out = Vec::new();
-        sample().write_csv(&mut out).expect("csv");
+        sample().write_csv(&mut out, false).expect("csv");
         let text = String::from_utf8(out).expect("utf8");
         assert_eq!(
             text,
             "name,loss\n\"a,\"\"b\"\"\nc\",0.1\n実験|🚀,NaN\nevil\u{1b}[2J,\n"
         );
+    }
+
+    #[test]
+    fn csv_and_markdown_for_a_terminal_escape_controls() {
+        let mut t = sample();
+        t.rows.push(vec![
+            Cell::Text("a\u{1b}]0;pwned\u{7}b\u{9b}c\u{202e}d".into()),
+            Cell::Missing,
+        ]);
+        let mut out = Vec::new();
+        t.write_csv(&mut out, true).expect("csv");
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("a\\e]0;pwned\\x07b\\x9bc\\u{202e}d"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"a,\"\"b\"\"\\nc\""),
+            "a newline in a value: {text}"
+        );
+        let mut out = Vec::new();
+        t.write_markdown(&mut out, true).expect("md");
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(text.contains("| a,\"b\"<br>c | 0.1 |"), "{text}");
+        assert!(text.contains("\\u{202e}"), "{text}");
     }
 
     #[test]
@@ -299,7 +349,7 @@ mod tests {
             ],
         };
         let mut out = Vec::new();
-        t.write_csv(&mut out).expect("csv");
+        t.write_csv(&mut out, false).expect("csv");
         assert_eq!(
             String::from_utf8(out).expect("utf8"),
             "a,b\n2026-11-26 20:03:03.000+00:00,2026-11-26 20:03:03+00:00\n\
@@ -318,7 +368,7 @@ mod tests {
     #[test]
     fn markdown_escapes_pipes_and_newlines() {
         let mut out = Vec::new();
-        sample().write_markdown(&mut out).expect("md");
+        sample().write_markdown(&mut out, false).expect("md");
         let text = String::from_utf8(out).expect("utf8");
         assert!(text.contains("| a,\"b\"<br>c | 0.1 |"), "{text}");
         assert!(text.contains("実験\\|🚀"), "{text}");

@@ -15,7 +15,7 @@ pub mod sort;
 use std::collections::HashMap;
 
 use crate::model::{Experiment, Lifecycle, Run, RunCount, ViewType};
-use crate::store::{RunBatch, Warning};
+use crate::store::{RunBatch, Warning, WarningLog};
 
 pub use column::{Attr, Column, KeySets, Value};
 pub use direction::Direction;
@@ -29,7 +29,7 @@ pub struct RunIndex {
     runs: Vec<Run>,
     by_run_id: HashMap<String, usize>,
     run_counts: HashMap<String, RunCount>,
-    warnings: Vec<Warning>,
+    warnings: WarningLog,
     /// Bumped whenever runs change, so views can cache what they derive from them.
     generation: u64,
 }
@@ -100,8 +100,15 @@ impl RunIndex {
         &self.runs
     }
 
-    pub fn warnings(&self) -> &[Warning] {
-        &self.warnings
+    /// The warnings to show, deduplicated and capped: a message seen many times ends with
+    /// "(and N more like this)", and past a cap one line counts the rest.
+    pub fn warnings(&self) -> Vec<Warning> {
+        self.warnings.to_vec()
+    }
+
+    /// How many warnings there were in all.
+    pub fn warning_count(&self) -> u64 {
+        self.warnings.total()
     }
 
     pub fn add_warnings(&mut self, w: impl IntoIterator<Item = Warning>) {

@@ -1,19 +1,18 @@
 //! The file store backend: MLflow's `mlruns/` directory tree, read in parallel with rayon.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::aggregate::{Agg, Fold, MetricAggs};
+use crate::aggregate::Agg;
 use crate::model::{
-    DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunCount, RunStatus,
-    TAG_RUN_NAME,
+    DatasetInput, Experiment, Lifecycle, MetricPoint, Run, RunCount, RunStatus, TAG_RUN_NAME,
 };
 
-use super::metric_file::{parse_metric_lines, read_metric_lines};
+use super::file_keys::{MetricOffsets, read_key_files, read_metrics};
+use super::fsread::open_regular;
+use super::metric_file::read_metric_lines;
 use super::yaml::Meta;
 use super::{ExperimentList, RunBatch, RunQuery, Store, StoreError, Warning};
 
@@ -26,6 +25,9 @@ const NON_EXPERIMENT_DIRS: &[&str] = &[".trash", "models"];
 /// that re-sorts on every batch does so a few times, not once per 256 runs.
 const FIRST_BATCH: usize = 256;
 const MAX_BATCH: usize = 4096;
+
+/// Experiment folders: `(dir, is_in_trash)`.
+pub(super) type ExperimentDirs = Vec<(PathBuf, bool)>;
 
 /// An `mlruns` directory.
 pub struct FileStore {
@@ -48,9 +50,11 @@ impl FileStore {
         &self.root
     }
 
-    /// Every experiment directory: `(dir, is_in_trash)`.
-    pub(super) fn experiment_dirs(&self) -> Result<Vec<(PathBuf, bool)>, StoreError> {
+    /// Every experiment directory: `(dir, is_in_trash)`, and warnings about folders that
+    /// could not be looked into (e.g. no permission): those are left out, the rest is kept.
+    pub(super) fn experiment_dirs(&self) -> Result<(ExperimentDirs, Vec<Warning>), StoreError> {
         let mut dirs = Vec::new();
+        let mut warnings = Vec::new();
         for entry in list_dir(&self.root)? {
             let name = entry
                 .file_name()
@@ -60,19 +64,31 @@ impl FileStore {
             if NON_EXPERIMENT_DIRS.contains(&name.as_str()) || !entry.is_dir() {
                 continue;
             }
-            if entry.join("meta.yaml").is_file() {
-                dirs.push((entry, false));
+            match has_meta(&entry) {
+                Ok(true) => dirs.push((entry, false)),
+                Ok(false) => {}
+                Err(e) => warnings.push(unreadable_folder(&entry, &e)),
             }
         }
         let trash = self.root.join(".trash");
         if trash.is_dir() {
-            for entry in list_dir(&trash)? {
-                if entry.is_dir() && entry.join("meta.yaml").is_file() {
-                    dirs.push((entry, true));
+            match list_dir(&trash) {
+                Ok(entries) => {
+                    for entry in entries {
+                        if !entry.is_dir() {
+                            continue;
+                        }
+                        match has_meta(&entry) {
+                            Ok(true) => dirs.push((entry, true)),
+                            Ok(false) => {}
+                            Err(e) => warnings.push(unreadable_folder(&entry, &e)),
+                        }
+                    }
                 }
+                Err(e) => warnings.push(e.into()),
             }
         }
-        Ok(dirs)
+        Ok((dirs, warnings))
     }
 
     /// Where an experiment lives: `<root>/<id>` or, once deleted, `<root>/.trash/<id>`.
@@ -82,7 +98,7 @@ impl FileStore {
         }
         [self.root.join(id), self.root.join(".trash").join(id)]
             .into_iter()
-            .find(|d| d.join("meta.yaml").is_file())
+            .find(|d| has_meta(d).unwrap_or(false))
     }
 
     /// Finds a run's directory by scanning experiment folders.
@@ -90,9 +106,9 @@ impl FileStore {
         if !is_safe_name(run_id) {
             return Err(StoreError::RunNotFound(run_id.to_string()));
         }
-        for (dir, _) in self.experiment_dirs()? {
+        for (dir, _) in self.experiment_dirs()?.0 {
             let candidate = dir.join(run_id);
-            if candidate.join("meta.yaml").is_file() {
+            if has_meta(&candidate).unwrap_or(false) {
                 return Ok(candidate);
             }
         }
@@ -106,13 +122,20 @@ impl Store for FileStore {
     }
 
     fn experiments(&self) -> Result<ExperimentList, StoreError> {
-        let dirs = self.experiment_dirs()?;
-        let results: Vec<Result<Experiment, StoreError>> = dirs
+        let (dirs, warnings) = self.experiment_dirs()?;
+        let results: Vec<(Result<Experiment, StoreError>, Vec<Warning>)> = dirs
             .par_iter()
-            .map(|(dir, _)| read_experiment(dir))
+            .map(|(dir, _)| {
+                let mut w = Vec::new();
+                (read_experiment(dir, &mut w), w)
+            })
             .collect();
-        let mut list = ExperimentList::default();
-        for r in results {
+        let mut list = ExperimentList {
+            warnings,
+            ..ExperimentList::default()
+        };
+        for (r, w) in results {
+            list.warnings.extend(w);
             match r {
                 Ok(e) => list.experiments.push(e),
                 Err(e) => list.warnings.push(e.into()),
@@ -189,7 +212,8 @@ impl Store for FileStore {
 
     /// Runs per experiment by lifecycle: one directory listing each, and each run's
     /// `meta.yaml` (runs whose `meta.yaml` cannot be read are not counted, as they do not
-    /// load).
+    /// load). When a folder cannot be listed, `None`: the caller then loads the runs, which
+    /// reports the folder in a warning and keeps the rest.
     fn run_counts(
         &self,
         experiments: &[Experiment],
@@ -198,7 +222,10 @@ impl Store for FileStore {
         for exp in experiments {
             let mut n = RunCount::default();
             if let Some(dir) = self.experiment_dir(&exp.experiment_id) {
-                for run_dir in run_candidates(&dir)? {
+                let Ok(run_dirs) = run_candidates(&dir) else {
+                    return Ok(None);
+                };
+                for run_dir in run_dirs {
                     if let Ok(run) = read_run_meta(&run_dir, &exp.experiment_id) {
                         n.bump(run.lifecycle, true);
                     }
@@ -226,6 +253,21 @@ impl Store for FileStore {
     }
 
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError> {
+        let mut points = Vec::new();
+        self.metric_history_chunks(run_id, key, &mut |chunk| {
+            points.extend_from_slice(chunk);
+            std::ops::ControlFlow::Continue(())
+        })?;
+        Ok(points)
+    }
+
+    /// Streams the metric file through a small buffer: constant memory at any length.
+    fn metric_history_chunks(
+        &self,
+        run_id: &str,
+        key: &str,
+        sink: &mut dyn FnMut(&[MetricPoint]) -> std::ops::ControlFlow<()>,
+    ) -> Result<(), StoreError> {
         if !is_safe_key(key) {
             return Err(StoreError::bad(
                 self.root.join(run_id),
@@ -233,14 +275,29 @@ impl Store for FileStore {
             ));
         }
         let path = self.run_dir(run_id)?.join("metrics").join(key);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        let mut file = match open_regular(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(StoreError::io(&path, e)),
         };
-        let mut points = Vec::new();
-        parse_metric_lines(&bytes, |p| points.push(p));
-        Ok(points)
+        let mut chunk: Vec<MetricPoint> = Vec::with_capacity(super::HISTORY_CHUNK);
+        let mut stopped = false;
+        let mut buf = Vec::new();
+        read_metric_lines(&mut file, &mut buf, |p| {
+            if stopped {
+                return;
+            }
+            chunk.push(p);
+            if chunk.len() == super::HISTORY_CHUNK {
+                stopped = sink(&chunk).is_break();
+                chunk.clear();
+            }
+        })
+        .map_err(|e| StoreError::io(&path, e))?;
+        if !stopped && !chunk.is_empty() {
+            let _ = sink(&chunk);
+        }
+        Ok(())
     }
 }
 
@@ -257,7 +314,11 @@ fn read_meta(dir: &Path) -> Result<(PathBuf, Meta, String), StoreError> {
     Ok((meta_path, meta, folder))
 }
 
-pub(super) fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
+/// Reads an experiment folder's `meta.yaml` and tags; an unreadable tag is a warning.
+pub(super) fn read_experiment(
+    dir: &Path,
+    warnings: &mut Vec<Warning>,
+) -> Result<Experiment, StoreError> {
     let (meta_path, meta, folder) = read_meta(dir)?;
     let id = meta
         .string("experiment_id")
@@ -271,7 +332,7 @@ pub(super) fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
         ));
     }
     let mut tags = BTreeMap::new();
-    read_key_files(&dir.join("tags"), &mut tags)?;
+    read_key_files(&dir.join("tags"), &mut tags, warnings);
     Ok(Experiment {
         experiment_id: id,
         name: meta.string("name").unwrap_or_default(),
@@ -283,8 +344,8 @@ pub(super) fn read_experiment(dir: &Path) -> Result<Experiment, StoreError> {
     })
 }
 
-/// Reads one run directory. Problems with single metric files become `warnings`;
-/// a broken `meta.yaml` fails the run.
+/// Reads one run directory. Problems with single metric, param or tag files become
+/// `warnings`; a broken `meta.yaml` fails the run.
 fn read_run(dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> Result<Run, StoreError> {
     read_run_tracked(dir, exp_id, warnings).map(|(run, _)| run)
 }
@@ -298,9 +359,6 @@ fn read_run_with(
 ) -> Result<Run, StoreError> {
     read_run_full(dir, exp_id, warnings, wanted).map(|(run, _)| run)
 }
-
-/// Bytes of each metric file parsed so far (up to its last complete line), by key.
-pub(crate) type MetricOffsets = Vec<(String, u64)>;
 
 /// Reads one run and reports how far each metric file was parsed, so that a follower can
 /// later read only what was appended.
@@ -319,8 +377,8 @@ fn read_run_full(
     wanted: &[(&str, Vec<Agg>)],
 ) -> Result<(Run, MetricOffsets), StoreError> {
     let mut run = read_run_meta(dir, exp_id)?;
-    read_key_files(&dir.join("params"), &mut run.params)?;
-    read_key_files(&dir.join("tags"), &mut run.tags)?;
+    read_key_files(&dir.join("params"), &mut run.params, warnings);
+    read_key_files(&dir.join("tags"), &mut run.tags, warnings);
     let (metrics, offsets) =
         read_metrics(&dir.join("metrics"), warnings, wanted, &mut run.aggregates)?;
     run.metrics = metrics;
@@ -381,78 +439,6 @@ pub(super) fn fill_run_name(run: &mut Run) {
     }
 }
 
-/// Reads a params/ or tags/ folder: one file per key, `/` in keys as subfolders.
-pub(super) fn read_key_files(
-    dir: &Path,
-    out: &mut BTreeMap<String, String>,
-) -> Result<(), StoreError> {
-    with_read_buf(|buf| {
-        walk_key_files(dir, "", &mut |key, path| {
-            let n = read_file(path, buf).map_err(|e| StoreError::io(path, e))?;
-            let value = String::from_utf8_lossy(&buf[..n]).into_owned();
-            out.insert(key, value);
-            Ok(())
-        })
-    })
-}
-
-/// Summaries of every metric file of a run, and the `wanted` aggregates (by key) of theirs,
-/// folded in the same pass.
-pub(super) fn read_metrics(
-    dir: &Path,
-    warnings: &mut Vec<Warning>,
-    wanted: &[(&str, Vec<Agg>)],
-    aggs: &mut MetricAggs,
-) -> Result<(BTreeMap<String, MetricSummary>, MetricOffsets), StoreError> {
-    let mut metrics = BTreeMap::new();
-    let mut offsets = Vec::new();
-    with_read_buf(|buf| {
-        walk_key_files(dir, "", &mut |key, path| {
-            let mut summary: Option<MetricSummary> = None;
-            let want = wanted.iter().find(|(k, _)| *k == key).map(|(_, a)| a);
-            let mut fold = want.map(Fold::for_aggs);
-            let outcome = match stream_metric_file(path, buf, |p| {
-                if let Some(f) = fold.as_mut() {
-                    f.push(p);
-                }
-                match summary.as_mut() {
-                    Some(s) => s.push(p),
-                    None => summary = Some(MetricSummary::from_point(p)),
-                }
-            }) {
-                Ok(o) => o,
-                Err(e) => {
-                    warnings.push(StoreError::io(path, e).into());
-                    return Ok(());
-                }
-            };
-            if let Some((line, text)) = outcome.first_bad {
-                let more = match outcome.bad_lines {
-                    1 => String::new(),
-                    n => format!(" ({} more bad lines)", n - 1),
-                };
-                warnings.push(Warning {
-                    location: format!("{}:{line}", path.display()),
-                    message: format!("skipped malformed metric line {text:?}{more}"),
-                });
-            }
-            offsets.push((key.clone(), outcome.consumed as u64));
-            if let (Some(f), Some(want)) = (&fold, want) {
-                if f.count > 0 {
-                    for &a in want {
-                        aggs.set(&key, a, f.value(a));
-                    }
-                }
-            }
-            if let Some(s) = summary {
-                metrics.insert(key, s);
-            }
-            Ok(())
-        })
-    })?;
-    Ok((metrics, offsets))
-}
-
 /// Dataset inputs of a run, joined with the experiment's `datasets/` records.
 fn read_inputs(inputs: &Path, exp_dir: &Path, warnings: &mut Vec<Warning>) -> Vec<DatasetInput> {
     let Ok(entries) = list_dir(inputs) else {
@@ -461,7 +447,7 @@ fn read_inputs(inputs: &Path, exp_dir: &Path, warnings: &mut Vec<Warning>) -> Ve
     let mut out = Vec::new();
     for entry in entries {
         let path = entry.join("meta.yaml");
-        if !path.is_file() {
+        if std::fs::symlink_metadata(&path).is_err() {
             continue;
         }
         let input = match Meta::read(&path) {
@@ -502,86 +488,6 @@ fn read_inputs(inputs: &Path, exp_dir: &Path, warnings: &mut Vec<Warning>) -> Ve
     out
 }
 
-/// Calls `f(key, path)` for every file below `dir`, keys joined with `/`. A missing
-/// directory has no keys.
-pub(super) fn walk_key_files(
-    dir: &Path,
-    prefix: &str,
-    f: &mut dyn FnMut(String, &Path) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(StoreError::io(dir, e)),
-    };
-    for entry in entries {
-        let entry = entry.map_err(|e| StoreError::io(dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let key = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let path = entry.path();
-        let file_type = entry.file_type().map_err(|e| StoreError::io(&path, e))?;
-        if file_type.is_dir() {
-            walk_key_files(&path, &key, f)?;
-        } else {
-            f(key, &path)?;
-        }
-    }
-    Ok(())
-}
-
-/// Files are read into a buffer kept per thread: no allocation, and no `statx` for a size
-/// hint, per file. Buffers grown by a huge file are not kept.
-pub(super) fn with_read_buf<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
-    const KEEP: usize = 1 << 20;
-    thread_local! {
-        static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    }
-    BUF.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            let out = f(&mut buf);
-            if buf.len() > KEEP {
-                *buf = Vec::new();
-            }
-            out
-        }
-        Err(_) => f(&mut Vec::new()),
-    })
-}
-
-/// Reads a whole file into `buf` (grown as needed); returns its length.
-pub(super) fn read_file(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
-    let mut file = std::fs::File::open(path)?;
-    if buf.len() < 4096 {
-        buf.resize(4096, 0);
-    }
-    let mut n = 0;
-    loop {
-        if n == buf.len() {
-            buf.resize(buf.len() * 2, 0);
-        }
-        match file.read(&mut buf[n..]) {
-            Ok(0) => return Ok(n),
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Parses a metric file in chunks through `buf`, so memory stays small for huge files.
-fn stream_metric_file(
-    path: &Path,
-    buf: &mut Vec<u8>,
-    on_point: impl FnMut(MetricPoint),
-) -> std::io::Result<super::metric_file::ParseOutcome> {
-    let mut file = std::fs::File::open(path)?;
-    read_metric_lines(&mut file, buf, on_point)
-}
-
 /// True when reading a run failed only because its folder has no `meta.yaml` (or it is not
 /// a file): such a folder is not a run, and MLflow skips it silently.
 fn is_missing_meta(e: &StoreError, dir: &Path) -> bool {
@@ -620,6 +526,25 @@ pub(super) fn list_subdirs(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     }
     out.sort();
     Ok(out)
+}
+
+/// Whether `dir` has a `meta.yaml` entry (of any kind: reading it says what is wrong with
+/// it); an error when that cannot be told (no permission on the folder).
+pub(super) fn has_meta(dir: &Path) -> std::io::Result<bool> {
+    match std::fs::symlink_metadata(dir.join("meta.yaml")) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The warning for a folder that cannot be looked into.
+fn unreadable_folder(dir: &Path, e: &std::io::Error) -> Warning {
+    Warning {
+        location: dir.display().to_string(),
+        message: format!("cannot read this folder ({e}): left out"),
+    }
 }
 
 pub(super) fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {

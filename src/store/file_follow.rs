@@ -4,18 +4,19 @@
 //! a truncated or replaced file is read again from the start).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use super::file::{
-    FileStore, fill_run_name, read_experiment, read_key_files, read_run_meta, read_run_tracked,
-    run_candidates, walk_key_files,
+    FileStore, fill_run_name, has_meta, read_experiment, read_run_meta, read_run_tracked,
+    run_candidates,
 };
+use super::file_keys::{MetricOffsets, read_key_files, walk_key_files};
 use super::follow::{Change, Follower};
-use super::metric_file::parse_metric_lines;
+use super::metric_file::read_metric_lines;
 use super::{ExperimentList, RunBatch, StoreError, Warning};
 use crate::model::{MetricSummary, Run};
 
@@ -54,7 +55,7 @@ pub(super) fn read_tail(
     tail: &mut Tail,
     summary: &mut Option<MetricSummary>,
 ) -> std::io::Result<bool> {
-    let mut file = std::fs::File::open(path)?;
+    let mut file = super::fsread::open_regular(path)?;
     let meta = file.metadata()?;
     let restart = meta.ino() != tail.ino || meta.len() < tail.consumed;
     if restart {
@@ -68,16 +69,16 @@ pub(super) fn read_tail(
         return Ok(restart);
     }
     file.seek(SeekFrom::Start(tail.consumed))?;
-    let mut bytes = Vec::with_capacity((meta.len() - tail.consumed) as usize);
-    file.read_to_end(&mut bytes)?;
     let mut changed = restart;
-    let outcome = parse_metric_lines(&bytes, |p| {
+    // Streamed through a small buffer: memory stays bounded whatever was appended.
+    let mut buf = Vec::new();
+    let outcome = read_metric_lines(&mut file, &mut buf, |p| {
         changed = true;
         match summary.as_mut() {
             Some(s) => s.push(p),
             None => *summary = Some(MetricSummary::from_point(p)),
         }
-    });
+    })?;
     tail.consumed += outcome.consumed as u64;
     Ok(changed)
 }
@@ -85,7 +86,7 @@ pub(super) fn read_tail(
 /// A newly found run: its directory, what reading it gave, and its meta.yaml stamp.
 type NewRun = (
     PathBuf,
-    Result<(Run, super::file::MetricOffsets), StoreError>,
+    Result<(Run, MetricOffsets), StoreError>,
     Vec<Warning>,
     Option<Stamp>,
 );
@@ -115,7 +116,11 @@ impl FileFollower {
         }
     }
 
-    fn poll_experiments(&mut self, dirs: &[(PathBuf, bool)]) -> Option<ExperimentList> {
+    fn poll_experiments(
+        &mut self,
+        dirs: &[(PathBuf, bool)],
+        unreadable: Vec<Warning>,
+    ) -> Option<ExperimentList> {
         let stamps: HashMap<PathBuf, Option<Stamp>> = dirs
             .iter()
             .map(|(d, _)| (d.clone(), stamp(&d.join("meta.yaml"))))
@@ -124,9 +129,12 @@ impl FileFollower {
             return None;
         }
         self.experiment_stamps = stamps;
-        let mut list = ExperimentList::default();
+        let mut list = ExperimentList {
+            warnings: unreadable,
+            ..ExperimentList::default()
+        };
         for (dir, _) in dirs {
-            match read_experiment(dir) {
+            match read_experiment(dir, &mut list.warnings) {
                 Ok(e) => list.experiments.push(e),
                 Err(e) => list.warnings.push(e.into()),
             }
@@ -181,8 +189,11 @@ impl FileFollower {
         }
         for (sub, is_params) in [("params", true), ("tags", false)] {
             let mut fresh = BTreeMap::new();
-            if let Err(e) = read_key_files(&dir.join(sub), &mut fresh) {
-                warnings.push(e.into());
+            let mut problems = Vec::new();
+            read_key_files(&dir.join(sub), &mut fresh, &mut problems);
+            if !problems.is_empty() {
+                // Keep the last good values; say what could not be read.
+                warnings.extend(problems);
                 continue;
             }
             let map = if is_params {
@@ -200,23 +211,28 @@ impl FileFollower {
         }
         let metrics_dir = dir.join("metrics");
         let mut seen = HashSet::new();
-        let _ = walk_key_files(&metrics_dir, "", &mut |key, path| {
-            seen.insert(key.clone());
-            let tail = tracked.tails.entry(key.clone()).or_default();
-            let mut summary = tracked.run.metrics.get(&key).copied();
-            match read_tail(path, tail, &mut summary) {
-                Ok(true) => {
-                    changed = true;
-                    match summary {
-                        Some(s) => tracked.run.metrics.insert(key, s),
-                        None => tracked.run.metrics.remove(&key),
-                    };
+        let mut walk_errors = Vec::new();
+        walk_key_files(
+            &metrics_dir,
+            &mut |key, path| {
+                seen.insert(key.clone());
+                let tail = tracked.tails.entry(key.clone()).or_default();
+                let mut summary = tracked.run.metrics.get(&key).copied();
+                match read_tail(path, tail, &mut summary) {
+                    Ok(true) => {
+                        changed = true;
+                        match summary {
+                            Some(s) => tracked.run.metrics.insert(key, s),
+                            None => tracked.run.metrics.remove(&key),
+                        };
+                    }
+                    Ok(false) => {}
+                    Err(e) => warnings.push(StoreError::io(path, e).into()),
                 }
-                Ok(false) => {}
-                Err(e) => warnings.push(StoreError::io(path, e).into()),
-            }
-            Ok(())
-        });
+            },
+            &mut |e| walk_errors.push(e.into()),
+        );
+        warnings.extend(walk_errors);
         let before = tracked.run.metrics.len();
         tracked.run.metrics.retain(|k, _| seen.contains(k));
         changed |= tracked.run.metrics.len() != before;
@@ -226,8 +242,8 @@ impl FileFollower {
 
 impl Follower for FileFollower {
     fn poll(&mut self, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
-        let dirs = self.store.experiment_dirs()?;
-        if let Some(list) = self.poll_experiments(&dirs) {
+        let (dirs, unreadable) = self.store.experiment_dirs()?;
+        if let Some(list) = self.poll_experiments(&dirs, unreadable) {
             sink(Change::Experiments(list));
         }
         let first = self.polls == 0;
@@ -251,7 +267,7 @@ impl Follower for FileFollower {
                 }
             };
             for entry in entries {
-                if !entry.join("meta.yaml").is_file() {
+                if !has_meta(&entry).unwrap_or(false) {
                     continue;
                 }
                 present.insert(entry.clone());

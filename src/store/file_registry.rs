@@ -10,9 +10,9 @@ use rayon::prelude::*;
 use crate::model::Experiment;
 
 use super::artifacts::{ArtifactAccess, ArtifactOwner, resolve_local};
-use super::file::{
-    FileStore, list_dir, list_subdirs, read_file, read_key_files, walk_key_files, with_read_buf,
-};
+use super::file::{FileStore, list_dir, list_subdirs};
+use super::file_keys::{read_key_files, walk_key_files};
+use super::fsread::{MAX_SMALL_FILE, human_size, read_capped};
 use super::registry::{
     Catalog, LoggedModel, LoggedModelList, LoggedModelStatus, ModelMetric, ModelVersion,
     RegisteredModel, Registry, RunModelLinks,
@@ -87,16 +87,12 @@ fn read_model_dir(dir: &Path) -> (Option<RegisteredModel>, Vec<ModelVersion>, Ve
         tags: BTreeMap::new(),
         aliases: BTreeMap::new(),
     };
-    if let Err(e) = read_key_files(&dir.join("tags"), &mut model.tags) {
-        warnings.push(e.into());
-    }
+    read_key_files(&dir.join("tags"), &mut model.tags, &mut warnings);
     // MLflow reads aliases from the aliases/ folder (file name = alias, content = version);
     // older layouts only have the map in meta.yaml.
     let aliases_dir = dir.join("aliases");
     if aliases_dir.is_dir() {
-        if let Err(e) = read_key_files(&aliases_dir, &mut model.aliases) {
-            warnings.push(e.into());
-        }
+        read_key_files(&aliases_dir, &mut model.aliases, &mut warnings);
         for v in model.aliases.values_mut() {
             *v = v.trim().to_string();
         }
@@ -112,7 +108,7 @@ fn read_model_dir(dir: &Path) -> (Option<RegisteredModel>, Vec<ModelVersion>, Ve
         if !is_version {
             continue;
         }
-        match read_version_dir(&vdir, &name) {
+        match read_version_dir(&vdir, &name, &mut warnings) {
             Ok(v) => versions.push(v),
             Err(e) => warnings.push(e.into()),
         }
@@ -120,20 +116,38 @@ fn read_model_dir(dir: &Path) -> (Option<RegisteredModel>, Vec<ModelVersion>, Ve
     (Some(model), versions, warnings)
 }
 
-/// A registry `meta.yaml`: read through the thread's buffer (no `stat` for a size hint;
-/// a registry has tens of thousands of them).
+/// A registry `meta.yaml` (a regular file of at most [`MAX_SMALL_FILE`]).
 fn read_meta(path: &Path) -> Result<Meta, StoreError> {
-    let text = with_read_buf(|buf| {
-        let n = read_file(path, buf).map_err(|e| StoreError::io(path, e))?;
-        Ok::<_, StoreError>(String::from_utf8_lossy(&buf[..n]).into_owned())
-    })?;
+    let text = read_small(path)?;
     match Meta::parse_flat(&text) {
         Some(m) => Ok(m),
         None => Meta::parse(&text).map_err(|m| StoreError::bad(path, m)),
     }
 }
 
-fn read_version_dir(dir: &Path, model_name: &str) -> Result<ModelVersion, StoreError> {
+/// A small file of the registry or of a logged model, as text: a regular file only, and one
+/// larger than [`MAX_SMALL_FILE`] is refused rather than read.
+fn read_small(path: &Path) -> Result<String, StoreError> {
+    let mut buf = Vec::new();
+    let got = read_capped(path, MAX_SMALL_FILE, &mut buf).map_err(|e| StoreError::io(path, e))?;
+    if let Some(size) = got.cut_from {
+        return Err(StoreError::bad(
+            path,
+            format!(
+                "{} is more than the {} read of such a file",
+                human_size(size),
+                human_size(MAX_SMALL_FILE as u64)
+            ),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&buf[..got.len]).into_owned())
+}
+
+fn read_version_dir(
+    dir: &Path,
+    model_name: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<ModelVersion, StoreError> {
     let meta_path = dir.join("meta.yaml");
     let meta = read_meta(&meta_path)?;
     let version = meta
@@ -161,13 +175,18 @@ fn read_version_dir(dir: &Path, model_name: &str) -> Result<ModelVersion, StoreE
         tags: BTreeMap::new(),
         aliases: Vec::new(),
     };
-    read_key_files(&dir.join("tags"), &mut v.tags)?;
+    read_key_files(&dir.join("tags"), &mut v.tags, warnings);
     Ok(v)
 }
 
 /// One `<exp>/models/<id>/` folder. `None` (no warning) for a folder without `meta.yaml`,
-/// like MLflow; deleted models are left out.
-fn read_logged_model(dir: &Path, exp_id: &str) -> Result<Option<LoggedModel>, StoreError> {
+/// like MLflow; deleted models are left out. Files of its key folders that cannot be read
+/// are `warnings`; a metric line that does not parse drops the model.
+fn read_logged_model(
+    dir: &Path,
+    exp_id: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<LoggedModel>, StoreError> {
     let meta_path = dir.join("meta.yaml");
     if !meta_path.exists() {
         return Ok(None);
@@ -217,27 +236,45 @@ fn read_logged_model(dir: &Path, exp_id: &str) -> Result<Option<LoggedModel>, St
         status_message: meta.string("status_message"),
         ..LoggedModel::default()
     };
-    read_key_files(&dir.join("tags"), &mut model.tags)?;
-    read_key_files(&dir.join("params"), &mut model.params)?;
-    walk_key_files(&dir.join("metrics"), "", &mut |key, path| {
-        let text = std::fs::read_to_string(path).map_err(|e| StoreError::io(path, e))?;
-        for (n, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
+    read_key_files(&dir.join("tags"), &mut model.tags, warnings);
+    read_key_files(&dir.join("params"), &mut model.params, warnings);
+    let mut bad: Option<StoreError> = None;
+    let mut walk_errors = Vec::new();
+    walk_key_files(
+        &dir.join("metrics"),
+        &mut |key, path| {
+            if bad.is_some() {
+                return;
             }
-            let metric = parse_model_metric_line(&key, line).ok_or_else(|| {
-                StoreError::bad(
-                    path,
-                    format!(
-                        "line {}: not 'timestamp value step run_id [dataset digest]'",
-                        n + 1
-                    ),
-                )
-            })?;
-            model.metrics.push(metric);
-        }
-        Ok(())
-    })?;
+            let text = match read_small(path) {
+                Ok(t) => t,
+                Err(e) => return bad = Some(e),
+            };
+            for (n, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match parse_model_metric_line(&key, line) {
+                    Some(metric) => model.metrics.push(metric),
+                    None => {
+                        bad = Some(StoreError::bad(
+                            path,
+                            format!(
+                                "line {}: not 'timestamp value step run_id [dataset digest]'",
+                                n + 1
+                            ),
+                        ));
+                        return;
+                    }
+                }
+            }
+        },
+        &mut |e| walk_errors.push(Warning::from(e)),
+    );
+    warnings.extend(walk_errors);
+    if let Some(e) = bad {
+        return Err(e);
+    }
     Ok(Some(model))
 }
 
@@ -282,10 +319,14 @@ impl Catalog for FileStore {
         }
         let read: Vec<_> = dirs
             .par_iter()
-            .map(|(d, exp)| read_logged_model(d, exp))
+            .map(|(d, exp)| {
+                let mut warnings = Vec::new();
+                (read_logged_model(d, exp, &mut warnings), warnings)
+            })
             .collect();
         let mut list = LoggedModelList::default();
-        for r in read {
+        for (r, warnings) in read {
+            list.warnings.extend(warnings);
             match r {
                 Ok(Some(m)) => list.models.push(m),
                 Ok(None) => {}
@@ -306,7 +347,8 @@ impl Catalog for FileStore {
         {
             return Err(not_found());
         }
-        for (exp_dir, _) in self.experiment_dirs()? {
+        let (exp_dirs, _) = self.experiment_dirs()?;
+        for (exp_dir, _) in exp_dirs {
             let dir = exp_dir.join("models").join(model_id);
             if dir.join("meta.yaml").is_file() {
                 let exp = exp_dir
@@ -314,7 +356,8 @@ impl Catalog for FileStore {
                     .unwrap_or_default()
                     .to_string_lossy()
                     .into_owned();
-                let mut m = read_logged_model(&dir, &exp)?.ok_or_else(not_found)?;
+                let mut m =
+                    read_logged_model(&dir, &exp, &mut Vec::new())?.ok_or_else(not_found)?;
                 m.settle_metrics();
                 return Ok(m);
             }

@@ -137,7 +137,8 @@ fn sniff(path: &Path) -> Result<SourceSpec, StoreError> {
         ));
     }
     let mut head = [0u8; 16];
-    let mut f = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
+    // Only a regular file is read: a FIFO or a device given as the source is refused at once.
+    let mut f = super::fsread::open_regular(path).map_err(|e| StoreError::io(path, e))?;
     let n = read_up_to(&mut f, &mut head).map_err(|e| StoreError::io(path, e))?;
     if n == 16 && &head == SQLITE_MAGIC {
         Ok(SourceSpec::Sqlite(path.to_path_buf()))

@@ -27,9 +27,14 @@ pub fn parse_metric_lines(bytes: &[u8], mut on_point: impl FnMut(MetricPoint)) -
     out
 }
 
-/// Reads `reader` to its end through `buf` (reused, grown only for a line longer than it),
-/// parsing as it goes: the same outcome as [`parse_metric_lines`] on the whole content, in
-/// bounded memory.
+/// Longest metric line read (MLflow's are under 100 bytes): a longer one is skipped as a bad
+/// line without being kept, so a file of one endless line (`/dev/zero` copied, a sparse
+/// file) costs no more memory than this.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Reads `reader` to its end through `buf` (reused, grown only for a line longer than it,
+/// up to [`MAX_LINE`]), parsing as it goes: the same outcome as [`parse_metric_lines`] on
+/// the whole content, in bounded memory.
 pub fn read_metric_lines(
     reader: &mut impl Read,
     buf: &mut Vec<u8>,
@@ -42,15 +47,51 @@ pub fn read_metric_lines(
     let mut out = ParseOutcome::default();
     let mut lines = 0;
     let mut filled = 0;
+    // Inside a line longer than MAX_LINE: its bytes are dropped up to its newline.
+    let mut skipping = false;
     loop {
         if filled == buf.len() {
-            buf.resize(buf.len() * 2, 0);
+            if buf.len() >= MAX_LINE {
+                if !skipping {
+                    lines += 1;
+                    out.bad_lines += 1;
+                    if out.first_bad.is_none() {
+                        let text = String::from_utf8_lossy(&buf[..80.min(filled)]);
+                        out.first_bad = Some((lines, format!("{text}… (a line over 1 MB)")));
+                    }
+                    skipping = true;
+                }
+                out.consumed += filled;
+                filled = 0;
+            } else {
+                buf.resize((buf.len() * 2).min(MAX_LINE.max(buf.len() + 1)), 0);
+            }
         }
         match reader.read(&mut buf[filled..]) {
-            Ok(0) => return Ok(out),
+            Ok(0) => {
+                if skipping {
+                    out.consumed += filled;
+                }
+                return Ok(out);
+            }
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
+        }
+        if skipping {
+            match find_newline(&buf[..filled]) {
+                Some(i) => {
+                    out.consumed += i + 1;
+                    buf.copy_within(i + 1..filled, 0);
+                    filled -= i + 1;
+                    skipping = false;
+                }
+                None => {
+                    out.consumed += filled;
+                    filled = 0;
+                    continue;
+                }
+            }
         }
         let (consumed, n) = parse_chunk(&buf[..filled], lines, &mut out, &mut on_point);
         lines += n;
@@ -358,6 +399,38 @@ mod tests {
         }
         assert_eq!(want.bad_lines, 6);
         assert_eq!(want.first_bad, Some((2, "garbage line".to_string())));
+    }
+
+    /// Endless bytes without a newline, like `/dev/zero`.
+    struct Zeros(u64);
+
+    impl Read for Zeros {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = (out.len() as u64).min(self.0) as usize;
+            out[..n].fill(0);
+            self.0 -= n as u64;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn an_endless_line_is_skipped_in_bounded_memory() {
+        let mut buf = Vec::new();
+        let mut n = 0;
+        let out = read_metric_lines(&mut Zeros(50 << 20), &mut buf, |_| n += 1).expect("read");
+        assert!(buf.len() <= MAX_LINE, "{}", buf.len());
+        assert_eq!((n, out.bad_lines, out.consumed), (0, 1, 50 << 20));
+        // A long line between good ones.
+        let mut text = b"1 1.0 0\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', 3 * MAX_LINE + 17));
+        text.extend_from_slice(b"\n2 2.0 1\n3 3.0 2\n");
+        let mut got = Vec::new();
+        let out =
+            read_metric_lines(&mut text.as_slice(), &mut buf, |p| got.push(p.step)).expect("read");
+        assert_eq!(got, vec![0, 1, 2]);
+        assert_eq!(out.bad_lines, 1);
+        assert_eq!(out.consumed, text.len());
+        assert_eq!(out.first_bad.map(|(line, _)| line), Some(2));
     }
 
     #[test]

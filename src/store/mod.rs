@@ -6,19 +6,25 @@ pub mod artifacts;
 mod file;
 mod file_aggs;
 mod file_follow;
+mod file_keys;
 mod file_registry;
 mod follow;
+mod fsread;
+mod fuzz_hooks;
 mod http;
 mod locate;
 mod metric_file;
 pub mod registry;
+mod sample;
 mod sqlite;
 mod sqlite_aggs;
 mod sqlite_follow;
 mod sqlite_metrics;
 mod sqlite_registry;
+mod warning_log;
 mod yaml;
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use crate::aggregate::{Agg, Fold, MetricAgg};
@@ -29,7 +35,12 @@ pub use follow::{Change, Follower, follow};
 pub use http::{Auth, HttpOptions, HttpStore, Tls, mask_userinfo};
 pub use locate::{SourceSpec, parse_source, resolve_source};
 pub use registry::Catalog;
+pub use sample::Sampler;
 pub use sqlite::SqliteStore;
+pub use warning_log::{WarningLog, thousands};
+
+/// Most points handed over at once by [`Store::metric_history_chunks`].
+pub const HISTORY_CHUNK: usize = 8192;
 
 /// Errors from opening or reading a store.
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +109,11 @@ pub struct Warning {
 
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.location, self.message)
+        if self.location.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.location, self.message)
+        }
     }
 }
 
@@ -328,10 +343,30 @@ pub trait Store: Send + Sync + Catalog {
     /// Every logged point of one metric of one run, in the order the store returns them.
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError>;
 
-    /// True when `metric_history_for_chart` returns a sample (a server downsamples), so a
-    /// zoomed chart should ask again for the zoomed step range.
+    /// The points of [`Store::metric_history`], delivered in chunks of at most
+    /// [`HISTORY_CHUNK`] points (in the same order) to `sink`, which may stop the reading by
+    /// returning `Break`. A store that overrides this reads in constant memory whatever the
+    /// history's length; the default reads the whole history first.
+    fn metric_history_chunks(
+        &self,
+        run_id: &str,
+        key: &str,
+        sink: &mut dyn FnMut(&[MetricPoint]) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let points = self.metric_history(run_id, key)?;
+        for chunk in points.chunks(HISTORY_CHUNK) {
+            if sink(chunk).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// True when `metric_history_for_chart` may return a sample (a server downsamples; any
+    /// store samples a very long history), so a zoomed chart should ask again for the zoomed
+    /// step range.
     fn samples_histories(&self) -> bool {
-        false
+        true
     }
 
     /// A follower that finds changes more cheaply than reloading everything, if the store
@@ -341,8 +376,11 @@ pub trait Store: Send + Sync + Catalog {
     }
 
     /// Points of one metric for several runs, for drawing: at most about `max_points` per
-    /// run, optionally only steps within `steps` (inclusive). Local stores return every
-    /// point (the chart downsamples); a server may downsample on its side.
+    /// run, optionally only steps within `steps` (inclusive). A server may downsample on its
+    /// side to `max_points`; by default every point of a history is returned up to
+    /// [`sample::EXACT_LIMIT`], and a longer one is sampled while it is read (the first,
+    /// last, lowest and highest point of each stretch of steps and of time), so that memory
+    /// stays bounded whatever the history's length.
     fn metric_history_for_chart(
         &self,
         run_ids: &[String],
@@ -354,14 +392,34 @@ pub trait Store: Send + Sync + Catalog {
         run_ids
             .iter()
             .map(|id| {
-                let mut points = self.metric_history(id, key)?;
-                if let Some((lo, hi)) = steps {
-                    points.retain(|p| p.step >= lo && p.step <= hi);
-                }
-                Ok((id.clone(), points))
+                let mut sampler = sample::Sampler::new();
+                self.metric_history_chunks(id, key, &mut |chunk| {
+                    for p in chunk {
+                        if steps.is_none_or(|(lo, hi)| p.step >= lo && p.step <= hi) {
+                            sampler.push(*p);
+                        }
+                    }
+                    ControlFlow::Continue(())
+                })?;
+                Ok((id.clone(), sampler.finish()))
             })
             .collect()
     }
+}
+
+#[doc(hidden)]
+pub fn fuzz_metric_lines(data: &[u8]) {
+    fuzz_hooks::metric_lines(data);
+}
+
+#[doc(hidden)]
+pub fn fuzz_meta_yaml(data: &[u8]) {
+    fuzz_hooks::meta_yaml(data);
+}
+
+#[doc(hidden)]
+pub fn fuzz_rest_page(data: &[u8]) {
+    http::fuzz_page(data);
 }
 
 /// Opens the store that `spec` names.

@@ -1,4 +1,7 @@
 //! Reading MLflow's `meta.yaml` files: tolerant field access over a parsed YAML mapping.
+//! Only regular files up to [`MAX_SMALL_FILE`] are read, and text with more flow
+//! collections (`[`, `{`) than any `meta.yaml` has is refused before parsing (deep nesting
+//! makes the YAML parser quadratic).
 
 use std::path::Path;
 use std::time::Duration;
@@ -6,6 +9,11 @@ use std::time::Duration;
 use serde_yaml_ng::{Mapping, Value};
 
 use super::StoreError;
+use super::fsread::{MAX_SMALL_FILE, human_size, read_capped};
+
+/// Most `[` and `{` a `meta.yaml` may hold. MLflow writes block mappings (a flow collection
+/// only for an empty value, `tags: {}`); the cap bounds the nesting, so parsing stays linear.
+const MAX_FLOW_OPENERS: usize = 256;
 
 /// A parsed `meta.yaml` mapping with typed, forgiving accessors.
 pub struct Meta(Mapping);
@@ -15,8 +23,22 @@ impl Meta {
     /// through a temp file, so a reader can catch one mid-write) before it is reported.
     pub fn read(path: &Path) -> Result<Self, StoreError> {
         let mut delays = [Duration::from_millis(100), Duration::from_millis(200)].into_iter();
+        let mut buf = Vec::new();
         loop {
-            let text = std::fs::read_to_string(path).map_err(|e| StoreError::io(path, e))?;
+            let got =
+                read_capped(path, MAX_SMALL_FILE, &mut buf).map_err(|e| StoreError::io(path, e))?;
+            if let Some(size) = got.cut_from {
+                return Err(StoreError::bad(
+                    path,
+                    format!(
+                        "meta.yaml is {}, more than the {} read: not read",
+                        human_size(size),
+                        human_size(MAX_SMALL_FILE as u64)
+                    ),
+                ));
+            }
+            let text = std::str::from_utf8(&buf[..got.len])
+                .map_err(|e| StoreError::bad(path, format!("meta.yaml is not UTF-8 text ({e})")))?;
             if text.trim().is_empty() {
                 match delays.next() {
                     Some(d) => {
@@ -26,12 +48,19 @@ impl Meta {
                     None => return Err(StoreError::bad(path, "meta.yaml is empty")),
                 }
             }
-            return Self::parse(&text).map_err(|m| StoreError::bad(path, m));
+            return Self::parse(text).map_err(|m| StoreError::bad(path, m));
         }
     }
 
     /// Parses YAML text that must be a mapping.
     pub fn parse(text: &str) -> Result<Self, String> {
+        let openers = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+        if openers > MAX_FLOW_OPENERS {
+            return Err(format!(
+                "{openers} '[' or '{{' in meta.yaml (MLflow writes a few at most; more than \
+                 {MAX_FLOW_OPENERS} are not parsed)"
+            ));
+        }
         match serde_yaml_ng::from_str::<Value>(text) {
             Ok(Value::Mapping(m)) => Ok(Self(m)),
             Ok(Value::Null) => Err("meta.yaml is empty".into()),

@@ -144,3 +144,51 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Runs `cmd` to its end (stdout and stderr drained meanwhile), killing it after `deadline`
+/// (a hang fails the test); returns its output and its peak resident memory in MB, as the
+/// kernel counts it (`wait4`).
+pub fn run_measured(mut cmd: Command, deadline: std::time::Duration) -> (Output, u64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // Reaped below with wait4, which also reports its peak memory.
+    #[allow(clippy::zombie_processes)]
+    let mut child = cmd.spawn().expect("spawn");
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().expect("stdout")));
+    let err = drain(Box::new(child.stderr.take().expect("stderr")));
+    let pid = child.id() as libc::pid_t;
+    let start = std::time::Instant::now();
+    let (status, rss_kb) = loop {
+        let mut status = 0;
+        // SAFETY: plain FFI calls on our own child; `usage` is written by the kernel.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if r == pid {
+            break (status, usage.ru_maxrss as u64);
+        }
+        assert!(r == 0, "wait4 failed");
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} still running after {deadline:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let output = Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: out.join().expect("stdout"),
+        stderr: err.join().expect("stderr"),
+    };
+    (output, rss_kb / 1024)
+}

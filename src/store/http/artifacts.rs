@@ -9,8 +9,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::client::{Client, encode};
-use super::next_token;
-use super::wire::lenient_i64;
+use super::decode::lenient_i64;
+use super::paging::Pager;
 use crate::store::StoreError;
 use crate::store::artifacts::{
     ArtifactEntry, ArtifactFile, ArtifactOwner, ArtifactRepo, OwnerKind, clean_path,
@@ -37,11 +37,17 @@ struct WireFile {
 pub struct HttpRepo {
     client: Arc<Client>,
     owner: ArtifactOwner,
+    /// The most pages one listing may take.
+    max_pages: usize,
 }
 
 impl HttpRepo {
-    pub fn new(client: Arc<Client>, owner: ArtifactOwner) -> Self {
-        Self { client, owner }
+    pub fn new(client: Arc<Client>, owner: ArtifactOwner, max_pages: usize) -> Self {
+        Self {
+            client,
+            owner,
+            max_pages,
+        }
     }
 
     fn page(&self, path: &str, token: Option<&str>) -> Result<ListPage, StoreError> {
@@ -87,6 +93,11 @@ impl ArtifactRepo for HttpRepo {
     fn list(&self, path: &str, sink: &mut dyn FnMut(Vec<ArtifactEntry>)) -> Result<(), StoreError> {
         let path = clean_path(path)?;
         let mut token: Option<String> = None;
+        let mut pager = Pager::new(
+            format!("{} (artifacts of {})", self.client.shown(), self.owner.id),
+            self.max_pages,
+        );
+        let mut seen = std::collections::HashSet::new();
         loop {
             let page = self.page(&path, token.as_deref())?;
             let _ = page.root_uri;
@@ -110,8 +121,12 @@ impl ArtifactRepo for HttpRepo {
                 .filter(|e| e.path != path)
                 .collect();
             batch.sort_by(|a, b| a.path.cmp(&b.path));
+            let received = batch.len();
+            batch.retain(|e| seen.insert(e.path.clone()));
+            let new = batch.len();
             sink(batch);
-            match next_token(page.next_page_token, &token) {
+            // The listing has no page size: a page is never "far smaller than asked".
+            match pager.next(page.next_page_token, received, received, new)? {
                 Some(t) => token = Some(t),
                 None => return Ok(()),
             }

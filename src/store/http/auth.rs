@@ -17,6 +17,10 @@ pub const ENV_CLIENT_CERT_PATH: &str = "MLFLOW_TRACKING_CLIENT_CERT_PATH";
 pub const ENV_TIMEOUT: &str = "MLFLOW_HTTP_REQUEST_TIMEOUT";
 pub const ENV_MAX_RETRIES: &str = "MLFLOW_HTTP_REQUEST_MAX_RETRIES";
 pub const ENV_BACKOFF_FACTOR: &str = "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR";
+/// mltui's own: the most pages one listing may take (see [`HttpOptions::max_pages`]).
+pub const ENV_MAX_PAGES: &str = "MLTUI_HTTP_MAX_PAGES";
+/// mltui's own: the most megabytes of one answer read (see [`HttpOptions::max_body`]).
+pub const ENV_MAX_BODY_MB: &str = "MLTUI_HTTP_MAX_BODY_MB";
 
 /// Retries are bounded whatever the environment says: MLflow's defaults (7 retries,
 /// factor 2 s) can keep a client waiting for minutes.
@@ -104,7 +108,8 @@ pub enum Tls {
 /// Everything that decides how requests are made.
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
-    /// Waiting for a response, and for each read of its body (`MLFLOW_HTTP_REQUEST_TIMEOUT`).
+    /// The whole of one request, from connecting to the last byte of the answer
+    /// (`MLFLOW_HTTP_REQUEST_TIMEOUT`).
     pub request_timeout: Duration,
     /// Name resolution and TCP/TLS connection setup: short, so that a dead host is
     /// reported within seconds.
@@ -123,6 +128,14 @@ pub struct HttpOptions {
     /// Overrides the size of every page (runs, experiments, histories); `None` keeps the
     /// defaults. Small pages exercise paging in tests.
     pub page_size: Option<usize>,
+    /// The most pages one listing (runs, experiments, a history) may take before it stops
+    /// with an error (`MLTUI_HTTP_MAX_PAGES`): a server whose page tokens never end cannot
+    /// keep mltui reading forever.
+    pub max_pages: usize,
+    /// The most bytes of one answer read, counted after decompression
+    /// (`MLTUI_HTTP_MAX_BODY_MB`, default 256 MB): a page of 25,000 runs with a hundred
+    /// params each fits well below it; a gzip bomb stops there with an error.
+    pub max_body: u64,
 }
 
 impl Default for HttpOptions {
@@ -137,6 +150,8 @@ impl Default for HttpOptions {
             client_cert: None,
             auth: None,
             page_size: None,
+            max_pages: 2_000,
+            max_body: 256 << 20,
         }
     }
 }
@@ -178,6 +193,25 @@ impl HttpOptions {
                 return Err(invalid(ENV_BACKOFF_FACTOR, &v, "a number of seconds"));
             }
             o.backoff_factor = Duration::from_secs_f64(f.min(BACKOFF_FACTOR_CAP));
+        }
+
+        if let Some(v) = get(ENV_MAX_PAGES) {
+            o.max_pages = v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| invalid(ENV_MAX_PAGES, &v, "a positive whole number"))?;
+        }
+
+        if let Some(v) = get(ENV_MAX_BODY_MB) {
+            let mb = v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|&n| (1..=1 << 20).contains(&n))
+                .ok_or_else(|| invalid(ENV_MAX_BODY_MB, &v, "a number of megabytes"))?;
+            o.max_body = mb << 20;
         }
 
         let insecure = match get(ENV_INSECURE_TLS) {
@@ -384,6 +418,13 @@ mod tests {
         assert_eq!(o.connect_timeout, Duration::from_secs(2));
         assert_eq!(o.max_retries, MAX_RETRIES_CAP);
         assert_eq!(o.backoff_factor, Duration::from_secs(2));
+        assert_eq!(o.max_pages, 2_000);
+        let o = opts(&[(ENV_MAX_PAGES, "50")], None).expect("opts");
+        assert_eq!(o.max_pages, 50);
+        assert!(opts(&[(ENV_MAX_PAGES, "0")], None).is_err());
+        assert_eq!(o.max_body, 256 << 20);
+        let o = opts(&[(ENV_MAX_BODY_MB, "16")], None).expect("opts");
+        assert_eq!(o.max_body, 16 << 20);
         let e = opts(&[(ENV_TIMEOUT, "soon")], None).expect_err("bad timeout");
         assert!(e.to_string().contains(ENV_TIMEOUT), "{e}");
         assert!(opts(&[(ENV_TIMEOUT, "0")], None).is_err());

@@ -1,8 +1,10 @@
-//! One HTTP exchange with the server's REST API: the agent (TLS, timeouts), requests (auth, no
-//! Origin), bounded retries with backoff, and the status checked before any JSON is parsed
-//! (`errors` words what went wrong).
+//! One HTTP exchange with the server's REST API: the agent (TLS, one timeout for the whole
+//! request), requests (auth only to the server itself, no Origin), redirects followed by hand
+//! (never from https:// to http://), bounded retries with backoff, the status checked before
+//! any JSON is parsed, and the body decoded as it streams in, at most
+//! [`HttpOptions::max_body`] bytes of it after decompression (`errors` words what went wrong).
 
-use std::io::Read;
+use std::io::{BufReader, Read};
 use std::path::Path;
 use std::time::Duration;
 
@@ -12,7 +14,7 @@ use ureq::tls::{ClientCert, PemItem, RootCerts, TlsConfig};
 
 use super::auth::{Auth, ENV_CERT_PATH, ENV_CLIENT_CERT_PATH, HttpOptions, Tls};
 use super::errors::{Context, Phase, http_error, status_error, transport_error};
-use super::url::ServerUrl;
+use super::url::{ServerUrl, mask_userinfo};
 use crate::store::StoreError;
 
 #[path = "download.rs"]
@@ -20,10 +22,13 @@ pub(super) mod download;
 
 /// Path of MLflow's REST API below the tracking URI.
 pub const API_PATH: &str = "/api/2.0/mlflow/";
-/// Largest response body read (a page of 50,000 runs is well below this).
-const MAX_BODY: u64 = 1 << 31;
 /// How much of an error body is read for the message.
 const MAX_ERROR_BODY: u64 = 64 * 1024;
+/// Redirects followed per request.
+const MAX_REDIRECTS: usize = 5;
+
+/// Decodes an answer's body as it streams in.
+pub type Decode<'a, T> = &'a dyn Fn(&mut dyn Read) -> serde_json::Result<T>;
 
 /// A failed attempt, and whether trying again may help (with the server's `Retry-After`).
 struct Failure {
@@ -64,21 +69,19 @@ impl Client {
             });
         }
         let tls = tls_config(&options)?;
-        let request = Some(options.request_timeout);
         let connect = Some(options.connect_timeout);
         let config = Agent::config_builder()
             .http_status_as_error(false)
             .tls_config(tls)
             .user_agent(format!("mltui/{}", env!("CARGO_PKG_VERSION")))
             .accept("application/json")
+            // The whole request, body included: a server sending a byte a second ends too.
+            .timeout_global(Some(options.request_timeout))
             .timeout_resolve(connect)
             .timeout_connect(connect)
-            .timeout_send_request(request)
-            .timeout_send_body(request)
-            .timeout_recv_response(request)
-            .timeout_per_read(request)
-            .timeout_per_write(request)
-            .max_redirects(5)
+            // Redirects are followed by hand, to refuse https -> http and to send
+            // credentials only to the server itself.
+            .max_redirects(0)
             .build();
         Ok(Self {
             agent: Agent::new_with_config(config),
@@ -100,37 +103,60 @@ impl Client {
         endpoint: &str,
         query: &[(&str, &str)],
     ) -> Result<T, StoreError> {
+        self.get_with(endpoint, query, &|r| serde_json::from_reader(r))
+    }
+
+    /// `POST endpoint` with a JSON body, parsed as `T`.
+    #[allow(dead_code)] // The client's surface for endpoints with small answers.
+    pub fn post<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, StoreError> {
+        self.post_with(endpoint, body, &|r| serde_json::from_reader(r))
+    }
+
+    /// `GET endpoint?query`, the answer decoded by `decode` as it streams in (called again
+    /// from the start for each retry).
+    pub fn get_with<T>(
+        &self,
+        endpoint: &str,
+        query: &[(&str, &str)],
+        decode: Decode<'_, T>,
+    ) -> Result<T, StoreError> {
         let qs: Vec<String> = query
             .iter()
             .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
             .collect();
         let sep = if qs.is_empty() { "" } else { "?" };
         let url = format!("{}{endpoint}{sep}{}", self.api, qs.join("&"));
-        self.request(endpoint, &url, None)
+        self.request(endpoint, &url, None, decode)
     }
 
-    /// `POST endpoint` with a JSON body, parsed as `T`.
-    pub fn post<T: DeserializeOwned>(
+    /// `POST endpoint` with a JSON body, decoded like [`Client::get_with`].
+    pub fn post_with<T>(
         &self,
         endpoint: &str,
         body: &serde_json::Value,
+        decode: Decode<'_, T>,
     ) -> Result<T, StoreError> {
         let url = format!("{}{endpoint}", self.api);
         let body = body.to_string();
-        self.request(endpoint, &url, Some(body.as_bytes()))
+        self.request(endpoint, &url, Some(body.as_bytes()), decode)
     }
 
-    fn request<T: DeserializeOwned>(
+    fn request<T>(
         &self,
         endpoint: &str,
         url: &str,
         body: Option<&[u8]>,
+        decode: Decode<'_, T>,
     ) -> Result<T, StoreError> {
         let shown_url = format!("{}{API_PATH}{endpoint}", self.shown);
         let mut retries = 0;
-        let bytes = loop {
-            match self.attempt(url, &shown_url, body) {
-                Ok(bytes) => break bytes,
+        loop {
+            match self.attempt(url, &shown_url, body, decode) {
+                Ok(value) => return Ok(value),
                 Err(f) if f.retry && retries < self.options.max_retries => {
                     std::thread::sleep(self.backoff(retries, f.retry_after));
                     retries += 1;
@@ -147,24 +173,7 @@ impl Client {
                     return Err(error);
                 }
             }
-        };
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(http_error(
-                &shown_url,
-                Some(200),
-                "the server sent an empty answer instead of JSON: is this an MLflow tracking server?",
-            ));
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            http_error(
-                &shown_url,
-                Some(200),
-                &format!(
-                    "the server's answer is not the JSON MLflow sends ({e}): \
-                     is this an MLflow tracking server?"
-                ),
-            )
-        })
     }
 
     /// Wait before retry number `n` (0-based): exponential, or the server's `Retry-After`,
@@ -177,16 +186,65 @@ impl Client {
         retry_after.unwrap_or(exp).min(self.options.max_backoff)
     }
 
-    fn attempt(&self, url: &str, shown_url: &str, body: Option<&[u8]>) -> Result<Vec<u8>, Failure> {
-        let result = match body {
-            None => self.headers(self.agent.get(url)).call(),
-            Some(body) => self
-                .headers(self.agent.post(url))
-                .header("Content-Type", "application/json")
-                .send(body),
+    /// One try: the request, any redirects, the status, and the decoded body.
+    fn attempt<T>(
+        &self,
+        url: &str,
+        shown_url: &str,
+        mut body: Option<&[u8]>,
+        decode: Decode<'_, T>,
+    ) -> Result<T, Failure> {
+        let mut url = url.to_string();
+        let mut hops = 0;
+        let mut response = loop {
+            let with_auth = same_origin(&url, &self.api);
+            let result = match body {
+                None => self.headers(self.agent.get(&url), with_auth).call(),
+                Some(body) => self
+                    .headers(self.agent.post(&url), with_auth)
+                    .header("Content-Type", "application/json")
+                    .send(body),
+            };
+            let response =
+                result.map_err(|e| self.transport_failure(e, shown_url, Phase::Request))?;
+            let status = response.status().as_u16();
+            if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+                break response;
+            }
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let fatal =
+                |message: String| Failure::fatal(http_error(shown_url, Some(status), &message));
+            let next = resolve_location(&url, &location).ok_or_else(|| {
+                fatal(format!(
+                    "the server redirected to {:?}, which is not an http(s) URL",
+                    mask_userinfo(&location)
+                ))
+            })?;
+            if url.starts_with("https://") && next.starts_with("http://") {
+                return Err(fatal(format!(
+                    "refused a redirect from https:// to {}: credentials and data would travel \
+                     unencrypted (use that http:// URL as the source if this is really meant)",
+                    mask_userinfo(&next)
+                )));
+            }
+            hops += 1;
+            if hops > MAX_REDIRECTS {
+                return Err(fatal(format!(
+                    "more than {MAX_REDIRECTS} redirects (the last to {})",
+                    mask_userinfo(&next)
+                )));
+            }
+            // As browsers and MLflow's client do: 303, and 301/302 after a POST, become GET.
+            if status == 303 || (matches!(status, 301 | 302) && body.is_some()) {
+                body = None;
+            }
+            url = next;
         };
-        let mut response =
-            result.map_err(|e| self.transport_failure(e, shown_url, Phase::Request))?;
         let status = response.status().as_u16();
         let header = |name: &str| {
             response
@@ -214,18 +272,45 @@ impl Client {
                     ),
                 )));
             }
-            return response
-                .body_mut()
-                .with_config()
-                .limit(MAX_BODY)
-                .read_to_vec()
-                .map_err(|e| self.transport_failure(e, shown_url, Phase::Body));
+            let mut counted = Counted {
+                inner: response
+                    .body_mut()
+                    .with_config()
+                    .limit(self.options.max_body)
+                    .reader(),
+                content: false,
+            };
+            let result = decode(&mut BufReader::with_capacity(64 * 1024, &mut counted));
+            return result.map_err(|e| {
+                if e.is_io() {
+                    let io = std::io::Error::from(e);
+                    self.transport_failure(ureq::Error::from(io), shown_url, Phase::Body)
+                } else if !counted.content {
+                    Failure::fatal(http_error(
+                        shown_url,
+                        Some(status),
+                        "the server sent an empty answer instead of JSON: is this an MLflow \
+                         tracking server?",
+                    ))
+                } else {
+                    Failure::fatal(http_error(
+                        shown_url,
+                        Some(status),
+                        &format!(
+                            "the server's answer is not the JSON MLflow sends ({e}): \
+                             is this an MLflow tracking server?"
+                        ),
+                    ))
+                }
+            });
         }
         let mut text = Vec::new();
         // The error body only adds detail; a failure to read it changes nothing.
         let _ = response
             .body_mut()
-            .as_reader()
+            .with_config()
+            .limit(MAX_ERROR_BODY)
+            .reader()
             .take(MAX_ERROR_BODY)
             .read_to_end(&mut text);
         let text = String::from_utf8_lossy(&text);
@@ -236,10 +321,14 @@ impl Client {
         })
     }
 
-    fn headers<B>(&self, builder: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+    fn headers<B>(
+        &self,
+        builder: ureq::RequestBuilder<B>,
+        with_auth: bool,
+    ) -> ureq::RequestBuilder<B> {
         match &self.auth {
-            Some(auth) => builder.header("Authorization", auth.header()),
-            None => builder,
+            Some(auth) if with_auth => builder.header("Authorization", auth.header()),
+            _ => builder,
         }
     }
 
@@ -260,6 +349,77 @@ impl Client {
             retry_after: None,
         }
     }
+}
+
+/// A reader that notes whether anything but whitespace came through.
+struct Counted<R> {
+    inner: R,
+    content: bool,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if !self.content {
+            self.content = buf[..n].iter().any(|b| !b.is_ascii_whitespace());
+        }
+        Ok(n)
+    }
+}
+
+/// `scheme://host[:port]` of a URL, lowercased, with the default port made explicit.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let has_port = host_port
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && !host_port.ends_with(']');
+    let default = match scheme.as_str() {
+        "http" => "80",
+        "https" => "443",
+        _ => return None,
+    };
+    let host_port = host_port.to_ascii_lowercase();
+    Some(if has_port {
+        format!("{scheme}://{host_port}")
+    } else {
+        format!("{scheme}://{host_port}:{default}")
+    })
+}
+
+/// Whether `url` is on the same origin (scheme, host, port) as `base`: credentials go
+/// only there.
+fn same_origin(url: &str, base: &str) -> bool {
+    matches!((origin(url), origin(base)), (Some(a), Some(b)) if a == b)
+}
+
+/// The absolute URL a `Location` header points to from `current`; `None` when it is not
+/// http(s).
+fn resolve_location(current: &str, location: &str) -> Option<String> {
+    let location = location.trim();
+    if location.is_empty() {
+        return None;
+    }
+    if let Some((scheme, _)) = location.split_once("://") {
+        let scheme = scheme.to_ascii_lowercase();
+        return (scheme == "http" || scheme == "https").then(|| location.to_string());
+    }
+    let (scheme, rest) = current.split_once("://")?;
+    if let Some(net) = location.strip_prefix("//") {
+        return Some(format!("{scheme}://{net}"));
+    }
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    if location.starts_with('/') {
+        return Some(format!("{scheme}://{authority}{location}"));
+    }
+    // Relative to the current path's directory.
+    let path = rest[authority_end..].split(['?', '#']).next().unwrap_or("");
+    let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
+    Some(format!("{scheme}://{authority}{dir}{location}"))
 }
 
 /// Server verification (system roots, a CA bundle, or none) and an optional client
@@ -360,6 +520,35 @@ mod tests {
         assert_eq!(c.auth.as_ref().map(Auth::header), Some("Basic dTpw".into()));
         assert_eq!(c.shown(), "http://***@h:1");
         assert_eq!(c.api, "http://h:1/api/2.0/mlflow/");
+    }
+
+    #[test]
+    fn redirect_targets_and_origins() {
+        let cur = "https://h:8443/pre/api/2.0/mlflow/runs/search?x=1";
+        assert_eq!(
+            resolve_location(cur, "http://evil/x").as_deref(),
+            Some("http://evil/x")
+        );
+        assert_eq!(
+            resolve_location(cur, "/other").as_deref(),
+            Some("https://h:8443/other")
+        );
+        assert_eq!(
+            resolve_location(cur, "//cdn/y").as_deref(),
+            Some("https://cdn/y")
+        );
+        assert_eq!(
+            resolve_location(cur, "get").as_deref(),
+            Some("https://h:8443/pre/api/2.0/mlflow/runs/get")
+        );
+        assert_eq!(resolve_location(cur, "ftp://x/y"), None);
+        assert_eq!(resolve_location(cur, ""), None);
+        assert!(same_origin("https://H:443/a", "https://h/b"));
+        assert!(same_origin("http://h/a", "http://h:80/"));
+        assert!(!same_origin("http://h/a", "https://h/a"));
+        assert!(!same_origin("https://h:8443/a", "https://h/a"));
+        assert!(!same_origin("https://h.evil/a", "https://h/a"));
+        assert!(!same_origin("https://u:p@h2/a", "https://h/a"));
     }
 
     #[test]

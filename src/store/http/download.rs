@@ -31,7 +31,7 @@ impl Client {
         let url = format!("{}{path}{sep}{}", self.base(), qs.join("&"));
         let shown = format!("{}{path}", self.shown);
         let response = self
-            .headers(self.agent.get(&url))
+            .headers(self.agent.get(&url), true)
             .call()
             .map_err(|e| self.transport_failure(e, &shown, Phase::Request).error)?;
         let status = response.status().as_u16();

@@ -1,16 +1,22 @@
 //! Turning what went wrong with a request into a `StoreError` that says what to do: transport
 //! failures (refused, DNS, timeouts, TLS, dropped connections) and error statuses (401/403 with
 //! the variables to set, HTML 404 from something that is not MLflow, MLflow's JSON errors).
+//! Text the server sent back is shown with any credentials in it masked.
 
 use std::time::Duration;
 
 use super::auth::{
-    Auth, ENV_CERT_PATH, ENV_INSECURE_TLS, ENV_PASSWORD, ENV_TIMEOUT, ENV_TOKEN, ENV_USERNAME,
+    Auth, ENV_CERT_PATH, ENV_INSECURE_TLS, ENV_MAX_BODY_MB, ENV_PASSWORD, ENV_TIMEOUT, ENV_TOKEN,
+    ENV_USERNAME,
 };
 use super::client::API_PATH;
 use super::url::mask_userinfo;
 use super::wire::ErrorBody;
 use crate::store::StoreError;
+
+/// The `code` of a [`StoreError::Http`] for an answer larger than the most read (mltui's own,
+/// not MLflow's): a listing may ask again for smaller pages.
+pub const ANSWER_TOO_LARGE: &str = "MLTUI_ANSWER_TOO_LARGE";
 
 /// What an error message may mention about the connection.
 pub struct Context<'a> {
@@ -58,8 +64,8 @@ pub fn transport_error(
     let timeout = || {
         let t = secs(cx.request_timeout);
         fatal(format!(
-            "no answer within {t} s ({ENV_TIMEOUT}={t}): the server is stalled or slow; \
-             raise {ENV_TIMEOUT} if it is just slow"
+            "no complete answer within {t} s ({ENV_TIMEOUT}={t}, for the whole request): \
+             the server is stalled or sending too slowly; raise {ENV_TIMEOUT} if it is just slow"
         ))
     };
     match e {
@@ -107,7 +113,19 @@ pub fn transport_error(
             "not a valid HTTP answer ({p}): is this an MLflow server, and is the scheme \
              (http/https) right?"
         )),
-        ureq::Error::BodyExceedsLimit(n) => fatal(format!("the answer is larger than {n} bytes")),
+        ureq::Error::BodyExceedsLimit(n) => (
+            StoreError::Http {
+                url: url.to_string(),
+                status: None,
+                code: Some(ANSWER_TOO_LARGE.into()),
+                message: format!(
+                    "the answer is larger than {} (after decompression), the most mltui reads \
+                     in one answer: stopped (set {ENV_MAX_BODY_MB} to allow more)",
+                    crate::store::fsread::human_size(n)
+                ),
+            },
+            false,
+        ),
         other => fatal(format!("request failed: {other}")),
     }
 }
@@ -133,6 +151,7 @@ pub fn status_error(
     body: &str,
     url: &str,
 ) -> StoreError {
+    let body = &mask_secrets(body, cx.auth);
     let json = if content_type.contains("json") || body.trim_start().starts_with('{') {
         serde_json::from_str::<ErrorBody>(body)
             .ok()
@@ -176,6 +195,96 @@ pub fn status_error(
         (_, None) => format!("HTTP {status} {reason}: {}", one_line(body)),
     };
     http_error(url, Some(status), &message)
+}
+
+/// `text` (from the server) with credentials masked: the ones mltui sends wherever they
+/// appear (whole header value, base64 part, password, token), and any value following
+/// `Authorization`, `Basic ` or `Bearer `.
+pub fn mask_secrets(text: &str, auth: Option<&Auth>) -> String {
+    let mut out = text.to_string();
+    if let Some(auth) = auth {
+        let header = auth.header();
+        let mut secrets: Vec<String> = vec![header.clone()];
+        if let Some((_, value)) = header.split_once(' ') {
+            secrets.push(value.to_string());
+        }
+        match auth {
+            Auth::Basic {
+                username, password, ..
+            } => {
+                secrets.push(format!("{username}:{password}"));
+                secrets.push(password.clone());
+            }
+            Auth::Bearer { token } => secrets.push(token.clone()),
+        }
+        // Longest first; a secret of a few characters would mask ordinary words.
+        secrets.retain(|s| s.chars().count() >= 4);
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        for s in secrets {
+            out = out.replace(&s, "***");
+        }
+    }
+    mask_after(
+        &mask_after(&mask_after(&out, "authorization", true), "basic ", false),
+        "bearer ",
+        false,
+    )
+}
+
+/// Masks the value after each case-insensitive `marker` (after `:`, `=`, quotes and spaces
+/// when `header`): up to a quote, comma, semicolon, `&`, `<` or line end for a header
+/// value, or the run of token characters after a scheme word.
+fn mask_after(text: &str, marker: &str, header: bool) -> String {
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(found) = lower[i..].find(marker) {
+        let start = i + found;
+        // A whole word only: `xbasic ` is not the scheme.
+        let word_start = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+        let mut j = start + marker.len();
+        let mut is_value = word_start;
+        if header {
+            // `Authorization: v`, `"authorization": "v"`, `authorization=v`; not prose.
+            let skip = |j: &mut usize, set: &[u8]| {
+                while *j < bytes.len() && set.contains(&bytes[*j]) {
+                    *j += 1;
+                }
+            };
+            skip(&mut j, b"\"' \t");
+            is_value &= j < bytes.len() && matches!(bytes[j], b':' | b'=');
+            if is_value {
+                skip(&mut j, b":= \t\"'");
+            }
+        }
+        let value_start = j;
+        if is_value {
+            let in_value = |b: u8| {
+                if header {
+                    !matches!(
+                        b,
+                        b'"' | b'\'' | b',' | b';' | b'&' | b'<' | b'\r' | b'\n' | b'}'
+                    )
+                } else {
+                    b.is_ascii_alphanumeric()
+                        || matches!(b, b'+' | b'/' | b'=' | b'.' | b'_' | b'~' | b'-')
+                }
+            };
+            while j < bytes.len() && in_value(bytes[j]) {
+                j += 1;
+            }
+        }
+        out.push_str(&text[i..value_start]);
+        if is_value && j > value_start && &text[value_start..j] != "***" {
+            out.push_str("***");
+        } else {
+            out.push_str(&text[value_start..j]);
+        }
+        i = j;
+    }
+    out.push_str(&text[i..]);
+    out
 }
 
 /// What to do about a 401/403: which variables to set, or which ones were rejected.
@@ -358,7 +467,7 @@ mod tests {
             Phase::Request,
         );
         assert!(
-            !retry && e.to_string().contains("no answer within 120 s"),
+            !retry && e.to_string().contains("no complete answer within 120 s"),
             "{e}"
         );
         let (e, _) = transport_error(
@@ -368,6 +477,41 @@ mod tests {
             Phase::Request,
         );
         assert!(e.to_string().contains("no connection within 2.5 s"), "{e}");
+    }
+
+    #[test]
+    fn echoed_credentials_are_masked() {
+        let basic = Auth::Basic {
+            username: "admin".into(),
+            password: "hunter2-secret".into(),
+            source: "x",
+        };
+        let header = basic.header();
+        let body = format!(
+            "{{\"error_code\": \"BAD\", \"message\": \"headers: {{'Authorization': '{header}', \
+             'X': 'y'}} password=hunter2-secret\"}}"
+        );
+        let e = status_error(&cx(Some(&basic)), 400, "application/json", &body, "u").to_string();
+        assert!(!e.contains("hunter2") && !e.contains(&header[6..]), "{e}");
+        assert!(e.contains("'X': 'y'"), "the rest stays: {e}");
+        // Credentials mltui did not send, echoed by a proxy.
+        let text = "GET / HTTP/1.1\r\nAuthorization: Bearer abc.def-ghi\r\nHost: h\r\n";
+        let e = status_error(&cx(None), 502, "text/plain", text, "u").to_string();
+        assert!(!e.contains("abc.def"), "{e}");
+        assert!(e.contains("Host: h"), "{e}");
+        assert_eq!(
+            mask_secrets("x basic dXNlcjpwdw== y", None),
+            "x basic *** y"
+        );
+        assert_eq!(mask_secrets("the basics of it", None), "the basics of it");
+        assert_eq!(
+            mask_secrets("Authorization required; see the docs", None),
+            "Authorization required; see the docs"
+        );
+        assert_eq!(
+            mask_secrets("{\"authorization\": \"Token t0k3n\"}", None),
+            "{\"authorization\": \"***\"}"
+        );
     }
 
     #[test]

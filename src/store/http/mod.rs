@@ -10,24 +10,30 @@ mod aggs;
 mod artifacts;
 mod auth;
 mod client;
+mod decode;
 mod errors;
 mod follow;
+mod paging;
 mod registry;
 mod url;
 mod wire;
 
 use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::ops::ControlFlow;
 
 use serde_json::json;
 
-use crate::model::{MetricPoint, Run};
+use crate::model::{Experiment, MetricPoint, Run};
 
-use super::{ExperimentList, RunBatch, RunQuery, Store, StoreError, Warning};
+use super::{ExperimentList, RunBatch, RunQuery, Store, StoreError, Warning, WarningLog};
 pub use auth::{Auth, HttpOptions, Tls};
-use client::Client;
+use client::{API_PATH, Client};
+use decode::decode_page;
+use paging::Pager;
 use url::ServerUrl;
 pub use url::mask_userinfo;
-use wire::{ExperimentsPage, GetRun, MetricsPage, RunsPage};
+use wire::{ExperimentsPage, GetRun, MetricsPage, RunsPage, WireExperiment, WireMetric, WireRun};
 
 /// Experiments per `runs/search` call.
 const EXPERIMENTS_PER_SEARCH: usize = 100;
@@ -35,6 +41,8 @@ const EXPERIMENTS_PER_SEARCH: usize = 100;
 const FIRST_RUNS_PAGE: usize = 1_000;
 /// MLflow's limit for `runs/search` is 50,000; stay below it to keep each answer quick.
 const MAX_RUNS_PAGE: usize = 25_000;
+/// The smallest page of runs asked for after a page was too large to read.
+const MIN_RUNS_PAGE: usize = 100;
 /// Experiments per `experiments/search` page (`max_results` is required there).
 const EXPERIMENTS_PAGE: usize = 5_000;
 /// Points per `metrics/get-history` page: never ask for an unbounded history.
@@ -54,6 +62,7 @@ const BULK_MAX_POINTS: usize = 2_500;
 pub struct HttpStore {
     client: std::sync::Arc<Client>,
     page_size: Option<usize>,
+    max_pages: usize,
 }
 
 impl HttpStore {
@@ -68,6 +77,7 @@ impl HttpStore {
         let url = ServerUrl::parse(url)?;
         Ok(Self {
             page_size: options.page_size.map(|n| n.max(1)),
+            max_pages: options.max_pages,
             client: std::sync::Arc::new(Client::new(&url, options)?),
         })
     }
@@ -102,9 +112,13 @@ impl HttpStore {
     ) -> Result<(), StoreError> {
         // Pages are offsets: rows inserted meanwhile shift later pages, so keep each run once.
         let mut seen: HashSet<String> = HashSet::new();
+        let location = format!("{} (runs/search)", self.client.shown());
         for chunk in experiment_ids.chunks(EXPERIMENTS_PER_SEARCH) {
             let mut token: Option<String> = None;
             let mut page_size = self.page_size.unwrap_or(FIRST_RUNS_PAGE);
+            // The largest page that may be asked for (smaller after a page was too big).
+            let mut largest = MAX_RUNS_PAGE;
+            let mut pager = self.pager("runs/search");
             loop {
                 let mut body = json!({
                     "experiment_ids": chunk,
@@ -117,32 +131,54 @@ impl HttpStore {
                 if let Some(t) = &token {
                     body["page_token"] = t.as_str().into();
                 }
-                let page: RunsPage = self.client.post("runs/search", &body)?;
-                let mut batch = RunBatch::default();
-                for wire in page.runs {
-                    match wire.into_model() {
-                        Ok(run) => {
-                            if seen.insert(run.run_id.clone()) {
-                                batch.runs.push(run);
-                            }
-                        }
-                        Err(message) => batch.warnings.push(Warning {
-                            location: format!("{} (runs/search)", self.client.shown()),
-                            message,
-                        }),
+                let page = self
+                    .client
+                    .post_with("runs/search", &body, &|r| decode_runs(r, &location));
+                let (runs, warnings, next) = match page {
+                    // Runs with many params can make a large page too big to read: ask for
+                    // the same page again, smaller (MLflow's tokens are offsets), and keep the
+                    // pages that size.
+                    Err(StoreError::Http { code: Some(c), .. })
+                        if c == errors::ANSWER_TOO_LARGE
+                            && self.page_size.is_none()
+                            && page_size > MIN_RUNS_PAGE =>
+                    {
+                        page_size = (page_size / 8).max(MIN_RUNS_PAGE);
+                        largest = page_size;
+                        continue;
+                    }
+                    other => other?,
+                };
+                let received = runs.len() + warnings.total() as usize;
+                let mut batch = RunBatch {
+                    runs: Vec::with_capacity(runs.len()),
+                    warnings: warnings.to_vec(),
+                };
+                for run in runs {
+                    if seen.insert(run.run_id.clone()) {
+                        batch.runs.push(run);
                     }
                 }
+                let new = batch.runs.len();
                 sink(batch);
-                match next_token(page.next_page_token, &token) {
+                match pager.next(next, received, page_size, new)? {
                     Some(t) => token = Some(t),
                     None => break,
                 }
                 if self.page_size.is_none() {
-                    page_size = (page_size * 4).min(MAX_RUNS_PAGE);
+                    page_size = (page_size * 4).min(largest);
                 }
             }
         }
         Ok(())
+    }
+
+    /// Follows the page tokens of `endpoint`.
+    fn pager(&self, endpoint: &str) -> Pager {
+        Pager::new(
+            format!("{}{API_PATH}{endpoint}", self.client.shown()),
+            self.max_pages,
+        )
     }
 
     fn bulk_interval(
@@ -166,23 +202,129 @@ impl HttpStore {
                 query.push(("start_step", &lo));
                 query.push(("end_step", &hi));
             }
-            let page: MetricsPage = self
+            let page = self
                 .client
-                .get("metrics/get-history-bulk-interval", &query)?;
-            for m in page.metrics {
-                let p = m.point();
-                if let Some(id) = m.run_id {
-                    by_run.entry(id).or_default().push(p);
-                }
+                .get_with("metrics/get-history-bulk-interval", &query, &|r| {
+                    // Only the runs asked for: a server cannot fill memory with made-up ones.
+                    let mut got: HashMap<String, Vec<MetricPoint>> = HashMap::new();
+                    decode_page(r, "metrics", &mut |m: WireMetric| {
+                        let p = m.point();
+                        if let Some(id) = m.run_id.filter(|id| chunk.contains(id)) {
+                            got.entry(id).or_default().push(p);
+                        }
+                    })?;
+                    Ok(got)
+                })?;
+            for (id, points) in page {
+                by_run.entry(id).or_default().extend(points);
             }
         }
         Ok(by_run)
     }
 }
 
-/// The next page token, or `None` at the end (no token, or the same one again).
-fn next_token(next: Option<String>, current: &Option<String>) -> Option<String> {
-    next.filter(|t| !t.is_empty() && Some(t) != current.as_ref())
+/// One `runs/search` page, decoded run by run: the runs, warnings about the unusable ones
+/// (counted, not kept one by one) and the next page token.
+fn decode_runs(
+    r: &mut dyn Read,
+    location: &str,
+) -> serde_json::Result<(Vec<Run>, WarningLog, Option<String>)> {
+    let mut runs = Vec::new();
+    let mut warnings = WarningLog::new();
+    let token = decode_page(r, "runs", &mut |w: WireRun| match w.into_model() {
+        Ok(run) => runs.push(run),
+        Err(message) => warnings.push(Warning {
+            location: location.to_string(),
+            message,
+        }),
+    })?;
+    Ok((runs, warnings, token))
+}
+
+/// One `experiments/search` page (see [`decode_runs`]).
+fn decode_experiments(
+    r: &mut dyn Read,
+    location: &str,
+) -> serde_json::Result<(Vec<Experiment>, WarningLog, Option<String>)> {
+    let mut experiments = Vec::new();
+    let mut warnings = WarningLog::new();
+    let token = decode_page(
+        r,
+        "experiments",
+        &mut |w: WireExperiment| match w.into_model() {
+            Some(e) => experiments.push(e),
+            None => warnings.push(Warning {
+                location: location.to_string(),
+                message: "an experiment without experiment_id".into(),
+            }),
+        },
+    )?;
+    Ok((experiments, warnings, token))
+}
+
+/// One page of a metric's history.
+fn decode_points(r: &mut dyn Read) -> serde_json::Result<(Vec<MetricPoint>, Option<String>)> {
+    let mut points = Vec::new();
+    let token = decode_page(r, "metrics", &mut |m: WireMetric| points.push(m.point()))?;
+    Ok((points, token))
+}
+
+/// Decodes arbitrary bytes as each kind of page, streamed and whole (serde's derived decoding
+/// of the complete document), and checks that both ways agree (for fuzzing and property
+/// tests): never panics otherwise. The streamed way may accept more (a `null` list, a repeated
+/// field) but never less, except a document that is not an object (derived decoding also
+/// takes a struct from an array).
+pub(crate) fn fuzz_page(data: &[u8]) {
+    use std::fmt::Debug;
+    fn agree<A: Debug, B: Debug>(
+        data: &[u8],
+        streamed: serde_json::Result<A>,
+        whole: serde_json::Result<B>,
+        what: &str,
+    ) {
+        match (streamed, whole) {
+            // Debug text: NaN values compare equal there.
+            (Ok(s), Ok(w)) => assert_eq!(format!("{s:?}"), format!("{w:?}"), "{what}"),
+            (Err(e), Ok(_)) => assert!(
+                data.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{'),
+                "{what}: the streamed decoding refused an object ({e}) that decodes whole"
+            ),
+            _ => {}
+        }
+    }
+    let streamed =
+        decode_runs(&mut &data[..], "x").map(|(runs, w, token)| (runs, w.total(), token));
+    let whole = serde_json::from_slice::<RunsPage>(data).map(|page| {
+        let mut ok = Vec::new();
+        let mut bad = 0;
+        for w in page.runs {
+            match w.into_model() {
+                Ok(run) => ok.push(run),
+                Err(_) => bad += 1,
+            }
+        }
+        (ok, bad, page.next_page_token)
+    });
+    agree(data, streamed, whole, "runs");
+    let streamed = decode_experiments(&mut &data[..], "x").map(|(e, _, t)| (e, t));
+    let whole = serde_json::from_slice::<ExperimentsPage>(data).map(|p| {
+        let e: Vec<Experiment> = p
+            .experiments
+            .into_iter()
+            .filter_map(WireExperiment::into_model)
+            .collect();
+        (e, p.next_page_token)
+    });
+    agree(data, streamed, whole, "experiments");
+    let streamed = decode_points(&mut &data[..]);
+    let whole = serde_json::from_slice::<MetricsPage>(data).map(|p| {
+        (
+            p.metrics.iter().map(WireMetric::point).collect::<Vec<_>>(),
+            p.next_page_token,
+        )
+    });
+    agree(data, streamed, whole, "metrics");
+    let _ = serde_json::from_slice::<GetRun>(data).map(|g| g.run.map(WireRun::into_model));
 }
 
 /// At most `n` points, evenly spread, always keeping the first and the last.
@@ -207,33 +349,37 @@ impl Store for HttpStore {
 
     fn experiments(&self) -> Result<ExperimentList, StoreError> {
         let mut list = ExperimentList::default();
+        let mut warnings = WarningLog::new();
         let mut seen = HashSet::new();
         let mut token: Option<String> = None;
-        let page_size = self.page_size.unwrap_or(EXPERIMENTS_PAGE).to_string();
+        let page_size = self.page_size.unwrap_or(EXPERIMENTS_PAGE);
+        let asked = page_size.to_string();
+        let location = format!("{} (experiments/search)", self.client.shown());
+        let mut pager = self.pager("experiments/search");
         loop {
-            let mut query = vec![("max_results", page_size.as_str()), ("view_type", "ALL")];
+            let mut query = vec![("max_results", asked.as_str()), ("view_type", "ALL")];
             if let Some(t) = &token {
                 query.push(("page_token", t));
             }
-            let page: ExperimentsPage = self.client.get("experiments/search", &query)?;
-            for e in page.experiments {
-                match e.into_model() {
-                    Some(e) => {
-                        if seen.insert(e.experiment_id.clone()) {
-                            list.experiments.push(e);
-                        }
-                    }
-                    None => list.warnings.push(Warning {
-                        location: format!("{} (experiments/search)", self.client.shown()),
-                        message: "an experiment without experiment_id".into(),
-                    }),
+            let (experiments, page_warnings, next) =
+                self.client.get_with("experiments/search", &query, &|r| {
+                    decode_experiments(r, &location)
+                })?;
+            let received = experiments.len() + page_warnings.total() as usize;
+            warnings.extend(page_warnings.to_vec());
+            let mut new = 0;
+            for e in experiments {
+                if seen.insert(e.experiment_id.clone()) {
+                    list.experiments.push(e);
+                    new += 1;
                 }
             }
-            match next_token(page.next_page_token, &token) {
+            match pager.next(next, received, page_size, new)? {
                 Some(t) => token = Some(t),
                 None => break,
             }
         }
+        list.warnings = warnings.to_vec();
         Ok(list)
     }
 
@@ -298,25 +444,47 @@ impl Store for HttpStore {
 
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError> {
         let mut points = Vec::new();
+        self.metric_history_chunks(run_id, key, &mut |chunk| {
+            points.extend_from_slice(chunk);
+            ControlFlow::Continue(())
+        })?;
+        Ok(points)
+    }
+
+    /// Page by page: memory holds one page whatever the history's length.
+    fn metric_history_chunks(
+        &self,
+        run_id: &str,
+        key: &str,
+        sink: &mut dyn FnMut(&[MetricPoint]) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
         let mut token: Option<String> = None;
-        let page_size = self.page_size.unwrap_or(HISTORY_PAGE).to_string();
+        let page_size = self.page_size.unwrap_or(HISTORY_PAGE);
+        let asked = page_size.to_string();
+        let mut pager = self.pager("metrics/get-history");
         loop {
             let mut query = vec![
                 ("run_id", run_id),
                 ("metric_key", key),
-                ("max_results", page_size.as_str()),
+                ("max_results", asked.as_str()),
             ];
             if let Some(t) = &token {
                 query.push(("page_token", t));
             }
-            let page: MetricsPage = self.client.get("metrics/get-history", &query)?;
-            points.extend(page.metrics.iter().map(|m| m.point()));
-            match next_token(page.next_page_token, &token) {
+            let (points, next) = self
+                .client
+                .get_with("metrics/get-history", &query, &|r| decode_points(r))?;
+            for chunk in points.chunks(super::HISTORY_CHUNK) {
+                if sink(chunk).is_break() {
+                    return Ok(());
+                }
+            }
+            match pager.next(next, points.len(), page_size, points.len())? {
                 Some(t) => token = Some(t),
                 None => break,
             }
         }
-        Ok(points)
+        Ok(())
     }
 
     /// Downsampled on the server (`metrics/get-history-bulk-interval`, first and last point
@@ -381,14 +549,6 @@ mod tests {
         assert_eq!(thin(pts(0..3), 10).len(), 3);
         let one: Vec<i64> = thin(pts(0..10), 1).iter().map(|p| p.step).collect();
         assert_eq!(one, vec![9]);
-    }
-
-    #[test]
-    fn paging_stops_on_a_missing_or_repeated_token() {
-        assert_eq!(next_token(None, &None), None);
-        assert_eq!(next_token(Some(String::new()), &None), None);
-        assert_eq!(next_token(Some("a".into()), &None), Some("a".into()));
-        assert_eq!(next_token(Some("a".into()), &Some("a".into())), None);
     }
 
     #[test]

@@ -8,8 +8,9 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::wire::{KeyValue, lenient_i64, lenient_string, metric_value, to_map};
-use super::{HttpStore, next_token};
+use super::HttpStore;
+use super::decode::{lenient_i64, lenient_string, metric_value};
+use super::wire::{KeyValue, to_map};
 use crate::model::Experiment;
 use crate::store::artifacts::{ArtifactAccess, ArtifactOwner};
 use crate::store::registry::{
@@ -292,6 +293,9 @@ impl HttpStore {
             .unwrap_or(MODELS_PAGE)
             .min(MODELS_PAGE)
             .to_string();
+        let asked = size.parse().unwrap_or(MODELS_PAGE);
+        let mut pager = self.pager("registered-models/search");
+        let mut seen = std::collections::HashSet::new();
         loop {
             let mut query = vec![("max_results", size.as_str())];
             if let Some(f) = filter {
@@ -301,8 +305,14 @@ impl HttpStore {
                 query.push(("page_token", t));
             }
             let page: ModelsPage = self.client.get("registered-models/search", &query)?;
+            let received = page.registered_models.len();
+            let new = page
+                .registered_models
+                .iter()
+                .filter(|m| seen.insert(m.name.clone()))
+                .count();
             out.extend(page.registered_models);
-            match next_token(page.next_page_token, &token) {
+            match pager.next(page.next_page_token, received, asked, new)? {
                 Some(t) => token = Some(t),
                 None => return Ok(out),
             }
@@ -312,7 +322,10 @@ impl HttpStore {
     fn search_versions(&self, filter: Option<&str>) -> Result<Vec<WireVersion>, StoreError> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
-        let size = self.page_size.unwrap_or(VERSIONS_PAGE).to_string();
+        let asked = self.page_size.unwrap_or(VERSIONS_PAGE);
+        let size = asked.to_string();
+        let mut pager = self.pager("model-versions/search");
+        let mut seen = std::collections::HashSet::new();
         loop {
             let mut query = vec![("max_results", size.as_str())];
             if let Some(f) = filter {
@@ -322,8 +335,14 @@ impl HttpStore {
                 query.push(("page_token", t));
             }
             let page: VersionsPage = self.client.get("model-versions/search", &query)?;
+            let received = page.model_versions.len();
+            let new = page
+                .model_versions
+                .iter()
+                .filter(|v| seen.insert((v.name.clone(), v.version.clone())))
+                .count();
             out.extend(page.model_versions);
-            match next_token(page.next_page_token, &token) {
+            match pager.next(page.next_page_token, received, asked, new)? {
                 Some(t) => token = Some(t),
                 None => return Ok(out),
             }
@@ -426,6 +445,8 @@ impl HttpStore {
         let size = self.page_size.unwrap_or(LOGGED_PAGE);
         for chunk in experiment_ids.chunks(EXPERIMENTS_PER_SEARCH) {
             let mut token: Option<String> = None;
+            let mut pager = self.pager("logged-models/search");
+            let mut seen = std::collections::HashSet::new();
             loop {
                 let mut body = json!({"experiment_ids": chunk, "max_results": size});
                 if let Some(t) = &token {
@@ -437,16 +458,22 @@ impl HttpStore {
                     Err(e) if is_missing_endpoint(&e) => return Ok(list),
                     Err(e) => return Err(e),
                 };
+                let received = page.models.len();
+                let mut new = 0;
                 for w in page.models {
                     match w.into_model() {
-                        Some(m) => list.models.push(m),
+                        Some(m) if !seen.insert(m.model_id.clone()) => {}
+                        Some(m) => {
+                            new += 1;
+                            list.models.push(m);
+                        }
                         None => list.warnings.push(Warning {
                             location: format!("{shown} (logged-models/search)"),
                             message: "a logged model without model_id".into(),
                         }),
                     }
                 }
-                match next_token(page.next_page_token, &token) {
+                match pager.next(page.next_page_token, received, size, new)? {
                     Some(t) => token = Some(t),
                     None => break,
                 }
@@ -508,7 +535,7 @@ impl Catalog for HttpStore {
     ) -> Result<ArtifactAccess, StoreError> {
         let _ = extra_root;
         Ok(ArtifactAccess::Readable(Box::new(
-            super::artifacts::HttpRepo::new(self.client.clone(), owner.clone()),
+            super::artifacts::HttpRepo::new(self.client.clone(), owner.clone(), self.max_pages),
         )))
     }
 }

@@ -1,10 +1,13 @@
 //! The JSON shapes of MLflow's REST API (every field optional, as the server leaves out empty
 //! ones) and their mapping to `crate::model`: statuses, NaN/±inf, key-value lists, datasets.
+//! Lists inside a run fold straight into maps while they are read, and every scalar is read
+//! leniently (see `decode`), so a hostile answer costs no more than the data it carries.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
+use super::decode::{fold_list, lenient_i64, lenient_string, metric_value};
 use crate::model::{
     DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunStatus, TAG_RUN_NAME,
 };
@@ -12,17 +15,22 @@ use crate::store::sqlite::unclamp;
 
 const TAG_DATA_CONTEXT: &str = "mlflow.data.context";
 
+/// A whole `experiments/search` page (tests and fuzzing compare the streamed decoding
+/// against it).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ExperimentsPage {
     pub experiments: Vec<WireExperiment>,
+    #[serde(deserialize_with = "lenient_string")]
     pub next_page_token: Option<String>,
 }
 
+/// A whole `runs/search` page (see [`ExperimentsPage`]).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RunsPage {
     pub runs: Vec<WireRun>,
+    #[serde(deserialize_with = "lenient_string")]
     pub next_page_token: Option<String>,
 }
 
@@ -32,17 +40,21 @@ pub struct GetRun {
     pub run: Option<WireRun>,
 }
 
+/// A whole metrics page (see [`ExperimentsPage`]).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct MetricsPage {
     pub metrics: Vec<WireMetric>,
+    #[serde(deserialize_with = "lenient_string")]
     pub next_page_token: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct KeyValue {
+    #[serde(deserialize_with = "lenient_string")]
     pub key: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub value: Option<String>,
 }
 
@@ -51,14 +63,18 @@ pub struct KeyValue {
 pub struct WireExperiment {
     #[serde(deserialize_with = "lenient_string")]
     pub experiment_id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub name: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub artifact_location: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub lifecycle_stage: Option<String>,
     #[serde(deserialize_with = "lenient_i64")]
     pub creation_time: Option<i64>,
     #[serde(deserialize_with = "lenient_i64")]
     pub last_update_time: Option<i64>,
-    pub tags: Vec<KeyValue>,
+    #[serde(deserialize_with = "kv_map")]
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,48 +88,65 @@ pub struct WireRun {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RunInfo {
+    #[serde(deserialize_with = "lenient_string")]
     pub run_id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub run_uuid: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub run_name: Option<String>,
     #[serde(deserialize_with = "lenient_string")]
     pub experiment_id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub user_id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub status: Option<String>,
     #[serde(deserialize_with = "lenient_i64")]
     pub start_time: Option<i64>,
     #[serde(deserialize_with = "lenient_i64")]
     pub end_time: Option<i64>,
+    #[serde(deserialize_with = "lenient_string")]
     pub artifact_uri: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub lifecycle_stage: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RunData {
-    pub metrics: Vec<WireMetric>,
-    pub params: Vec<KeyValue>,
-    pub tags: Vec<KeyValue>,
+    /// The latest value of each metric (the server sends only that).
+    #[serde(deserialize_with = "metric_map")]
+    pub metrics: BTreeMap<String, MetricSummary>,
+    #[serde(deserialize_with = "kv_map")]
+    pub params: BTreeMap<String, String>,
+    #[serde(deserialize_with = "kv_map")]
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RunInputs {
-    pub dataset_inputs: Vec<WireDatasetInput>,
+    #[serde(deserialize_with = "dataset_inputs")]
+    pub dataset_inputs: Vec<DatasetInput>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct WireDatasetInput {
-    pub tags: Vec<KeyValue>,
+    #[serde(deserialize_with = "kv_map")]
+    pub tags: BTreeMap<String, String>,
     pub dataset: WireDataset,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct WireDataset {
+    #[serde(deserialize_with = "lenient_string")]
     pub name: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub digest: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub source_type: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub source: Option<String>,
 }
 
@@ -121,6 +154,7 @@ pub struct WireDataset {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct WireMetric {
+    #[serde(deserialize_with = "lenient_string")]
     pub key: Option<String>,
     #[serde(deserialize_with = "metric_value")]
     pub value: f64,
@@ -128,6 +162,7 @@ pub struct WireMetric {
     pub timestamp: Option<i64>,
     #[serde(deserialize_with = "lenient_i64")]
     pub step: Option<i64>,
+    #[serde(deserialize_with = "lenient_string")]
     pub run_id: Option<String>,
 }
 
@@ -146,10 +181,67 @@ impl WireMetric {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ErrorBody {
+    #[serde(deserialize_with = "lenient_string")]
     pub error_code: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
     pub message: Option<String>,
 }
 
+/// A `[{key, value}]` list as a map; entries without a key are dropped as they are read.
+fn kv_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    fold_list(d, |map: &mut BTreeMap<String, String>, kv: KeyValue| {
+        if let Some(key) = kv.key {
+            map.insert(key, kv.value.unwrap_or_default());
+        }
+    })
+}
+
+/// A run's metrics list as the latest point per key (MLflow's rule picks among repeats).
+///
+/// The server sends only the latest value of each metric, so summaries have that point,
+/// `count: None` and NaN extremes.
+fn metric_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, MetricSummary>, D::Error> {
+    fold_list(
+        d,
+        |map: &mut BTreeMap<String, MetricSummary>, m: WireMetric| {
+            let p = m.point();
+            let Some(key) = m.key else { return };
+            let summary = MetricSummary {
+                latest: p,
+                min: f64::NAN,
+                max: f64::NAN,
+                count: None,
+            };
+            match map.get_mut(&key) {
+                Some(s) if !p.supersedes(&s.latest) => {}
+                _ => {
+                    map.insert(key, summary);
+                }
+            }
+        },
+    )
+}
+
+/// Dataset inputs, each joined with its context tag; inputs naming no dataset are dropped.
+fn dataset_inputs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<DatasetInput>, D::Error> {
+    fold_list(d, |out: &mut Vec<DatasetInput>, input: WireDatasetInput| {
+        let d = input.dataset;
+        if d.name.is_none() && d.digest.is_none() {
+            return;
+        }
+        out.push(DatasetInput {
+            name: d.name.unwrap_or_default(),
+            digest: d.digest.unwrap_or_default(),
+            context: input.tags.get(TAG_DATA_CONTEXT).cloned(),
+            source_type: d.source_type.unwrap_or_default(),
+            source: d.source.unwrap_or_default(),
+        });
+    })
+}
+
+/// A `[{key, value}]` list already read as items, as a map (entries without a key dropped).
 pub(super) fn to_map(list: Vec<KeyValue>) -> BTreeMap<String, String> {
     list.into_iter()
         .filter_map(|kv| Some((kv.key?, kv.value.unwrap_or_default())))
@@ -166,16 +258,13 @@ impl WireExperiment {
             artifact_location: self.artifact_location.unwrap_or_default(),
             creation_time: self.creation_time,
             last_update_time: self.last_update_time,
-            tags: to_map(self.tags),
+            tags: self.tags,
         })
     }
 }
 
 impl WireRun {
     /// The run as mltui models it; `Err` says why a run cannot be used (a warning).
-    ///
-    /// The server sends only the latest value of each metric, so summaries have the latest
-    /// point, `count: None` and NaN extremes.
     pub fn into_model(self) -> Result<Run, String> {
         let info = self.info;
         let run_id = info
@@ -187,47 +276,13 @@ impl WireRun {
         let status = if status_text.is_empty() {
             RunStatus::Running
         } else {
-            RunStatus::from_name(&status_text)
-                .ok_or_else(|| format!("run {run_id}: unknown status {status_text:?}"))?
+            RunStatus::from_name(&status_text).ok_or_else(|| {
+                let shown: String = status_text.chars().take(40).collect();
+                format!("run {run_id}: unknown status {shown:?}")
+            })?
         };
-        let tags = to_map(self.data.tags);
-        let mut metrics: BTreeMap<String, MetricSummary> = BTreeMap::new();
-        for m in self.data.metrics {
-            let p = m.point();
-            let Some(key) = m.key else { continue };
-            let summary = MetricSummary {
-                latest: p,
-                min: f64::NAN,
-                max: f64::NAN,
-                count: None,
-            };
-            match metrics.get_mut(&key) {
-                Some(s) if !p.supersedes(&s.latest) => {}
-                _ => {
-                    metrics.insert(key, summary);
-                }
-            }
-        }
-        let mut datasets: Vec<DatasetInput> = self
-            .inputs
-            .dataset_inputs
-            .into_iter()
-            .map(|input| {
-                let context = input
-                    .tags
-                    .into_iter()
-                    .find(|t| t.key.as_deref() == Some(TAG_DATA_CONTEXT))
-                    .and_then(|t| t.value);
-                let d = input.dataset;
-                DatasetInput {
-                    name: d.name.unwrap_or_default(),
-                    digest: d.digest.unwrap_or_default(),
-                    context,
-                    source_type: d.source_type.unwrap_or_default(),
-                    source: d.source.unwrap_or_default(),
-                }
-            })
-            .collect();
+        let tags = self.data.tags;
+        let mut datasets = self.inputs.dataset_inputs;
         datasets.sort_by(|a, b| (&a.name, &a.digest).cmp(&(&b.name, &b.digest)));
         let run_name = info
             .run_name
@@ -244,66 +299,13 @@ impl WireRun {
             start_time: info.start_time,
             end_time: info.end_time,
             artifact_uri: info.artifact_uri.unwrap_or_default(),
-            params: to_map(self.data.params),
+            params: self.data.params,
             tags,
-            metrics,
+            metrics: self.data.metrics,
             datasets,
             aggregates: Default::default(),
         })
     }
-}
-
-/// A string, or a number sent where a string id was expected.
-pub(super) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum S {
-        Text(String),
-        Int(i64),
-        Float(f64),
-    }
-    Ok(match Option::<S>::deserialize(d)? {
-        Some(S::Text(s)) => Some(s),
-        Some(S::Int(i)) => Some(i.to_string()),
-        Some(S::Float(f)) => Some(f.to_string()),
-        None => None,
-    })
-}
-
-/// An int64: a JSON number, or a decimal string (as MLflow's GraphQL and proto-JSON may send).
-pub(super) fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum N {
-        Int(i64),
-        Float(f64),
-        Text(String),
-    }
-    Ok(match Option::<N>::deserialize(d)? {
-        Some(N::Int(i)) => Some(i),
-        Some(N::Float(f)) if f.is_finite() => Some(f as i64),
-        Some(N::Text(s)) => s.trim().parse().ok(),
-        _ => None,
-    })
-}
-
-/// A metric value: a JSON number, or `"NaN"`, `"Infinity"`, `"-Infinity"` (proto JSON).
-pub(super) fn metric_value<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum V {
-        Num(f64),
-        Text(String),
-    }
-    Ok(match Option::<V>::deserialize(d)? {
-        Some(V::Num(v)) => v,
-        Some(V::Text(s)) => match s.trim() {
-            "Infinity" | "inf" | "+Infinity" => f64::INFINITY,
-            "-Infinity" | "-inf" => f64::NEG_INFINITY,
-            other => other.parse().unwrap_or(f64::NAN),
-        },
-        None => f64::NAN,
-    })
 }
 
 #[cfg(test)]

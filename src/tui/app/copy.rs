@@ -27,7 +27,7 @@ pub struct CopyMenu {
 fn csv(table: &Table) -> String {
     let mut out = Vec::new();
     // Writing CSV to memory cannot fail on I/O; a failure leaves what was written.
-    let _ = table.write_csv(&mut out);
+    let _ = table.write_csv(&mut out, false);
     String::from_utf8_lossy(&out).into_owned()
 }
 

@@ -33,7 +33,6 @@ use std::path::PathBuf;
 use crate::export::{Format, Table};
 use crate::index::{Direction, RunIndex};
 use crate::store::{ExperimentList, RunBatch};
-use crate::text;
 
 use super::action::Action;
 use super::fetch::{FetchRequest, Fetched};
@@ -110,6 +109,10 @@ pub enum LoadEvent {
     Refreshed {
         at: i64,
         error: Option<String>,
+    },
+    /// The load or refresh under way has had no news from the store for `secs` seconds.
+    Stalled {
+        secs: u64,
     },
 }
 
@@ -637,7 +640,7 @@ impl App {
                 self.load.done = true;
                 self.start_watching();
                 self.live.last = Some(self.now_ms);
-                let warnings = self.index.warnings().len();
+                let warnings = self.index.warning_count();
                 if warnings > 0 {
                     let first = self
                         .index
@@ -647,8 +650,9 @@ impl App {
                         .unwrap_or_default();
                     self.message = Some(Message {
                         text: format!(
-                            "{} while loading; first: {first}",
-                            text::count(warnings, "warning", "warnings")
+                            "{} {} while loading; first: {first}",
+                            crate::store::thousands(warnings),
+                            if warnings == 1 { "warning" } else { "warnings" }
                         ),
                         error: true,
                     });
@@ -688,6 +692,19 @@ impl App {
                 }
                 self.live.error = error;
                 return stalled;
+            }
+            LoadEvent::Stalled { secs } => {
+                // The header keeps it short; the status line says it in full.
+                if self.load.done {
+                    self.live.error = Some(format!("no answer for {secs} s (still waiting)"));
+                }
+                self.message = Some(Message {
+                    text: format!(
+                        "the store has not answered for {secs} s (a hung mount or server?); \
+                         still waiting"
+                    ),
+                    error: true,
+                });
             }
         }
         Vec::new()

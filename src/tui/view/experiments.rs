@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use super::{empty_hint, scroll_to};
 use crate::model::Lifecycle;
@@ -26,6 +26,28 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let height = area.height.saturating_sub(1) as usize;
     app.viewport.table_rows.set(height);
     if v.rows.is_empty() {
+        let failed = app
+            .load
+            .error
+            .as_ref()
+            .filter(|_| !app.load.experiments_loaded)
+            .map(|e| format!("could not load the store: {}", text::sanitize(e)));
+        if let Some(failed) = failed {
+            // Wrapped: a server's error is longer than a line.
+            let y = area.y + area.height / 3;
+            let rect = Rect {
+                y,
+                height: area.height.saturating_sub(y - area.y),
+                ..area
+            };
+            frame.render_widget(
+                Paragraph::new(Span::styled(failed, theme.error))
+                    .centered()
+                    .wrap(Wrap { trim: true }),
+                rect,
+            );
+            return;
+        }
         let k = |a| {
             app.keymap()
                 .label(crate::tui::keymap::Context::Experiments, a)

@@ -1,0 +1,6 @@
+//! Fuzz target: see `mltui::fuzz_api::rest_page`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    mltui::fuzz_api::rest_page(data);
+});
