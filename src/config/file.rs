@@ -12,13 +12,17 @@ use crate::suggest;
 
 /// Screens and overlays that take `[keys.SCREEN]` tables (`global`: keys that work on
 /// every screen, moving included).
-pub const KEY_SCREENS: [&str; 18] = [
+pub const KEY_SCREENS: [&str; 22] = [
     "global",
     "experiments",
     "runs",
+    "groups",
     "detail",
     "compare",
     "chart",
+    "scatter",
+    "parallel",
+    "importance",
     "activity",
     "views",
     "picker",

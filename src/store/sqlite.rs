@@ -344,7 +344,8 @@ impl Store for SqliteStore {
         // SQLite limits bound parameters; stay well below it.
         for (n, chunk) in ids.chunks(500).enumerate() {
             if query.summaries == Summaries::Latest {
-                let (runs, warnings) = self.load_runs(RunScope::ExperimentsLatest(chunk))?;
+                let (mut runs, warnings) = self.load_runs(RunScope::ExperimentsLatest(chunk))?;
+                super::with_aggregates(self, &mut runs, query.aggregates)?;
                 sink(RunBatch { runs, warnings });
                 continue;
             }
@@ -362,7 +363,8 @@ impl Store for SqliteStore {
                     warnings: Vec::new(),
                 });
             }
-            let (runs, warnings) = self.load_runs(RunScope::Experiments(chunk))?;
+            let (mut runs, warnings) = self.load_runs(RunScope::Experiments(chunk))?;
+            super::with_aggregates(self, &mut runs, query.aggregates)?;
             sink(RunBatch { runs, warnings });
         }
         Ok(())
@@ -398,6 +400,15 @@ impl Store for SqliteStore {
         let (mut runs, _) = self.load_runs(RunScope::One(run_id))?;
         runs.pop()
             .ok_or_else(|| StoreError::RunNotFound(run_id.to_string()))
+    }
+
+    fn metric_aggregates(
+        &self,
+        run_ids: &[String],
+        wanted: &[crate::aggregate::MetricAgg],
+        sink: &mut dyn FnMut(super::AggBatch),
+    ) -> Result<(), StoreError> {
+        self.aggregates(run_ids, wanted, sink)
     }
 
     fn follower(&self) -> Option<Box<dyn super::Follower>> {
@@ -498,6 +509,7 @@ fn run_from_row(row: &Row<'_>) -> Result<Run, String> {
         tags: BTreeMap::new(),
         metrics: BTreeMap::new(),
         datasets: Vec::new(),
+        aggregates: Default::default(),
     })
 }
 

@@ -20,6 +20,8 @@ pub enum PromptKind {
     Filter { previous: String },
     /// Export of the current screen's table.
     Export { format: Format },
+    /// A column (or columns) for group mode or a sweep chart.
+    Sweep(super::SweepPrompt),
     /// Where to save the artifact file under the browser's cursor.
     SaveArtifact,
     /// MLflow search filter of the run table: applied live while valid; `error` says why
@@ -152,10 +154,19 @@ impl App {
     /// "no run here has metrics.val_acc; closest: metrics.`val/acc`" for the first key of
     /// `f` that no run in scope has.
     fn unknown_key_warning(&self, f: &Filter) -> Option<String> {
+        self.unknown_column(f.columns())
+    }
+
+    /// "no run here has params.opt; did you mean params.optimizer?" for the first of
+    /// `columns` that no run in scope has.
+    pub(super) fn unknown_column(
+        &self,
+        columns: impl IntoIterator<Item = Column>,
+    ) -> Option<String> {
         let keys = self.scope_keys();
-        for col in f.columns() {
+        for col in columns {
             let (entity, key, pool) = match &col {
-                Column::Metric(k) => ("metrics", k, &keys.metrics),
+                Column::Metric(k) | Column::MetricAgg(k, _) => ("metrics", k, &keys.metrics),
                 Column::Param(k) => ("params", k, &keys.params),
                 Column::Tag(k) => ("tags", k, &keys.tags),
                 Column::Attr(_) => continue,
@@ -192,6 +203,7 @@ impl App {
     fn export_stem(&self) -> String {
         let what = match self.screen() {
             Screen::Experiments => "experiments".to_string(),
+            Screen::Runs if self.groups.is_some() => format!("groups-{}", self.runs.title),
             Screen::Runs => format!("runs-{}", self.runs.title),
             Screen::Detail => format!("run-{}", self.detail.run_id),
             Screen::Compare => "compare".to_string(),
@@ -199,6 +211,9 @@ impl App {
                 "history-{}",
                 self.chart.current_key().map_or("", String::as_str)
             ),
+            Screen::Scatter => "scatter".to_string(),
+            Screen::Parallel => "parallel".to_string(),
+            Screen::Importance => "importance".to_string(),
             Screen::Models if self.models.prompts => "prompts".to_string(),
             Screen::Models => "models".to_string(),
             Screen::Versions => format!("versions-{}", self.models.model),
@@ -240,9 +255,13 @@ impl App {
                     .collect();
                 crate::export::experiments_table(&self.index, &exps)
             }
-            Screen::Runs => {
-                crate::export::runs_table(self.shown_runs(), &self.shown_columns(), self.now_ms)
-            }
+            Screen::Runs => match self.groups_export_table(self.export_group_runs) {
+                Some(t) => t,
+                None => {
+                    crate::export::runs_table(self.shown_runs(), &self.shown_columns(), self.now_ms)
+                }
+            },
+            Screen::Scatter | Screen::Parallel | Screen::Importance => self.sweep_table(),
             Screen::Detail => match self.index.run(&self.detail.run_id) {
                 Some(run) => Comparison::new(&[run], self.now_ms).table(false),
                 None => Table::default(),
@@ -302,6 +321,15 @@ impl App {
                 let text = prompt.text().to_string();
                 match prompt.kind {
                     PromptKind::Query { .. } => {}
+                    PromptKind::Sweep(which) => {
+                        if let Err(e) = self.apply_sweep_prompt(which, &text) {
+                            self.message = Some(Message {
+                                text: e,
+                                error: true,
+                            });
+                            self.prompt = Some(prompt);
+                        }
+                    }
                     PromptKind::SaveArtifact => return self.submit_save(&text),
                     PromptKind::ViewName => self.save_named_view(&text),
                     PromptKind::Filter { .. } => self.set_filter(text),
