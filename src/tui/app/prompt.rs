@@ -303,6 +303,8 @@ impl App {
                         prompt.edit.set(renamed);
                     }
                     *format = next;
+                } else if let PromptKind::Sweep(_) = prompt.kind {
+                    self.complete_column();
                 }
             }
             Action::InputCancel => {
@@ -500,6 +502,53 @@ impl App {
 }
 
 /// Puts a completion in place of `range`, with a space after a whole key.
+impl App {
+    /// Tab in a prompt that takes column names (group by, scatter axes): the word under the
+    /// cursor is completed to a key of the loaded runs (as a column name: no quotes), or to
+    /// the longest prefix the candidates share, and the status line lists them.
+    fn complete_column(&mut self) {
+        let keys = self.scope_keys();
+        let Some(prompt) = self.prompt.as_mut() else {
+            return;
+        };
+        let (range, items) = complete::candidates(prompt.edit.text(), prompt.edit.cursor(), &keys);
+        let items: Vec<String> = items
+            .iter()
+            .filter(|c| !c.starts_with("attributes."))
+            .map(|c| c.replace('`', ""))
+            .collect();
+        match items.len() {
+            0 => {
+                self.message = Some(Message {
+                    text: "nothing to complete here".into(),
+                    error: true,
+                });
+            }
+            1 => prompt.edit.replace(range, &items[0]),
+            n => {
+                let common = complete::common_prefix(&items);
+                if common.len() > prompt.edit.text()[range.clone()].len() {
+                    prompt.edit.replace(range, &common);
+                }
+                const SHOWN: usize = 8;
+                let mut list = items
+                    .iter()
+                    .take(SHOWN)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("  ");
+                if n > SHOWN {
+                    list.push_str(&format!("  … {} more", n - SHOWN));
+                }
+                self.message = Some(Message {
+                    text: crate::text::sanitize(&list).into_owned(),
+                    error: false,
+                });
+            }
+        }
+    }
+}
+
 fn accept(edit: &mut LineEdit, range: std::ops::Range<usize>, item: &str) {
     let at_end = range.end == edit.text().len();
     if item.ends_with('.') || !at_end {

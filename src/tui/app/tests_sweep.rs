@@ -403,3 +403,37 @@ fn parallel_coordinates_and_importance() {
         Some(Column::Param("lr".into()))
     );
 }
+
+#[test]
+fn tab_completes_column_names_in_the_group_by_prompt() {
+    let mut app = lr_sweep_app();
+    app.update(Action::GroupBy);
+    for c in "params.opt".chars() {
+        app.update(Action::InputChar(c));
+    }
+    app.update(Action::InputComplete);
+    let text = app.prompt.as_ref().map(|p| p.text().to_string());
+    assert_eq!(text.as_deref(), Some("params.optimizer"));
+    // Keys with a slash stay unquoted (a column name, not a filter); several candidates
+    // are listed on the status line.
+    app.update(Action::InputChar(','));
+    for c in "metrics.val".chars() {
+        app.update(Action::InputChar(c));
+    }
+    app.update(Action::InputComplete);
+    let text = app
+        .prompt
+        .as_ref()
+        .map(|p| p.text().to_string())
+        .unwrap_or_default();
+    assert_eq!(text, "params.optimizer,metrics.val/");
+    let msg = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(
+        msg.contains("metrics.val/acc") && msg.contains("metrics.val/loss"),
+        "{msg}"
+    );
+}
