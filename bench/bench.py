@@ -168,6 +168,17 @@ def bench_store(label: str, source, py: str | None, mlflow: bool, floor=None,
         out["floor_name"] = "plain SQL scan of runs, params, tags, latest_metrics"
         out["floor"] = timed(f"{label} floor", sql_scan_cmd(source))
     out["mltui"] = timed(f"{label} mltui", f"{MLTUI} runs {source} --format csv > /dev/null")
+    if label.startswith("sweep"):
+        out["agg_cli"] = timed(
+            f"{label} mltui -c :min",
+            f"{MLTUI} runs {source} -c run_id,metrics.val/loss:min,metrics.val/acc:max_step "
+            f"--order-by 'metrics.val/acc:max DESC' --format csv > /dev/null",
+        )
+        out["group_cli"] = timed(
+            f"{label} mltui --group-by",
+            f"{MLTUI} runs {source} --group-by params.optimizer -c metrics.val/acc:max "
+            f"--format csv > /dev/null",
+        )
     _, out["rss"] = run_rusage([str(MLTUI), "runs", str(source), "--format", "csv"])
     if mlflow and py:
         if mlflow_uri is not None:
@@ -366,6 +377,10 @@ def main() -> None:
             (s["rss"] <= 150) if medium and is_file else None)
         if label.startswith("sweep"):
             add(f"{label}: full index ≤ 2 s", fmt_s(m), "≤ 2 s", m <= 2.0)
+            add(f"{label}: `runs -c ...val/loss:min,...val/acc:max_step --order-by ...val/acc:max`",
+                fmt_s(s["agg_cli"]["median"]))
+            add(f"{label}: `runs --group-by params.optimizer -c metrics.val/acc:max`",
+                fmt_s(s["group_cli"]["median"]))
 
     def ms(name):
         return inproc[name][0] if name in inproc else None
@@ -378,6 +393,32 @@ def main() -> None:
             t = ms(f"tui_loaded {kind}")
             add(f"{shape} {kind}: TUI, every batch applied and drawn", fmt_s(t / 1e3),
                 inproc[f"tui_loaded {kind}"][1].split(": ", 1)[-1])
+    for kind in ("file", "SQLite"):
+        for name, what, target in (
+            ("agg_min", "add a `metrics.val/loss:min` column (every run already loaded)", 1000),
+            ("agg_at", "add a `metrics.val/loss@10` column", 1500 if kind == "SQLite" else None),
+            ("agg_first_step", "add a `metrics.val/acc:max_step` column", None),
+        ):
+            v = ms(f"{name} {kind}")
+            if v is not None:
+                note = inproc[f"{name} {kind}"][1].split(",")[0]
+                add(f"sweep {kind}: {what}, {note}", fmt_s(v / 1e3),
+                    f"≤ {fmt_s(target / 1e3)}" if target else "",
+                    (v <= target) if target else None)
+        v = ms(f"group_param {kind}")
+        if v is not None:
+            add(f"sweep {kind}: group by one param ({inproc[f'group_param {kind}'][1]})",
+                f"{v:.1f} ms", "≤ 50 ms", v <= 50)
+        for name, what in (("scatter_frame", "scatter"), ("parallel_frame", "parallel coordinates")):
+            v = ms(f"{name} {kind}")
+            if v is not None:
+                add(f"sweep {kind}: one {what} frame ({inproc[f'{name} {kind}'][1]})",
+                    f"{v:.2f} ms", "≤ 15 ms", v <= 15)
+        for name, what in (("scatter_build", "scatter"), ("parallel_build", "parallel coordinates")):
+            v = ms(f"{name} {kind}")
+            if v is not None:
+                add(f"sweep {kind}: recompute the {what} ({inproc[f'{name} {kind}'][1]})",
+                    f"{v:.1f} ms")
     v = ms("sort_100k")
     add("sort 100,000 runs by a metric", f"{v:.1f} ms", "≤ 50 ms", v <= 50)
     v = ms("sort_100k_default")

@@ -10,6 +10,14 @@
 //!   histories of 1,000,000 points, the first chart frame (which prepares, i.e. smooths and
 //!   downsamples, the series) and a redraw with prepared series.
 //!
+//! - `agg_min`, `agg_at`, `agg_first_step`: on the `sweep` store, computing
+//!   `metrics.val/loss:min`, `metrics.val/loss@10` and `metrics.val/acc:max_step` for every run
+//!   already loaded (what adding such a column in the terminal UI costs).
+//! - `group_param`: grouping every `sweep` run by one param (`params.optimizer`) with a
+//!   mean ± std of one metric per group.
+//! - `scatter_frame`, `parallel_frame`: one frame (160×48) of the scatter screen and of
+//!   parallel coordinates with every `sweep` run shown; `scatter_build`, `parallel_build`:
+//!   recomputing their data (as after a change of axis or a refresh).
 //! - `registry_load`: reading the whole model registry of the `registry` store (1,000 models
 //!   × 20 versions), in process; `artifacts_first` / `artifacts_all`: listing the 10,000-file
 //!   artifact folder of its first run, to the first batch the browser can show and to the
@@ -118,6 +126,7 @@ fn synthetic_runs(n: usize) -> Vec<Run> {
                 tags: BTreeMap::new(),
                 metrics,
                 datasets: Vec::new(),
+                aggregates: Default::default(),
             }
         })
         .collect()
@@ -350,6 +359,94 @@ fn bench_chart(path: &str) {
     );
 }
 
+/// Aggregates for runs already loaded, and grouping, on the `sweep` store.
+fn bench_sweep_analysis(path: &str, app: &mut App) {
+    use mltui::aggregate::{Agg, MetricAgg};
+    use mltui::index::group::{GroupAgg, GroupColumn, group_rows};
+    let st = open_store(path);
+    let rows = app.index.select(None, mltui::model::ViewType::Active);
+    let ids: Vec<String> = rows
+        .iter()
+        .map(|&r| app.index.runs()[r].run_id.clone())
+        .collect();
+    let n = ids.len();
+    for (name, key, agg) in [
+        ("agg_min", "val/loss", Agg::Min),
+        ("agg_at", "val/loss", Agg::At(10)),
+        ("agg_first_step", "val/acc", Agg::MaxStep),
+    ] {
+        let wanted = [MetricAgg::new(key, agg)];
+        let mut values = 0;
+        let t = median(3, || {
+            values = 0;
+            st.metric_aggregates(&ids, &wanted, &mut |b| values += b.values.len())
+                .unwrap_or_else(|e| fail(name, &e));
+        });
+        report(
+            name,
+            t,
+            &format!("{n} runs, {values} values of metrics.{key}{}", agg.suffix()),
+        );
+    }
+    let by = [Column::Param("optimizer".into())];
+    let acc = GroupColumn::Agg(GroupAgg::Mean, Column::Metric("val/acc".into()));
+    let sd = GroupColumn::Agg(GroupAgg::Std, Column::Metric("val/acc".into()));
+    let mut groups = 0;
+    let t = median(20, || {
+        let g = group_rows(app.index.runs(), &rows, &by, NOW_MS);
+        for grp in &g {
+            std::hint::black_box(acc.value(grp, app.index.runs(), &by, NOW_MS));
+            std::hint::black_box(sd.value(grp, app.index.runs(), &by, NOW_MS));
+        }
+        groups = g.len();
+    });
+    report(
+        "group_param",
+        t,
+        &format!(
+            "{} runs into {groups} groups, mean ± std of val/acc",
+            rows.len()
+        ),
+    );
+
+    // Sweep screens over every run of the table, sorted by the best val/acc.
+    let theme = Theme::colored();
+    let mut term = terminal();
+    app.runs.sort = vec![SortKey::desc(Column::Metric("val/acc".into()))];
+    app.refresh_runs();
+    let shown = app.runs.rows.len();
+    app.update(Action::Scatter);
+    let points = app
+        .scatter
+        .as_ref()
+        .and_then(|s| s.data.as_ref())
+        .map_or(0, |d| d.points.len());
+    let t = median(20, || draw(&mut term, app, &theme));
+    report(
+        "scatter_frame",
+        t,
+        &format!("{points} points of {shown} runs"),
+    );
+    let t = median(5, || app.refresh_sweep());
+    report("scatter_build", t, &format!("{points} points"));
+    app.update(Action::Leave);
+    app.update(Action::Parallel);
+    let (axes, lines) = app
+        .parallel
+        .as_ref()
+        .and_then(|p| p.data.as_ref())
+        .map_or((0, 0), |d| (d.axes.len(), d.lines.len()));
+    let t = median(20, || draw(&mut term, app, &theme));
+    report(
+        "parallel_frame",
+        t,
+        &format!("{lines} lines on {axes} axes"),
+    );
+    let t = median(5, || app.refresh_sweep());
+    report("parallel_build", t, &format!("{lines} lines"));
+    app.update(Action::Leave);
+}
+
 /// Registry load, and streaming the listing of a 10,000-file artifact folder.
 fn bench_registry(path: &str) {
     let spec = store::parse_source(path, std::path::Path::new("/")).expect("source");
@@ -434,8 +531,9 @@ fn main() {
         bench_sort();
     }
     if let Some(path) = sweep {
-        let app = bench_first_rows(&path);
+        let mut app = bench_first_rows(&path);
         bench_table_frame(&app);
+        bench_sweep_analysis(&path, &mut app);
     }
     if let Some(path) = long {
         bench_chart(&path);

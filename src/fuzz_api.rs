@@ -88,6 +88,7 @@ fn sample_run() -> Run {
             .map(|(k, v)| (k.to_string(), MetricSummary::from_point(point(v))))
             .collect(),
         datasets: Vec::new(),
+        aggregates: Default::default(),
     }
 }
 

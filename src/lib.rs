@@ -3,6 +3,7 @@
 //! Layers: `store` fetches, `index` holds and queries, `export` writes tables headless,
 //! `tui` (the only user of ratatui/crossterm) shows them.
 
+pub mod aggregate;
 pub mod chart;
 pub mod cli;
 pub mod config;
@@ -41,6 +42,8 @@ pub struct Needs<'a> {
     pub narrow: Option<&'a str>,
     /// Min, max and count of every metric, not only its latest value.
     pub summaries: bool,
+    /// Aggregates of metric histories to compute for every run (`metrics.loss:min`, ...).
+    pub aggregates: &'a [aggregate::MetricAgg],
 }
 
 impl Default for Needs<'_> {
@@ -48,6 +51,7 @@ impl Default for Needs<'_> {
         Self {
             narrow: None,
             summaries: true,
+            aggregates: &[],
         }
     }
 }
@@ -77,6 +81,7 @@ pub fn index_runs(
         } else {
             store::Summaries::Latest
         },
+        aggregates: needs.aggregates,
     };
     store.runs(&query, &mut |batch| index.add_batch(batch))?;
     Ok(index)

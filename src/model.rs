@@ -258,6 +258,9 @@ pub struct Run {
     pub tags: BTreeMap<String, String>,
     pub metrics: BTreeMap<String, MetricSummary>,
     pub datasets: Vec<DatasetInput>,
+    /// Aggregates of metric histories beyond the summaries (`first`, `mean`, `@N`, ...),
+    /// present only when a load or a later request computed them.
+    pub aggregates: crate::aggregate::MetricAggs,
 }
 
 impl Run {

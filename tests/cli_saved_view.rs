@@ -51,6 +51,17 @@ fn state_dir() -> tempfile::TempDir {
             ..ViewState::default()
         },
     );
+    file.named.insert(
+        "f1 by model".into(),
+        ViewState {
+            columns: vec![
+                col("run_name", true, false),
+                col("metrics.eval/f1", true, false),
+            ],
+            group_by: Some("params.model".into()),
+            ..ViewState::default()
+        },
+    );
     let path = state::file_for(&dir.path().join("mltui"), &id);
     state::write_atomic(&path, &file.to_json(), false).expect("write");
     dir
@@ -95,6 +106,34 @@ fn a_saved_view_is_a_report_recipe() {
         .map(|l| l.split(',').nth(1).expect("name"))
         .collect();
     assert_eq!(names, ["distilbert-3", "bert-4", "bert-0", "bert-1"]);
+}
+
+#[test]
+fn a_view_saved_in_group_mode_writes_one_row_per_group() {
+    let dir = state_dir();
+    let csv = ok(&runs(
+        dir.path(),
+        &["--saved-view", "f1 by model", "-f", "csv"],
+    ));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "params.model,runs,mean(metrics.eval/f1),std(metrics.eval/f1)"
+    );
+    assert!(lines.len() > 2, "{csv}");
+    // --group-by replaces the view's grouping.
+    let csv = ok(&runs(
+        dir.path(),
+        &[
+            "--saved-view",
+            "f1 by model",
+            "--group-by",
+            "status",
+            "-f",
+            "csv",
+        ],
+    ));
+    assert!(csv.starts_with("status,runs,"), "{csv}");
 }
 
 #[test]

@@ -22,8 +22,8 @@ fn open_sort_mark_compare_diff_export_quit() {
     // Sort by the status column (next to the name), descending.
     s.keys("l]");
     s.wait_for("status▼");
-    // Mark the first two rows and compare them.
-    s.keys("g  ");
+    // Mark the first two rows (Home: `g` groups runs in the run table) and compare them.
+    s.keys("\x1b[H  ");
     s.wait_for("2 marked");
     s.keys("c");
     s.wait_for("Compare · 2 runs");

@@ -172,8 +172,38 @@ fn a_missing_artifact_folder_names_where_it_looked() {
         .expect("run");
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("under --artifacts-root"), "{err}");
+    assert!(err.contains("under the artifacts root"), "{err}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("config.json"));
+    // The configuration file does the same, per source or for every source.
+    let config = s.dir.path().join("config.toml");
+    let toml_str = |p: &Path| format!("{:?}", p.display().to_string());
+    let with_config = |text: String| {
+        std::fs::write(&config, text).expect("config");
+        Command::new(env!("CARGO_BIN_EXE_mltui"))
+            .args(["artifacts", &s.store_arg(), &run, "--config"])
+            .arg(&config)
+            .env_remove("MLTUI_ARTIFACTS_ROOT")
+            .output()
+            .expect("run")
+    };
+    let per_source = format!(
+        "[artifacts]\nroot = \"/nowhere\"\n[artifacts.sources]\n{} = {}\n\"/other/mlruns\" = \"/nowhere\"\n",
+        toml_str(Path::new(&s.store_arg())),
+        toml_str(&elsewhere)
+    );
+    let out = with_config(per_source);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("config.json"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("under the artifacts root"), "{err}");
+    let out = with_config(format!("[artifacts]\nroot = {}\n", toml_str(&elsewhere)));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("config.json"));
+    // A source the file does not name falls back to `root` (here: nowhere).
+    let out = with_config(format!(
+        "[artifacts.sources]\n\"/other/mlruns\" = {}\n",
+        toml_str(&elsewhere)
+    ));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("config.json"));
 }
 
 #[test]

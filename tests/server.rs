@@ -109,6 +109,7 @@ fn real_server_answers_like_the_sqlite_store() {
             ),
             ("wrong_path_is_not_an_mlflow_server", wrong_path),
             ("runs_filter_over_http_equals_local", filter_over_http),
+            ("aggregates_over_http_equal_local", aggregates_over_http),
             // Last: it writes to the server.
             ("follower_reports_only_new_and_changed_runs", follow_server),
         ],
@@ -622,4 +623,78 @@ fn filter_over_http(s: &MlflowServer) {
         assert_eq!(got, want, "{filter}");
         assert!(got.lines().count() > 1, "{filter} matches something");
     }
+}
+
+/// Aggregate columns, filters, orderings and groups on a server (histories fetched and
+/// folded by mltui) give what they give on the SQLite store the server serves.
+fn aggregates_over_http(s: &MlflowServer) {
+    let db = fixture_dir().join("mlflow.db");
+    let cases: &[&[&str]] = &[
+        &[
+            "-c",
+            "run_id,metrics.val/acc:max,metrics.val/acc:max_step,metrics.loss:min,metrics.loss@3,\
+             metrics.loss:mean,metrics.loss:count,metrics.acc:first,metrics.weird:min_step",
+            "--order-by",
+            "metrics.val/acc:max DESC",
+        ],
+        &[
+            "-c",
+            "run_name,metrics.acc:max",
+            "--filter",
+            "metrics.acc:max > 0.8 AND metrics.loss:count >= 12",
+            "--order-by",
+            "metrics.loss@5",
+        ],
+        &[
+            "--filter",
+            "metrics.acc:max > 0.8 OR metrics.weird:count = 3",
+            "-c",
+            "run_id",
+        ],
+        &[
+            "--group-by",
+            "params.optimizer",
+            "-c",
+            "metrics.acc:max,metrics.loss:min",
+            "--agg",
+            "mean,max",
+        ],
+    ];
+    for extra in cases {
+        let args = |src: &str| -> Vec<String> {
+            ["runs", src, "--view", "all", "-f", "csv"]
+                .iter()
+                .chain(extra.iter())
+                .map(|a| a.to_string())
+                .collect()
+        };
+        let remote = args(&s.url);
+        let local = args(db.to_str().expect("utf-8"));
+        let r: Vec<&str> = remote.iter().map(String::as_str).collect();
+        let l: Vec<&str> = local.iter().map(String::as_str).collect();
+        let got = ok(&mltui_env(&r, &[]), &format!("{extra:?}"));
+        let want = ok(&mltui_env(&l, &[]), &format!("{extra:?}"));
+        assert_eq!(got, want, "{extra:?}");
+        assert!(got.lines().count() > 2, "{extra:?} shows runs");
+    }
+    // Asked later for runs already loaded (what the terminal UI does), in batches.
+    let st = store(&s.url);
+    let exps = st.experiments().expect("experiments").experiments;
+    let mut ids = Vec::new();
+    st.runs(&mltui::store::RunQuery::all(&exps), &mut |b| {
+        ids.extend(b.runs.into_iter().map(|r| r.run_id))
+    })
+    .expect("runs");
+    let wanted = [mltui::aggregate::MetricAgg::new(
+        "acc",
+        mltui::aggregate::Agg::Max,
+    )];
+    let (mut done, mut values) = (0, 0);
+    st.metric_aggregates(&ids, &wanted, &mut |b| {
+        done += b.runs_done;
+        values += b.values.len();
+    })
+    .expect("aggregates");
+    assert_eq!(done, ids.len());
+    assert!(values >= 8, "{values} runs have acc");
 }

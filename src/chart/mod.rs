@@ -3,9 +3,15 @@
 //! unambiguous legend labels. Pure computation: no terminal or image code here except
 //! in `plot` (plotters).
 
+pub mod axis;
+pub mod bands;
+pub mod colors;
 pub mod downsample;
 pub mod labels;
+pub mod parallel;
 pub mod plot;
+pub mod plot_sweep;
+pub mod scatter;
 pub mod smooth;
 pub mod stats;
 pub mod ticks;

@@ -51,12 +51,25 @@ pub struct Plot {
     pub size: (u32, u32),
 }
 
+/// Something drawable onto any plotters backend (line panels, scatter, parallel, bands).
+pub trait Drawing {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>;
+}
+
+impl Drawing for Plot {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        draw(root, self)
+    }
+}
+
 /// Writes `plot` to `path`; the extension picks PNG or SVG.
 pub fn render(path: &Path, plot: &Plot) -> Result<(), PlotError> {
-    REGISTER.call_once(|| {
-        // The embedded font is a valid TTF; a failure would only make text invisible.
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
-    });
     if plot
         .panels
         .iter()
@@ -66,6 +79,15 @@ pub fn render(path: &Path, plot: &Plot) -> Result<(), PlotError> {
             "no finite values in the selected runs and metrics".into(),
         ));
     }
+    render_with(path, plot.size, plot)
+}
+
+/// Writes any drawing to `path` at `size` pixels; the extension picks PNG or SVG.
+pub fn render_with(path: &Path, size: (u32, u32), drawing: &impl Drawing) -> Result<(), PlotError> {
+    REGISTER.call_once(|| {
+        // The embedded font is a valid TTF; a failure would only make text invisible.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -77,13 +99,13 @@ pub fn render(path: &Path, plot: &Plot) -> Result<(), PlotError> {
     };
     match ext.as_str() {
         "png" => {
-            let root = BitMapBackend::new(path, plot.size).into_drawing_area();
-            draw(&root, plot).map_err(|e| err(e.to_string()))?;
+            let root = BitMapBackend::new(path, size).into_drawing_area();
+            drawing.draw_on(&root).map_err(|e| err(e.to_string()))?;
             root.present().map_err(|e| err(e.to_string()))
         }
         "svg" => {
-            let root = SVGBackend::new(path, plot.size).into_drawing_area();
-            draw(&root, plot).map_err(|e| err(e.to_string()))?;
+            let root = SVGBackend::new(path, size).into_drawing_area();
+            drawing.draw_on(&root).map_err(|e| err(e.to_string()))?;
             root.present().map_err(|e| err(e.to_string()))
         }
         other => Err(PlotError::Format(if other.is_empty() {
@@ -94,7 +116,7 @@ pub fn render(path: &Path, plot: &Plot) -> Result<(), PlotError> {
     }
 }
 
-fn color(i: usize) -> RGBColor {
+pub(super) fn color(i: usize) -> RGBColor {
     let (r, g, b) = PALETTE[i % PALETTE.len()];
     RGBColor(r, g, b)
 }

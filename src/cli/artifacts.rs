@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use super::{OutputArgs, emit, open};
+use super::{OutputArgs, emit};
 use crate::export::{self, Format};
 use crate::store::Store;
 use crate::store::artifacts::{self, ArtifactAccess, ArtifactEntry, ArtifactOwner, ArtifactRepo};
@@ -95,15 +95,21 @@ pub(super) fn repo_of(
 }
 
 /// `mltui artifacts`.
-pub fn run(args: ArtifactsArgs, uri: Option<&str>, extra_root: Option<&Path>) -> Result<()> {
+pub fn run(
+    args: ArtifactsArgs,
+    uri: Option<&str>,
+    extra_root: &dyn Fn(&crate::store::SourceSpec) -> Option<std::path::PathBuf>,
+) -> Result<()> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // Which positional is the store is decided by content: with two, the first is the
     // store when it names one, else they are the run and a path.
     let (source, id, path) = split(&args.items, |s| crate::store::parse_source(s, &cwd).is_ok());
     let path = artifacts::clean_path(path)?;
-    let store = open(source, uri)?;
+    let spec = super::locate(source, uri)?;
+    let store = crate::store::open(&spec)?;
+    let extra_root = extra_root(&spec);
     let owner = owner_of(store.as_ref(), id, &args.experiment)?;
-    let repo = repo_of(store.as_ref(), &owner, extra_root)?;
+    let repo = repo_of(store.as_ref(), &owner, extra_root.as_deref())?;
     if let Some(repo) = &repo {
         let location = repo.location();
         if !location.starts_with("the recorded location") {

@@ -74,7 +74,10 @@ pub fn run(cli: &Cli) -> Result<()> {
     let opts = tui::Options {
         no_color: cli.no_color,
         refresh: (refresh > 0.0).then(|| std::time::Duration::from_secs_f64(refresh.max(0.2))),
-        artifacts_root: cli.artifacts_root.clone().or(config.artifacts_root.clone()),
+        artifacts_root: cli
+            .artifacts_root
+            .clone()
+            .or_else(|| config.artifacts_root_for(&spec)),
         experiment,
         settings: tui::app::Settings::from_config(&config, keymap, config.time_format()),
         theme: config.theme.clone(),

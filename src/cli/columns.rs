@@ -8,8 +8,9 @@ use crate::index::{Attr, Column, KeySets};
 use crate::{suggest, text};
 
 const COLUMN_HELP: &str = "columns are attributes (run_id, run_name, experiment_id, status, \
-     lifecycle_stage, user_id, start_time, end_time, duration, artifact_uri) or metrics.KEY, \
-     params.KEY, tags.KEY";
+     lifecycle_stage, user_id, start_time, end_time, duration, artifact_uri) or metrics.KEY \
+     (also an aggregate of its history: metrics.KEY:min, :max, :first, :mean, :count, \
+     :min_step, :max_step, metrics.KEY@STEP), params.KEY, tags.KEY";
 
 /// Parses `--columns`; an unknown attribute or entity is an error with suggestions.
 pub fn parse(names: &[String]) -> Result<Vec<Column>, UsageError> {
@@ -61,7 +62,7 @@ pub fn check_keys(columns: &[Column], loaded: &KeySets, selected: &KeySets) -> K
     for c in columns {
         let (key, have, shown): (&str, &[String], &[String]) = match c {
             Column::Attr(_) => continue,
-            Column::Metric(k) => (k, &loaded.metrics, &selected.metrics),
+            Column::Metric(k) | Column::MetricAgg(k, _) => (k, &loaded.metrics, &selected.metrics),
             Column::Param(k) => (k, &loaded.params, &selected.params),
             Column::Tag(k) => (k, &loaded.tags, &selected.tags),
         };
@@ -80,7 +81,11 @@ pub fn check_keys(columns: &[Column], loaded: &KeySets, selected: &KeySets) -> K
 /// under another kind (`params.acc` when `acc` is a metric).
 fn suggestion(c: &Column, key: &str, loaded: &KeySets) -> String {
     let groups: [(&str, &[String], bool); 3] = [
-        ("metrics", &loaded.metrics, matches!(c, Column::Metric(_))),
+        (
+            "metrics",
+            &loaded.metrics,
+            matches!(c, Column::Metric(_) | Column::MetricAgg(..)),
+        ),
         ("params", &loaded.params, matches!(c, Column::Param(_))),
         ("tags", &loaded.tags, matches!(c, Column::Tag(_))),
     ];

@@ -147,8 +147,22 @@ fn describe(c: &Config, expected: Option<std::path::PathBuf>) {
         a.notify.name()
     );
     println!("\n[mouse]\nenabled = {}", c.mouse);
+    if c.artifacts_root.is_some() || !c.artifacts_sources.is_empty() {
+        println!("\n[artifacts]");
+    }
     if let Some(root) = &c.artifacts_root {
         let root = root.display().to_string();
-        println!("\n[artifacts]\nroot = {:?}", crate::text::sanitize(&root));
+        println!("root = {:?}", crate::text::sanitize(&root));
+    }
+    if !c.artifacts_sources.is_empty() {
+        println!("\n[artifacts.sources]");
+    }
+    for (source, folder) in &c.artifacts_sources {
+        let folder = folder.display().to_string();
+        println!(
+            "{:?} = {:?}",
+            crate::text::sanitize(source),
+            crate::text::sanitize(&folder)
+        );
     }
 }

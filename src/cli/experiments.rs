@@ -39,6 +39,7 @@ pub fn run(args: ExperimentsArgs, uri: Option<&str>) -> Result<()> {
             let needs = Needs {
                 narrow: None,
                 summaries: false,
+                aggregates: &[],
             };
             index_runs(store.as_ref(), list, |_| true, needs)?
         }

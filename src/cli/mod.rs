@@ -8,11 +8,15 @@ mod compare;
 mod config;
 mod docs;
 mod experiments;
+mod importance;
 mod logged_models;
 mod models;
 mod pick;
+mod plot_sweep;
 mod runs;
+mod runs_groups;
 mod saved_view;
+mod select;
 mod series;
 
 use std::io::{IsTerminal, Write};
@@ -32,6 +36,7 @@ pub use compare::CompareArgs;
 pub use config::ConfigArgs;
 pub use docs::{CompletionsArgs, ManArgs, write_completions, write_man};
 pub use experiments::ExperimentsArgs;
+pub use importance::ImportanceArgs;
 pub use logged_models::LoggedModelsArgs;
 pub use models::ModelsArgs;
 pub use pick::UsageError;
@@ -116,6 +121,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Draw metric curves of runs: the terminal UI's chart as text, or a PNG or SVG image.
     Plot(PlotArgs),
+    /// Which params matter for a metric: rank correlation and split importance.
+    Importance(ImportanceArgs),
     /// List registered models (or prompts), or the versions of one model.
     Models(ModelsArgs),
     /// List MLflow 3 logged models of experiments, with their params and metrics.
@@ -199,13 +206,15 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Models(args)) => models::run(args, global_uri.as_deref()),
         Some(Command::LoggedModels(args)) => logged_models::run(args, global_uri.as_deref()),
         Some(Command::Artifacts(args)) => {
-            let root = match cli.artifacts_root {
-                Some(root) => Some(root),
-                None => settings(cli.config.as_deref()).artifacts_root,
+            let config = cli.config.as_deref();
+            let root = |spec: &SourceSpec| match &cli.artifacts_root {
+                Some(root) => Some(root.clone()),
+                None => settings(config).artifacts_root_for(spec),
             };
-            artifacts::run(args, global_uri.as_deref(), root.as_deref())
+            artifacts::run(args, global_uri.as_deref(), &root)
         }
         Some(Command::Plot(args)) => series::plot(args, global_uri.as_deref(), cli.no_color),
+        Some(Command::Importance(args)) => importance::run(args, global_uri.as_deref()),
         Some(Command::Completions(args)) => docs::completions(&args),
         Some(Command::Man(args)) => docs::man(&args),
         Some(Command::Config(args)) => config::run(&args, cli.config.as_deref()),

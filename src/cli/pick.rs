@@ -122,6 +122,7 @@ fn load_runs(store: &dyn Store, experiments: &[String]) -> Result<RunIndex> {
     let needs = Needs {
         narrow: None,
         summaries: false,
+        aggregates: &[],
     };
     index_runs(
         store,

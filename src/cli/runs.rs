@@ -8,9 +8,10 @@ use super::{
     Layout, OutputArgs, View, columns, emit, emit_fitted, fit_width, locate, now_ms, output_format,
     pick, report_warnings, saved_view,
 };
+use crate::aggregate::MetricAgg;
 use crate::export::{self, Format};
 use crate::index::lookup::unique_prefix_len;
-use crate::index::{self, Column, KeySets};
+use crate::index::{self, Attr, Column, KeySets};
 use crate::model::{self, ViewType};
 use crate::store::{self, SourceSpec};
 use crate::{Needs, index_runs, text};
@@ -29,7 +30,10 @@ pub struct RunsArgs {
     pub view: View,
 
     /// Columns to show, comma-separated: attributes (run_id, run_name, status, start_time,
-    /// end_time, duration, user_id, ...), metrics.KEY, params.KEY, tags.KEY.
+    /// end_time, duration, user_id, ...), metrics.KEY, params.KEY, tags.KEY. A metric may
+    /// name an aggregate of its history: metrics.KEY:min, :max, :first, :mean, :count,
+    /// :min_step, :max_step (the step of the min/max), or metrics.KEY@STEP (the value at
+    /// that step).
     #[arg(long, short = 'c', value_delimiter = ',', value_name = "COLUMNS")]
     pub columns: Option<Vec<String>>,
 
@@ -41,16 +45,34 @@ pub struct RunsArgs {
 
     /// Order like MLflow's order_by, one "KEY [ASC|DESC]" per flag (repeatable), e.g.
     /// --order-by "metrics.acc DESC". Ties: start_time DESC, then run_id.
+    /// With --group-by: "runs", a group column or "AGG(COLUMN)", e.g.
+    /// --order-by "mean(metrics.val/acc) DESC".
     #[arg(long = "order-by", value_name = "EXPR")]
     pub order_by: Vec<String>,
 
-    /// At most N runs (the first N in the order shown).
+    /// At most N runs (the first N in the order shown); with --group-by, N groups.
     #[arg(long, short = 'n', value_name = "N")]
     pub limit: Option<usize>,
 
+    /// One row per group of runs with the same values of these columns (comma-separated,
+    /// e.g. params.optimizer,params.lr): the values, `runs`, and AGG(COLUMN) for each
+    /// metric column and each --agg. Runs missing a value form their own group.
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub group_by: Option<Vec<String>>,
+
+    /// Aggregates over each group's runs (with --group-by): mean, std (sample, n-1),
+    /// min, max, median.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "AGGS",
+        default_value = "mean,std"
+    )]
+    pub agg: Vec<String>,
+
     /// A view saved in the terminal UI's run table (v, then s): its columns, sort, filters,
-    /// pinned runs (first) and hidden runs (left out). --columns, --filter and --order-by
-    /// replace the view's own.
+    /// pinned runs (first), hidden runs (left out) and groups (saved in group mode).
+    /// --columns, --filter, --order-by and --group-by replace the view's own.
     #[arg(long, value_name = "NAME")]
     pub saved_view: Option<String>,
 
@@ -67,8 +89,6 @@ pub fn run(args: RunsArgs, uri: Option<&str>, config: Option<&std::path::Path>) 
         }
         None => None,
     };
-    let order = index::parse_order_by(&args.order_by)
-        .map_err(|e| anyhow::anyhow!("invalid --order-by: {e}"))?;
     let asked = match &args.columns {
         Some(names) => Some(columns::parse(names)?),
         None => None,
@@ -77,6 +97,25 @@ pub fn run(args: RunsArgs, uri: Option<&str>, config: Option<&std::path::Path>) 
     let saved = match &args.saved_view {
         Some(name) => Some(saved_view::find(&spec, name)?),
         None => None,
+    };
+    // --group-by, else the grouping of a saved view in group mode.
+    let group_by = args.group_by.clone().or_else(|| {
+        let text = saved.as_ref()?.group_by.as_ref()?;
+        Some(text.split(',').map(|s| s.trim().to_string()).collect())
+    });
+    let grouping = match &group_by {
+        Some(by) => Some(super::runs_groups::Grouping::parse(
+            &columns::parse(by)?,
+            &args.agg,
+            &args.order_by,
+        )?),
+        None => None,
+    };
+    let order = if grouping.is_some() {
+        Vec::new()
+    } else {
+        index::parse_order_by(&args.order_by)
+            .map_err(|e| anyhow::anyhow!("invalid --order-by: {e}"))?
     };
     let filter = match given {
         Some(f) => f,
@@ -89,6 +128,33 @@ pub fn run(args: RunsArgs, uri: Option<&str>, config: Option<&std::path::Path>) 
                 .map_err(|e| anyhow::anyhow!("the saved view's search filter is not valid: {e}"))?
         }
     };
+    // Aggregates (`metrics.loss:min`) the columns, filter, ordering and grouping use (and
+    // those of a saved view) are computed while loading.
+    let mut aggregates = filter.metric_aggs();
+    let saved_columns: Vec<Column> = saved
+        .iter()
+        .flat_map(|v| v.columns.iter().filter_map(|c| Column::parse(&c.name)))
+        .chain(
+            saved
+                .iter()
+                .flat_map(saved_view::sort_keys)
+                .map(|k| k.column),
+        )
+        .collect();
+    let agg_columns = asked
+        .iter()
+        .flatten()
+        .chain(order.iter().map(|k| &k.column))
+        .chain(grouping.iter().flat_map(|g| g.columns_used()))
+        .chain(&saved_columns);
+    for c in agg_columns {
+        if let Column::MetricAgg(k, a) = c {
+            let m = MetricAgg::new(k.clone(), *a);
+            if !aggregates.contains(&m) {
+                aggregates.push(m);
+            }
+        }
+    }
     let store = store::open(&spec)?;
     let view: ViewType = args.view.into();
     // Experiments come first so that --experiment can be checked before runs are read.
@@ -118,6 +184,7 @@ pub fn run(args: RunsArgs, uri: Option<&str>, config: Option<&std::path::Path>) 
     let needs = Needs {
         narrow: Some(&narrow),
         summaries: args.columns.is_none() && output_format(&args.output) == Format::Json,
+        aggregates: &aggregates,
     };
     let index = index_runs(store.as_ref(), list, chosen, needs)?;
     report_warnings(&index);
@@ -147,6 +214,51 @@ pub fn run(args: RunsArgs, uri: Option<&str>, config: Option<&std::path::Path>) 
                 .count()
         });
         index::order_runs(index.runs(), &mut rows[pinned..], &order);
+    }
+    if let Some(grouping) = grouping {
+        let selected: Vec<&model::Run> = rows.iter().map(|&i| &index.runs()[i]).collect();
+        let cols = match (&asked, &saved) {
+            (Some(cols), _) => {
+                check_columns(cols, &index, &selected, &scope, narrowed)?;
+                Some(cols.clone())
+            }
+            // As group mode shows them: names, ids and times say nothing about a group.
+            (None, Some(v)) if !v.columns.is_empty() => Some(
+                saved_view::columns(v, &selected, now)
+                    .into_iter()
+                    .filter(|c| {
+                        !matches!(
+                            c,
+                            Column::Attr(
+                                Attr::RunName
+                                    | Attr::RunId
+                                    | Attr::StartTime
+                                    | Attr::EndTime
+                                    | Attr::ArtifactUri
+                            )
+                        )
+                    })
+                    .collect(),
+            ),
+            (None, _) => None,
+        };
+        let mut table = grouping.table(index.runs(), &rows, cols.as_deref(), now);
+        if let Some(n) = args.limit {
+            table.rows.truncate(n);
+        }
+        if let Some(width) = fit_width(&args.output) {
+            let keep: Vec<usize> = (0..table.headers.len()).collect();
+            return emit_fitted(&table, width, Layout::Priority(&keep), |left, total| {
+                format!(
+                    "{left} of {} left out to fit {width} terminal columns: choose columns with -c and \
+                     aggregates with --agg, or see all with -f csv",
+                    text::count(total, "column", "columns")
+                )
+            });
+        }
+        return emit(&args.output, |format, target, out| {
+            export::write_table_to(&table, format, target, out)
+        });
     }
     if let Some(n) = args.limit {
         rows.truncate(n);
@@ -275,7 +387,7 @@ fn usefulness_order(columns: &[Column]) -> Vec<usize> {
         Column::Tag(t) if t == "mlflow.runName" => 1,
         Column::Attr(Attr::RunName) => 1,
         Column::Attr(Attr::Status) => 2,
-        Column::Metric(_) => 3,
+        Column::Metric(_) | Column::MetricAgg(..) => 3,
         Column::Param(_) => 4,
         Column::Attr(Attr::StartTime | Attr::Duration) => 5,
         Column::Attr(Attr::EndTime) => 6,

@@ -95,7 +95,7 @@ pub fn columns(view: &ViewState, selected: &[&Run], now: i64) -> Vec<Column> {
     let keys = KeySets::of(selected.iter().copied());
     let present = |c: &Column| match c {
         Column::Attr(_) => true,
-        Column::Metric(k) => keys.metrics.contains(k),
+        Column::Metric(k) | Column::MetricAgg(k, _) => keys.metrics.contains(k),
         Column::Param(k) => keys.params.contains(k),
         Column::Tag(k) => keys.tags.contains(k),
     };

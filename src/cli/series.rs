@@ -24,15 +24,16 @@ pub struct SeriesArgs {
     pub source: Option<String>,
 
     /// A run: its id, a unique id prefix (6 or more characters) or its name (repeatable).
-    #[arg(long = "run", short = 'r', required = true, value_name = "RUN")]
+    #[arg(long = "run", short = 'r', value_name = "RUN")]
     pub runs: Vec<String>,
 
     /// Look run names and id prefixes up only in this experiment (id or name; repeatable).
+    /// For plot --kind scatter|parallel and --group-by: the experiments whose runs are drawn.
     #[arg(long, short = 'e', value_name = "ID_OR_NAME")]
     pub experiment: Vec<String>,
 
     /// Metric key (repeatable).
-    #[arg(long = "metric", short = 'm', required = true, value_name = "KEY")]
+    #[arg(long = "metric", short = 'm', value_name = "KEY")]
     pub metrics: Vec<String>,
 }
 
@@ -70,9 +71,45 @@ pub struct PlotArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// X axis: the step, wall-clock time, or time since each run's first point.
+    /// What to draw: metric curves of runs (line), one dot per run (scatter, with --x,
+    /// --y, --color) or one line per run across axes (parallel, with --axes).
     #[arg(long, value_enum, default_value_t)]
-    pub x: crate::chart::XMode,
+    pub kind: PlotKind,
+
+    /// X axis. Line charts: step, time (wall clock) or relative (since each run's first
+    /// point). Scatter: a column, e.g. params.lr or metrics.val/loss:min.
+    #[arg(long, default_value = "step", value_name = "AXIS")]
+    pub x: String,
+
+    /// Scatter: the y column, e.g. metrics.val/acc:max.
+    #[arg(long, value_name = "COLUMN")]
+    pub y: Option<String>,
+
+    /// Scatter and parallel: colour by this column (parallel default: the last metric axis).
+    #[arg(long, value_name = "COLUMN")]
+    pub color: Option<String>,
+
+    /// Parallel: the axes, comma-separated, e.g. params.lr,params.batch_size,metrics.val/acc:max.
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub axes: Vec<String>,
+
+    /// Line: one mean curve per group of runs with these column values (comma-separated),
+    /// with a band around it.
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub group_by: Vec<String>,
+
+    /// The band of grouped curves: min to max, or mean ± one standard deviation.
+    #[arg(long, value_enum, default_value_t)]
+    pub band: crate::chart::bands::BandKind,
+
+    /// Only runs matching a search filter (scatter, parallel, grouped lines).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// Logarithmic x axis (scatter; by default an axis goes log when its positive values
+    /// span two decades or more).
+    #[arg(long)]
+    pub log_x: bool,
 
     /// EMA smoothing weight in [0, 1) (TensorBoard-style, debiased); the raw curve stays faint.
     #[arg(long, default_value_t = 0.0, value_name = "W")]
@@ -100,6 +137,26 @@ pub struct PlotArgs {
     pub height: Option<u16>,
 }
 
+/// The kinds of `plot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PlotKind {
+    #[default]
+    Line,
+    Scatter,
+    Parallel,
+}
+
+/// The x mode of a line chart from `--x`.
+fn x_mode(x: &str) -> Result<crate::chart::XMode> {
+    use clap::ValueEnum;
+    crate::chart::XMode::from_str(x, true).map_err(|_| {
+        anyhow::anyhow!(
+            "--x for a line chart is step, time or relative, not '{}'",
+            text::sanitize(x)
+        )
+    })
+}
+
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
     let (w, h) = s
         .split_once(['x', 'X'])
@@ -122,6 +179,9 @@ struct Histories {
 /// Every point of each history, or for a very long one a sample taken while reading (the
 /// same curve at any image width), so memory stays bounded.
 fn load(args: &SeriesArgs, uri: Option<&str>) -> Result<Histories> {
+    if args.runs.is_empty() || args.metrics.is_empty() {
+        bail!("give the runs and metrics: -r RUN_ID... -m KEY...");
+    }
     let store: Box<dyn Store> = open(args.source.as_deref(), uri)?;
     let runs = fetch_runs(store.as_ref(), &args.runs, &args.experiment)?;
     let mut series = Vec::new();
@@ -335,7 +395,7 @@ fn write_histories(
 }
 
 /// The format `plot` writes: `--format`, else the `-o` file's extension, else text.
-fn plot_format(args: &PlotArgs) -> Result<PlotFormat> {
+pub(super) fn plot_format(args: &PlotArgs) -> Result<PlotFormat> {
     let ext = args
         .output
         .as_deref()
@@ -375,10 +435,14 @@ pub fn plot(args: PlotArgs, uri: Option<&str>, no_color: bool) -> Result<()> {
     if !(0.0..1.0).contains(&args.smooth) {
         bail!("--smooth must be in [0, 1), got {}", args.smooth);
     }
+    if args.kind != PlotKind::Line || !args.group_by.is_empty() {
+        return super::plot_sweep::plot(&args, uri, no_color);
+    }
+    let x = x_mode(&args.x)?;
     let format = plot_format(&args)?;
     let h = load(&args.series, uri)?;
     let opts = ChartOptions {
-        x_mode: args.x,
+        x_mode: x,
         log_y: args.log_y,
         smoothing: args.smooth,
         clip_outliers: args.clip_outliers,
@@ -434,7 +498,9 @@ pub fn plot(args: PlotArgs, uri: Option<&str>, no_color: bool) -> Result<()> {
 
 /// `plot --format text`: for each metric, the terminal UI's chart as text, one after the
 /// other, to standard output (in colour when it is a terminal) or to the `-o` file.
-fn plot_text(args: &PlotArgs, h: &Histories, opts: ChartOptions, no_color: bool) -> Result<()> {
+/// The size and colour of a text chart: `--width`/`--height`, else the terminal's (up to 40
+/// lines), else 80×24; colour only on a terminal without `NO_COLOR` or `--no-color`.
+pub(super) fn text_size(args: &PlotArgs, no_color: bool) -> (u16, u16, bool) {
     let terminal = match &args.output {
         None => terminal_size::terminal_size_of(std::io::stdout()),
         Some(_) => None,
@@ -451,6 +517,35 @@ fn plot_text(args: &PlotArgs, h: &Histories, opts: ChartOptions, no_color: bool)
         .unwrap_or(24);
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let color = terminal.is_some() && !no_color && !no_color_env;
+    (width, height, color)
+}
+
+/// Writes text chart lines to the `-o` file or standard output (a closed pipe is fine).
+pub(super) fn write_text(args: &PlotArgs, out: &str) -> Result<()> {
+    let written = match &args.output {
+        Some(path) => {
+            std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(Into::into),
+            }
+        }
+    };
+    written?;
+    if let Some(path) = &args.output {
+        eprintln!("mltui: wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn plot_text(args: &PlotArgs, h: &Histories, opts: ChartOptions, no_color: bool) -> Result<()> {
+    let (width, height, color) = text_size(args, no_color);
     let mut out = String::new();
     for (n, key) in args.series.metrics.iter().enumerate() {
         let points: Vec<(String, Vec<MetricPoint>)> = h
@@ -480,24 +575,5 @@ fn plot_text(args: &PlotArgs, h: &Histories, opts: ChartOptions, no_color: bool)
             out.push('\n');
         }
     }
-    let written = match &args.output {
-        Some(path) => {
-            std::fs::write(path, &out).with_context(|| format!("cannot write {}", path.display()))
-        }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(out.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.map_err(Into::into),
-            }
-        }
-    };
-    written?;
-    if let Some(path) = &args.output {
-        eprintln!("mltui: wrote {}", path.display());
-    }
-    Ok(())
+    write_text(args, &out)
 }

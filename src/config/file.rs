@@ -12,13 +12,17 @@ use crate::suggest;
 
 /// Screens and overlays that take `[keys.SCREEN]` tables (`global`: keys that work on
 /// every screen, moving included).
-pub const KEY_SCREENS: [&str; 18] = [
+pub const KEY_SCREENS: [&str; 22] = [
     "global",
     "experiments",
     "runs",
+    "groups",
     "detail",
     "compare",
     "chart",
+    "scatter",
+    "parallel",
+    "importance",
     "activity",
     "views",
     "picker",
@@ -422,7 +426,24 @@ impl Parser<'_> {
                         }
                     }
                 }
-                _ => self.unknown(key, "artifacts", &["root"]),
+                "sources" => {
+                    let Some(sources) = self.table(value, "artifacts.sources") else {
+                        continue;
+                    };
+                    for (source, folder) in sources.iter() {
+                        let field = format!("artifacts.sources.\"{}\"", source.get_ref());
+                        if let Some((s, at)) = self.string(folder, &field) {
+                            if s.trim().is_empty() {
+                                self.error(at, format!("{field}: expected a folder, got \"\""));
+                            } else {
+                                let source = source.get_ref().to_string();
+                                let folder = super::expand_home(&s);
+                                self.config.artifacts_sources.push((source, folder));
+                            }
+                        }
+                    }
+                }
+                _ => self.unknown(key, "artifacts", &["root", "sources"]),
             }
         }
     }

@@ -180,6 +180,9 @@ pub struct Config {
     pub mouse: bool,
     /// Where artifacts were copied to (`[artifacts] root`; `--artifacts-root` wins).
     pub artifacts_root: Option<PathBuf>,
+    /// The same per source (`[artifacts.sources]`: the source as typed, the folder); over
+    /// `artifacts_root` for the source it names.
+    pub artifacts_sources: Vec<(String, PathBuf)>,
 }
 
 impl Default for Config {
@@ -210,6 +213,7 @@ impl Default for Config {
             },
             mouse: true,
             artifacts_root: None,
+            artifacts_sources: Vec::new(),
         }
     }
 }
@@ -358,6 +362,24 @@ pub fn apply_env(
         config.artifacts_root = Some(expand_home(&v));
     }
     Ok(())
+}
+
+impl Config {
+    /// The artifacts root for `source`: its `[artifacts.sources]` entry (a source named the
+    /// way it is typed, compared once resolved), else `[artifacts] root`.
+    pub fn artifacts_root_for(&self, source: &crate::store::SourceSpec) -> Option<PathBuf> {
+        let id = state::source_id(source);
+        let cwd = std::env::current_dir().unwrap_or_default();
+        self.artifacts_sources
+            .iter()
+            .find(|(named, _)| {
+                let named = expand_home(named).display().to_string();
+                crate::store::parse_source(&named, &cwd)
+                    .is_ok_and(|spec| state::source_id(&spec) == id)
+            })
+            .map(|(_, folder)| folder.clone())
+            .or_else(|| self.artifacts_root.clone())
+    }
 }
 
 /// A path with a leading `~/` read as the home folder.

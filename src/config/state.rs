@@ -82,10 +82,16 @@ pub struct ViewState {
     /// Flat instead of a tree of nested runs.
     #[serde(default, skip_serializing_if = "is_false")]
     pub flat: bool,
-    /// The column runs are grouped by. Kept for the group mode (`g`): it is written back
-    /// as read, and applied by that mode where it exists.
+    /// The columns runs are grouped by in group mode (`g`), comma-separated
+    /// (`params.optimizer,params.lr`); none: the table shows runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<String>,
+    /// Group mode: the aggregate metric columns show (`mean±std`, `mean`, `std`, `min`,
+    /// `max`, `median`) when not the default, and the columns with their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_agg: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub group_aggs: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub diff_only: bool,
     #[serde(default, skip_serializing_if = "is_false")]

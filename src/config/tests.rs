@@ -345,6 +345,39 @@ fn activity_settings_take_spans_and_name_their_errors() {
 }
 
 #[test]
+fn artifacts_roots_per_source_win_over_the_root() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("mlflow.db");
+    let mut header = b"SQLite format 3\0".to_vec();
+    header.resize(4096, 0);
+    std::fs::write(&db, header).expect("db");
+    let text = format!(
+        "[artifacts]\nroot = \"/all\"\n[artifacts.sources]\n{:?} = \"/copy\"\n\"http://Box:5000/\" = \"/srv\"\n",
+        db.display().to_string()
+    );
+    let c = parse(&text, "c.toml").expect("parses");
+    let spec = |s: &str| crate::store::parse_source(s, dir.path()).expect("source");
+    assert_eq!(
+        c.artifacts_root_for(&spec(&db.display().to_string())),
+        Some(PathBuf::from("/copy"))
+    );
+    // A server URL is compared as the state file names it: scheme and host in any case, no
+    // trailing slash.
+    assert_eq!(
+        c.artifacts_root_for(&spec("http://box:5000")),
+        Some(PathBuf::from("/srv"))
+    );
+    assert_eq!(
+        c.artifacts_root_for(&spec("http://other:5000")),
+        Some(PathBuf::from("/all"))
+    );
+    assert_eq!(
+        errors("[artifacts.sources]\n\"x\" = 1\n"),
+        ["c.toml:2: artifacts.sources.\"x\": expected text, got a whole number"]
+    );
+}
+
+#[test]
 fn artifacts_root_comes_from_the_file_then_the_environment() {
     let c = parse("[artifacts]\nroot = \"/srv/mlartifacts\"\n", "c.toml").expect("parses");
     assert_eq!(

@@ -10,7 +10,9 @@ mod stream;
 mod table;
 
 pub use json::{SafeFormatter, to_writer_safe};
-pub use runs::{experiments_json, experiments_table, runs_json, runs_table};
+pub use runs::{
+    experiments_json, experiments_table, groups_table, importance_table, runs_json, runs_table,
+};
 pub use stream::{RowWriter, text_width};
 pub use table::{Cell, Table};
 

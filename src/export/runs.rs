@@ -3,6 +3,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use super::{Cell, Table, json_float};
+use crate::index::group::{Group, GroupColumn};
 use crate::index::{Column, RunIndex, Value};
 use crate::model::{Experiment, Run};
 
@@ -14,6 +15,7 @@ pub fn cell(v: Value<'_>) -> Cell {
         Value::Number(n) => Cell::Number(n),
         Value::Time(t) => Cell::Time(t),
         Value::Duration(d) => Cell::Duration(d),
+        Value::Int(i) => Cell::Int(i),
     }
 }
 
@@ -29,6 +31,70 @@ pub fn runs_table<'a>(
             .push(columns.iter().map(|c| cell(c.value(run, now_ms))).collect());
     }
     t
+}
+
+/// A table of `groups` of `runs` (grouped by `by`), one row per group.
+pub fn groups_table(
+    groups: &[Group],
+    runs: &[Run],
+    by: &[Column],
+    columns: &[GroupColumn],
+    now_ms: i64,
+) -> Table {
+    let mut t = Table::new(columns.iter().map(GroupColumn::name).collect());
+    for g in groups {
+        t.rows.push(
+            columns
+                .iter()
+                .map(|c| cell(c.value(g, runs, by, now_ms)))
+                .collect(),
+        );
+    }
+    t
+}
+
+/// The parameter importance table: `param, kind, runs, values, spearman, importance,
+/// best, best_mean`.
+pub fn importance_table(list: &[crate::index::importance::Importance]) -> Table {
+    use crate::index::importance::ParamKind;
+    let mut table = Table::new(
+        [
+            "param",
+            "kind",
+            "runs",
+            "values",
+            "spearman",
+            "importance",
+            "best",
+            "best_mean",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+    );
+    for i in list {
+        table.rows.push(vec![
+            Cell::Text(format!("params.{}", i.param)),
+            Cell::Text(
+                match i.kind {
+                    ParamKind::Numeric => "numeric",
+                    ParamKind::Categorical => "categorical",
+                }
+                .into(),
+            ),
+            Cell::Int(i.runs as i64),
+            Cell::Int(i.values as i64),
+            i.spearman.map_or(Cell::Missing, Cell::Number),
+            Cell::Number(i.importance),
+            if i.best.is_empty() {
+                Cell::Missing
+            } else {
+                Cell::Text(i.best.clone())
+            },
+            Cell::Number(i.best_mean),
+        ]);
+    }
+    table
 }
 
 fn string_map(m: &std::collections::BTreeMap<String, String>) -> Json {

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::aggregate::{Agg, split_key};
 use crate::model::Run;
 
 /// A run attribute that can be shown as a column.
@@ -70,9 +71,13 @@ impl Attr {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Column {
     Attr(Attr),
+    /// The latest value of a metric (`metrics.KEY`).
     Metric(String),
     Param(String),
     Tag(String),
+    /// Another aggregate of a metric's history (`metrics.KEY:min`, `metrics.KEY@1000`);
+    /// never `Agg::Latest`, which is `Metric`.
+    MetricAgg(String, Agg),
 }
 
 /// A cell value, typed so that sorting, diffing and each output format can treat it right.
@@ -85,6 +90,8 @@ pub enum Value<'a> {
     Time(i64),
     /// A span in milliseconds.
     Duration(i64),
+    /// A whole number: a point count or a step.
+    Int(i64),
 }
 
 impl Value<'_> {
@@ -106,12 +113,15 @@ impl Value<'_> {
             (Value::Time(t), true) => text::time_precise(*t),
             (Value::Duration(d), false) => text::duration_short(*d),
             (Value::Duration(d), true) => text::duration_precise(*d),
+            (Value::Int(i), _) => i.to_string(),
         }
     }
 }
 
 impl Column {
     /// Parses `metrics.x`, `params.x`, `tags.x` (and MLflow's aliases) or an attribute name.
+    /// A metric may carry an aggregate: `metrics.val/loss:min`, `metrics.loss@1000`; a key
+    /// in backticks is taken as written (`` metrics.`x:min` `` is the metric named `x:min`).
     pub fn parse(s: &str) -> Option<Column> {
         let s = s.trim();
         if let Some(a) = Attr::from_name(s) {
@@ -121,13 +131,64 @@ impl Column {
         if key.is_empty() {
             return None;
         }
-        let key = key.to_string();
+        if matches!(entity, "metrics" | "metric") {
+            return Column::metric_spelled(key);
+        }
+        let key = unquote(key)?.to_string();
         match entity {
-            "metrics" | "metric" => Some(Column::Metric(key)),
             "params" | "param" | "parameters" | "parameter" => Some(Column::Param(key)),
             "tags" | "tag" => Some(Column::Tag(key)),
             _ => None,
         }
+    }
+
+    /// A metric column from the text after `metrics.`: `val/loss`, `val/loss:min`, or a
+    /// backticked key with an optional aggregate after it.
+    fn metric_spelled(spec: &str) -> Option<Column> {
+        let (key, agg) = match spec.strip_prefix('`') {
+            Some(rest) => {
+                let (key, after) = rest.split_once('`')?;
+                let agg = if after.is_empty() {
+                    Agg::Latest
+                } else {
+                    match split_key(&format!("k{after}")) {
+                        ("k", agg) if agg != Agg::Latest || after == ":latest" => agg,
+                        _ => return None,
+                    }
+                };
+                (key, agg)
+            }
+            None => split_key(spec),
+        };
+        if key.is_empty() {
+            return None;
+        }
+        Some(Column::metric(key, agg))
+    }
+
+    /// The column of `agg` of metric `key` (`Metric` for the latest value).
+    pub fn metric(key: impl Into<String>, agg: Agg) -> Column {
+        match agg {
+            Agg::Latest => Column::Metric(key.into()),
+            agg => Column::MetricAgg(key.into(), agg),
+        }
+    }
+
+    /// The metric key and aggregate of a metric column.
+    pub fn metric_parts(&self) -> Option<(&str, Agg)> {
+        match self {
+            Column::Metric(k) => Some((k, Agg::Latest)),
+            Column::MetricAgg(k, a) => Some((k, *a)),
+            _ => None,
+        }
+    }
+
+    /// True for columns whose values are numbers (metrics, counts, steps, durations).
+    pub fn is_numeric(&self) -> bool {
+        matches!(
+            self,
+            Column::Metric(_) | Column::MetricAgg(..) | Column::Attr(Attr::Duration)
+        )
     }
 
     /// The full column name (`metrics.loss`).
@@ -137,14 +198,17 @@ impl Column {
             Column::Metric(k) => Cow::Owned(format!("metrics.{k}")),
             Column::Param(k) => Cow::Owned(format!("params.{k}")),
             Column::Tag(k) => Cow::Owned(format!("tags.{k}")),
+            Column::MetricAgg(k, a) => Cow::Owned(format!("metrics.{k}{}", a.suffix())),
         }
     }
 
-    /// The short label for a table header: the key without its entity prefix.
-    pub fn label(&self) -> &str {
+    /// The short label for a table header: the key without its entity prefix (with its
+    /// aggregate: `val/loss:min`).
+    pub fn label(&self) -> Cow<'_, str> {
         match self {
-            Column::Attr(a) => a.name(),
-            Column::Metric(k) | Column::Param(k) | Column::Tag(k) => k,
+            Column::Attr(a) => Cow::Borrowed(a.name()),
+            Column::Metric(k) | Column::Param(k) | Column::Tag(k) => Cow::Borrowed(k),
+            Column::MetricAgg(k, a) => Cow::Owned(format!("{k}{}", a.suffix())),
         }
     }
 
@@ -173,8 +237,61 @@ impl Column {
                 .map_or(Value::Missing, |m| Value::Number(m.latest.value)),
             Column::Param(k) => run.params.get(k).map_or(Value::Missing, |v| text(v)),
             Column::Tag(k) => run.tags.get(k).map_or(Value::Missing, |v| text(v)),
+            Column::MetricAgg(k, a) => aggregate_value(run, k, *a),
         }
     }
+}
+
+/// `agg` of metric `key` of `run`: computed aggregates first, else what the summary knows
+/// (latest always; min, max and count when the store counted the points). Missing when the
+/// run lacks the metric or the value is not known (yet).
+pub fn aggregate_value(run: &Run, key: &str, agg: Agg) -> Value<'static> {
+    let num = |v: f64| {
+        if agg.is_integer() {
+            Value::Int(v as i64)
+        } else {
+            Value::Number(v)
+        }
+    };
+    if let Some(v) = run.aggregates.get(key, agg) {
+        return v.map_or(Value::Missing, num);
+    }
+    let Some(s) = run.metrics.get(key) else {
+        return Value::Missing;
+    };
+    match (agg, s.count) {
+        (Agg::Latest, _) => Value::Number(s.latest.value),
+        (Agg::Min, Some(_)) => Value::Number(s.min),
+        (Agg::Max, Some(_)) => Value::Number(s.max),
+        (Agg::Count, Some(c)) => Value::Int(c as i64),
+        _ => Value::Missing,
+    }
+}
+
+/// True when `agg` of `key` is known for `run` without a history (computed, or in the
+/// summary), or the run does not have the metric at all.
+pub fn aggregate_known(run: &Run, key: &str, agg: Agg) -> bool {
+    if run.aggregates.get(key, agg).is_some() {
+        return true;
+    }
+    match run.metrics.get(key) {
+        None => true,
+        Some(s) => match agg {
+            Agg::Latest => true,
+            Agg::Min | Agg::Max | Agg::Count => s.count.is_some(),
+            _ => false,
+        },
+    }
+}
+
+/// A key as written after an entity: backticks or double quotes around it are removed.
+fn unquote(key: &str) -> Option<&str> {
+    for q in ['`', '"'] {
+        if let Some(rest) = key.strip_prefix(q) {
+            return rest.strip_suffix(q).filter(|k| !k.is_empty());
+        }
+    }
+    Some(key)
 }
 
 impl fmt::Display for Column {
@@ -263,5 +380,67 @@ mod tests {
         assert_eq!(Column::parse("foo.bar"), None);
         assert_eq!(Column::parse("metrics."), None);
         assert_eq!(Column::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn aggregate_columns_parse_and_name() {
+        let c = |s: &str| Column::parse(s).expect(s);
+        assert_eq!(
+            c("metrics.val/loss:min"),
+            Column::MetricAgg("val/loss".into(), Agg::Min)
+        );
+        assert_eq!(
+            c("metrics.val/acc:max_step"),
+            Column::MetricAgg("val/acc".into(), Agg::MaxStep)
+        );
+        assert_eq!(
+            c("metrics.val/loss@1000"),
+            Column::MetricAgg("val/loss".into(), Agg::At(1000))
+        );
+        assert_eq!(c("metrics.loss:latest"), Column::Metric("loss".into()));
+        assert_eq!(c("metrics.a:b"), Column::Metric("a:b".into()));
+        assert_eq!(c("metrics.`x:min`"), Column::Metric("x:min".into()));
+        assert_eq!(
+            c("metrics.`val/loss`:mean"),
+            Column::MetricAgg("val/loss".into(), Agg::Mean)
+        );
+        assert_eq!(Column::parse("metrics.`x`:nope"), None);
+        assert_eq!(
+            Column::parse("metrics.:min"),
+            Some(Column::Metric(":min".into()))
+        );
+        for s in [
+            "metrics.val/loss:min",
+            "metrics.val/loss:max",
+            "metrics.val/loss:first",
+            "metrics.val/loss:mean",
+            "metrics.val/loss:count",
+            "metrics.val/loss:min_step",
+            "metrics.val/loss:max_step",
+            "metrics.val/loss@-3",
+        ] {
+            assert_eq!(c(s).name(), s);
+        }
+        assert_eq!(c("metrics.val/loss:min").label(), "val/loss:min");
+    }
+
+    #[test]
+    fn aggregate_values_come_from_computed_values_then_the_summary() {
+        use crate::index::tests::run_with;
+        let mut r = run_with("a", 1, &[("loss", 0.5)], &[]);
+        let min = |r: &Run| aggregate_value(r, "loss", Agg::Min);
+        assert_eq!(min(&r), Value::Number(0.5));
+        r.metrics.get_mut("loss").expect("loss").count = None;
+        assert_eq!(min(&r), Value::Missing, "unknown without a count");
+        assert!(!aggregate_known(&r, "loss", Agg::Min));
+        r.aggregates.set("loss", Agg::Min, Some(0.25));
+        r.aggregates.set("loss", Agg::MinStep, Some(7.0));
+        r.aggregates.set("loss", Agg::At(3), None);
+        assert_eq!(min(&r), Value::Number(0.25));
+        let col = |a| Column::MetricAgg("loss".into(), a).value(&r, 0);
+        assert_eq!(col(Agg::MinStep), Value::Int(7));
+        assert_eq!(col(Agg::At(3)), Value::Missing);
+        assert_eq!(col(Agg::Mean), Value::Missing);
+        assert!(aggregate_known(&r, "other", Agg::Mean), "no such metric");
     }
 }

@@ -6,6 +6,8 @@ pub mod compare;
 pub mod diff;
 pub mod direction;
 pub mod filter;
+pub mod group;
+pub mod importance;
 pub mod lookup;
 pub mod quick;
 pub mod sort;
@@ -61,9 +63,14 @@ impl RunIndex {
     }
 
     /// Inserts a run, or replaces the run with the same id.
-    pub fn upsert(&mut self, run: Run) {
+    pub fn upsert(&mut self, mut run: Run) {
         self.generation += 1;
         if let Some(&i) = self.by_run_id.get(&run.run_id) {
+            // Aggregates computed earlier stay until they are computed again for the new
+            // data (the caller asks again for runs that changed).
+            if run.aggregates.is_empty() {
+                run.aggregates = std::mem::take(&mut self.runs[i].aggregates);
+            }
             let old = &self.runs[i];
             if old.experiment_id != run.experiment_id || old.lifecycle != run.lifecycle {
                 let (exp, stage) = (old.experiment_id.clone(), old.lifecycle);
@@ -119,6 +126,19 @@ impl RunIndex {
             .get(experiment_id)
             .copied()
             .unwrap_or_default()
+    }
+
+    /// Records a computed aggregate of a run's metric (ignored for an unknown run).
+    pub fn set_aggregate(
+        &mut self,
+        run_id: &str,
+        key: &str,
+        agg: crate::aggregate::Agg,
+        value: Option<f64>,
+    ) {
+        if let Some(&i) = self.by_run_id.get(run_id) {
+            self.runs[i].aggregates.set(key, agg, value);
+        }
     }
 
     pub fn run(&self, run_id: &str) -> Option<&Run> {
@@ -203,6 +223,7 @@ pub(crate) mod tests {
                 })
                 .collect(),
             datasets: Vec::new(),
+            aggregates: Default::default(),
         }
     }
 

@@ -66,7 +66,7 @@ fn key_of<'a>(run: &'a Run, column: &Column, text: TextOrder, now_ms: i64) -> Ke
         Value::Missing => Key::Missing,
         Value::Number(v) if v.is_nan() => Key::Nan,
         Value::Number(v) => Key::Num(v),
-        Value::Time(t) | Value::Duration(t) => Key::Num(t as f64),
+        Value::Time(t) | Value::Duration(t) | Value::Int(t) => Key::Num(t as f64),
         Value::Text(s) => match text {
             TextOrder::Numeric => match s.trim().parse::<f64>() {
                 Ok(v) if !v.is_nan() => Key::Num(v),

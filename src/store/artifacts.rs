@@ -151,7 +151,8 @@ impl ArtifactAccess {
                 };
                 Some(format!(
                     "no artifact folder found ({recorded}; also looked in {}); if the artifacts \
-                     were copied elsewhere, pass --artifacts-root DIR",
+                     were copied elsewhere, pass --artifacts-root DIR (or set [artifacts] in the \
+                     configuration file)",
                     if places.is_empty() {
                         "nothing else".into()
                     } else {
@@ -336,7 +337,10 @@ pub fn resolve_local(
         .map(|b| (b.as_path(), "next to the store"))
         .collect();
     if let Some(root) = extra_root {
-        all_bases.push((root, "under --artifacts-root"));
+        all_bases.push((
+            root,
+            "under the artifacts root (--artifacts-root or [artifacts] in the config)",
+        ));
     }
     for (base, why) in all_bases {
         if let Recorded::Proxied(p) = &recorded {

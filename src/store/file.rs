@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::aggregate::Agg;
 use crate::model::{
     DatasetInput, Experiment, Lifecycle, MetricPoint, Run, RunCount, RunStatus, TAG_RUN_NAME,
 };
@@ -101,7 +102,7 @@ impl FileStore {
     }
 
     /// Finds a run's directory by scanning experiment folders.
-    fn run_dir(&self, run_id: &str) -> Result<PathBuf, StoreError> {
+    pub(super) fn run_dir(&self, run_id: &str) -> Result<PathBuf, StoreError> {
         if !is_safe_name(run_id) {
             return Err(StoreError::RunNotFound(run_id.to_string()));
         }
@@ -169,6 +170,7 @@ impl Store for FileStore {
                 warnings,
             });
         }
+        let wanted = super::aggs_by_key(query.aggregates);
         let mut rest = &run_dirs[..];
         let mut size = FIRST_BATCH;
         while !rest.is_empty() {
@@ -179,7 +181,7 @@ impl Store for FileStore {
                 .par_iter()
                 .map(|(dir, exp_id)| {
                     let mut w = Vec::new();
-                    (read_run(dir, exp_id, &mut w), w)
+                    (read_run_with(dir, exp_id, &mut w, &wanted), w)
                 })
                 .collect();
             let mut batch = RunBatch::default();
@@ -232,6 +234,15 @@ impl Store for FileStore {
             counts.insert(exp.experiment_id.clone(), n);
         }
         Ok(Some(counts))
+    }
+
+    fn metric_aggregates(
+        &self,
+        run_ids: &[String],
+        wanted: &[crate::aggregate::MetricAgg],
+        sink: &mut dyn FnMut(super::AggBatch),
+    ) -> Result<(), StoreError> {
+        self.aggregates(run_ids, wanted, sink)
     }
 
     fn follower(&self) -> Option<Box<dyn super::Follower>> {
@@ -339,6 +350,16 @@ fn read_run(dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> Result<Run
     read_run_tracked(dir, exp_id, warnings).map(|(run, _)| run)
 }
 
+/// [`read_run`], computing the `wanted` aggregates (by key) while the metric files are read.
+fn read_run_with(
+    dir: &Path,
+    exp_id: &str,
+    warnings: &mut Vec<Warning>,
+    wanted: &[(&str, Vec<Agg>)],
+) -> Result<Run, StoreError> {
+    read_run_full(dir, exp_id, warnings, wanted).map(|(run, _)| run)
+}
+
 /// Reads one run and reports how far each metric file was parsed, so that a follower can
 /// later read only what was appended.
 pub(super) fn read_run_tracked(
@@ -346,10 +367,20 @@ pub(super) fn read_run_tracked(
     exp_id: &str,
     warnings: &mut Vec<Warning>,
 ) -> Result<(Run, MetricOffsets), StoreError> {
+    read_run_full(dir, exp_id, warnings, &[])
+}
+
+fn read_run_full(
+    dir: &Path,
+    exp_id: &str,
+    warnings: &mut Vec<Warning>,
+    wanted: &[(&str, Vec<Agg>)],
+) -> Result<(Run, MetricOffsets), StoreError> {
     let mut run = read_run_meta(dir, exp_id)?;
     read_key_files(&dir.join("params"), &mut run.params, warnings);
     read_key_files(&dir.join("tags"), &mut run.tags, warnings);
-    let (metrics, offsets) = read_metrics(&dir.join("metrics"), warnings)?;
+    let (metrics, offsets) =
+        read_metrics(&dir.join("metrics"), warnings, wanted, &mut run.aggregates)?;
     run.metrics = metrics;
     fill_run_name(&mut run);
     let exp_dir = dir.parent().unwrap_or(dir);
@@ -395,6 +426,7 @@ pub(super) fn read_run_meta(dir: &Path, exp_id: &str) -> Result<Run, StoreError>
         tags: BTreeMap::new(),
         metrics: BTreeMap::new(),
         datasets: Vec::new(),
+        aggregates: Default::default(),
     })
 }
 
@@ -528,7 +560,7 @@ fn is_safe_name(s: &str) -> bool {
 }
 
 /// A metric key as MLflow allows it: `/`-separated, no empty, `.` or `..` parts.
-fn is_safe_key(key: &str) -> bool {
+pub(super) fn is_safe_key(key: &str) -> bool {
     !key.is_empty() && key.split('/').all(is_safe_name)
 }
 

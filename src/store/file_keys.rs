@@ -10,6 +10,7 @@ use std::path::Path;
 use super::fsread::{MAX_SMALL_FILE, human_size, open_regular, read_capped};
 use super::metric_file::read_metric_lines;
 use super::{StoreError, Warning};
+use crate::aggregate::{Agg, Fold, MetricAggs};
 use crate::model::{MetricPoint, MetricSummary};
 
 /// Bytes of each metric file parsed so far (up to its last complete line), by key.
@@ -58,9 +59,13 @@ pub(super) fn read_key_files(
     })
 }
 
+/// Summaries of every metric file of a run, and the `wanted` aggregates (by key) of theirs,
+/// folded in the same pass.
 pub(super) fn read_metrics(
     dir: &Path,
     warnings: &mut Vec<Warning>,
+    wanted: &[(&str, Vec<Agg>)],
+    aggs: &mut MetricAggs,
 ) -> Result<(BTreeMap<String, MetricSummary>, MetricOffsets), StoreError> {
     let mut metrics = BTreeMap::new();
     let mut offsets = Vec::new();
@@ -70,9 +75,16 @@ pub(super) fn read_metrics(
             dir,
             &mut |key, path| {
                 let mut summary: Option<MetricSummary> = None;
-                let outcome = match stream_metric_file(path, buf, |p| match summary.as_mut() {
-                    Some(s) => s.push(p),
-                    None => summary = Some(MetricSummary::from_point(p)),
+                let want = wanted.iter().find(|(k, _)| *k == key).map(|(_, a)| a);
+                let mut fold = want.map(Fold::for_aggs);
+                let outcome = match stream_metric_file(path, buf, |p| {
+                    if let Some(f) = fold.as_mut() {
+                        f.push(p);
+                    }
+                    match summary.as_mut() {
+                        Some(s) => s.push(p),
+                        None => summary = Some(MetricSummary::from_point(p)),
+                    }
                 }) {
                     Ok(o) => o,
                     Err(e) => {
@@ -91,6 +103,13 @@ pub(super) fn read_metrics(
                     });
                 }
                 offsets.push((key.clone(), outcome.consumed as u64));
+                if let (Some(f), Some(want)) = (&fold, want) {
+                    if f.count > 0 {
+                        for &a in want {
+                            aggs.set(&key, a, f.value(a));
+                        }
+                    }
+                }
                 if let Some(s) = summary {
                     metrics.insert(key, s);
                 }

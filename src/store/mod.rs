@@ -4,6 +4,7 @@
 
 pub mod artifacts;
 mod file;
+mod file_aggs;
 mod file_follow;
 mod file_keys;
 mod file_registry;
@@ -20,6 +21,7 @@ pub mod registry;
 mod sample;
 mod sql;
 mod sqlite;
+mod sqlite_aggs;
 mod sqlite_metrics;
 mod sqlite_read;
 mod sqlite_vfs;
@@ -29,6 +31,7 @@ mod yaml;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
+use crate::aggregate::{Agg, Fold, MetricAgg};
 use crate::model::{Experiment, MetricPoint, Run, RunCount};
 
 pub use file::FileStore;
@@ -181,6 +184,9 @@ pub struct RunQuery<'a> {
     /// An MLflow filter string (MLflow's own grammar) the store may narrow the runs with.
     pub narrow: Option<&'a str>,
     pub summaries: Summaries,
+    /// Aggregates of metric histories to compute for every run (into `Run::aggregates`),
+    /// beyond what `summaries` gives.
+    pub aggregates: &'a [MetricAgg],
 }
 
 impl<'a> RunQuery<'a> {
@@ -190,6 +196,7 @@ impl<'a> RunQuery<'a> {
             experiments,
             narrow: None,
             summaries: Summaries::Full,
+            aggregates: &[],
         }
     }
 
@@ -197,6 +204,105 @@ impl<'a> RunQuery<'a> {
     pub fn narrow(&self) -> Option<&'a str> {
         self.narrow.filter(|f| !f.trim().is_empty())
     }
+}
+
+/// Aggregates computed for some runs; see [`Store::metric_aggregates`].
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct AggBatch {
+    /// How many more of the asked-for runs are finished with this batch (for progress).
+    pub runs_done: usize,
+    /// `(run id, metric key, aggregate, value)` for runs that have the metric; `None` is an
+    /// aggregate without a value (see [`crate::aggregate`]).
+    pub values: Vec<(String, String, Agg, Option<f64>)>,
+}
+
+impl AggBatch {
+    /// Adds the values of `wanted` aggregates of `key` from a fold of a run's points (none
+    /// when the run has no point of that metric).
+    pub fn push_fold(&mut self, run_id: &str, key: &str, wanted: &[Agg], fold: &Fold) {
+        if fold.count == 0 {
+            return;
+        }
+        for &agg in wanted {
+            self.values
+                .push((run_id.to_string(), key.to_string(), agg, fold.value(agg)));
+        }
+    }
+}
+
+/// `wanted` grouped by metric key (first-seen order), leaving out latest values, which
+/// every load has.
+pub fn aggs_by_key(wanted: &[MetricAgg]) -> Vec<(&str, Vec<Agg>)> {
+    let mut out: Vec<(&str, Vec<Agg>)> = Vec::new();
+    for m in wanted.iter().filter(|m| m.agg != Agg::Latest) {
+        match out.iter_mut().find(|(k, _)| *k == m.key) {
+            Some((_, aggs)) if !aggs.contains(&m.agg) => aggs.push(m.agg),
+            Some(_) => {}
+            None => out.push((&m.key, vec![m.agg])),
+        }
+    }
+    out
+}
+
+/// Stores the values of a batch in the runs they belong to.
+pub fn apply_aggs(runs: &mut [Run], batch: &AggBatch) {
+    let at: std::collections::HashMap<String, usize> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.run_id.clone(), i))
+        .collect();
+    for (id, key, agg, v) in &batch.values {
+        if let Some(&i) = at.get(id.as_str()) {
+            runs[i].aggregates.set(key, *agg, *v);
+        }
+    }
+}
+
+/// Runs of a batch: aggregates computed by `metric_aggregates` before they are sent on.
+pub(crate) fn with_aggregates(
+    store: &dyn Store,
+    runs: &mut [Run],
+    wanted: &[MetricAgg],
+) -> Result<(), StoreError> {
+    if runs.is_empty() || aggs_by_key(wanted).is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
+    let mut batches = Vec::new();
+    store.metric_aggregates(&ids, wanted, &mut |b| batches.push(b))?;
+    for b in &batches {
+        apply_aggs(runs, b);
+    }
+    Ok(())
+}
+
+/// The default [`Store::metric_aggregates`]: each run's history, folded.
+pub(crate) fn aggregates_from_histories<S: Store + ?Sized>(
+    store: &S,
+    run_ids: &[String],
+    wanted: &[MetricAgg],
+    sink: &mut dyn FnMut(AggBatch),
+) -> Result<(), StoreError> {
+    let by_key = aggs_by_key(wanted);
+    for chunk in run_ids.chunks(64) {
+        let mut batch = AggBatch {
+            runs_done: chunk.len(),
+            values: Vec::new(),
+        };
+        for id in chunk {
+            for (key, aggs) in &by_key {
+                let points = match store.metric_history(id, key) {
+                    Ok(p) => p,
+                    // A run deleted since it was listed has nothing to aggregate.
+                    Err(StoreError::RunNotFound(_)) => Vec::new(),
+                    Err(e) => return Err(e),
+                };
+                batch.push_fold(id, key, aggs, &Fold::of(&points, aggs));
+            }
+        }
+        sink(batch);
+    }
+    Ok(())
 }
 
 /// A read-only MLflow tracking store.
@@ -232,6 +338,19 @@ pub trait Store: Send + Sync + Catalog {
 
     /// One run by id, with its metric summaries.
     fn run(&self, run_id: &str) -> Result<Run, StoreError>;
+
+    /// Aggregates of metric histories (`min`, `first`, `mean`, `@N`, ...) of runs the
+    /// caller already has, delivered in batches through `sink` so that callers can show
+    /// progress. Runs without the metric get no value; runs the store no longer has are
+    /// skipped. The default reads each history; local stores compute them more cheaply.
+    fn metric_aggregates(
+        &self,
+        run_ids: &[String],
+        wanted: &[MetricAgg],
+        sink: &mut dyn FnMut(AggBatch),
+    ) -> Result<(), StoreError> {
+        aggregates_from_histories(self, run_ids, wanted, sink)
+    }
 
     /// Every logged point of one metric of one run, in the order the store returns them.
     fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>, StoreError>;

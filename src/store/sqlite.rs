@@ -211,6 +211,15 @@ impl Backend for Sqlite {
         super::sqlite_metrics::tail(store, conn, after, f, warnings).map(Some)
     }
 
+    fn metric_aggregates(
+        store: &SqlStore<Self>,
+        run_ids: &[String],
+        wanted: &[crate::aggregate::MetricAgg],
+        sink: &mut dyn FnMut(super::AggBatch),
+    ) -> Result<(), StoreError> {
+        store.aggregates(run_ids, wanted, sink)
+    }
+
     fn notes(&self) -> Vec<super::Warning> {
         match Access::decide(&self.path) {
             Ok(Access::Immutable(Some(why))) => vec![super::Warning {

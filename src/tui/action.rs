@@ -54,6 +54,30 @@ pub enum Action {
     // Compare.
     PageLeft,
     PageRight,
+    // Sweep analysis.
+    /// Group mode: group the runs by columns (prompt).
+    GroupBy,
+    /// Group mode: the next aggregate of the column (mean ± std, mean, std, ...).
+    CycleAgg,
+    /// Group mode: every metric column shows the aggregate of the one under the cursor.
+    AggForAll,
+    /// Export one row per run with its group's values.
+    ExportRuns,
+    Scatter,
+    Parallel,
+    Importance,
+    /// Grouped charts: band min–max / ±std.
+    ToggleBand,
+    NextX,
+    NextY,
+    NextColor,
+    SetX,
+    SetY,
+    SetColor,
+    SwapAxes,
+    AddAxis,
+    SetTarget,
+    FlipGoal,
     // Charts.
     Plot,
     ToggleGrid,
@@ -207,6 +231,24 @@ pub const NAMED: &[(Action, &str)] = &[
     (Action::DeleteView, "delete"),
     (Action::Activity, "activity"),
     (Action::ClearAlerts, "clear_alerts"),
+    (Action::GroupBy, "group_by"),
+    (Action::CycleAgg, "aggregate"),
+    (Action::AggForAll, "aggregate_for_all"),
+    (Action::ExportRuns, "export_runs"),
+    (Action::Scatter, "scatter"),
+    (Action::Parallel, "parallel"),
+    (Action::Importance, "importance"),
+    (Action::ToggleBand, "band"),
+    (Action::NextX, "next_x"),
+    (Action::NextY, "next_y"),
+    (Action::NextColor, "next_color"),
+    (Action::SetX, "set_x"),
+    (Action::SetY, "set_y"),
+    (Action::SetColor, "set_color"),
+    (Action::SwapAxes, "swap_axes"),
+    (Action::AddAxis, "add_axis"),
+    (Action::SetTarget, "target"),
+    (Action::FlipGoal, "goal"),
     (Action::InputSubmit, "submit"),
 ];
 

@@ -82,6 +82,13 @@ pub enum Event {
         steps: Option<(i64, i64)>,
         result: Result<Vec<(String, Vec<MetricPoint>)>, String>,
     },
+    /// A batch of metric aggregates arrived (`batch`), or a job ended (`None`, with its
+    /// error if it failed).
+    Aggregates {
+        job: u64,
+        batch: Option<crate::store::AggBatch>,
+        error: Option<String>,
+    },
     /// Writing the remembered views failed.
     SaveFailed(String),
     /// A signal arrived: SIGTERM, SIGHUP, SIGINT or SIGQUIT (quit), SIGTSTP (suspend) or

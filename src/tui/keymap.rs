@@ -25,6 +25,11 @@ pub enum Context {
     Activity,
     /// The list of named views.
     Views,
+    /// The run table in group mode.
+    Groups,
+    Scatter,
+    Parallel,
+    Importance,
     Models,
     Versions,
     LoggedModels,
@@ -35,7 +40,7 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 18] = [
+    pub const ALL: [Context; 22] = [
         Context::Experiments,
         Context::Runs,
         Context::Detail,
@@ -48,6 +53,10 @@ impl Context {
         Context::CopyMenu,
         Context::Activity,
         Context::Views,
+        Context::Groups,
+        Context::Scatter,
+        Context::Parallel,
+        Context::Importance,
         Context::Models,
         Context::Versions,
         Context::LoggedModels,
@@ -71,6 +80,10 @@ impl Context {
             Context::CopyMenu => "copy",
             Context::Activity => "activity",
             Context::Views => "views",
+            Context::Groups => "groups",
+            Context::Scatter => "scatter",
+            Context::Parallel => "parallel",
+            Context::Importance => "importance",
             Context::Models => "models",
             Context::Versions => "versions",
             Context::LoggedModels => "logged-models",
@@ -196,6 +209,31 @@ const NAV: &[Binding] = &[
     b(&[K::Ch('G'), K::End], A::Bottom, "last row", None),
 ];
 
+/// Moving up and down (the run table's own first/last keys follow in `TABLE_ENDS`).
+#[rustfmt::skip]
+const NAV_ROWS: &[Binding] = &[
+    b(&[K::Up, K::Ch('k')], A::Up, "move up", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "move down", None),
+    b(&[K::PageUp, K::Ctrl('u'), K::Ctrl('b')], A::PageUp, "page up", None),
+    b(&[K::PageDown, K::Ctrl('d'), K::Ctrl('f')], A::PageDown, "page down", None),
+];
+
+/// First and last row of the run table, where `g` groups: `[keys.runs]` changes these, so
+/// that `[keys.global] top = "g"` does not take `g` from group mode.
+#[rustfmt::skip]
+const TABLE_ENDS: &[Binding] = &[
+    b(&[K::Home], A::Top, "first row", None),
+    b(&[K::Ch('G'), K::End], A::Bottom, "last row", None),
+];
+
+/// The sweep screens, from the run table and group mode.
+#[rustfmt::skip]
+const SWEEP: &[Binding] = &[
+    b(&[K::Ch('X')], A::Scatter, "scatter: one dot per run (x, y, colour columns)", Some("scatter")),
+    b(&[K::Ch('|')], A::Parallel, "parallel coordinates of the varying params and the metric", None),
+    b(&[K::Ch('I')], A::Importance, "parameter importance for the metric (sort key or column)", None),
+];
+
 #[rustfmt::skip]
 const GLOBAL: &[Binding] = &[
     b(&[K::Ch('?')], A::Help, "show this help", Some("help")),
@@ -273,8 +311,75 @@ const RUNS: &[Binding] = &[
     b(&[K::Ch('>')], A::ColumnWider, "make the column wider", None),
     b(&[K::Ch('=')], A::ColumnAutoWidth, "automatic width for every column", None),
     b(&[K::Ch('e')], A::Export, "export the table as shown (CSV/JSON/Markdown)", Some("export")),
+    b(&[K::Ch('g')], A::GroupBy, "group runs by columns (params, tags, attributes): mean ± std per group", Some("group")),
     b(&[K::Ch('L')], A::LoggedModels, "logged models of these experiments", None),
     b(&[K::Ch('v')], A::Views, "named views: save this view, open or delete one", Some("views")),
+];
+#[rustfmt::skip]
+const GROUPS: &[Binding] = &[
+    b(&[K::Enter, K::Tab, K::Ch('z')], A::ToggleFold, "unfold / fold the group's runs (Enter on a run: its detail)", Some("unfold")),
+    b(&[K::Left, K::Ch('h')], A::Left, "previous column", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "next column", None),
+    b(&[K::Ch('0'), K::Ch('^')], A::FirstColumn, "first column", None),
+    b(&[K::Ch('$')], A::LastColumn, "last column", None),
+    b(&[K::Ch(' ')], A::ToggleMark, "mark / unmark the group's runs (or the run)", Some("mark")),
+    b(&[K::Ch('a')], A::MarkAll, "mark all shown runs", None),
+    b(&[K::Ch('u')], A::ClearMarks, "clear marks", None),
+    b(&[K::Ch('A')], A::CycleAgg, "aggregate of this column: mean ± std, mean, std, min, max, median", Some("agg")),
+    b(&[K::Ch('=')], A::AggForAll, "use this column's aggregate for every metric column", None),
+    b(&[K::Ch('s')], A::SortCycle, "sort groups by column: ascending, descending, off", Some("sort")),
+    b(&[K::Ch('[')], A::SortAsc, "sort groups ascending by column", None),
+    b(&[K::Ch(']')], A::SortDesc, "sort groups descending by column", None),
+    b(&[K::Ch('g')], A::GroupBy, "change the group-by columns (empty: leave group mode)", Some("group by")),
+    b(&[K::Ch('f')], A::Query, "search filter of the runs grouped (metrics.val/loss:min < 0.3 ...)", None),
+    b(&[K::Ch('/')], A::Filter, "quick filter of the runs grouped", None),
+    b(&[K::Ch('C')], A::Columns, "column picker (aggregate columns: type val/loss:)", None),
+    b(&[K::Ch('c')], A::Compare, "compare the runs of the marked groups (or of the group)", Some("compare")),
+    b(&[K::Ch('p')], A::Plot, "chart each group's mean with a band (marked groups, else all)", Some("plot")),
+    b(&[K::Ch('e')], A::Export, "export one row per group (CSV/JSON/Markdown)", Some("export")),
+    b(&[K::Ch('E')], A::ExportRuns, "export one row per run with its group's aggregates", None),
+    b(&[K::Ch('v')], A::Views, "named views: save this view (with its grouping), open or delete one", None),
+];
+
+#[rustfmt::skip]
+const SCATTER: &[Binding] = &[
+    b(&[K::Left, K::Ch('h')], A::Left, "cursor to the next point left", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "cursor to the next point right", None),
+    b(&[K::Up, K::Ch('k')], A::Up, "cursor to the next point up", None),
+    b(&[K::Down, K::Ch('j')], A::Down, "cursor to the next point down", None),
+    b(&[K::Home], A::Top, "leftmost point", None),
+    b(&[K::End], A::Bottom, "rightmost point", None),
+    b(&[K::Enter], A::Open, "run detail of the point under the cursor", Some("open")),
+    b(&[K::Ch('x')], A::NextX, "next column on x", Some("x")),
+    b(&[K::Ch('y')], A::NextY, "next column on y", Some("y")),
+    b(&[K::Ch('c')], A::NextColor, "next colour column (or none)", Some("colour")),
+    b(&[K::Ch('X')], A::SetX, "type the x column (any aggregate: metrics.val/loss:min)", None),
+    b(&[K::Ch('Y')], A::SetY, "type the y column", None),
+    b(&[K::Ch('C')], A::SetColor, "type the colour column", None),
+    b(&[K::Ch('w')], A::SwapAxes, "swap x and y", None),
+    b(&[K::Ch('e')], A::Export, "export the points (run, x, y, colour)", Some("export")),
+];
+
+#[rustfmt::skip]
+const PARALLEL: &[Binding] = &[
+    b(&[K::Left, K::Ch('h')], A::Left, "previous axis", None),
+    b(&[K::Right, K::Ch('l')], A::Right, "next axis", None),
+    b(&[K::Enter], A::Open, "run detail of the highlighted run", Some("open")),
+    b(&[K::Ch('a')], A::AddAxis, "add an axis after this one (a column)", Some("add axis")),
+    b(&[K::Ch('-')], A::HideColumn, "remove this axis", None),
+    b(&[K::Ch('<')], A::PickerMoveUp, "move this axis left", None),
+    b(&[K::Ch('>')], A::PickerMoveDown, "move this axis right", None),
+    b(&[K::Ch('L')], A::ToggleLogY, "log / linear scale of this axis", Some("log")),
+    b(&[K::Ch('c')], A::SetColor, "colour by a column (default: the last metric axis)", Some("colour")),
+    b(&[K::Ch('e')], A::Export, "export the runs' values on the axes", Some("export")),
+];
+
+#[rustfmt::skip]
+const IMPORTANCE: &[Binding] = &[
+    b(&[K::Enter], A::Open, "scatter of this param against the target", Some("scatter")),
+    b(&[K::Ch('t')], A::SetTarget, "target metric (any aggregate: metrics.val/acc:max)", Some("target")),
+    b(&[K::Ch('o')], A::FlipGoal, "the better end: higher / lower", Some("goal")),
+    b(&[K::Ch('e')], A::Export, "export the table", Some("export")),
 ];
 
 #[rustfmt::skip]
@@ -391,6 +496,7 @@ const CHART: &[Binding] = &[
     b(&[K::Ch('+'), K::Ch('=')], A::SmoothMore, "more smoothing (EMA)", Some("smooth")),
     b(&[K::Ch('-')], A::SmoothLess, "less smoothing", None),
     b(&[K::Ch('o')], A::ToggleOutliers, "ignore outliers (5th–95th percentile y range)", None),
+    b(&[K::Ch('b')], A::ToggleBand, "grouped curves: band min–max / mean ± std", None),
     b(&[K::Left, K::Ch('h')], A::Left, "move the value cursor left", None),
     b(&[K::Right, K::Ch('l')], A::Right, "move the value cursor right", None),
     b(&[K::Ch('z')], A::ZoomIn, "zoom in on x around the cursor", Some("zoom")),
@@ -506,7 +612,32 @@ pub fn groups(ctx: Context) -> Vec<Group> {
             g("global", "", GLOBAL),
             g("global", "", ANYWHERE),
         ],
-        Context::Runs => screen("runs", "Runs", RUNS),
+        Context::Runs => vec![
+            g("runs", "Runs", RUNS),
+            g("runs", "Sweep analysis", SWEEP),
+            g("global", "Move", NAV_ROWS),
+            g("runs", "", TABLE_ENDS),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Groups => vec![
+            g("groups", "Groups", GROUPS),
+            g("runs", "Sweep analysis", SWEEP),
+            g("global", "Move", NAV_ROWS),
+            g("runs", "", TABLE_ENDS),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Scatter => vec![
+            g("scatter", "Scatter", SCATTER),
+            g("global", "General", LEAVE_BACK),
+            g("global", "", GLOBAL),
+            g("global", "", ANYWHERE),
+        ],
+        Context::Parallel => screen("parallel", "Parallel coordinates", PARALLEL),
+        Context::Importance => screen("importance", "Parameter importance", IMPORTANCE),
         Context::Detail => screen("detail", "Run detail", DETAIL),
         Context::Compare => screen("compare", "Compare", COMPARE),
         Context::Activity => screen("activity", "Activity", ACTIVITY),
@@ -589,7 +720,7 @@ mod tests {
                 (K::Ch('k'), A::Up),
                 (K::Ch('j'), A::Down),
                 (K::PageDown, A::PageDown),
-                (K::Ch('g'), A::Top),
+                (K::Home, A::Top),
                 (K::Ch('G'), A::Bottom),
                 (K::Esc, A::Back),
                 (K::Ch('?'), A::Help),
@@ -601,6 +732,19 @@ mod tests {
                 assert_eq!(lookup(ctx, k), Some(a), "{ctx:?} {k:?}");
             }
         }
+        for ctx in [Context::Experiments, Context::Detail, Context::Compare] {
+            assert_eq!(lookup(ctx, K::Ch('g')), Some(A::Top), "{ctx:?}");
+        }
+        assert_eq!(lookup(Context::Runs, K::Ch('g')), Some(A::GroupBy));
+        assert_eq!(lookup(Context::Groups, K::Ch('g')), Some(A::GroupBy));
+        assert_eq!(lookup(Context::Groups, K::Enter), Some(A::ToggleFold));
+        assert_eq!(lookup(Context::Runs, K::Ch('X')), Some(A::Scatter));
+        assert_eq!(lookup(Context::Groups, K::Ch('X')), Some(A::Scatter));
+        assert_eq!(lookup(Context::Runs, K::Ch('v')), Some(A::Views));
+        assert_eq!(lookup(Context::Groups, K::Ch('v')), Some(A::Views));
+        assert_eq!(lookup(Context::Runs, K::Ch('|')), Some(A::Parallel));
+        assert_eq!(lookup(Context::Runs, K::Ch('I')), Some(A::Importance));
+        assert_eq!(lookup(Context::Chart, K::Ch('b')), Some(A::ToggleBand));
         assert_eq!(lookup(Context::Runs, K::Ch(' ')), Some(A::ToggleMark));
         assert_eq!(lookup(Context::Runs, K::Ch('c')), Some(A::Compare));
         assert_eq!(lookup(Context::Runs, K::Ch('e')), Some(A::Export));

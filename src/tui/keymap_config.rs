@@ -301,7 +301,7 @@ impl Keymap {
 pub type ActionKeys = (&'static str, Vec<Key>, &'static str);
 
 /// The screens `[keys]` takes, as the configuration file checks them.
-const SCREENS: [&str; 18] = crate::config::KEY_SCREENS;
+const SCREENS: [&str; 22] = crate::config::KEY_SCREENS;
 
 /// Every group of every context, each once.
 fn all_groups() -> Vec<Group> {
@@ -447,6 +447,19 @@ mod tests {
             over("runs", "sort", &["ctrl-s"], 2),
         ])
         .expect("swapped");
+    }
+
+    #[test]
+    fn the_global_first_row_keys_leave_g_to_group_mode() {
+        // What `mltui config --keys` lists for [keys.global] reads back without conflict.
+        let map = Keymap::from_config(&[over("global", "top", &["g", "home"], 1)]).expect("valid");
+        assert_eq!(map.lookup(Context::Runs, K::Ch('g')), Some(A::GroupBy));
+        assert_eq!(map.lookup(Context::Detail, K::Ch('g')), Some(A::Top));
+        // The run table's own first-row key is [keys.runs] top.
+        let map = Keymap::from_config(&[over("runs", "top", &["T"], 1)]).expect("valid");
+        assert_eq!(map.lookup(Context::Runs, K::Ch('T')), Some(A::Top));
+        assert_eq!(map.lookup(Context::Groups, K::Ch('T')), Some(A::Top));
+        assert_eq!(map.lookup(Context::Runs, K::Home), None);
     }
 
     #[test]

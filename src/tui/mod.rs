@@ -2,6 +2,7 @@
 //! terminal (setup, restore on every exit path) and the event loop.
 
 pub mod action;
+pub mod aggs;
 pub mod app;
 pub mod clipboard;
 pub mod event;
@@ -180,6 +181,8 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     event::spawn_input(tx.clone());
     let (history_tx, history_rx) = mpsc::channel();
     event::spawn_history_worker(store.clone(), history_rx, tx.clone());
+    let (aggs_tx, aggs_rx) = mpsc::channel();
+    aggs::spawn_worker(store.clone(), aggs_rx, tx.clone());
     let fetcher = fetch::Fetcher::new(store.clone(), opts.artifacts_root.clone(), tx.clone());
     let (control_tx, control_rx) = mpsc::channel();
     event::spawn_loader(store, tx.clone(), loading.clone(), control_rx, opts.refresh);
@@ -257,6 +260,10 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                     app.on_history(&key, steps, result, &run_ids);
                     dirty = true;
                 }
+                Event::Aggregates { job, batch, error } => {
+                    app.on_aggregates(job, batch, error);
+                    dirty = true;
+                }
                 Event::Tick => {
                     app.tick();
                     dirty = true;
@@ -296,6 +303,9 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                         suspend(&mut terminal, mouse)?;
                         dirty = true;
                     }
+                    Effect::ComputeAggregates(job) => {
+                        let _ = aggs_tx.send(job);
+                    }
                     Effect::Notify { title, body } => {
                         use std::io::Write;
                         let kind = app.settings.activity.notify;
@@ -329,14 +339,15 @@ pub fn run_effect(
 ) -> bool {
     match effect {
         Effect::Quit => true,
-        // Handled by the event loop, which owns the terminal, the loader's controls and
-        // the fetcher.
+        // Handled by the event loop, which owns the terminal, the loader's controls, the
+        // fetcher and the aggregate worker's queue.
         Effect::SetPaused(_)
         | Effect::Refresh
         | Effect::Copy(_)
         | Effect::Suspend
         | Effect::Fetch(_)
-        | Effect::Notify { .. } => false,
+        | Effect::Notify { .. }
+        | Effect::ComputeAggregates(_) => false,
         Effect::LoadHistories {
             run_ids,
             key,

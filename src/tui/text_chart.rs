@@ -66,6 +66,31 @@ pub fn render(chart: &TextChart<'_>) -> anyhow::Result<Vec<String>> {
     Ok(lines(term.backend().buffer(), chart.color))
 }
 
+/// A sweep screen (scatter, parallel coordinates, or the grouped chart) drawn as text:
+/// `setup` puts `runs` (indexed in this order) and the screen's state into an app, which is
+/// drawn without its header and footer.
+pub fn render_sweep(
+    runs: &[Run],
+    setup: impl FnOnce(&mut App),
+    width: u16,
+    height: u16,
+    color: bool,
+) -> anyhow::Result<Vec<String>> {
+    let mut app = App::new(String::new(), PathBuf::from("."), 0);
+    for run in runs {
+        app.index.upsert(run.clone());
+    }
+    setup(&mut app);
+    let theme = if color {
+        Theme::colored_for_terminal()
+    } else {
+        Theme::monochrome()
+    };
+    let mut term = Terminal::new(TestBackend::new(width, height))?;
+    term.draw(|f| view::sweep_only(f, f.area(), &app, &theme))?;
+    Ok(lines(term.backend().buffer(), color))
+}
+
 /// The buffer's rows as text; with `color`, styles become ANSI SGR sequences.
 fn lines(buf: &Buffer, color: bool) -> Vec<String> {
     let width = usize::from(buf.area.width);

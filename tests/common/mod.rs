@@ -24,6 +24,18 @@ pub fn stores() -> Vec<(String, PathBuf, PathBuf)> {
     out
 }
 
+/// `(label, store path, directory of expected_*.json)` for the sweep fixture (MLflow 3.17,
+/// `tests/fixtures/sweep/`): 30 runs of an optimizer × lr × seed grid.
+pub fn sweep_stores() -> Vec<(String, PathBuf, PathBuf)> {
+    [("file", "mlruns"), ("sqlite", "mlflow.db")]
+        .into_iter()
+        .map(|(kind, store)| {
+            let dir = fixtures().join("sweep").join(kind);
+            (format!("sweep/{kind}"), dir.join(store), dir)
+        })
+        .collect()
+}
+
 pub fn mltui(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mltui"))
         .args(args)

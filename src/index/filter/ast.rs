@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::aggregate::Agg;
 use crate::index::column::Attr;
 
 /// A boolean combination of conditions. The parser flattens nested groups of the same kind,
@@ -24,11 +25,11 @@ pub(crate) struct Cond {
 
 impl Cond {
     /// False for mltui's extensions that MLflow refuses: a param or tag compared with a
-    /// number.
+    /// number, an aggregate of a metric other than its latest value.
     pub fn is_mlflow(&self) -> bool {
         !matches!(
             (&self.subject, &self.test),
-            (Subject::Param(_) | Subject::Tag(_), Test::Num(..))
+            (Subject::Param(_) | Subject::Tag(_), Test::Num(..)) | (Subject::MetricAgg(..), _)
         )
     }
 }
@@ -37,6 +38,9 @@ impl Cond {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Subject {
     Metric(String),
+    /// mltui extension: an aggregate of a metric's history (`metrics.loss:min`); never
+    /// `Agg::Latest`, which is `Metric`.
+    MetricAgg(String, Agg),
     Param(String),
     Tag(String),
     /// One of run_id, run_name, status, user_id, artifact_uri, start_time, end_time.
@@ -170,6 +174,7 @@ impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Subject::Metric(k) => write!(f, "metrics.{}", key(k)),
+            Subject::MetricAgg(k, a) => write!(f, "metrics.{}{}", key(k), a.suffix()),
             Subject::Param(k) => write!(f, "params.{}", key(k)),
             Subject::Tag(k) => write!(f, "tags.{}", key(k)),
             Subject::Attr(a) => f.write_str(a.name()),

@@ -132,7 +132,7 @@ fn is_numeric_attr(a: Attr) -> bool {
 /// MLflow's entity type name and the key as written, for messages.
 pub(super) fn kind_and_key<'a>(s: &Subject, id: &'a RawIdent) -> (&'static str, &'a str) {
     let kind = match s {
-        Subject::Metric(_) => "metric",
+        Subject::Metric(_) | Subject::MetricAgg(..) => "metric",
         Subject::Param(_) => "parameter",
         Subject::Tag(_) => "tag",
         Subject::Attr(_) => "attribute",
@@ -163,8 +163,8 @@ pub(super) fn check_value(
         )
     };
     match (s, v) {
-        (Subject::Metric(_), RawValue::Num(_)) => Ok(()),
-        (Subject::Metric(_), _) => Err(format!(
+        (Subject::Metric(_) | Subject::MetricAgg(..), RawValue::Num(_)) => Ok(()),
+        (Subject::Metric(_) | Subject::MetricAgg(..), _) => Err(format!(
             "Expected numeric value type for metric. Found {raw}"
         )),
         (Subject::Attr(a), RawValue::Num(_)) if is_numeric_attr(*a) => Ok(()),
@@ -236,7 +236,9 @@ pub(super) fn build_test(s: &Subject, op: &RawOp, v: RawValue) -> Result<Test, S
         })
     };
     match (s, v) {
-        (Subject::Metric(_), RawValue::Num(x)) => Ok(Test::Num(sym(NUM_OPS)?, x)),
+        (Subject::Metric(_) | Subject::MetricAgg(..), RawValue::Num(x)) => {
+            Ok(Test::Num(sym(NUM_OPS)?, x))
+        }
         (Subject::Param(_) | Subject::Tag(_), RawValue::Num(x)) => {
             Ok(Test::Num(sym("'{'<', '<=', '>', '>='}'")?, x))
         }

@@ -2,7 +2,7 @@
 //! IEEE comparisons so a NaN metric matches only `!=`, LIKE/ILIKE with `%` and `_`).
 
 use super::ast::{Cond, DatasetField, Expr, NumOp, Subject, Test, TextOp};
-use crate::index::column::Attr;
+use crate::index::column::{Attr, Value};
 use crate::model::Run;
 
 impl Expr {
@@ -51,7 +51,14 @@ impl Cond {
                 };
                 v.is_some() && text_matches(v, t)
             }),
-            (Subject::Metric(_), _) => false,
+            (Subject::MetricAgg(k, a), Test::Num(op, v)) => {
+                match crate::index::column::aggregate_value(run, k, *a) {
+                    Value::Number(x) => compare(*op, x, *v),
+                    Value::Int(x) => compare(*op, x as f64, *v),
+                    _ => false,
+                }
+            }
+            (Subject::Metric(_) | Subject::MetricAgg(..), _) => false,
         }
     }
 }

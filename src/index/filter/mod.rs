@@ -101,6 +101,31 @@ impl Filter {
 }
 
 impl Filter {
+    /// The metric aggregates (other than latest values) the filter compares, so that a
+    /// load can compute them before the filter is applied.
+    pub fn metric_aggs(&self) -> Vec<crate::aggregate::MetricAgg> {
+        fn walk(e: &ast::Expr, out: &mut Vec<crate::aggregate::MetricAgg>) {
+            match e {
+                ast::Expr::Cond(c) => {
+                    if let ast::Subject::MetricAgg(k, a) = &c.subject {
+                        let m = crate::aggregate::MetricAgg::new(k.clone(), *a);
+                        if !out.contains(&m) {
+                            out.push(m);
+                        }
+                    }
+                }
+                ast::Expr::And(items) | ast::Expr::Or(items) => {
+                    items.iter().for_each(|i| walk(i, out))
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(e) = &self.expr {
+            walk(e, &mut out);
+        }
+        out
+    }
+
     /// The metric, param and tag columns the filter names, in order, without repeats (to
     /// tell the user about keys no run has).
     pub fn columns(&self) -> Vec<crate::index::Column> {
@@ -110,6 +135,7 @@ impl Filter {
                 ast::Expr::Cond(c) => {
                     let col = match &c.subject {
                         ast::Subject::Metric(k) => Column::Metric(k.clone()),
+                        ast::Subject::MetricAgg(k, a) => Column::MetricAgg(k.clone(), *a),
                         ast::Subject::Param(k) => Column::Param(k.clone()),
                         ast::Subject::Tag(k) => Column::Tag(k.clone()),
                         _ => return,
@@ -157,5 +183,7 @@ impl FromStr for Filter {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_agg;
 #[cfg(test)]
 mod tests_match;

@@ -8,7 +8,7 @@ use super::FilterError;
 use super::ast::{Subject, key};
 use super::check::{Purpose, resolve};
 use super::lexer::{Tok, tokenize};
-use super::parser::Parser;
+use super::parser::{Parser, with_agg};
 use crate::index::column::Column;
 use crate::index::sort::{SortKey, TextOrder, sort_rows};
 use crate::model::Run;
@@ -39,6 +39,7 @@ impl fmt::Display for OrderKey {
             Column::Metric(k) => write!(f, "metrics.{}", key(k))?,
             Column::Param(k) => write!(f, "params.{}", key(k))?,
             Column::Tag(k) => write!(f, "tags.{}", key(k))?,
+            Column::MetricAgg(k, a) => write!(f, "metrics.{}{}", key(k), a.suffix())?,
         }
         f.write_str(if self.descending { " DESC" } else { " ASC" })
     }
@@ -89,6 +90,8 @@ fn parse_item(item: &str) -> Result<OrderKey, FilterError> {
         return Err(unparsable(first, ""));
     }
     let id = p.ident()?;
+    // mltui extension: an aggregate glued to a metric (`metrics.val/loss:min DESC`).
+    let agg = p.agg_suffix(&id)?;
     let descending = match p.peek().cloned() {
         None => false,
         Some(t) if t.start == id.end => return Err(unparsable(id.start, "")),
@@ -110,8 +113,9 @@ fn parse_item(item: &str) -> Result<OrderKey, FilterError> {
             }
         }
     };
-    let column = match resolve(&id, Purpose::Order)? {
+    let column = match with_agg(resolve(&id, Purpose::Order)?, agg, id.start)? {
         Subject::Metric(k) => Column::Metric(k),
+        Subject::MetricAgg(k, a) => Column::MetricAgg(k, a),
         Subject::Param(k) => Column::Param(k),
         Subject::Tag(k) => Column::Tag(k),
         Subject::Attr(a) => Column::Attr(a),

@@ -7,6 +7,28 @@ use super::check::{
     Purpose, RawIdent, RawOp, RawValue, build_test, check_value, kind_and_key, resolve,
 };
 use super::lexer::{Tok, Token, tokenize};
+use crate::aggregate::{Agg, split_key};
+
+/// Applies an aggregate suffix (see [`Parser::agg_suffix`]) to a resolved identifier;
+/// only metrics have aggregates.
+pub(super) fn with_agg(
+    subject: Subject,
+    agg: Option<(String, Agg)>,
+    at: usize,
+) -> Result<Subject, FilterError> {
+    match (subject, agg) {
+        (s, None) => Ok(s),
+        (Subject::Metric(_), Some((k, Agg::Latest))) => Ok(Subject::Metric(k)),
+        (Subject::Metric(_), Some((k, a))) => Ok(Subject::MetricAgg(k, a)),
+        (_, Some((_, a))) => Err(FilterError::new(
+            at,
+            format!(
+                "Aggregates such as '{}' apply to metrics only",
+                a.suffix().trim_start_matches(':')
+            ),
+        )),
+    }
+}
 
 /// Parentheses nested deeper than this are refused rather than risking the stack.
 const MAX_DEPTH: usize = 64;
@@ -249,8 +271,54 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// mltui extension: an aggregate glued to a metric identifier — `metrics.loss:min`,
+    /// ``metrics.`val/loss`@1000``, or `metrics.val/loss:max_step` (a key that would
+    /// otherwise need quotes is taken up to the suffix). On success the parser moves past
+    /// it and returns the key and aggregate; `None` when nothing glued to `id` is one.
+    pub fn agg_suffix(&mut self, id: &RawIdent) -> Result<Option<(String, Agg)>, FilterError> {
+        if id.entity.is_none() || self.glued(id.end).is_none() {
+            return Ok(None);
+        }
+        let mut stop = id.end;
+        while stop < self.chars.len()
+            && !self.chars[stop].is_whitespace()
+            && !"<>=!~()".contains(self.chars[stop])
+        {
+            stop += 1;
+        }
+        let rest = self.text(id.end, stop);
+        let quoted = id.end > 0 && matches!(self.chars[id.end - 1], '`' | '"');
+        let explicit_latest = rest.ends_with(":latest") || rest.ends_with(":LATEST");
+        let (key, agg) = if quoted {
+            match split_key(&format!("k{rest}")) {
+                ("k", agg) if agg != Agg::Latest || explicit_latest => (id.key.clone(), agg),
+                _ => return Ok(None),
+            }
+        } else {
+            let start = id.end - id.key.chars().count();
+            let full = self.text(start, stop);
+            let (key, agg) = split_key(&full);
+            if (agg == Agg::Latest && !explicit_latest) || key.contains(['`', '"', '\'']) {
+                return Ok(None);
+            }
+            (key.to_string(), agg)
+        };
+        // Every token up to `stop` is part of it; one reaching past it (a quoted string
+        // with a space) means this is not a plain suffix.
+        let mut pos = self.pos;
+        while let Some(t) = self.toks.get(pos).filter(|t| t.start < stop) {
+            if t.end > stop {
+                return Ok(None);
+            }
+            pos += 1;
+        }
+        self.pos = pos;
+        Ok(Some((key, agg)))
+    }
+
     fn comparison(&mut self) -> Result<Cond, FilterError> {
         let id = self.ident()?;
+        let agg = self.agg_suffix(&id)?;
         let id_text = self.text(id.start, id.end);
         // Text glued to the identifier (`metrics.val/acc`, `params.a-b`) is not part of it.
         if let Some(t) = self
@@ -286,7 +354,7 @@ impl<'a> Parser<'a> {
                 format!("Expected a condition, found '{id_text}'"),
             ));
         }
-        let subject = resolve(&id, Purpose::Filter)?;
+        let subject = with_agg(resolve(&id, Purpose::Filter)?, agg, id.start)?;
         let op_at = self.here();
         let op = self.comparator(&id, &id_text)?;
         if matches!(op, RawOp::IsNull | RawOp::IsNotNull) {

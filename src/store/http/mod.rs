@@ -6,6 +6,7 @@
 //! `wire` holds the JSON shapes and their mapping to the model; `registry` and `artifacts`
 //! read models, logged models and artifacts (`Catalog`).
 
+mod aggs;
 mod artifacts;
 mod auth;
 mod client;
@@ -384,10 +385,31 @@ impl Store for HttpStore {
 
     fn runs(&self, query: &RunQuery<'_>, sink: &mut dyn FnMut(RunBatch)) -> Result<(), StoreError> {
         let ids = crate::store::experiment_ids(query.experiments);
+        // Aggregates need each run's histories: fetched per page, before it is passed on.
+        let mut failed: Option<StoreError> = None;
+        let mut with_aggs = |mut batch: RunBatch| {
+            if failed.is_some() {
+                return;
+            }
+            match super::with_aggregates(self, &mut batch.runs, query.aggregates) {
+                Ok(()) => sink(batch),
+                Err(e) => failed = Some(e),
+            }
+        };
         match query.narrow() {
-            Some(filter) => self.search_runs_filtered(&ids, filter, sink),
-            None => self.search_runs(&ids, None, sink),
-        }
+            Some(filter) => self.search_runs_filtered(&ids, filter, &mut with_aggs),
+            None => self.search_runs(&ids, None, &mut with_aggs),
+        }?;
+        failed.map_or(Ok(()), Err)
+    }
+
+    fn metric_aggregates(
+        &self,
+        run_ids: &[String],
+        wanted: &[crate::aggregate::MetricAgg],
+        sink: &mut dyn FnMut(super::AggBatch),
+    ) -> Result<(), StoreError> {
+        self.aggregates(run_ids, wanted, sink)
     }
 
     fn samples_histories(&self) -> bool {

@@ -303,6 +303,7 @@ impl WireRun {
             tags,
             metrics: self.data.metrics,
             datasets,
+            aggregates: Default::default(),
         })
     }
 }

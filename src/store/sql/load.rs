@@ -566,6 +566,7 @@ fn run_from_row(c: &mut Cells<'_>) -> Result<Run, Option<String>> {
         tags: Default::default(),
         metrics: Default::default(),
         datasets: Vec::new(),
+        aggregates: Default::default(),
     })
 }
 

@@ -251,6 +251,20 @@ pub(crate) trait Backend: Send + Sync + Clone + Sized + 'static {
         Vec::new()
     }
 
+    /// Aggregates of metric histories (`metrics.loss:min`, `@N`, ...) for `run_ids`: by
+    /// default folded from each run's history; a backend may compute them in SQL.
+    fn metric_aggregates(
+        store: &SqlStore<Self>,
+        run_ids: &[String],
+        wanted: &[crate::aggregate::MetricAgg],
+        sink: &mut dyn FnMut(super::AggBatch),
+    ) -> Result<(), StoreError>
+    where
+        Self: Sized,
+    {
+        super::aggregates_from_histories(store, run_ids, wanted, sink)
+    }
+
     /// Local folders where MLflow puts artifacts by default, searched when a recorded
     /// location does not exist (none for a database server).
     fn artifact_bases(&self) -> Vec<std::path::PathBuf> {
@@ -423,15 +437,35 @@ impl<B: Backend> Store for SqlStore<B> {
         let narrow = query
             .narrow()
             .and_then(|f| narrow::translate(f, B::DIALECT, &self.schema, "r"));
+        // Aggregate columns are computed per batch, between the load's statements.
+        let mut agg_error = None;
+        let mut with_aggs = |mut batch: RunBatch| {
+            if agg_error.is_none() {
+                if let Err(e) = super::with_aggregates(self, &mut batch.runs, query.aggregates) {
+                    agg_error = Some(e);
+                }
+            }
+            sink(batch);
+        };
         self.with_conn(|conn| {
             self.load_experiments(
                 conn,
                 query.experiments,
                 narrow.as_ref(),
                 query.summaries,
-                sink,
+                &mut with_aggs,
             )
-        })
+        })?;
+        agg_error.map_or(Ok(()), Err)
+    }
+
+    fn metric_aggregates(
+        &self,
+        run_ids: &[String],
+        wanted: &[crate::aggregate::MetricAgg],
+        sink: &mut dyn FnMut(super::AggBatch),
+    ) -> Result<(), StoreError> {
+        B::metric_aggregates(self, run_ids, wanted, sink)
     }
 
     fn run_counts(

@@ -72,6 +72,11 @@ pub enum ChartFocus {
 #[derive(Debug, Default)]
 pub struct ChartView {
     pub run_ids: Vec<String>,
+    /// Grouped curves (from group mode): `(label, run ids)` per group; each group is drawn
+    /// as its mean with a band instead of one line per run.
+    pub groups: Vec<(String, Vec<String>)>,
+    /// The band of grouped curves.
+    pub band: crate::chart::bands::BandKind,
     /// Every metric key of those runs, sorted.
     pub keys: Vec<String>,
     /// Position in `shown_keys()`.
@@ -363,6 +368,18 @@ impl App {
         let legend_page = self.viewport.legend_rows.get().max(1);
         let v = &mut self.chart;
         match action {
+            Action::ToggleBand => {
+                if v.groups.is_empty() {
+                    self.message = Some(Message {
+                        text: "bands are drawn for groups: open charts from group mode (g, then p)"
+                            .into(),
+                        error: true,
+                    });
+                } else {
+                    v.band = v.band.toggle();
+                }
+                return Vec::new();
+            }
             a if a.is_row_move() && v.focus == ChartFocus::Legend => {
                 v.legend_cursor = move_cursor(v.legend_cursor, nruns, action, legend_page);
             }

@@ -37,7 +37,7 @@ fn rank(column: &Column, rules: &Columns) -> (usize, usize) {
     }
     let group = match column {
         Column::Attr(_) => ColumnGroup::Attributes,
-        Column::Metric(_) => ColumnGroup::Metrics,
+        Column::Metric(_) | Column::MetricAgg(..) => ColumnGroup::Metrics,
         Column::Param(_) => ColumnGroup::Params,
         Column::Tag(_) => ColumnGroup::Tags,
     };

@@ -211,6 +211,11 @@ impl App {
             });
             return;
         }
+        self.open_compare_ids(ids);
+    }
+
+    /// Opens the compare screen for these runs, in this order.
+    pub(super) fn open_compare_ids(&mut self, ids: Vec<String>) {
         self.compare = CompareView {
             run_ids: ids,
             ..CompareView::default()

@@ -103,6 +103,7 @@ pub fn as_run(m: &LoggedModel, source_run_name: Option<&str>) -> Run {
         tags: m.tags.clone(),
         metrics: m.metric_summaries(),
         datasets: Vec::new(),
+        aggregates: Default::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! return effects; nothing here draws or touches the terminal.
 
 mod activity;
+mod aggs;
 mod artifacts;
 mod chart;
 mod columns;
@@ -12,6 +13,7 @@ mod detail;
 mod detail_models;
 mod edit;
 mod experiments;
+mod groups;
 mod logged_models;
 mod models;
 mod mouse;
@@ -21,6 +23,7 @@ mod prompt;
 mod run_models;
 mod runs;
 mod settings;
+mod sweep;
 mod views;
 
 use std::cell::Cell;
@@ -40,6 +43,7 @@ pub use mouse::{Click, Mouse, MouseKind, Rect, Target};
 pub use settings::Settings;
 pub use views::{ViewMemory, ViewsMenu};
 
+pub use aggs::AggState;
 pub use artifacts::{ArtifactsView, Node, PreviewSlot, Root, model_label};
 pub use chart::{ChartFocus, ChartView, Curve, DrawStamp, GRID_MAX, History, key_group};
 pub use compare::{CmpLine, CompareView, section_title};
@@ -48,11 +52,13 @@ pub use copy::{CopyItem, CopyMenu};
 pub use detail::{DetailItem, DetailView, ItemKind, Pager};
 pub use edit::LineEdit;
 pub use experiments::{ExpSort, ExperimentsView};
+pub use groups::{CellAgg, GroupCol, GroupRow, GroupView};
 pub use logged_models::{LoggedView, column_label};
 pub use models::{Loadable, ModelSort, ModelsView};
 pub use picker::Picker;
 pub use prompt::{Prompt, PromptKind};
 pub use runs::{ColumnState, RunRow, RunsView};
+pub use sweep::{ImportanceView, ParallelView, ScatterView, SweepPrompt};
 
 /// The screens, stacked: `q` and Esc go back to the one below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +68,9 @@ pub enum Screen {
     Detail,
     Compare,
     Chart,
+    Scatter,
+    Parallel,
+    Importance,
     /// Registered models (or prompts).
     Models,
     /// Versions of one registered model.
@@ -148,6 +157,8 @@ pub enum Effect {
     },
     /// Stop the process until the shell continues it (Ctrl-Z).
     Suspend,
+    /// Compute metric aggregates in the background; answer with `App::on_aggregates`.
+    ComputeAggregates(crate::tui::aggs::AggJob),
     /// Background work for models and artifacts; answer with `App::on_fetched`.
     Fetch(FetchRequest),
 }
@@ -180,6 +191,10 @@ pub struct Viewport {
     pub help_max: Cell<usize>,
     /// Lines the pager shows at once.
     pub pager_rows: Cell<usize>,
+    /// The run lines of the parallel-coordinates chart as last drawn, with what they were
+    /// drawn from (data generation, area, colour): a cursor move redraws only the
+    /// highlighted line over them.
+    pub parallel_lines: std::cell::RefCell<Option<ParallelLines>>,
     pub models_offset: Cell<usize>,
     pub versions_offset: Cell<usize>,
     pub logged_offset: Cell<usize>,
@@ -192,6 +207,9 @@ pub struct Viewport {
     /// Where things that take a click were drawn, last drawn on top.
     pub targets: std::cell::RefCell<Vec<(Rect, Target)>>,
 }
+
+/// The drawn run lines of parallel coordinates: `((data generation, area, colour), cells)`.
+pub type ParallelLines = ((u64, ratatui::layout::Rect, bool), ratatui::buffer::Buffer);
 
 /// All state of the terminal UI.
 pub struct App {
@@ -227,6 +245,15 @@ pub struct App {
     pub export_dir: PathBuf,
     /// An experiment whose runs open as soon as the experiment list arrives (`-e`).
     pub open_on_load: Option<String>,
+    /// Metric aggregates being computed in the background.
+    pub aggs: AggState,
+    /// Group mode of the run table.
+    pub groups: Option<GroupView>,
+    pub scatter: Option<ScatterView>,
+    pub parallel: Option<ParallelView>,
+    pub importance: Option<ImportanceView>,
+    /// The next export of group mode writes one row per run (else per group).
+    pub export_group_runs: bool,
     /// The registry screens.
     pub models: ModelsView,
     /// Logged models: per experiment, the table, and the model detail.
@@ -272,6 +299,12 @@ impl App {
             viewport: Viewport::default(),
             export_dir,
             open_on_load: None,
+            aggs: AggState::default(),
+            groups: None,
+            scatter: None,
+            parallel: None,
+            importance: None,
+            export_group_runs: false,
             models: ModelsView::default(),
             logged: LoggedView::default(),
             artifacts: ArtifactsView::default(),
@@ -324,10 +357,14 @@ impl App {
     pub fn screen_context(&self) -> Context {
         match self.screen() {
             Screen::Experiments => Context::Experiments,
+            Screen::Runs if self.groups.is_some() => Context::Groups,
             Screen::Runs => Context::Runs,
             Screen::Detail => Context::Detail,
             Screen::Compare => Context::Compare,
             Screen::Chart => Context::Chart,
+            Screen::Scatter => Context::Scatter,
+            Screen::Parallel => Context::Parallel,
+            Screen::Importance => Context::Importance,
             Screen::Models => Context::Models,
             Screen::Versions => Context::Versions,
             Screen::LoggedModels => Context::LoggedModels,
@@ -346,8 +383,15 @@ impl App {
         }
     }
 
-    /// Applies an action.
+    /// Applies an action; then asks for any metric aggregates the screens now show that
+    /// some runs lack.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = self.update_inner(action);
+        effects.extend(self.ensure_aggregates());
+        effects
+    }
+
+    fn update_inner(&mut self, action: Action) -> Vec<Effect> {
         if !action.is_edit() && action != Action::InputComplete {
             self.message = None;
         }
@@ -439,9 +483,15 @@ impl App {
                 self.help_scroll = Some(0);
                 return Vec::new();
             }
-            Action::Export => {
+            Action::Export | Action::ExportRuns => {
+                self.export_group_runs = action == Action::ExportRuns;
                 self.start_export();
                 return Vec::new();
+            }
+            Action::Scatter if self.stack.contains(&Screen::Runs) => return self.open_scatter(),
+            Action::Parallel if self.stack.contains(&Screen::Runs) => return self.open_parallel(),
+            Action::Importance if self.stack.contains(&Screen::Runs) => {
+                return self.open_importance();
             }
             _ => {}
         }
@@ -457,6 +507,7 @@ impl App {
                 let title = self.runs.title.clone();
                 return self.open_logged(ids, title);
             }
+            Screen::Runs if self.groups.is_some() => return self.update_groups(action, page),
             Screen::Detail if action == Action::Artifacts => {
                 let id = self.detail.run_id.clone();
                 return self.browse_run(&id);
@@ -468,6 +519,10 @@ impl App {
             Screen::Artifacts => return self.update_artifacts(action, page),
             Screen::File => return self.update_file(action, page),
             Screen::Runs => {
+                if action == Action::GroupBy {
+                    self.start_group_by();
+                    return Vec::new();
+                }
                 if action == Action::Plot {
                     let mut ids: Vec<String> = self
                         .shown_runs()
@@ -509,6 +564,9 @@ impl App {
                 self.update_compare(action, page);
             }
             Screen::Chart => return self.update_chart(action, page),
+            Screen::Scatter => return self.update_scatter(action),
+            Screen::Parallel => return self.update_parallel(action, page),
+            Screen::Importance => return self.update_importance(action, page),
             Screen::Activity => self.update_activity(action, page),
         }
         Vec::new()
@@ -527,10 +585,27 @@ impl App {
         if !self.stack.contains(&Screen::Detail) {
             self.detail_back.clear();
         }
+        // A sweep screen left behind stops asking for its columns' aggregates.
+        if !self.stack.contains(&Screen::Scatter) {
+            self.scatter = None;
+        }
+        if !self.stack.contains(&Screen::Parallel) {
+            self.parallel = None;
+        }
+        if !self.stack.contains(&Screen::Importance) {
+            self.importance = None;
+        }
     }
 
-    /// Applies a loader event; returns effects (histories to reload for open charts).
+    /// Applies a loader event; returns effects (histories to reload for open charts,
+    /// aggregates to compute for new or changed runs).
     pub fn on_load(&mut self, ev: LoadEvent) -> Vec<Effect> {
+        let mut effects = self.on_load_inner(ev);
+        effects.extend(self.ensure_aggregates());
+        effects
+    }
+
+    fn on_load_inner(&mut self, ev: LoadEvent) -> Vec<Effect> {
         match ev {
             LoadEvent::Experiments(list) => {
                 self.index.set_experiments(list.experiments);
@@ -543,6 +618,7 @@ impl App {
                 let mut effects = Vec::new();
                 if self.load.done {
                     self.mark_stale_histories(&batch.runs);
+                    self.aggregates_changed(&batch.runs);
                     effects = self.watch_runs(&batch.runs);
                 } else {
                     self.load.runs_loaded += batch.runs.len();
@@ -797,5 +873,7 @@ mod tests_daily;
 pub(crate) mod tests_models;
 #[cfg(test)]
 mod tests_mouse;
+#[cfg(test)]
+pub(crate) mod tests_sweep;
 #[cfg(test)]
 mod tests_views;

@@ -1,7 +1,9 @@
 //! The column picker: search, show/hide, reorder and pin the run table's columns.
 
 use super::edit::LineEdit;
-use super::{App, move_cursor};
+use super::{App, ColumnState, move_cursor};
+use crate::aggregate::Agg;
+use crate::index::Column;
 use crate::tui::action::Action;
 
 /// State of the column picker overlay.
@@ -26,6 +28,54 @@ impl Picker {
 }
 
 impl App {
+    /// Aggregate columns for the picker's search: typing `val/loss:` offers every named
+    /// aggregate of the metrics that match (`val/loss:min`, `:max`, ...); a whole name like
+    /// `val/loss@1000` or `metrics.val/loss:mean` offers that column. They are added hidden;
+    /// Space shows one.
+    fn offer_aggregates(&mut self) {
+        let Some(search) = self
+            .picker
+            .as_ref()
+            .map(|p| p.search.text().trim().to_string())
+        else {
+            return;
+        };
+        let bare = search.strip_prefix("metrics.").unwrap_or(&search);
+        let metrics: Vec<String> = self
+            .runs
+            .columns
+            .iter()
+            .filter_map(|c| match &c.column {
+                Column::Metric(k) => Some(k.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut offer: Vec<Column> = Vec::new();
+        if let Some(stem) = bare.strip_suffix(':') {
+            for k in metrics.iter().filter(|k| k.contains(stem)) {
+                for a in Agg::NAMED.into_iter().filter(|a| *a != Agg::Latest) {
+                    offer.push(Column::MetricAgg(k.clone(), a));
+                }
+            }
+        } else if let Some(c @ Column::MetricAgg(..)) = Column::parse(&format!("metrics.{bare}")) {
+            if c.metric_parts()
+                .is_some_and(|(k, _)| metrics.iter().any(|m| m == k))
+            {
+                offer.push(c);
+            }
+        }
+        for column in offer {
+            if !self.runs.columns.iter().any(|c| c.column == column) {
+                self.runs.columns.push(ColumnState {
+                    column,
+                    visible: false,
+                    pinned: false,
+                    width: None,
+                });
+            }
+        }
+    }
+
     pub(super) fn open_picker(&mut self) {
         self.picker = Some(Picker::default());
     }
@@ -90,6 +140,7 @@ impl App {
                         p.cursor = 0;
                     }
                 }
+                self.offer_aggregates();
                 return;
             }
             Action::Back => {

@@ -20,6 +20,8 @@ pub enum PromptKind {
     Filter { previous: String },
     /// Export of the current screen's table.
     Export { format: Format },
+    /// A column (or columns) for group mode or a sweep chart.
+    Sweep(super::SweepPrompt),
     /// Where to save the artifact file under the browser's cursor.
     SaveArtifact,
     /// MLflow search filter of the run table: applied live while valid; `error` says why
@@ -152,10 +154,19 @@ impl App {
     /// "no run here has metrics.val_acc; closest: metrics.`val/acc`" for the first key of
     /// `f` that no run in scope has.
     fn unknown_key_warning(&self, f: &Filter) -> Option<String> {
+        self.unknown_column(f.columns())
+    }
+
+    /// "no run here has params.opt; did you mean params.optimizer?" for the first of
+    /// `columns` that no run in scope has.
+    pub(super) fn unknown_column(
+        &self,
+        columns: impl IntoIterator<Item = Column>,
+    ) -> Option<String> {
         let keys = self.scope_keys();
-        for col in f.columns() {
+        for col in columns {
             let (entity, key, pool) = match &col {
-                Column::Metric(k) => ("metrics", k, &keys.metrics),
+                Column::Metric(k) | Column::MetricAgg(k, _) => ("metrics", k, &keys.metrics),
                 Column::Param(k) => ("params", k, &keys.params),
                 Column::Tag(k) => ("tags", k, &keys.tags),
                 Column::Attr(_) => continue,
@@ -192,6 +203,7 @@ impl App {
     fn export_stem(&self) -> String {
         let what = match self.screen() {
             Screen::Experiments => "experiments".to_string(),
+            Screen::Runs if self.groups.is_some() => format!("groups-{}", self.runs.title),
             Screen::Runs => format!("runs-{}", self.runs.title),
             Screen::Detail => format!("run-{}", self.detail.run_id),
             Screen::Compare => "compare".to_string(),
@@ -199,6 +211,9 @@ impl App {
                 "history-{}",
                 self.chart.current_key().map_or("", String::as_str)
             ),
+            Screen::Scatter => "scatter".to_string(),
+            Screen::Parallel => "parallel".to_string(),
+            Screen::Importance => "importance".to_string(),
             Screen::Models if self.models.prompts => "prompts".to_string(),
             Screen::Models => "models".to_string(),
             Screen::Versions => format!("versions-{}", self.models.model),
@@ -240,9 +255,13 @@ impl App {
                     .collect();
                 crate::export::experiments_table(&self.index, &exps)
             }
-            Screen::Runs => {
-                crate::export::runs_table(self.shown_runs(), &self.shown_columns(), self.now_ms)
-            }
+            Screen::Runs => match self.groups_export_table(self.export_group_runs) {
+                Some(t) => t,
+                None => {
+                    crate::export::runs_table(self.shown_runs(), &self.shown_columns(), self.now_ms)
+                }
+            },
+            Screen::Scatter | Screen::Parallel | Screen::Importance => self.sweep_table(),
             Screen::Detail => match self.index.run(&self.detail.run_id) {
                 Some(run) => Comparison::new(&[run], self.now_ms).table(false),
                 None => Table::default(),
@@ -284,6 +303,8 @@ impl App {
                         prompt.edit.set(renamed);
                     }
                     *format = next;
+                } else if let PromptKind::Sweep(_) = prompt.kind {
+                    self.complete_column();
                 }
             }
             Action::InputCancel => {
@@ -302,6 +323,15 @@ impl App {
                 let text = prompt.text().to_string();
                 match prompt.kind {
                     PromptKind::Query { .. } => {}
+                    PromptKind::Sweep(which) => {
+                        if let Err(e) = self.apply_sweep_prompt(which, &text) {
+                            self.message = Some(Message {
+                                text: e,
+                                error: true,
+                            });
+                            self.prompt = Some(prompt);
+                        }
+                    }
                     PromptKind::SaveArtifact => return self.submit_save(&text),
                     PromptKind::ViewName => self.save_named_view(&text),
                     PromptKind::Filter { .. } => self.set_filter(text),
@@ -472,6 +502,53 @@ impl App {
 }
 
 /// Puts a completion in place of `range`, with a space after a whole key.
+impl App {
+    /// Tab in a prompt that takes column names (group by, scatter axes): the word under the
+    /// cursor is completed to a key of the loaded runs (as a column name: no quotes), or to
+    /// the longest prefix the candidates share, and the status line lists them.
+    fn complete_column(&mut self) {
+        let keys = self.scope_keys();
+        let Some(prompt) = self.prompt.as_mut() else {
+            return;
+        };
+        let (range, items) = complete::candidates(prompt.edit.text(), prompt.edit.cursor(), &keys);
+        let items: Vec<String> = items
+            .iter()
+            .filter(|c| !c.starts_with("attributes."))
+            .map(|c| c.replace('`', ""))
+            .collect();
+        match items.len() {
+            0 => {
+                self.message = Some(Message {
+                    text: "nothing to complete here".into(),
+                    error: true,
+                });
+            }
+            1 => prompt.edit.replace(range, &items[0]),
+            n => {
+                let common = complete::common_prefix(&items);
+                if common.len() > prompt.edit.text()[range.clone()].len() {
+                    prompt.edit.replace(range, &common);
+                }
+                const SHOWN: usize = 8;
+                let mut list = items
+                    .iter()
+                    .take(SHOWN)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("  ");
+                if n > SHOWN {
+                    list.push_str(&format!("  … {} more", n - SHOWN));
+                }
+                self.message = Some(Message {
+                    text: crate::text::sanitize(&list).into_owned(),
+                    error: false,
+                });
+            }
+        }
+    }
+}
+
 fn accept(edit: &mut LineEdit, range: std::ops::Range<usize>, item: &str) {
     let at_end = range.end == edit.text().len();
     if item.ends_with('.') || !at_end {

@@ -76,8 +76,6 @@ pub struct RunsView {
     pub hidden_out: usize,
     /// Chart options of this table's charts, remembered with the view.
     pub chart: Option<crate::config::state::ChartSetting>,
-    /// The group-by column of a remembered view, kept for the group mode.
-    pub group_by: Option<String>,
 }
 
 impl RunsView {
@@ -106,6 +104,8 @@ impl App {
         // A new table starts at its top-left corner.
         self.viewport.runs_offset.set(0);
         self.viewport.runs_col_offset.set(0);
+        // Group mode is part of a table's view: a table without one shows runs.
+        self.groups = None;
         self.restore_view();
         self.refresh_runs();
     }
@@ -113,6 +113,11 @@ impl App {
     /// Recomputes rows and columns after data, filter, sort or toggles changed. The cursor
     /// stays on the same run when it is still shown.
     pub fn refresh_runs(&mut self) {
+        self.refresh_runs_only();
+        self.refresh_sweep();
+    }
+
+    fn refresh_runs_only(&mut self) {
         let now = self.now_ms;
         let runs = self.index.runs();
         let time = &self.settings.time;
@@ -213,7 +218,12 @@ impl App {
                     continue;
                 }
                 let hideable = !matches!(c.column, Column::Attr(_));
-                if hideable && !present.contains(&c.column) {
+                // An aggregate column is there when its metric is.
+                let here = match &c.column {
+                    Column::MetricAgg(k, _) => present.contains(&Column::Metric(k.clone())),
+                    other => present.contains(other),
+                };
+                if hideable && !here {
                     continue;
                 }
                 if v.diff_only && hideable && shown_runs.len() > 1 {

@@ -480,3 +480,109 @@ fn the_run_name_column_cannot_be_hidden_but_widths_reset() {
 fn state_keys_name_tables_by_their_experiments() {
     assert_eq!(StateFile::table_key(&["10".into(), "2".into()]), "2,10");
 }
+
+/// Puts the group table's column cursor on `name`.
+fn select_group_column(app: &mut App, name: &str) {
+    let col = Column::parse(name).expect("column");
+    let gv = app.groups.as_mut().expect("group mode");
+    gv.col_cursor = gv
+        .columns
+        .iter()
+        .position(|c| c.column() == Some(&col))
+        .unwrap_or_else(|| panic!("{name} not a group column"));
+}
+
+fn grouped_by(app: &App) -> Option<Vec<String>> {
+    app.groups
+        .as_ref()
+        .map(|g| g.by.iter().map(|c| c.name().into_owned()).collect())
+}
+
+#[test]
+fn group_mode_is_remembered_with_the_table_and_named_views_carry_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = remembering_app(dir.path());
+    open_experiment(&mut app, "sweep");
+    app.update(Action::GroupBy);
+    app.update(Action::InputKillStart);
+    app.update(Action::InputKillEnd);
+    for c in "params.optimizer".chars() {
+        app.update(Action::InputChar(c));
+    }
+    app.update(Action::InputSubmit);
+    assert_eq!(grouped_by(&app), Some(vec!["params.optimizer".to_string()]));
+    assert_eq!(app.context(), crate::tui::keymap::Context::Groups);
+    // Every metric column shows the median; loss its max.
+    select_group_column(&mut app, "metrics.loss");
+    for _ in 0..5 {
+        app.update(Action::CycleAgg);
+    }
+    app.update(Action::AggForAll);
+    app.update(Action::CycleAgg);
+    let groups = app.groups.as_ref().map(|g| g.groups.len());
+    assert!(groups.is_some_and(|n| n > 1), "{groups:?}");
+    assert!(save(&mut app), "entering group mode changes the view");
+
+    // Saved under a name from group mode (v works there too).
+    app.update(Action::Views);
+    assert_eq!(app.context(), crate::tui::keymap::Context::Views);
+    app.update(Action::SaveView);
+    for c in "by optimizer".chars() {
+        app.update(Action::InputChar(c));
+    }
+    app.update(Action::InputSubmit);
+    let named = app.views.file.named.get("by optimizer").cloned();
+    assert_eq!(
+        named.as_ref().and_then(|v| v.group_by.as_deref()),
+        Some("params.optimizer")
+    );
+    assert!(save(&mut app));
+
+    // A new session of the same source opens the table in group mode, as left.
+    let mut again = remembering_app(dir.path());
+    open_experiment(&mut again, "sweep");
+    assert_eq!(
+        grouped_by(&again),
+        Some(vec!["params.optimizer".to_string()])
+    );
+    let gv = again.groups.as_ref().expect("group mode");
+    use super::groups::CellAgg;
+    use crate::index::group::GroupAgg;
+    assert_eq!(gv.default_agg, Some(CellAgg::One(GroupAgg::Median)));
+    let loss = Column::parse("metrics.loss").expect("column");
+    assert_eq!(
+        gv.agg_of(&loss),
+        CellAgg::MeanStd,
+        "median, then on to mean ± std"
+    );
+    assert_eq!(Some(gv.groups.len()), groups);
+
+    // Leaving group mode is remembered too.
+    again.update(Action::Back);
+    assert!(again.groups.is_none());
+    assert!(save(&mut again));
+    let mut third = remembering_app(dir.path());
+    open_experiment(&mut third, "sweep");
+    assert!(third.groups.is_none(), "the table was left showing runs");
+
+    // The named view brings group mode back.
+    third.update(Action::Views);
+    let at = third
+        .view_names()
+        .iter()
+        .position(|n| n == "by optimizer")
+        .expect("named view");
+    if let Some(menu) = third.views_menu.as_mut() {
+        menu.cursor = at;
+    }
+    third.update(Action::Open);
+    assert_eq!(
+        grouped_by(&third),
+        Some(vec!["params.optimizer".to_string()])
+    );
+    assert_eq!(
+        third.groups.as_ref().map(|g| g.groups.len()),
+        groups,
+        "the groups are computed at once"
+    );
+}

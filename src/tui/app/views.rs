@@ -113,7 +113,18 @@ impl App {
             filter: v.filter.clone(),
             query: v.query.as_ref().map(|(t, _)| t.clone()),
             flat: v.flat,
-            group_by: v.group_by.clone(),
+            group_by: self.groups.as_ref().map(|g| g.by_text()),
+            group_agg: self
+                .groups
+                .as_ref()
+                .and_then(|g| g.default_agg)
+                .map(|a| a.label().to_string()),
+            group_aggs: self
+                .groups
+                .iter()
+                .flat_map(|g| &g.aggs)
+                .map(|(c, a)| (c.name().into_owned(), a.label().to_string()))
+                .collect(),
             diff_only: v.diff_only,
             show_deleted: v.show_deleted,
             pins: v.pins.clone(),
@@ -163,7 +174,6 @@ impl App {
             (!f.is_match_all()).then(|| (q.clone(), f))
         });
         v.flat = view.flat;
-        v.group_by = view.group_by.clone();
         v.diff_only = view.diff_only;
         v.show_deleted = view.show_deleted;
         v.pins = view.pins.clone();
@@ -174,6 +184,7 @@ impl App {
         v.cursor = 0;
         self.viewport.runs_offset.set(0);
         self.viewport.runs_col_offset.set(0);
+        self.apply_group_view(view);
     }
 
     /// Anything but moving, on the run table or what it opened over itself, may change
@@ -192,7 +203,7 @@ impl App {
                     | Action::TogglePause
             );
         let on_table = match self.context() {
-            Context::Runs | Context::Picker | Context::Views => true,
+            Context::Runs | Context::Groups | Context::Picker | Context::Views => true,
             Context::Input => self.screen() == Screen::Runs,
             Context::Chart => self.chart.from_table,
             _ => false,

@@ -267,6 +267,9 @@ fn draw_one(
     key: &str,
     large: bool,
 ) -> Option<Bounds> {
+    if !app.chart.groups.is_empty() {
+        return super::bands::draw(frame, area, app, theme, key, large);
+    }
     let v = &app.chart;
     let series = app.chart_series(key);
     let loading = v.run_ids.iter().any(|id| {
@@ -469,6 +472,10 @@ fn draw_legend(
     key: Option<&String>,
     b: Option<Bounds>,
 ) {
+    if !app.chart.groups.is_empty() {
+        super::bands::legend(frame, area, app, theme, key);
+        return;
+    }
     let v = &app.chart;
     let runs: Vec<(&str, &str)> = v
         .run_ids

@@ -3,16 +3,21 @@
 
 mod activity;
 mod artifacts;
+mod bands;
 mod chart;
 mod compare;
 mod detail;
 mod experiments;
+mod groups;
 mod help;
+mod importance;
 mod logged_models;
 mod models;
 mod overlay;
+mod parallel;
 mod picker;
 mod runs;
+mod scatter;
 mod status;
 mod views;
 
@@ -41,10 +46,14 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     status::header(frame, header, app, theme);
     match app.screen() {
         Screen::Experiments => experiments::draw(frame, body, app, theme),
+        Screen::Runs if app.groups.is_some() => groups::draw(frame, body, app, theme),
         Screen::Runs => runs::draw(frame, body, app, theme),
         Screen::Detail => detail::draw(frame, body, app, theme),
         Screen::Compare => compare::draw(frame, body, app, theme),
         Screen::Chart => chart::draw(frame, body, app, theme),
+        Screen::Scatter => scatter::draw(frame, body, app, theme),
+        Screen::Parallel => parallel::draw(frame, body, app, theme),
+        Screen::Importance => importance::draw(frame, body, app, theme),
         Screen::Models => models::draw(frame, body, app, theme),
         Screen::Versions => models::draw_versions(frame, body, app, theme),
         Screen::LoggedModels => logged_models::draw(frame, body, app, theme),
@@ -78,6 +87,18 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
 /// The chart screen without its metric list: the charts of `app.chart` and their legend.
 pub(crate) fn charts_only(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     chart::draw_main(frame, area, app, theme);
+}
+
+/// A sweep screen without header and footer (`plot --kind scatter|parallel --format
+/// text`, grouped curves): what `app.scatter`, `app.parallel` or the grouped chart holds.
+pub(crate) fn sweep_only(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    if app.scatter.is_some() {
+        scatter::draw(frame, area, app, theme);
+    } else if app.parallel.is_some() {
+        parallel::draw(frame, area, app, theme);
+    } else {
+        chart::draw_main(frame, area, app, theme);
+    }
 }
 
 /// Records where something that takes a click was drawn.
@@ -156,7 +177,7 @@ pub(crate) fn value_text(
     match v {
         Value::Text(s) => (text::cut(s, max).into_owned(), false),
         Value::Missing => ("-".into(), false),
-        Value::Number(_) | Value::Duration(_) => (v.text(precise), true),
+        Value::Number(_) | Value::Duration(_) | Value::Int(_) => (v.text(precise), true),
         Value::Time(t) if precise => (time.precise(*t), false),
         Value::Time(t) => (time.short(*t), false),
     }
@@ -202,5 +223,7 @@ mod tests;
 mod tests_daily;
 #[cfg(test)]
 mod tests_models;
+#[cfg(test)]
+mod tests_sweep;
 #[cfg(test)]
 mod tests_views;

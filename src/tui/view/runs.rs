@@ -27,7 +27,7 @@ fn cap(column: &Column, total: usize) -> usize {
         Column::Attr(Attr::RunId | Attr::ArtifactUri) => 32,
         Column::Attr(Attr::StartTime | Attr::EndTime) => 16,
         Column::Attr(_) => 12,
-        Column::Metric(_) => 12,
+        Column::Metric(_) | Column::MetricAgg(..) => 12,
         Column::Param(_) | Column::Tag(_) => 20,
     }
 }
@@ -56,6 +56,12 @@ fn cell_text(
     time: &TimeFormat,
 ) -> (String, bool) {
     let v = column.value(run, now);
+    // An aggregate being computed in the background.
+    if let (Value::Missing, Some((k, a))) = (&v, column.metric_parts()) {
+        if !crate::index::column::aggregate_known(run, k, a) {
+            return ("…".into(), true);
+        }
+    }
     match (column, &v) {
         (Column::Attr(Attr::RunName), _) => {
             let mut name = tree_prefix(row);
@@ -78,7 +84,7 @@ fn cell_text(
 fn group_of(column: &Column) -> &'static str {
     match column {
         Column::Attr(_) => "",
-        Column::Metric(_) => "metrics",
+        Column::Metric(_) | Column::MetricAgg(..) => "metrics",
         Column::Param(_) => "params",
         Column::Tag(_) => "tags",
     }
@@ -137,7 +143,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             } else {
                 0
             };
-            let head = text::width(c.label()) + sort_mark;
+            let head = text::width(&c.label()) + sort_mark;
             let body = sample
                 .iter()
                 .map(|r| text::width(&cell_text(&runs[r.run], r, c, now, precise, time).0))
@@ -197,14 +203,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         let c = columns[i];
         let first_of_group = n == 0 || group_of(columns[visible[n - 1]]) != group_of(c);
         let group = if first_of_group { group_of(c) } else { "" };
-        let mut label = text::sanitize(c.label()).into_owned();
+        let mut label = text::sanitize(&c.label()).into_owned();
         if let Some((pos, k)) = v.sort.iter().enumerate().find(|(_, k)| &k.column == c) {
             label.push(if k.descending { '▼' } else { '▲' });
             if v.sort.len() > 1 {
                 label.push_str(&(pos + 1).to_string());
             }
         }
-        let numeric = matches!(c, Column::Metric(_) | Column::Attr(Attr::Duration));
+        let numeric = c.is_numeric();
         let mut style = theme.header;
         if i == v.col_cursor {
             style = style.patch(theme.cursor_cell);

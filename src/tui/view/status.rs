@@ -26,6 +26,12 @@ fn state(app: &App) -> Option<(String, bool)> {
             (format!("{spin} loading experiments…"), false)
         });
     }
+    if let Some((done, total, what)) = app.aggs.progress() {
+        return Some((
+            format!("⋯ computing {} {done}/{total} runs", text::sanitize(what)),
+            false,
+        ));
+    }
     if let Some(e) = &app.live.error {
         return Some((format!("✗ refresh failed: {}", text::sanitize(e)), true));
     }
@@ -73,6 +79,21 @@ fn crumb_parts(app: &App) -> Vec<(String, Option<usize>)> {
     let runs = format!("Runs · {}", text::cut(&app.runs.title, 200));
     match app.screen() {
         Screen::Experiments => vec![("Experiments".into(), None)],
+        Screen::Runs if app.groups.is_some() => {
+            let by: Vec<String> = app
+                .groups
+                .iter()
+                .flat_map(|g| g.by.iter().map(|c| c.name().into_owned()))
+                .collect();
+            vec![(
+                format!(
+                    "Groups · {} · by {}",
+                    text::cut(&app.runs.title, 200),
+                    by.join(", ")
+                ),
+                None,
+            )]
+        }
         Screen::Runs => vec![(runs, None)],
         Screen::Detail => {
             let run = app.index.run(&app.detail.run_id);
@@ -100,6 +121,14 @@ fn crumb_parts(app: &App) -> Vec<(String, Option<usize>)> {
             };
             vec![(format!("Compare · {what}"), None)]
         }
+        Screen::Chart if !app.chart.groups.is_empty() => vec![(
+            format!(
+                "Charts · {} · {}",
+                text::count(app.chart.groups.len(), "group", "groups"),
+                text::count(app.chart.run_ids.len(), "run", "runs")
+            ),
+            None,
+        )],
         Screen::Chart => vec![(
             format!(
                 "Charts · {}",
@@ -107,6 +136,9 @@ fn crumb_parts(app: &App) -> Vec<(String, Option<usize>)> {
             ),
             None,
         )],
+        Screen::Scatter => vec![("Scatter".into(), None)],
+        Screen::Parallel => vec![("Parallel coordinates".into(), None)],
+        Screen::Importance => vec![("Parameter importance".into(), None)],
         Screen::Activity => vec![("Activity · every experiment".into(), None)],
         Screen::Models if app.models.prompts => vec![("Prompts".into(), None)],
         Screen::Models => vec![("Models".into(), None)],
@@ -236,8 +268,14 @@ fn prompt_parts(app: &App) -> Option<(String, Option<(String, bool)>)> {
         },
         PromptKind::Query { .. } => "search: ".to_string(),
         PromptKind::Export { format } => {
-            format!("export {} to: ", format.extension().to_uppercase())
+            let what = match (app.screen(), app.groups.is_some(), app.export_group_runs) {
+                (Screen::Runs, true, true) => " (one row per run)",
+                (Screen::Runs, true, false) => " (one row per group)",
+                _ => "",
+            };
+            format!("export {}{what} to: ", format.extension().to_uppercase())
         }
+        PromptKind::Sweep(which) => which.label().to_string(),
         PromptKind::SaveArtifact => "save to: ".to_string(),
         PromptKind::ViewName => "save view as: ".to_string(),
     };
@@ -261,13 +299,21 @@ fn prompt_parts(app: &App) -> Option<(String, Option<(String, bool)>)> {
             false,
         )),
         PromptKind::Export { .. } | PromptKind::SaveArtifact => None,
+        // Why the last try was refused (an unknown column), while the prompt stays open.
+        PromptKind::Sweep(_) => app
+            .message
+            .as_ref()
+            .filter(|m| m.error)
+            .map(|m| (text::sanitize(&m.text).into_owned(), true)),
         PromptKind::ViewName => {
             let n = app.views.file.named.len();
+            let what = if app.groups.is_some() {
+                "columns, sort, filters, pins, groups"
+            } else {
+                "columns, sort, filters, pins"
+            };
             Some((
-                format!(
-                    "columns, sort, filters, pins; {} saved",
-                    text::count(n, "view", "views")
-                ),
+                format!("{what}; {} saved", text::count(n, "view", "views")),
                 false,
             ))
         }
@@ -382,6 +428,34 @@ fn counts(app: &App) -> String {
 
 fn raw_counts(app: &App) -> String {
     match app.screen() {
+        Screen::Runs if app.groups.is_some() => {
+            let g = app.groups.as_ref().map_or(0, |g| g.groups.len());
+            let v = &app.runs;
+            let mut s = format!(
+                "{} of {} · {} marked",
+                text::count(g, "group", "groups"),
+                text::count(v.rows.len(), "run", "runs"),
+                v.marks.len()
+            );
+            if let Some((c, desc)) = app.groups.as_ref().and_then(|g| g.sort.clone()) {
+                let name = match c {
+                    crate::tui::app::GroupCol::Runs => "runs".to_string(),
+                    other => other
+                        .column()
+                        .map(|c| c.label().into_owned())
+                        .unwrap_or_default(),
+                };
+                s.push_str(&format!(" · sort {name}{}", if desc { "▼" } else { "▲" }));
+            }
+            if let Some((q, _)) = &v.query {
+                s.push_str(&format!(" · search [{q}]"));
+            }
+            s
+        }
+        Screen::Scatter | Screen::Parallel | Screen::Importance => format!(
+            "{} shown in the run table",
+            text::count(app.runs.rows.len(), "run", "runs")
+        ),
         Screen::Experiments => {
             let v = &app.experiments;
             let mut s = format!(
