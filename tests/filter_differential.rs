@@ -108,6 +108,7 @@ fn narrowing_in_sql_never_loses_a_match() {
             let needs = mltui::Needs {
                 narrow: Some(&narrow),
                 summaries: true,
+                aggregates: &[],
             };
             let index = mltui::index_runs(store.as_ref(), list, |_| true, needs).expect("load");
             let order_by = strings(&case["order_by"]);

@@ -184,6 +184,7 @@ fn answers_equal_mlflow(kind: Kind) {
         let needs = mltui::Needs {
             narrow: Some(&narrow),
             summaries: true,
+            aggregates: &[],
         };
         let part = mltui::index_runs(store.as_ref(), list, |_| true, needs).expect("load");
         let order_by = differential::strings(&case["order_by"]);

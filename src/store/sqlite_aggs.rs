@@ -507,7 +507,8 @@ mod tests {
         use crate::store::Store;
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
         for v in ["v3", "v2"] {
-            let store = SqliteStore::open(&root.join(v).join("sqlite/mlflow.db")).expect("open");
+            let store =
+                SqliteStore::open_sqlite(&root.join(v).join("sqlite/mlflow.db")).expect("open");
             let exps = store.experiments().expect("experiments").experiments;
             let mut runs = Vec::new();
             store
