@@ -481,7 +481,7 @@ mod tests {
                 hi: 49_989,
             },
         );
-        let units = plan(5, &extents, ROW_BUDGET);
+        let units = plan(5, &extents, 20_000);
         type Shape = (Vec<usize>, Option<(i64, i64)>, bool);
         let shape: Vec<Shape> = units
             .iter()

@@ -10,8 +10,9 @@ use crate::model::TAG_RUN_NAME;
 use crate::model::{DatasetInput, Lifecycle, MetricPoint, MetricSummary, Run, RunStatus};
 use crate::store::{RunBatch, StoreError, Summaries};
 
-/// How many runs (the newest) are shown first when an experiment chunk has many more, so
-/// that the first rows appear long before min, max and count are known.
+/// How many runs (the newest) are shown first when an experiment chunk has more, so that
+/// the first rows appear long before min, max and count are known (over a network, reading
+/// min, max and count of a few hundred runs takes most of a second).
 pub(crate) const FIRST_BATCH: usize = 256;
 
 /// Runs of one load and what was wrong with some of their rows.
@@ -56,7 +57,7 @@ impl<B: Backend> SqlStore<B> {
         Ok(())
     }
 
-    /// The runs of a chunk of experiments. With full summaries and many runs, the newest
+    /// The runs of a chunk of experiments. With full summaries and more runs, the newest
     /// [`FIRST_BATCH`] go to `sink` first (latest values only). `upto`: see
     /// [`Backend::bulk_extremes`].
     #[allow(clippy::too_many_arguments)]
@@ -86,7 +87,7 @@ impl<B: Backend> SqlStore<B> {
         let mut warnings = Warnings::default();
         let mut runs = self.runs_rows(conn, &runs_cond, &args, &mut warnings)?;
 
-        if preview && summaries == Summaries::Full && runs.len() > 4 * FIRST_BATCH {
+        if preview && summaries == Summaries::Full && runs.len() > FIRST_BATCH {
             let mut newest: Vec<&Run> = runs.iter().collect();
             newest.sort_by(|a, b| {
                 b.start_time
