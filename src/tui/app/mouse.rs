@@ -51,7 +51,8 @@ pub enum Target {
     /// The charts themselves (the wheel moves through the metrics).
     Plot,
     ActivityLine(usize),
-    /// A row of the models, versions, logged models or artifacts list (position in it).
+    /// A row of the models, versions, logged models or artifacts list, or of the run table
+    /// in group mode (position in it).
     ListRow(usize),
     /// An item of the named views list.
     ViewItem(usize),
@@ -262,7 +263,9 @@ impl App {
                 open(self)
             }
             Target::ListRow(i) => {
+                let grouped = self.screen() == Screen::Runs && self.groups.is_some();
                 let cursor = match self.screen() {
+                    Screen::Runs if grouped => self.groups.as_ref().map_or(0, |g| g.cursor),
                     Screen::Models => self.models.cursor,
                     Screen::Versions => self.models.version_cursor,
                     Screen::LoggedModels => self.logged.cursor,
@@ -275,6 +278,7 @@ impl App {
                 for _ in 0..i.abs_diff(cursor) {
                     effects.extend(self.update(step));
                 }
+                // A double click opens (in group mode: unfolds the group, as Enter does).
                 effects.extend(open(self));
                 effects
             }

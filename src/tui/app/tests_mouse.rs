@@ -248,3 +248,30 @@ fn model_lists_take_clicks_and_double_clicks() {
     assert_eq!(rig.app.models.version_cursor, n - 1);
     assert_eq!(rig.app.screen(), Screen::Versions);
 }
+
+#[test]
+fn group_rows_take_clicks_and_a_double_click_unfolds() {
+    let mut app = super::tests_sweep::lr_sweep_app();
+    app.update(Action::GroupBy);
+    for c in "params.optimizer".chars() {
+        app.update(Action::InputChar(c));
+    }
+    app.update(Action::InputSubmit);
+    let groups = app.groups.as_ref().map_or(0, |g| g.rows.len());
+    assert!(groups >= 2, "several groups");
+    let screen = draw(&app);
+    // The last group's row: two header lines, then one row per group.
+    let header = row_of(&screen, "runs");
+    let y = header + groups as u16;
+    app.now_ms = 1_000;
+    click(&mut app, 4, y);
+    assert_eq!(app.groups.as_ref().map(|g| g.cursor), Some(groups - 1));
+    let before = app.groups.as_ref().map_or(0, |g| g.rows.len());
+    app.now_ms = 1_200;
+    click(&mut app, 4, y);
+    let after = app.groups.as_ref().map_or(0, |g| g.rows.len());
+    assert!(
+        after > before,
+        "the group unfolded: {before} -> {after} rows"
+    );
+}

@@ -12,7 +12,7 @@ use super::{empty_hint, fit, scroll_to, value_text};
 use crate::index::column::aggregate_known;
 use crate::index::{Attr, Column, Value};
 use crate::text;
-use crate::tui::app::{App, CellAgg, GroupCol, GroupRow, GroupView};
+use crate::tui::app::{App, CellAgg, GroupCol, GroupRow, GroupView, Target};
 use crate::tui::theme::Theme;
 
 /// The text of one cell and whether it is numeric (right-aligned).
@@ -264,4 +264,6 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .header(Row::new(header_cells).height(2))
         .column_spacing(1);
     frame.render_widget(table, area);
+    let count = gv.rows.len() - start;
+    super::row_targets(app, area, area.y + 2, start, count, Target::ListRow);
 }
