@@ -4,85 +4,19 @@
 
 mod common;
 
+#[path = "common/pty_session.rs"]
+mod pty_session;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use pty_session::Session;
 
-/// The binary in a pseudo-terminal: its raw output, and a way to type.
-struct Pty {
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    raw: Arc<Mutex<Vec<u8>>>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-impl Pty {
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Pty {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: 24,
-                cols: 100,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("openpty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mltui"));
-        cmd.args(args);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("MLFLOW_TRACKING_URI");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pty.slave.spawn_command(cmd).expect("spawn");
-        let mut reader = pty.master.try_clone_reader().expect("reader");
-        let writer = pty.master.take_writer().expect("writer");
-        let raw = Arc::new(Mutex::new(Vec::new()));
-        let sink = raw.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().expect("lock").extend_from_slice(&buf[..n]);
-            }
-        });
-        Pty {
-            child,
-            writer,
-            raw,
-            _master: pty.master,
-        }
-    }
-
-    fn raw(&self) -> Vec<u8> {
-        self.raw.lock().expect("lock").clone()
-    }
-
-    fn screen(&self) -> String {
-        let mut parser = vt100::Parser::new(24, 100, 0);
-        parser.process(&self.raw());
-        parser.screen().contents()
-    }
-
-    /// Waits (generously) until `done` holds for what was written.
-    fn wait(&self, what: &str, done: impl Fn(&Pty) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if done(self) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("timed out waiting for {what}; screen:\n{}", self.screen());
-    }
-
-    fn exited(&mut self) -> bool {
-        self.child.try_wait().expect("try_wait").is_some()
-    }
+/// The binary in a 100-column pseudo-terminal, started in the current folder.
+fn start(args: &[&str], env: &[(&str, &str)]) -> Session {
+    let cwd = std::env::current_dir().expect("cwd");
+    Session::start_sized(args, &cwd, env, 100)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -97,15 +31,15 @@ fn csv_and_markdown_escape_controls_on_a_terminal_and_stay_exact_in_a_pipe() {
         let args = [
             "runs", store, "--view", "all", "-f", format, "-c", "run_name",
         ];
-        let mut pty = Pty::start(&args, &[]);
+        let mut pty = start(&args, &[]);
         let deadline = Instant::now() + Duration::from_secs(60);
         while !pty.exited() {
             assert!(Instant::now() < deadline, "mltui {args:?} did not end");
             std::thread::sleep(Duration::from_millis(50));
         }
         // What it wrote may still be in the pty: wait for the last row.
-        pty.wait("the output", |p| contains(&p.raw(), b"2Jname"));
-        let raw = pty.raw();
+        pty.wait_until("the output", |p| contains(&p.raw_bytes(), b"2Jname"));
+        let raw = pty.raw_bytes();
         assert!(
             !contains(&raw, b"\x1b]0;pwned"),
             "{format}: an OSC sequence from the store reached the terminal"
@@ -155,7 +89,7 @@ fn dripping_server() -> String {
 #[test]
 fn the_tui_shows_an_answer_that_never_ends_as_an_error() {
     let url = dripping_server();
-    let mut pty = Pty::start(
+    let mut pty = start(
         &[&url, "--refresh", "0"],
         &[
             ("MLFLOW_HTTP_REQUEST_TIMEOUT", "2"),
@@ -164,7 +98,7 @@ fn the_tui_shows_an_answer_that_never_ends_as_an_error() {
         ],
     );
     // Before: "loading experiments…" for as long as the server kept sending.
-    pty.wait("the load to fail", |p| {
+    pty.wait_until("the load to fail", |p| {
         let screen = p.screen();
         screen.contains("load failed: http://127.0.0.1")
             && screen.contains("could not load the store: http://127.0.0.1")
@@ -172,14 +106,13 @@ fn the_tui_shows_an_answer_that_never_ends_as_an_error() {
             && !screen.contains("loading experiments")
     });
     // After a key, the list still says what happened, in full.
-    pty.writer.write_all(b"j").expect("write");
+    pty.keys("j");
     std::thread::sleep(Duration::from_millis(300));
-    pty.wait("the error to stay", |p| {
+    pty.wait_until("the error to stay", |p| {
         let screen = p.screen();
         screen.contains("could not load the store") && screen.contains("no complete")
     });
-    pty.writer.write_all(b"q").expect("write");
-    pty.writer.flush().expect("flush");
+    pty.keys("q");
     let deadline = Instant::now() + Duration::from_secs(30);
     while !pty.exited() {
         assert!(Instant::now() < deadline, "mltui did not quit");

@@ -14,6 +14,7 @@ pub const ROWS: u16 = 24;
 pub const COLS: u16 = 80;
 
 pub struct Session {
+    cols: u16,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     raw: Arc<Mutex<Vec<u8>>>,
@@ -22,10 +23,15 @@ pub struct Session {
 
 impl Session {
     pub fn start(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Session {
+        Self::start_sized(args, cwd, env, COLS)
+    }
+
+    /// [`Session::start`] in a terminal `cols` columns wide.
+    pub fn start_sized(args: &[&str], cwd: &Path, env: &[(&str, &str)], cols: u16) -> Session {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
-                cols: COLS,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
@@ -53,6 +59,7 @@ impl Session {
             }
         });
         Session {
+            cols,
             child,
             writer,
             raw,
@@ -61,7 +68,7 @@ impl Session {
     }
 
     pub fn screen(&self) -> String {
-        let mut parser = vt100::Parser::new(ROWS, COLS, 0);
+        let mut parser = vt100::Parser::new(ROWS, self.cols, 0);
         parser.process(&self.raw.lock().expect("lock"));
         parser.screen().contents()
     }
@@ -80,6 +87,22 @@ impl Session {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("timed out waiting for {text:?}; screen:\n{}", self.screen());
+    }
+
+    /// Waits (60 s at most) until `done` holds for the session.
+    pub fn wait_until(&self, what: &str, done: impl Fn(&Session) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if done(self) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("timed out waiting for {what}; screen:\n{}", self.screen());
+    }
+
+    pub fn exited(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_some()
     }
 
     pub fn keys(&mut self, s: &str) {
