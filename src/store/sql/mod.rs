@@ -11,6 +11,7 @@ mod follow_steps;
 mod history;
 pub(crate) mod load;
 pub(crate) mod narrow;
+mod preview;
 mod registry;
 pub(crate) mod schema;
 pub mod uri;
