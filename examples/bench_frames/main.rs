@@ -6,9 +6,16 @@
 //! - `first_rows`: from opening the store to the first drawn frame that has rows, loading
 //!   the way the TUI does (a loader thread sending batches; the experiment opened as soon
 //!   as experiments are known), and `tui_loaded`: until every batch is applied and drawn.
-//! - `history_load`, `chart_first_frame`, `chart_frame`: on the `long` store, loading 10
-//!   histories of 1,000,000 points, the first chart frame (which prepares, i.e. smooths and
-//!   downsamples, the series) and a redraw with prepared series.
+//! - `history_load`, `chart_first_frame`, `chart_frame`: on the `long` store (file store or
+//!   SQLite), loading 10 histories of 1,000,000 points (with the rate in points/s, and
+//!   `history_rss_mb`: the peak RSS once they are in, against 16 bytes per point), the first
+//!   chart frame (which prepares, i.e. smooths and downsamples, the series) and a redraw with
+//!   prepared series.
+//! - `--huge DB` (`huge.rs`): `first_rows` / `tui_loaded` as above on a 100,000-run store,
+//!   `peak_rss_mb` (VmHWM once loaded, with bytes per run), `table_frame`, sorting by the run
+//!   name, a param, a text param, a metric and the start time (`sort_*`: the update and the
+//!   frame it causes), and the quick filter key by key (`filter_first`, `filter_key`).
+//! - `--server URL`: `first_rows` / `tui_loaded` / `peak_rss_mb` through a tracking server.
 //!
 //! - `agg_min`, `agg_at`, `agg_first_step`: on the `sweep` store, computing
 //!   `metrics.val/loss:min`, `metrics.val/loss@10` and `metrics.val/acc:max_step` for every run
@@ -26,9 +33,14 @@
 //! ```sh
 //! cargo run --release --example bench_frames -- --sweep DIR_OR_DB --long DIR_OR_DB
 //! cargo run --release --example bench_frames -- --registry DIR_OR_DB
+//! cargo run --release --example bench_frames -- --huge huge.db
+//! cargo run --release --example bench_frames -- --server http://127.0.0.1:5000
 //! ```
 //!
-//! Prints one `name<TAB>milliseconds<TAB>note` line per measurement (bench/run.sh reads them).
+//! Prints one `name<TAB>milliseconds<TAB>note` line per measurement (bench/run.sh reads
+//! them); names ending in `_mb` carry megabytes instead of milliseconds.
+
+mod huge;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, mpsc};
@@ -306,6 +318,7 @@ fn bench_chart(path: &str) {
     let effects = app.update(Action::Plot);
     let mut points = 0usize;
     let mut runs = 0usize;
+    let rss_before = huge::status_kb("VmRSS").unwrap_or(0);
     let t = Instant::now();
     for effect in effects {
         if let Effect::LoadHistories { run_ids, key, .. } = effect {
@@ -323,11 +336,26 @@ fn bench_chart(path: &str) {
             app.on_history(&key, None, Ok(loaded), &run_ids);
         }
     }
+    let took = t.elapsed();
     report(
         "history_load",
-        t.elapsed(),
-        &format!("{runs} histories, {points} points"),
+        took,
+        &format!(
+            "{runs} histories, {points} points: {:.1} M points/s",
+            points as f64 / took.as_secs_f64().max(1e-9) / 1e6
+        ),
     );
+    if let Some(peak) = huge::status_kb("VmHWM") {
+        huge::report_mb(
+            "history_rss_mb",
+            peak,
+            &format!(
+                "VmHWM with {points} points loaded: {:.1} bytes per point ({:.1} MB before loading)",
+                peak as f64 * 1024.0 / points.max(1) as f64,
+                rss_before as f64 / 1024.0
+            ),
+        );
+    }
     let mut term = terminal();
     let t = Instant::now();
     draw(&mut term, &app, &theme);
@@ -507,6 +535,8 @@ fn main() {
     let mut sweep = None;
     let mut long = None;
     let mut registry = None;
+    let mut huge = None;
+    let mut server = None;
     let mut only_sort = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -514,10 +544,13 @@ fn main() {
             "--sweep" => sweep = args.next(),
             "--long" => long = args.next(),
             "--registry" => registry = args.next(),
+            "--huge" => huge = args.next(),
+            "--server" => server = args.next(),
             "--sort" => only_sort = true,
             _ => {
                 eprintln!(
-                    "usage: bench_frames [--sort] [--sweep STORE] [--long STORE] [--registry STORE]"
+                    "usage: bench_frames [--sort] [--sweep STORE] [--long STORE] [--registry STORE] \
+                     [--huge STORE] [--server URL]"
                 );
                 std::process::exit(2);
             }
@@ -525,6 +558,15 @@ fn main() {
     }
     if let Some(path) = registry {
         bench_registry(&path);
+        return;
+    }
+    if let Some(path) = &huge {
+        huge::bench_huge(path, true);
+    }
+    if let Some(url) = &server {
+        huge::bench_huge(url, false);
+    }
+    if huge.is_some() || server.is_some() {
         return;
     }
     if only_sort || (sweep.is_none() && long.is_none()) {
