@@ -3,16 +3,27 @@ against the floors and MLflow's client on the same data, runs the in-process ben
 and prints a Markdown table with the targets.
 
 Environment: BENCH_DATA (store folder, default target/bench-data), BENCH_RUNS (timed runs
-per command, default 5), BENCH_SHAPES (default "medium sweep long registry"), MLFLOW_PYTHON (a Python
+per command, default 5), BENCH_HUGE_RUNS (timed runs per command on the `huge` stores, default
+3), BENCH_SERVER_RUNS (timed full passes through the server, default 1), BENCH_SHAPES (default "medium sweep long registry
+huge"), MLFLOW_PYTHON (a Python
 with mlflow; default: /work/venvs/mlflow3/bin/python, else python3 if it imports mlflow),
 BENCH_MLFLOW_SWEEP=1 (also time MLflow's client on the sweep stores: minutes),
 BENCH_TARGET_DIR (cargo's target dir holding the release builds), BENCH_POSTGRES=0 (skip
 the PostgreSQL copy of `medium`; it needs PostgreSQL's programs, psql, and psycopg2 in
-MLFLOW_PYTHON's environment).
+MLFLOW_PYTHON's environment), BENCH_SERVER=0 (skip `huge` through a real `mlflow server`: a
+pass over its 100,000 runs takes MLflow about 5 minutes), BENCH_GROWTH_FILE=1 (also the
+file-store copies of the 1k and 10k `huge` stores in the growth table: 2 GB on disk).
+
+`huge` (100,000 runs × 30 params × 10 metrics × 50 steps, about 12 GB) and its 1k and 10k
+copies for the growth table, and the SQLite copy of `long` (about 7 GB), are written
+straight into MLflow's schema by `gen_store --sqlite` from an empty database MLflow makes
+(`mlflow-empty.db`); the other SQLite copies come from `mlflow migrate-filestore`.
 """
 
 import json
 import os
+import re
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -24,7 +35,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("BENCH_DATA", ROOT / "target" / "bench-data")).resolve()
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
-SHAPES = os.environ.get("BENCH_SHAPES", "medium sweep long registry").split()
+HUGE_RUNS = int(os.environ.get("BENCH_HUGE_RUNS", "3"))
+# Timed full passes through the server (each about 5 minutes of MLflow's time on `huge`).
+SERVER_RUNS = int(os.environ.get("BENCH_SERVER_RUNS", "1"))
+SHAPES = os.environ.get("BENCH_SHAPES", "medium sweep long registry huge").split()
+# The `huge` stores of the growth table: (label, runs).
+GROWTH = [("huge-1k", 1_000), ("huge-10k", 10_000), ("huge", 100_000)]
 TARGET = Path(os.environ.get("BENCH_TARGET_DIR", ROOT / "target")).resolve()
 MLTUI = TARGET / "release" / "mltui"
 GEN = TARGET / "release" / "examples" / "gen_store"
@@ -61,19 +77,20 @@ def run_rusage(cmd: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float]
     return elapsed, usage.ru_maxrss / 1024
 
 
-def timed(name: str, shell_cmd: str, runs: int = RUNS) -> dict:
+def timed(name: str, shell_cmd: str, runs: int = RUNS, warmup: int = 1) -> dict:
     """Times a shell command (hyperfine when installed); returns mean/min/median seconds."""
     if HYPERFINE:
         with tempfile.NamedTemporaryFile(suffix=".json") as out:
             subprocess.run(
-                [HYPERFINE, "--style", "none", "--warmup", "1", "--runs", str(runs),
+                [HYPERFINE, "--style", "none", "--warmup", str(warmup), "--runs", str(runs),
                  "--export-json", out.name, "-n", name, shell_cmd],
                 check=True, stdout=subprocess.DEVNULL,
             )
             r = json.load(open(out.name))["results"][0]
         res = {"mean": r["mean"], "min": r["min"], "median": r["median"], "runs": runs}
     else:
-        subprocess.run(shell_cmd, shell=True, check=True, stdout=subprocess.DEVNULL)
+        for _ in range(warmup):
+            subprocess.run(shell_cmd, shell=True, check=True, stdout=subprocess.DEVNULL)
         times = []
         for _ in range(runs):
             t = time.perf_counter()
@@ -86,7 +103,49 @@ def timed(name: str, shell_cmd: str, runs: int = RUNS) -> dict:
     return res
 
 
+def mlflow_template(py: str) -> Path:
+    """An empty tracking database made by MLflow itself (schema, migrations, the Default
+    experiment), which `gen_store --sqlite` copies and fills."""
+    db = DATA / "mlflow-empty.db"
+    if not db.exists():
+        tmp = DATA / "mlflow-empty.db.tmp"
+        tmp.unlink(missing_ok=True)
+        log("making an empty tracking database with MLflow")
+        code = ("import sys; from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore; "
+                "SqlAlchemyStore('sqlite:///' + sys.argv[1], sys.argv[2])")
+        with tempfile.TemporaryDirectory() as art:
+            subprocess.run([py, "-c", code, str(tmp), art], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        tmp.rename(db)
+    return db
+
+
+def write_sqlite(shape: str, db: Path, py: str | None, runs: int | None = None) -> None:
+    """Writes `db` with `gen_store --sqlite` (MLflow's schema, rows written directly)."""
+    if db.exists():
+        return
+    if py is None:
+        log(f"MLflow not installed: no {db.name}")
+        return
+    log(f"writing {db.name} with gen_store --sqlite")
+    cmd = [str(GEN), "--shape", shape, "--seed", "42", "--template", str(mlflow_template(py)),
+           "--sqlite", str(db)]
+    if runs is not None:
+        cmd += ["--runs", str(runs)]
+    subprocess.run(cmd, check=True)
+
+
 def generate(shape: str, py: str | None) -> None:
+    if shape == "huge":
+        for label, runs in GROWTH:
+            write_sqlite("huge", DATA / f"{label}.db", py, runs)
+            if label != "huge" and os.environ.get("BENCH_GROWTH_FILE") == "1":
+                dest = DATA / label
+                if not (dest / "mlruns").exists():
+                    shutil.rmtree(dest, ignore_errors=True)
+                    subprocess.run([str(GEN), "--shape", "huge", "--runs", str(runs), "--seed", "42",
+                                    "--out", str(dest)], check=True)
+        return
     dest = DATA / shape
     if not (dest / "mlruns").exists():
         if dest.exists():
@@ -94,7 +153,10 @@ def generate(shape: str, py: str | None) -> None:
         log(f"generating {shape} store")
         subprocess.run([str(GEN), "--shape", shape, "--seed", "42", "--out", str(dest)], check=True)
     db = DATA / f"{shape}.db"
-    if shape == "long" or db.exists():
+    if shape == "long":
+        write_sqlite("long", db, py)
+        return
+    if db.exists():
         return
     if py is None:
         log(f"MLflow not installed: no SQLite copy of {shape}")
@@ -125,6 +187,37 @@ def sql_scan_cmd(db: Path) -> str:
     return f"python3 -c \"{code}\""
 
 
+def metrics_scan_cmd(db: Path) -> str:
+    """Every row of the metrics table, the floor of min/max/count of every metric."""
+    if SQLITE3:
+        return f"{SQLITE3} {db} 'SELECT * FROM metrics;' > /dev/null"
+    code = (f"import sqlite3; c = sqlite3.connect('file:{db}?mode=ro', uri=True); "
+            f"[None for _ in c.execute('SELECT * FROM metrics')]")
+    return f"python3 -c \"{code}\""
+
+
+def history_floor_cmd(db: Path) -> str:
+    """Reading the 10 `train/loss` histories of `long` through MLflow's (run_uuid, key, step)
+    index, summed in SQL (no output): the floor of loading them from SQLite."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    ids = ", ".join(f"'{r[0]}'" for r in conn.execute("SELECT run_uuid FROM runs"))
+    conn.close()
+    query = (f"SELECT total(step), total(timestamp), total(value), count(*) FROM metrics "
+             f"WHERE run_uuid IN ({ids}) AND key = 'train/loss'")
+    if SQLITE3:
+        return f"{SQLITE3} {db} {shlex.quote(query)} > /dev/null"
+    code = (f"import sqlite3; c = sqlite3.connect('file:{db}?mode=ro', uri=True); "
+            f"c.execute({query!r}).fetchall()")
+    return f"python3 -c {shlex.quote(code)}"
+
+
+def run_count(db: Path) -> int:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    n = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+    conn.close()
+    return n
+
+
 def registry_floor_cmd(source: Path) -> str:
     """Reading every registry file once, or every registry row once."""
     if source.is_dir():
@@ -151,13 +244,15 @@ def bench_registry(label: str, source: Path) -> dict:
 
 
 def bench_store(label: str, source, py: str | None, mlflow: bool, floor=None,
-                mlflow_uri: str | None = None) -> dict:
+                mlflow_uri: str | None = None, runs: int = RUNS) -> dict:
     """Times `mltui runs SOURCE -f csv` against a floor and MLflow's client. `source` is a
-    path, or a URI with `floor` = (what, shell command) and the URI MLflow takes."""
+    path, or a URI with `floor` = (what, shell command) and the URI MLflow takes. For a
+    SQLite file, also `-f json` (min/max/count of every metric) against a scan of the
+    metrics table, side by side."""
     out: dict = {"label": label}
     if floor is not None:
         out["floor_name"], cmd = floor
-        out["floor"] = timed(f"{label} floor", cmd)
+        out["floor"] = timed(f"{label} floor", cmd, runs)
     elif source.is_dir():
         out["floor_name"] = "read every file once (`find \\| xargs cat`)"
         out["floor"] = timed(f"{label} floor", f"find {source} -type f -print0 | xargs -0 cat > /dev/null")
@@ -166,8 +261,14 @@ def bench_store(label: str, source, py: str | None, mlflow: bool, floor=None,
         out["files"] = sum(len(f) for _, _, f in os.walk(source))
     else:
         out["floor_name"] = "plain SQL scan of runs, params, tags, latest_metrics"
-        out["floor"] = timed(f"{label} floor", sql_scan_cmd(source))
-    out["mltui"] = timed(f"{label} mltui", f"{MLTUI} runs {source} --format csv > /dev/null")
+        out["floor"] = timed(f"{label} floor", sql_scan_cmd(source), runs)
+    out["mltui"] = timed(f"{label} mltui", f"{MLTUI} runs {source} --format csv > /dev/null", runs)
+    if isinstance(source, Path) and source.is_file():
+        out["runs"] = run_count(source)
+        out["metrics_floor"] = timed(f"{label} metrics scan", metrics_scan_cmd(source), runs)
+        out["json"] = timed(f"{label} mltui -f json",
+                            f"{MLTUI} runs {source} --format json > /dev/null", runs)
+        _, out["json_rss"] = run_rusage([str(MLTUI), "runs", str(source), "--format", "json"])
     if label.startswith("sweep"):
         out["agg_cli"] = timed(
             f"{label} mltui -c :min",
@@ -266,13 +367,78 @@ class Postgres:
             self.proc.wait()
 
 
+class MlflowServer:
+    """A real `mlflow server` over a SQLite store (one worker, no job runner), on a free
+    loopback port; it only reads the store here."""
+
+    def __init__(self, py: str, db: Path):
+        self.py = py
+        self.db = db
+        self.proc = None
+        self.url = ""
+        self.dir = None
+
+    def start(self) -> bool:
+        import socket
+        import urllib.request
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.dir = tempfile.TemporaryDirectory()
+        self.url = f"http://127.0.0.1:{port}"
+        env = dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
+        env.pop("MLFLOW_TRACKING_URI", None)
+        log(f"starting mlflow server on {self.db.name} at {self.url}")
+        self.proc = subprocess.Popen(
+            [self.py, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{self.db}",
+             "--default-artifact-root", str(Path(self.dir.name) / "artifacts"),
+             "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+            cwd=self.dir.name, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as r:
+                    if r.status == 200:
+                        return True
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        log("mlflow server did not start")
+        self.stop()
+        return False
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            self.proc.wait()
+        if self.dir:
+            self.dir.cleanup()
+
+
+def bench_server(url: str) -> dict:
+    """`huge` through a real server: the first page with curl, mltui's first rows (one TUI
+    load), and `mltui runs URL -f csv` against paging through every run with curl."""
+    pages = ROOT / "bench" / "curl_pages.sh"
+    out = {"first_page": timed("server: experiments + first page (curl)", f"{pages} {url} --first",
+                               HUGE_RUNS)}
+    out.update(frames(["--server", url]))
+    # The curl pass first also warms the store's pages for both timed commands.
+    out["curl"] = timed("server: every page (curl)", f"{pages} {url} 2> /dev/null", SERVER_RUNS)
+    out["mltui"] = timed("server: mltui runs -f csv", f"{MLTUI} runs {url} --format csv > /dev/null",
+                         SERVER_RUNS, warmup=0)
+    return out
+
+
 def frames(args: list[str]) -> dict:
     res = subprocess.run([str(FRAMES), *args], check=True, capture_output=True, text=True)
     out = {}
     for line in res.stdout.splitlines():
         name, ms, note = line.split("\t", 2)
         out[name] = (float(ms), note)
-        log(f"{name}: {float(ms):.2f} ms ({note})")
+        unit = "MB" if name.endswith("_mb") else "ms"
+        log(f"{name}: {float(ms):.2f} {unit} ({note})")
     return out
 
 
@@ -310,6 +476,21 @@ def main() -> None:
         if db.exists():
             stores[f"{shape} SQLite"] = bench_store(f"{shape} SQLite", db, py, want_mlflow)
 
+    # `huge` (SQLite) and its smaller copies for the growth table.
+    growth = {}
+    if "huge" in SHAPES:
+        for label, _ in GROWTH:
+            db = DATA / f"{label}.db"
+            if db.exists():
+                growth[(label, "SQLite")] = bench_store(f"{label} SQLite", db, py, False,
+                                                       runs=HUGE_RUNS)
+            files = DATA / label / "mlruns"
+            if files.exists() and os.environ.get("BENCH_GROWTH_FILE") == "1":
+                growth[(label, "file")] = bench_store(f"{label} file", files, py, False,
+                                                     runs=HUGE_RUNS)
+        if ("huge", "SQLite") in growth:
+            stores["huge SQLite"] = growth[("huge", "SQLite")]
+
     pg = None
     medium_db = DATA / "medium.db"
     if "medium" in SHAPES and py and medium_db.exists() and os.environ.get("BENCH_POSTGRES") != "0":
@@ -342,8 +523,27 @@ def main() -> None:
         for k, v in frames(["--sweep", pg.uri("medium")]).items():
             inproc[f"{k} PostgreSQL"] = v
         pg.stop()
+    longs = {}
     if "long" in SHAPES:
-        inproc.update(frames(["--long", str(DATA / "long" / "mlruns")]))
+        for kind, src in (("file", DATA / "long" / "mlruns"), ("SQLite", DATA / "long.db")):
+            if src.exists():
+                longs[kind] = frames(["--long", str(src)])
+                if kind == "SQLite":
+                    longs[kind]["floor"] = timed("long SQLite: the 10 histories in SQL",
+                                                 history_floor_cmd(src), HUGE_RUNS)
+        inproc.update(longs.get("file", {}))
+    huge_tui = {}
+    server = None
+    huge_db = DATA / "huge.db"
+    if "huge" in SHAPES and huge_db.exists():
+        huge_tui = frames(["--huge", str(huge_db)])
+        if py and os.environ.get("BENCH_SERVER") != "0":
+            srv = MlflowServer(py, huge_db)
+            if srv.start():
+                try:
+                    server = bench_server(srv.url)
+                finally:
+                    srv.stop()
 
     rows = []  # (what, result, target, met)
 
@@ -355,15 +555,22 @@ def main() -> None:
         m = s["mltui"]["median"]
         f = s["floor"]["median"]
         kind = "file" if "file" in label else "SQLite" if "SQLite" in label else "PostgreSQL"
-        limit = 1.5 if kind == "file" else 2.0
+        medium = label.startswith("medium")
+        # Targets: SQLite ≤ 1.5× on every shape; the file store and PostgreSQL on `medium`.
+        limit = 2.0 if kind == "PostgreSQL" else 1.5
+        targeted = kind == "SQLite" or medium
         extra = ""
         if "floor2" in s:
             extra = f"; 2 parallel `cat`s: {fmt_s(s['floor2']['median'])}"
         add(f"{label}: full index (`mltui runs -f csv`)", fmt_s(m))
         add(f"{label}: {s['floor_name']}", fmt_s(f) + extra)
-        medium = label.startswith("medium")
         add(f"{label}: index / floor", f"{m / f:.2f}×",
-            f"≤ {limit}×" if medium else "", (m / f <= limit) if medium else None)
+            f"≤ {limit}×" if targeted else "", (m / f <= limit) if targeted else None)
+        if "json" in s:
+            j, mf = s["json"]["median"], s["metrics_floor"]["median"]
+            add(f"{label}: full index with min/max/count (`mltui runs -f json`)", fmt_s(j))
+            add(f"{label}: plain SQL scan of the metrics table", fmt_s(mf))
+            add(f"{label}: `-f json` / metrics scan", f"{j / mf:.2f}×", "≤ 3×", j / mf <= 3)
         if "mlflow" in s:
             ml = s["mlflow"]["median"]
             add(f"{label}: MLflow `search_runs`, all runs", fmt_s(ml)
@@ -372,9 +579,14 @@ def main() -> None:
             add(f"{label}: speed-up over MLflow", f"{ml / m:.0f}×",
                 f"≥ {want}×" if medium else "", (ml / m >= want) if medium else None)
         is_file = kind == "file"
-        add(f"{label}: peak RSS", f"{s['rss']:.0f} MB",
+        per_run = ""
+        if "runs" in s:
+            per_run = f" ({s['rss'] * 2**20 / s['runs'] / 1e3:.1f} KB per run)"
+        add(f"{label}: peak RSS", f"{s['rss']:.0f} MB{per_run}",
             "≤ 150 MB" if medium and is_file else "",
             (s["rss"] <= 150) if medium and is_file else None)
+        if "json_rss" in s:
+            add(f"{label}: peak RSS, `-f json`", f"{s['json_rss']:.0f} MB")
         if label.startswith("sweep"):
             add(f"{label}: full index ≤ 2 s", fmt_s(m), "≤ 2 s", m <= 2.0)
             add(f"{label}: `runs -c ...val/loss:min,...val/acc:max_step --order-by ...val/acc:max`",
@@ -429,12 +641,75 @@ def main() -> None:
             add(f"one run-table frame, {inproc[f'table_frame {kind}'][1]} ({kind})",
                 f"{v:.2f} ms", "≤ 5 ms", v <= 5)
     if "chart_frame" in inproc:
-        add(f"load 10 histories ({inproc['history_load'][1]})",
-            fmt_s(ms("history_load") / 1e3))
         add("first chart frame, 10 × 1M points (prepares the series)",
             f"{ms('chart_first_frame'):.0f} ms")
         v = ms("chart_frame")
         add("chart frame, 10 × 1M points, series prepared", f"{v:.2f} ms", "≤ 30 ms", v <= 30)
+
+    for kind, res in longs.items():
+        if "history_load" not in res:
+            continue
+        secs, note = res["history_load"][0] / 1e3, res["history_load"][1]
+        points = int(re.search(r"(\d+) points", note).group(1))
+        rate = points / secs / 1e6
+        add(f"long {kind}: load 10 histories of 1M points", f"{fmt_s(secs)} ({rate:.1f} M points/s)",
+            "≥ 15 M points/s", rate >= 15)
+        if "floor" in res:
+            f = res["floor"]["median"]
+            add(f"long {kind}: the same points read in SQL (`sqlite3`, summed, no output)",
+                f"{fmt_s(f)} ({points / f / 1e6:.1f} M points/s)")
+        if "history_rss_mb" in res:
+            mb = res["history_rss_mb"][0]
+            per = mb * 2**20 / points
+            add(f"long {kind}: peak RSS with the 10 histories loaded", f"{mb:.0f} MB ({per:.1f} B/point)",
+                "≤ 2 × 16 B/point", per <= 32)
+
+    if huge_tui:
+        def h(name):
+            return huge_tui[name][0] if name in huge_tui else None
+        csv = stores.get("huge SQLite", {}).get("mltui", {}).get("median")
+        v = h("first_rows")
+        add("huge SQLite: TUI, open to first frame with rows", f"{v:.0f} ms", "≤ 150 ms", v <= 150)
+        v = h("tui_loaded") / 1e3
+        note = huge_tui["tui_loaded"][1].split(": ", 1)[-1]
+        if csv:
+            add(f"huge SQLite: TUI, everything loaded and drawn ({note})",
+                f"{fmt_s(v)} ({v / csv:.2f}× the CSV time)", "≤ 2× CSV", v <= 2 * csv)
+        v = h("peak_rss_mb")
+        if v is not None:
+            per = huge_tui["peak_rss_mb"][1].split(": ", 1)[-1].split(" (")[0]
+            add("huge SQLite: TUI peak RSS once loaded (VmHWM)", f"{v:.0f} MB ({per})", "≤ 600 MB",
+                v <= 600)
+        v = h("table_frame")
+        add(f"huge SQLite: one run-table frame ({huge_tui['table_frame'][1]})", f"{v:.2f} ms",
+            "≤ 5 ms", v <= 5)
+        for name, what in (("sort_name", "run name"), ("sort_param", "a param (`lr`)"),
+                           ("sort_param_text", "a text param (`optimizer`)"),
+                           ("sort_metric", "a metric (`val/acc`)"), ("sort_start", "start time")):
+            v = h(name)
+            if v is not None:
+                add(f"huge SQLite: sort by {what}, and the frame", f"{v:.0f} ms", "≤ 50 ms", v <= 50)
+        for name, what in (("filter_first", "quick filter, first key (builds the search text)"),
+                           ("filter_key", "quick filter, each further key")):
+            v = h(name)
+            if v is not None:
+                add(f"huge SQLite: {what}, and the frame", f"{v:.0f} ms", "≤ 50 ms", v <= 50)
+
+    if server:
+        first_page = server["first_page"]["median"]
+        first = server["first_rows"][0] / 1e3
+        after = first - first_page
+        add("huge via `mlflow server`: experiments and the first page with curl (1,000 runs)",
+            fmt_s(first_page))
+        add("huge via `mlflow server`: TUI first frame with rows, after the first page arrives",
+            f"{fmt_s(after)} ({fmt_s(first)} from opening)", "≤ 0.5 s", after <= 0.5)
+        c, m = server["curl"]["median"], server["mltui"]["median"]
+        add("huge via `mlflow server`: every page with curl (1k, 4k, 16k, then 25k runs)", fmt_s(c))
+        add("huge via `mlflow server`: `mltui runs URL -f csv`", f"{fmt_s(m)} ({m / c:.2f}×)",
+            "≤ 1.1× curl", m / c <= 1.1)
+        if "tui_loaded" in server:
+            add("huge via `mlflow server`: TUI, everything loaded and drawn",
+                fmt_s(server["tui_loaded"][0] / 1e3))
 
     for kind, r in registries.items():
         limit = 0.5 if kind == "file" else 0.2
@@ -458,6 +733,25 @@ def main() -> None:
     print("|---|---|---|---|")
     for what, result, target, mark in rows:
         print(f"| {what} | {result} | {target} | {mark} |")
+    if growth:
+        print()
+        print(f"Growth (`huge` shape: 30 params, 10 metrics × 50 steps, 6 tags per run; median of "
+              f"{HUGE_RUNS} warm runs; peak RSS of one run):")
+        print()
+        print("| store | runs | `runs -f csv` | per run | peak RSS | per run "
+              "| `runs -f json` | per run | peak RSS | per run |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for (label, kind), g in growth.items():
+            n = g.get("runs") or dict(GROWTH)[label]
+            cells = [f"{label} {kind}", f"{n:,}"]
+            for t, rss in (("mltui", "rss"), ("json", "json_rss")):
+                if t in g:
+                    secs = g[t]["median"]
+                    cells += [fmt_s(secs), f"{secs / n * 1e6:.0f} µs", f"{g[rss]:.0f} MB",
+                              f"{g[rss] * 2**20 / n / 1e3:.1f} KB"]
+                else:
+                    cells += ["", "", "", ""]
+            print("| " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
