@@ -11,7 +11,7 @@ BENCH_MLFLOW_SWEEP=1 (also time MLflow's client on the sweep stores: minutes),
 BENCH_TARGET_DIR (cargo's target dir holding the release builds), BENCH_POSTGRES=0 (skip
 the PostgreSQL copy of `medium`; it needs PostgreSQL's programs, psql, and psycopg2 in
 MLFLOW_PYTHON's environment), BENCH_SERVER=0 (skip `huge` through a real `mlflow server`: a
-pass over its 100,000 runs takes MLflow about 5 minutes), BENCH_GROWTH_FILE=1 (also the
+pass over its 100,000 runs takes MLflow about 3 minutes), BENCH_GROWTH_FILE=1 (also the
 file-store copies of the 1k and 10k `huge` stores in the growth table: 2 GB on disk).
 
 `huge` (100,000 runs × 30 params × 10 metrics × 50 steps, about 12 GB) and its 1k and 10k
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("BENCH_DATA", ROOT / "target" / "bench-data")).resolve()
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 HUGE_RUNS = int(os.environ.get("BENCH_HUGE_RUNS", "3"))
-# Timed full passes through the server (each about 5 minutes of MLflow's time on `huge`).
+# Timed full passes through the server (each about 3 minutes of MLflow's time on `huge`).
 SERVER_RUNS = int(os.environ.get("BENCH_SERVER_RUNS", "1"))
 SHAPES = os.environ.get("BENCH_SHAPES", "medium sweep long registry huge").split()
 # The `huge` stores of the growth table: (label, runs).
