@@ -511,13 +511,7 @@ fn the_first_load_recomputes_the_table_geometrically_and_shows_everything_at_the
         runs.extend(b.runs)
     })
     .expect("runs");
-    let sweep_id = app
-        .runs
-        .experiment_ids
-        .iter()
-        .next()
-        .cloned()
-        .expect("sweep id");
+    let sweep_id = app.runs.experiment_ids.first().cloned().expect("sweep id");
     // The sweep's runs first, one per batch, then everything else.
     runs.sort_by_key(|r| r.experiment_id != sweep_id);
     let in_sweep = runs.iter().filter(|r| r.experiment_id == sweep_id).count();
