@@ -6,8 +6,11 @@
 # Installs hyperfine and sqlite3 from Debian's packages when missing and possible (root with
 # apt-get; otherwise a simple timer and Python's sqlite3 stand in), builds the release binary
 # and the gen_store / bench_frames examples, generates the stores under target/bench-data
-# (once: about 6 GB on disk; converting to SQLite with MLflow takes about 8 minutes per
-# store), and times everything. MLflow's columns need a Python with mlflow (MLFLOW_PYTHON).
+# (once: about 30 GB on disk, 12 GB of it the 100,000-run `huge`; converting medium, sweep
+# and registry to SQLite with MLflow takes about 8 minutes per store, while `huge` and
+# `long` are written straight into MLflow's schema by gen_store --sqlite in minutes), and
+# times everything. MLflow's columns and the directly written SQLite stores need a Python
+# with mlflow (MLFLOW_PYTHON).
 # More knobs: see bench/bench.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -79,8 +79,10 @@ impl SqliteGen {
     pub fn write(&self) -> Result<Written, Box<dyn Error>> {
         let tmp = PathBuf::from(format!("{}.tmp", self.db.display()));
         let _ = std::fs::remove_file(&tmp);
-        std::fs::copy(&self.template, &tmp)
-            .map_err(|e| format!("copying the template {}: {e}", self.template.display()))?;
+        if let Err(e) = std::fs::copy(&self.template, &tmp) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(format!("copying the template {}: {e}", self.template.display()).into());
+        }
         let result = self.fill(&tmp);
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
