@@ -732,9 +732,15 @@ def main() -> None:
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     log(f"generating took {(generated - began) / 60:.1f} min, measuring "
         f"{(time.perf_counter() - generated) / 60:.1f} min")
-    print(f"Machine: {machine()}; load average at the end {load}. Median of {RUNS} warm runs "
-          f"({HUGE_RUNS} on the `huge` stores, {SERVER_RUNS} full pass through the server) "
-          f"({'hyperfine' if HYPERFINE else 'simple timer'}); MLflow's client timed once.")
+    huge_runs = ""
+    if growth:
+        huge_runs = f"{HUGE_RUNS} on the `huge` stores"
+        if server:
+            huge_runs += f", {SERVER_RUNS} full pass(es) through the server after one untimed one"
+        huge_runs = f" ({huge_runs})"
+    print(f"Machine: {machine()}; load average at the end {load}. Median of {RUNS} warm runs"
+          f"{huge_runs} ({'hyperfine' if HYPERFINE else 'simple timer'}); MLflow's client "
+          f"timed once.")
     print()
     print("| measurement | result | target | |")
     print("|---|---|---|---|")
