@@ -1,9 +1,11 @@
-//! Following a file store: new experiments and runs are found by listing directories;
-//! changed runs by their `meta.yaml`; new metric points by reading only the bytes appended
-//! to each metric file since the last poll (a line still being written waits for its `\n`;
-//! a truncated or replaced file is read again from the start).
+//! Following a file store: new experiments and runs are found by listing directories (only
+//! those whose mtime changed); changed runs by their `meta.yaml`; new metric points by
+//! reading only the bytes appended to each metric file since the last poll (a line still
+//! being written waits for its `\n`; a truncated or replaced file is read again from the
+//! start). Running runs are read at every poll, finished ones a share per timed poll; the
+//! folders worth watching are the store's, its experiments' and the running runs'.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -11,16 +13,18 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::file::{
-    FileStore, fill_run_name, has_meta, read_experiment, read_run_meta, read_run_tracked,
-    run_candidates,
+    FileStore, fill_run_name, has_meta, list_subdirs, read_experiment, read_run_meta,
+    read_run_tracked, run_candidates,
 };
-use super::file_keys::{MetricOffsets, read_key_files, walk_key_files};
-use super::follow::{Change, Follower};
+use super::file_keys::{MAX_KEY_DEPTH, MetricOffsets, read_key_files, walk_key_files};
+use super::follow::{Cause, Change, Follower};
 use super::metric_file::read_metric_lines;
-use super::{ExperimentList, RunBatch, StoreError, Warning};
+use super::{ExperimentList, RunBatch, StoreError, Warning, WatchSet};
 use crate::model::{MetricSummary, Run};
 
-/// Every this many polls, finished runs are checked as closely as running ones.
+/// Timed polls check finished runs as closely as running ones, a share of them each: every
+/// finished run once in this many timed polls (the first share also lists every experiment
+/// folder again, whatever its mtime says).
 const FULL_CHECK_EVERY: u64 = 15;
 
 /// Identity and size of a file, to notice changes without reading it.
@@ -96,13 +100,44 @@ struct Tracked {
     run: Run,
     meta: Option<Stamp>,
     tails: HashMap<String, Tail>,
+    /// Which of the timed polls' shares checks this run while it is finished.
+    share: u64,
 }
 
-/// Follows an `mlruns` directory.
+/// What the last listing of an experiment folder found.
+#[derive(Debug, Default)]
+struct Listing {
+    /// The folder's stamp before it was listed: its mtime changes when runs come or go.
+    stamp: Option<Stamp>,
+    /// Changed so shortly before it was listed that another change within the same
+    /// timestamp could go unnoticed: listed again at the next poll.
+    racy: bool,
+    /// Folders without a `meta.yaml` yet (runs being created): looked at every poll.
+    pending: Vec<PathBuf>,
+    /// In `.trash` (a deleted experiment): not watched.
+    trash: bool,
+}
+
+/// A folder whose mtime is less than this before the clock may change again unseen.
+const RACY_NS: i128 = 2_000_000_000;
+
+fn now_ns() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
+/// Follows an `mlruns` directory. A poll lists again only the experiment folders whose
+/// mtime changed (a run came or went) and re-reads only running runs; finished runs are
+/// checked by the timed polls, a share of them each, and all of them when asked.
 pub(super) struct FileFollower {
     store: FileStore,
     polls: u64,
+    /// Polls at the refresh interval: which share of finished runs to check.
+    timed: u64,
+    next_share: u64,
     experiment_stamps: HashMap<PathBuf, Option<Stamp>>,
+    listings: HashMap<PathBuf, Listing>,
     runs: HashMap<PathBuf, Tracked>,
 }
 
@@ -111,7 +146,10 @@ impl FileFollower {
         Self {
             store,
             polls: 0,
+            timed: 0,
+            next_share: 0,
             experiment_stamps: HashMap::new(),
+            listings: HashMap::new(),
             runs: HashMap::new(),
         }
     }
@@ -142,21 +180,80 @@ impl FileFollower {
         Some(list)
     }
 
-    /// Re-reads what may have changed in a run; returns whether it did.
-    fn refresh(
-        tracked: &mut Tracked,
-        dir: &Path,
-        exp_id: &str,
-        close: bool,
+    /// Finds the run folders that are new since the last poll: lists the experiment
+    /// folders that changed since (every one with `all`), looks again at folders that had
+    /// no `meta.yaml` yet, and forgets runs whose folder went away. Returns each new run's
+    /// folder and experiment id.
+    fn find_new_runs(
+        &mut self,
+        dirs: &[(PathBuf, bool)],
+        all: bool,
         warnings: &mut Vec<Warning>,
-    ) -> bool {
-        let meta = stamp(&dir.join("meta.yaml"));
-        let meta_changed = meta != tracked.meta;
-        if !meta_changed && !close {
-            return false;
+    ) -> Vec<(PathBuf, String)> {
+        let now = now_ns();
+        let mut new_dirs = Vec::new();
+        // The runs of each folder listed now; folders not listed keep theirs.
+        let mut listed: HashMap<&Path, HashSet<PathBuf>> = HashMap::new();
+        let mut kept: HashSet<&Path> = HashSet::new();
+        for (exp_dir, trash) in dirs {
+            let exp_id = exp_dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let listing = self.listings.entry(exp_dir.clone()).or_default();
+            listing.trash = *trash;
+            let now_stamp = stamp(exp_dir);
+            if !all && !listing.racy && now_stamp.is_some() && now_stamp == listing.stamp {
+                // No run came or went.
+                let (ready, waiting): (Vec<PathBuf>, Vec<PathBuf>) =
+                    std::mem::take(&mut listing.pending)
+                        .into_iter()
+                        .partition(|d| has_meta(d).unwrap_or(false));
+                listing.pending = waiting;
+                new_dirs.extend(ready.into_iter().map(|d| (d, exp_id.clone())));
+                kept.insert(exp_dir);
+                continue;
+            }
+            let present = listed.entry(exp_dir).or_default();
+            let entries = match run_candidates(exp_dir) {
+                Ok(e) => e,
+                Err(e) => {
+                    warnings.push(e.into());
+                    listing.stamp = None;
+                    continue;
+                }
+            };
+            listing.stamp = now_stamp;
+            listing.racy = now_stamp.is_none_or(|s| now - s.mtime_ns < RACY_NS);
+            listing.pending.clear();
+            for entry in entries {
+                if self.runs.contains_key(&entry) {
+                    present.insert(entry);
+                } else if has_meta(&entry).unwrap_or(false) {
+                    present.insert(entry.clone());
+                    new_dirs.push((entry, exp_id.clone()));
+                } else {
+                    listing.pending.push(entry);
+                }
+            }
         }
+        let current: HashSet<&Path> = dirs.iter().map(|(d, _)| d.as_path()).collect();
+        self.listings.retain(|d, _| current.contains(d.as_path()));
+        // Runs moved with their experiment (to or from .trash) are found again as new.
+        self.runs.retain(|dir, _| match dir.parent() {
+            Some(exp) if kept.contains(exp) => true,
+            Some(exp) => listed.get(exp).is_some_and(|p| p.contains(dir)),
+            None => false,
+        });
+        new_dirs
+    }
+
+    /// Re-reads what may have changed in a run; returns whether it did.
+    fn refresh(tracked: &mut Tracked, dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> bool {
+        let meta = stamp(&dir.join("meta.yaml"));
         let mut changed = false;
-        if meta_changed {
+        if meta != tracked.meta {
             tracked.meta = meta;
             match read_run_meta(dir, exp_id) {
                 Ok(header) => {
@@ -241,54 +338,66 @@ impl FileFollower {
 }
 
 impl Follower for FileFollower {
-    fn poll(&mut self, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
+    /// The store's folder and its experiments' (new runs), folders that may become runs,
+    /// and each running run's folder with its `metrics`, `params` and `tags` (and their
+    /// subfolders: keys with a `/`). Finished runs are not watched: a store of 100,000 runs
+    /// needs a few watches, not hundreds of thousands.
+    fn watch_set(&self) -> Option<WatchSet> {
+        let root = self.store.root().to_path_buf();
+        let mut dirs = BTreeSet::new();
+        dirs.insert(root.clone());
+        for (dir, listing) in &self.listings {
+            if !listing.trash {
+                dirs.insert(dir.clone());
+            }
+            dirs.extend(listing.pending.iter().cloned());
+        }
+        for (dir, tracked) in &self.runs {
+            if tracked.run.status.is_active() {
+                dirs.insert(dir.clone());
+                for sub in ["metrics", "params", "tags"] {
+                    subfolders(&dir.join(sub), 0, &mut dirs);
+                }
+            }
+        }
+        Some(WatchSet {
+            root,
+            dirs,
+            names: None,
+        })
+    }
+
+    fn poll_for(&mut self, cause: Cause, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
         let (dirs, unreadable) = self.store.experiment_dirs()?;
         if let Some(list) = self.poll_experiments(&dirs, unreadable) {
             sink(Change::Experiments(list));
         }
         let first = self.polls == 0;
-        let close_all = self.polls % FULL_CHECK_EVERY == 0;
         self.polls += 1;
+        let all = first || cause == Cause::Full;
+        // The share of finished runs this poll checks; the first share also lists every
+        // experiment folder again.
+        let share = (cause == Cause::Timer).then(|| {
+            self.timed += 1;
+            self.timed % FULL_CHECK_EVERY
+        });
 
         let mut warnings = Vec::new();
-        let mut new_dirs = Vec::new();
-        let mut present = HashSet::new();
-        for (exp_dir, _) in &dirs {
-            let exp_id = exp_dir
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
-            let entries = match run_candidates(exp_dir) {
-                Ok(e) => e,
-                Err(e) => {
-                    warnings.push(e.into());
-                    continue;
-                }
-            };
-            for entry in entries {
-                if !has_meta(&entry).unwrap_or(false) {
-                    continue;
-                }
-                present.insert(entry.clone());
-                if !self.runs.contains_key(&entry) {
-                    new_dirs.push((entry, exp_id.clone()));
-                }
-            }
-        }
-        // Runs moved with their experiment (to or from .trash) are found again as new.
-        self.runs.retain(|dir, _| present.contains(dir));
+        let new_dirs = self.find_new_runs(&dirs, all || share == Some(0), &mut warnings);
 
         let mut changed: Vec<Run> = Vec::new();
         if !first {
-            let runs: Vec<(&PathBuf, &mut Tracked)> = self.runs.iter_mut().collect();
+            let runs: Vec<(&PathBuf, &mut Tracked)> = self
+                .runs
+                .iter_mut()
+                .filter(|(_, t)| all || t.run.status.is_active() || share == Some(t.share))
+                .collect();
             let results: Vec<(Option<Run>, Vec<Warning>)> = runs
                 .into_par_iter()
                 .map(|(dir, tracked)| {
                     let mut w = Vec::new();
                     let exp_id = tracked.run.experiment_id.clone();
-                    let close = close_all || tracked.run.status.is_active();
-                    let did = Self::refresh(tracked, dir, &exp_id, close, &mut w);
+                    let did = Self::refresh(tracked, dir, &exp_id, &mut w);
                     (did.then(|| tracked.run.clone()), w)
                 })
                 .collect();
@@ -330,7 +439,17 @@ impl Follower for FileFollower {
                             })
                             .collect();
                         batch.runs.push(run.clone());
-                        self.runs.insert(dir, Tracked { run, meta, tails });
+                        let share = self.next_share % FULL_CHECK_EVERY;
+                        self.next_share += 1;
+                        self.runs.insert(
+                            dir,
+                            Tracked {
+                                run,
+                                meta,
+                                tails,
+                                share,
+                            },
+                        );
                     }
                     Err(e) => batch.warnings.push(e.into()),
                 }
@@ -349,6 +468,24 @@ impl Follower for FileFollower {
             }));
         }
         Ok(())
+    }
+}
+
+/// Adds the subfolders of `dir` (keys with a `/`), at any depth up to the deepest key
+/// followed, to `out`.
+fn subfolders(dir: &Path, depth: usize, out: &mut BTreeSet<PathBuf>) {
+    if depth >= MAX_KEY_DEPTH {
+        return;
+    }
+    if depth == 0 {
+        if !dir.is_dir() {
+            return;
+        }
+        out.insert(dir.to_path_buf());
+    }
+    for sub in list_subdirs(dir).unwrap_or_default() {
+        subfolders(&sub, depth + 1, out);
+        out.insert(sub);
     }
 }
 
