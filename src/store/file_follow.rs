@@ -250,7 +250,12 @@ impl FileFollower {
     }
 
     /// Re-reads what may have changed in a run; returns whether it did.
-    fn refresh(tracked: &mut Tracked, dir: &Path, exp_id: &str, warnings: &mut Vec<Warning>) -> bool {
+    fn refresh(
+        tracked: &mut Tracked,
+        dir: &Path,
+        exp_id: &str,
+        warnings: &mut Vec<Warning>,
+    ) -> bool {
         let meta = stamp(&dir.join("meta.yaml"));
         let mut changed = false;
         if meta != tracked.meta {

@@ -34,8 +34,7 @@ pub enum Cause {
 pub trait Follower: Send {
     /// First call: every experiment and run. Later calls: only what changed since, looked
     /// for as closely as `cause` asks.
-    fn poll_for(&mut self, cause: Cause, sink: &mut dyn FnMut(Change))
-    -> Result<(), StoreError>;
+    fn poll_for(&mut self, cause: Cause, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError>;
 
     /// [`Follower::poll_for`] when the refresh interval passed.
     fn poll(&mut self, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {

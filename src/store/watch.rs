@@ -426,7 +426,10 @@ mod tests {
             s.next(t0 + ms(70)),
             Next::Wait(Some(Duration::from_secs(30) - ms(70)))
         );
-        assert_eq!(s.next(t0 + Duration::from_secs(30)), Next::Poll(Cause::Timer));
+        assert_eq!(
+            s.next(t0 + Duration::from_secs(30)),
+            Next::Poll(Cause::Timer)
+        );
     }
 
     #[test]
@@ -512,13 +515,22 @@ mod tests {
                 .into_iter()
                 .map(OsString::from)
                 .collect();
-            assert!(relevant(&event(modify, "/home/u/mlflow.db-wal"), Some(&names)));
             assert!(relevant(
-                &event(EventKind::Remove(notify::event::RemoveKind::File), "/home/u/mlflow.db-journal"),
+                &event(modify, "/home/u/mlflow.db-wal"),
+                Some(&names)
+            ));
+            assert!(relevant(
+                &event(
+                    EventKind::Remove(notify::event::RemoveKind::File),
+                    "/home/u/mlflow.db-journal"
+                ),
                 Some(&names)
             ));
             assert!(!relevant(&event(modify, "/home/u/notes.txt"), Some(&names)));
-            assert!(!relevant(&event(modify, "/home/u/mlflow.db.bak"), Some(&names)));
+            assert!(!relevant(
+                &event(modify, "/home/u/mlflow.db.bak"),
+                Some(&names)
+            ));
             // A queue overflow names no file: look anyway.
             let overflow = notify::Event::new(EventKind::Other);
             assert!(relevant(&overflow, Some(&names)));

@@ -1,20 +1,22 @@
 //! Everything the event loop waits for, and the threads that produce it: terminal input,
-//! the background loader (with a watchdog that reports a store that stops answering), a
-//! spinner ticker (only while loading) and termination signals. A panic in a worker is
-//! reported as an error, never left as "loading…".
+//! the background loader (which follows the store: woken by a local store's watcher, or
+//! polling; with a watchdog that reports a store that stops answering), a spinner ticker
+//! (only while loading) and termination signals. A panic in a worker is reported as an
+//! error, never left as "loading…".
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event as ct;
 
 use super::app::LoadEvent;
 use crate::model::MetricPoint;
-use crate::store::{Change, Store};
+use crate::store::watch::{Next, Schedule, Unwatched, Watcher};
+use crate::store::{Cause, Change, Follower, Store, WatchSet};
 
 /// A request for metric histories: `(run ids, key, step range)`.
 pub type HistoryRequest = (Vec<String>, String, Option<(i64, i64)>);
@@ -122,21 +124,74 @@ pub enum Control {
     Pause,
     /// Resume and refresh at once.
     Resume,
-    /// Refresh once, now (also while paused or with live refresh off).
+    /// Refresh once, now, looking at everything (also while paused or with live refresh
+    /// off).
     RefreshNow,
+    /// The store's watcher saw a change at this instant.
+    Changed(Instant),
+}
+
+/// How the loader follows the store once it is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Follow {
+    /// The refresh interval (with a watcher, the safety net's); `None`: live refresh off.
+    pub interval: Option<Duration>,
+    /// Watch a local store for changes (`false`: poll, as `MLTUI_WATCH=poll` asks).
+    pub watch: bool,
 }
 
 /// Loads everything (experiments, then runs batch by batch), clears `loading`, then keeps
-/// following the store — every `interval` when set, and whenever asked — sending only
-/// what changed.
+/// following the store as `follow` says — at once when a local store's watcher sees a
+/// change, every interval, and whenever asked — sending only what changed. Returns the
+/// loader's controls.
 pub fn spawn_loader(
     store: Arc<dyn Store>,
     tx: Sender<Event>,
     loading: Arc<AtomicBool>,
-    control: Receiver<Control>,
-    interval: Option<Duration>,
-) {
-    spawn_loader_watched(store, tx, loading, control, interval, STALL_AFTER);
+    follow: Follow,
+) -> Sender<Control> {
+    spawn_loader_watched(store, tx, loading, follow, STALL_AFTER)
+}
+
+/// One poll of `follower`, with the watchdog's clock kept and a panic caught.
+fn poll_once(
+    follower: &mut dyn Follower,
+    cause: Cause,
+    tx: &Sender<Event>,
+    news: &AtomicI64,
+) -> Result<(), String> {
+    news.store(epoch_ms(), Ordering::SeqCst);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        follower.poll_for(cause, &mut |change| {
+            news.store(epoch_ms(), Ordering::SeqCst);
+            let ev = match change {
+                Change::Experiments(list) => LoadEvent::Experiments(list),
+                Change::Runs(batch) => LoadEvent::Runs(batch),
+            };
+            let _ = tx.send(Event::Load(ev));
+        })
+    }));
+    news.store(0, Ordering::SeqCst);
+    match result {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(p) => Err(panic_text(p.as_ref())),
+    }
+}
+
+/// The follower's watch set (`None` if it has none, or if finding it panicked).
+fn watch_set(follower: &dyn Follower) -> Option<WatchSet> {
+    catch_unwind(AssertUnwindSafe(|| follower.watch_set()))
+        .ok()
+        .flatten()
+}
+
+/// What the header says about how the store is followed, and why it is polled when it
+/// could not be watched.
+fn following(watching: bool, why: Option<&Unwatched>, interval: Duration) -> Event {
+    let note = why
+        .filter(|w| **w != Unwatched::Asked)
+        .map(|w| format!("live refresh polls every {} s: {w}", interval.as_secs_f64()));
+    Event::Load(LoadEvent::Following { watching, note })
 }
 
 /// [`spawn_loader`], reporting a load or refresh that brings no news for `stall`
@@ -145,34 +200,17 @@ pub fn spawn_loader_watched(
     store: Arc<dyn Store>,
     tx: Sender<Event>,
     loading: Arc<AtomicBool>,
-    control: Receiver<Control>,
-    interval: Option<Duration>,
+    follow: Follow,
     stall: Duration,
-) {
+) -> Sender<Control> {
+    let (control_tx, control) = mpsc::channel();
+    let wake = control_tx.clone();
     // When the running poll last had news (epoch ms); 0 between polls.
     let news = Arc::new(AtomicI64::new(0));
     spawn_watchdog(tx.clone(), news.clone(), stall);
     thread::spawn(move || {
         let mut follower = crate::store::follow(store);
-        let mut poll = |tx: &Sender<Event>| {
-            news.store(epoch_ms(), Ordering::SeqCst);
-            let result = catch_unwind(AssertUnwindSafe(|| {
-                follower.poll(&mut |change| {
-                    news.store(epoch_ms(), Ordering::SeqCst);
-                    let ev = match change {
-                        Change::Experiments(list) => LoadEvent::Experiments(list),
-                        Change::Runs(batch) => LoadEvent::Runs(batch),
-                    };
-                    let _ = tx.send(Event::Load(ev));
-                })
-            }));
-            news.store(0, Ordering::SeqCst);
-            match result {
-                Ok(r) => r.map_err(|e| e.to_string()),
-                Err(p) => Err(panic_text(p.as_ref())),
-            }
-        };
-        let first = poll(&tx);
+        let first = poll_once(follower.as_mut(), Cause::Timer, &tx, &news);
         loading.store(false, Ordering::SeqCst);
         let ev = match first {
             Ok(()) => LoadEvent::Done,
@@ -181,35 +219,105 @@ pub fn spawn_loader_watched(
         if tx.send(Event::Load(ev)).is_err() {
             return;
         }
-        let mut paused = false;
-        loop {
-            let next = match interval {
-                Some(interval) => control.recv_timeout(interval),
-                None => control.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            };
-            match next {
-                Ok(Control::Pause) => {
-                    paused = true;
-                    continue;
+        // Whether the UI is still there to be told a refresh finished.
+        let refreshed = |error| {
+            tx.send(Event::Load(LoadEvent::Refreshed {
+                at: epoch_ms(),
+                error,
+            }))
+            .is_ok()
+        };
+        let Some(interval) = follow.interval else {
+            drop(wake);
+            // Live refresh off: only when asked.
+            for c in control {
+                if matches!(c, Control::RefreshNow | Control::Resume) {
+                    let error = poll_once(follower.as_mut(), Cause::Full, &tx, &news).err();
+                    if !refreshed(error) {
+                        return;
+                    }
                 }
-                Ok(Control::Resume) => paused = false,
-                Ok(Control::RefreshNow) => {}
-                Err(RecvTimeoutError::Timeout) if paused => continue,
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
             }
-            let error = poll(&tx).err();
-            if tx
-                .send(Event::Load(LoadEvent::Refreshed {
-                    at: epoch_ms(),
-                    error,
-                }))
-                .is_err()
-            {
+            return;
+        };
+        let mut schedule = Schedule::new(interval, Instant::now());
+        // A local store is watched unless polling is asked for or cannot be helped.
+        let mut watcher = None;
+        let mut wake = Some(wake);
+        if let Some(set) = watch_set(follower.as_ref()) {
+            let started = match wake.take().filter(|_| follow.watch) {
+                Some(wake) => Watcher::start(&set, move |at| {
+                    let _ = wake.send(Control::Changed(at));
+                }),
+                None => Err(Unwatched::Asked),
+            };
+            let ev = following(started.is_ok(), started.as_ref().err(), interval);
+            if tx.send(ev).is_err() {
+                return;
+            }
+            if let Ok(w) = started {
+                watcher = Some(w);
+                // What changed between the first load and the watch is looked at now.
+                schedule.wake(Instant::now());
+            }
+        }
+        // Only the watcher keeps a sender: without one, the loader ends with the UI.
+        drop(wake);
+        loop {
+            let cause = match schedule.next(Instant::now()) {
+                Next::Poll(cause) => cause,
+                Next::Wait(wait) => {
+                    let next = match wait {
+                        Some(wait) => control.recv_timeout(wait),
+                        None => control.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                    };
+                    match next {
+                        Ok(Control::Pause) => {
+                            schedule.paused = true;
+                            continue;
+                        }
+                        Ok(Control::Resume) => {
+                            schedule.paused = false;
+                            Cause::Timer
+                        }
+                        Ok(Control::RefreshNow) => Cause::Full,
+                        Ok(Control::Changed(at)) => {
+                            schedule.wake(at);
+                            continue;
+                        }
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+            };
+            if let Some(w) = &watcher {
+                // Changes from now on wake the loader again: one more poll after this one.
+                w.rearm();
+            }
+            let started = Instant::now();
+            let error = poll_once(follower.as_mut(), cause, &tx, &news).err();
+            let ended = Instant::now();
+            schedule.polled(cause, started, ended);
+            // Running runs come and go: watch the folders the store has now.
+            if let (Some(w), Some(set)) = (watcher.as_mut(), watch_set(follower.as_ref())) {
+                match w.update(&set) {
+                    Ok(0) => {}
+                    // A change in a folder before it was watched went unseen: look again.
+                    Ok(_) => schedule.wake(ended),
+                    Err(why) => {
+                        watcher = None;
+                        if tx.send(following(false, Some(&why), interval)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            if !refreshed(error) {
                 return;
             }
         }
     });
+    control_tx
 }
 
 /// Watches the loader: when a poll has had no news for `stall`, says so once (the store
@@ -307,6 +415,12 @@ mod tests {
         }
     }
 
+    /// Live refresh off.
+    const OFF: Follow = Follow {
+        interval: None,
+        watch: true,
+    };
+
     fn next_load(rx: &Receiver<Event>) -> LoadEvent {
         loop {
             match rx.recv_timeout(Duration::from_secs(30)) {
@@ -324,16 +438,9 @@ mod tests {
             gate: Some(Mutex::new(gate_rx)),
         });
         let (tx, rx) = mpsc::channel();
-        let (_control_tx, control_rx) = mpsc::channel();
         let loading = Arc::new(AtomicBool::new(true));
-        spawn_loader_watched(
-            store,
-            tx,
-            loading.clone(),
-            control_rx,
-            None,
-            Duration::from_millis(150),
-        );
+        let _control =
+            spawn_loader_watched(store, tx, loading.clone(), OFF, Duration::from_millis(150));
         assert!(matches!(next_load(&rx), LoadEvent::Stalled { .. }));
         assert!(loading.load(Ordering::SeqCst), "still loading");
         gate_tx.send(()).expect("release");
@@ -395,9 +502,8 @@ mod tests {
     fn a_panicking_store_fails_the_load_instead_of_loading_forever() {
         let store = Arc::new(Stuck { gate: None });
         let (tx, rx) = mpsc::channel();
-        let (_control_tx, control_rx) = mpsc::channel();
         let loading = Arc::new(AtomicBool::new(true));
-        spawn_loader(store.clone(), tx.clone(), loading.clone(), control_rx, None);
+        let _control = spawn_loader(store.clone(), tx.clone(), loading.clone(), OFF);
         match next_load(&rx) {
             LoadEvent::Failed(e) => assert!(e.contains("internal error: boom"), "{e}"),
             other => panic!("{other:?}"),

@@ -35,6 +35,8 @@ pub struct Options {
     pub no_color: bool,
     /// Live refresh interval; `None` turns it off.
     pub refresh: Option<std::time::Duration>,
+    /// Watch a local store for changes between refreshes (`false`: poll only).
+    pub watch: bool,
     /// The id of an experiment whose runs to show first (`mltui SOURCE -e NAME`).
     pub experiment: Option<String>,
     /// `--artifacts-root`: where else to look for artifacts.
@@ -184,8 +186,11 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let (aggs_tx, aggs_rx) = mpsc::channel();
     aggs::spawn_worker(store.clone(), aggs_rx, tx.clone());
     let fetcher = fetch::Fetcher::new(store.clone(), opts.artifacts_root.clone(), tx.clone());
-    let (control_tx, control_rx) = mpsc::channel();
-    event::spawn_loader(store, tx.clone(), loading.clone(), control_rx, opts.refresh);
+    let follow = event::Follow {
+        interval: opts.refresh,
+        watch: opts.watch,
+    };
+    let control_tx = event::spawn_loader(store, tx.clone(), loading.clone(), follow);
     event::spawn_ticker(tx, loading);
     let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
 

@@ -114,6 +114,12 @@ pub enum LoadEvent {
     Stalled {
         secs: u64,
     },
+    /// How the store is followed from now on: watched (a change is seen at once) or polled
+    /// every interval; `note` says why a local store is polled when it could not be watched.
+    Following {
+        watching: bool,
+        note: Option<String>,
+    },
 }
 
 /// Live refresh: following the store while training runs write to it.
@@ -121,6 +127,9 @@ pub enum LoadEvent {
 pub struct Live {
     /// Refresh interval in seconds; `None` when live refresh is off.
     pub interval: Option<f64>,
+    /// A watcher sees the store's changes as they happen (the interval is only a safety
+    /// net).
+    pub watching: bool,
     pub paused: bool,
     pub last: Option<i64>,
     pub error: Option<String>,
@@ -692,6 +701,22 @@ impl App {
                 }
                 self.live.error = error;
                 return stalled;
+            }
+            LoadEvent::Following { watching, note } => {
+                self.live.watching = watching;
+                if let Some(note) = note {
+                    // Said once, after whatever the load had to say.
+                    self.message = Some(match self.message.take() {
+                        Some(m) => Message {
+                            text: format!("{}; {note}", m.text),
+                            error: m.error,
+                        },
+                        None => Message {
+                            text: note,
+                            error: false,
+                        },
+                    });
+                }
             }
             LoadEvent::Stalled { secs } => {
                 // The header keeps it short; the status line says it in full.
