@@ -27,6 +27,7 @@ mod sqlite_read;
 mod sqlite_vfs;
 mod warning_log;
 pub mod watch;
+mod watch_schedule;
 mod yaml;
 
 use std::ops::ControlFlow;
