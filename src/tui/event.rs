@@ -461,6 +461,110 @@ mod tests {
         );
     }
 
+    /// A copy of the v3 file store fixture; the path of its running run (sweep-4).
+    fn running_store(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+        let fixture =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v3/file/mlruns");
+        let root = dir.join("mlruns");
+        crate::tui::app::tests_models::copy_dir(&fixture, &root);
+        let run = root.join("448852731697433311/4cffa9d8f1e244e9a91a499373b2f602");
+        assert!(
+            std::fs::read_to_string(run.join("meta.yaml"))
+                .expect("meta")
+                .contains("status: 1"),
+            "sweep-4 is running"
+        );
+        (root, run)
+    }
+
+    fn open_file_store(root: &std::path::Path) -> Arc<dyn Store> {
+        Arc::new(crate::store::FileStore::open(root).expect("open"))
+    }
+
+    /// Load events until `done` says stop (30 s at most); all of them.
+    fn load_until(rx: &Receiver<Event>, done: impl Fn(&LoadEvent) -> bool) -> Vec<LoadEvent> {
+        let mut events = Vec::new();
+        loop {
+            let ev = next_load(rx);
+            let stop = done(&ev);
+            events.push(ev);
+            if stop {
+                return events;
+            }
+        }
+    }
+
+    #[test]
+    fn a_watched_store_is_polled_at_once_when_a_running_run_logs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (root, run) = running_store(dir.path());
+        let (tx, rx) = mpsc::channel();
+        // A minute between polls: only the watcher can bring the point within the 30 s
+        // `next_load` waits.
+        let follow = Follow {
+            interval: Some(Duration::from_secs(60)),
+            watch: true,
+        };
+        let _control = spawn_loader(
+            open_file_store(&root),
+            tx,
+            Arc::new(AtomicBool::new(true)),
+            follow,
+        );
+        let events = load_until(&rx, |e| matches!(e, LoadEvent::Following { .. }));
+        assert!(
+            matches!(
+                events.last(),
+                Some(LoadEvent::Following {
+                    watching: true,
+                    note: None
+                })
+            ),
+            "{events:?}"
+        );
+        // The poll right after the watch started (changes in between) finishes first.
+        load_until(&rx, |e| matches!(e, LoadEvent::Refreshed { .. }));
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(run.join("metrics/loss"))
+            .expect("open");
+        use std::io::Write;
+        writeln!(f, "1795723400000 0.0424242 99").expect("append");
+        let events = load_until(
+            &rx,
+            |e| matches!(e, LoadEvent::Runs(b) if b.runs.iter().any(|r| r.metrics.get("loss").is_some_and(|m| m.latest.value == 0.0424242))),
+        );
+        assert!(!events.is_empty());
+    }
+
+    #[test]
+    fn polling_when_asked_says_so_without_a_note() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (root, _) = running_store(dir.path());
+        let (tx, rx) = mpsc::channel();
+        let follow = Follow {
+            interval: Some(Duration::from_secs(60)),
+            watch: false,
+        };
+        let _control = spawn_loader(
+            open_file_store(&root),
+            tx,
+            Arc::new(AtomicBool::new(true)),
+            follow,
+        );
+        let events = load_until(&rx, |e| matches!(e, LoadEvent::Following { .. }));
+        assert!(
+            matches!(
+                events.last(),
+                Some(LoadEvent::Following {
+                    watching: false,
+                    note: None
+                })
+            ),
+            "{events:?}"
+        );
+    }
+
     fn screen(app: &crate::tui::app::App) -> String {
         use ratatui::{Terminal, backend::TestBackend};
         let mut term = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
