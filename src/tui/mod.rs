@@ -9,6 +9,7 @@ pub mod event;
 pub mod fetch;
 pub mod keymap;
 pub mod keymap_config;
+pub mod loader;
 pub mod notify;
 pub mod text_chart;
 pub mod theme;
@@ -186,11 +187,11 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let (aggs_tx, aggs_rx) = mpsc::channel();
     aggs::spawn_worker(store.clone(), aggs_rx, tx.clone());
     let fetcher = fetch::Fetcher::new(store.clone(), opts.artifacts_root.clone(), tx.clone());
-    let follow = event::Follow {
+    let follow = loader::Follow {
         interval: opts.refresh,
         watch: opts.watch,
     };
-    let control_tx = event::spawn_loader(store, tx.clone(), loading.clone(), follow);
+    let control_tx = loader::spawn_loader(store, tx.clone(), loading.clone(), follow);
     event::spawn_ticker(tx, loading);
     let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
 
@@ -288,14 +289,14 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                 match effect {
                     Effect::SetPaused(paused) => {
                         let c = if paused {
-                            event::Control::Pause
+                            loader::Control::Pause
                         } else {
-                            event::Control::Resume
+                            loader::Control::Resume
                         };
                         let _ = control_tx.send(c);
                     }
                     Effect::Refresh => {
-                        let _ = control_tx.send(event::Control::RefreshNow);
+                        let _ = control_tx.send(loader::Control::RefreshNow);
                     }
                     Effect::Fetch(req) => fetcher.request(req),
                     Effect::Copy(text) => {
