@@ -154,6 +154,7 @@ fn run_dir(root: &Path, runs: &[Run], name: &str) -> std::path::PathBuf {
 fn append(path: &Path, line: &str) {
     use std::io::Write;
     let mut f = std::fs::OpenOptions::new()
+        .create(true)
         .append(true)
         .open(path)
         .expect("open");
@@ -207,11 +208,38 @@ fn file_store_watch_set_is_the_store_its_experiments_and_running_runs() {
     assert_eq!(set.dirs.len(), 4, "the store and its experiments: {set:?}");
 }
 
+/// Sets the mtime of every folder under `root` an hour back, as in a store written a while
+/// ago (a folder changed within the last seconds is always looked at again).
+fn age_folders(root: &Path) {
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("read_dir").flatten() {
+            if e.file_type().expect("type").is_dir() {
+                stack.push(e.path());
+            }
+        }
+        std::fs::File::open(&dir)
+            .expect("open the folder")
+            .set_modified(old)
+            .expect("set mtime");
+    }
+}
+
+/// Timed polls until one reports runs, at most `n`; the poll's number and the runs.
+fn timed_until_changed(f: &mut Box<dyn Follower>, n: usize) -> Option<(usize, Vec<Run>)> {
+    (1..=n).find_map(|i| {
+        let (_, changed) = poll(f);
+        (!changed.is_empty()).then_some((i, changed))
+    })
+}
+
 #[test]
-fn file_store_watch_polls_skip_finished_runs_which_timed_polls_check_a_share_at_a_time() {
+fn file_store_finished_runs_are_checked_by_timed_polls_in_turns_and_in_full_when_asked() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("mlruns");
     copy_tree(&fixtures().join("v3/file/mlruns"), &root);
+    age_folders(&root);
     let mut f = mltui::store::follow(open(&root));
     let (_, all) = poll(&mut f);
     // A point logged to a finished run (an evaluation after training, say).
@@ -227,17 +255,79 @@ fn file_store_watch_polls_skip_finished_runs_which_timed_polls_check_a_share_at_
         0.0123
     );
 
-    // Timed polls check every finished run within 15 polls, each exactly once.
+    // The first round of turns (15 timed polls) reads every finished run whole; later
+    // rounds `stat` their meta.yaml and key folders.
+    assert!(timed_until_changed(&mut f, 14).is_none());
+    // A new metric of a finished run changes its folder: seen within a round.
+    let other = run_dir(&root, &all, "sweep-1");
+    append(&other.join("metrics/eval_loss"), "1795723400000 0.5 0");
+    let (_, changed) = timed_until_changed(&mut f, 15).expect("seen within a round");
+    assert_eq!(changed.len(), 1);
+    assert_eq!(
+        find(&changed, "sweep-1").metrics["eval_loss"].latest.value,
+        0.5
+    );
+    // A point appended to a finished run's metric leaves its folders as they were: the
+    // next round that reads runs whole finds it (one round in 10).
     append(&done.join("metrics/loss"), "1795723400001 0.0456 1000");
-    let mut seen = Vec::new();
-    for n in 0..15 {
-        let (_, changed) = poll(&mut f);
-        if !changed.is_empty() {
-            seen.push((n, changed));
-        }
-    }
-    assert_eq!(seen.len(), 1, "{seen:?}");
-    assert_eq!(seen[0].1[0].metrics["loss"].latest.value, 0.0456);
+    let (n, changed) = timed_until_changed(&mut f, 10 * 15).expect("seen in a deep round");
+    assert_eq!(changed.len(), 1, "after {n} polls");
+    assert_eq!(
+        find(&changed, "sweep-0").metrics["loss"].latest.value,
+        0.0456
+    );
+    assert!(timed_until_changed(&mut f, 30).is_none(), "reported once");
+}
+
+#[test]
+fn file_store_running_runs_are_read_where_they_changed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("mlruns");
+    copy_tree(&fixtures().join("v3/file/mlruns"), &root);
+    age_folders(&root);
+    let mut f = mltui::store::follow(open(&root));
+    let (_, all) = poll(&mut f);
+    let run = run_dir(&root, &all, "sweep-4");
+    let watch = |f: &mut Box<dyn Follower>| poll_for(f, Cause::Watch).1;
+    assert!(watch(&mut f).is_empty());
+    // A point, a point of a key with a `/`, a new key, a new param and a tag rewritten in
+    // place (as MLflow's `set_tag` does) are each seen at the next poll.
+    append(&run.join("metrics/loss"), "1795723400000 0.011 500");
+    let changed = watch(&mut f);
+    assert_eq!(
+        find(&changed, "sweep-4").metrics["loss"].latest.value,
+        0.011
+    );
+    append(&run.join("metrics/val/loss"), "1795723400000 0.022 500");
+    let changed = watch(&mut f);
+    assert_eq!(
+        find(&changed, "sweep-4").metrics["val/loss"].latest.value,
+        0.022
+    );
+    append(&run.join("metrics/val/f1"), "1795723400000 0.033 0");
+    let changed = watch(&mut f);
+    assert_eq!(
+        find(&changed, "sweep-4").metrics["val/f1"].latest.value,
+        0.033
+    );
+    std::fs::write(run.join("params/warmup"), "100").expect("param");
+    let changed = watch(&mut f);
+    assert_eq!(find(&changed, "sweep-4").params["warmup"], "100");
+    let tag = std::fs::read_dir(run.join("tags"))
+        .expect("tags")
+        .flatten()
+        .find(|e| e.path().is_file())
+        .expect("a tag")
+        .path();
+    std::fs::write(&tag, "rewritten").expect("tag");
+    let changed = watch(&mut f);
+    let key = tag
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(find(&changed, "sweep-4").tags[&key], "rewritten");
+    assert!(watch(&mut f).is_empty());
 }
 
 #[test]

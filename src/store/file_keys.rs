@@ -133,7 +133,7 @@ pub(super) fn walk_key_files(
 }
 
 /// Deepest nesting of `/` in a key that is followed (MLflow keys have a few levels).
-pub(super) const MAX_KEY_DEPTH: usize = 32;
+const MAX_KEY_DEPTH: usize = 32;
 
 fn walk_key_files_in(
     dir: &Path,

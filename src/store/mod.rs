@@ -6,6 +6,7 @@ pub mod artifacts;
 mod file;
 mod file_aggs;
 mod file_follow;
+mod file_follow_run;
 mod file_keys;
 mod file_registry;
 mod follow;
