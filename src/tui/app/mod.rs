@@ -94,6 +94,26 @@ pub struct LoadState {
     pub runs_loaded: usize,
     pub done: bool,
     pub error: Option<String>,
+    /// Runs in the index when the open views were last recomputed during the first load.
+    refreshed_at_runs: usize,
+    /// Batches arrived since then whose runs the open views do not show yet.
+    deferred: bool,
+}
+
+impl LoadState {
+    /// Whether a batch that brought the index to `runs` runs should be shown at once while
+    /// the first load goes on. Views are recomputed when the index has grown by half since
+    /// they last were (and always for the first rows), so loading n runs in any number of
+    /// batches sorts O(n) runs in all rather than once per batch; the rest waits for the
+    /// next such step or for the end of the load.
+    fn show_now(&mut self, runs: usize, table_empty: bool) -> bool {
+        let due = table_empty || runs >= self.refreshed_at_runs.saturating_mul(3) / 2;
+        if due {
+            self.refreshed_at_runs = runs;
+        }
+        self.deferred |= !due;
+        due
+    }
 }
 
 /// What the loader thread reports.
@@ -614,6 +634,21 @@ impl App {
         effects
     }
 
+    /// Recomputes the open views that show runs after runs arrived; returns the histories
+    /// an open chart needs.
+    fn refresh_loaded_views(&mut self) -> Vec<Effect> {
+        if self.stack.contains(&Screen::Runs) {
+            self.refresh_runs();
+        }
+        if self.stack.contains(&Screen::Activity) {
+            self.refresh_activity();
+        }
+        if self.screen() == Screen::Chart {
+            return self.request_histories();
+        }
+        Vec::new()
+    }
+
     fn on_load_inner(&mut self, ev: LoadEvent) -> Vec<Effect> {
         match ev {
             LoadEvent::Experiments(list) => {
@@ -634,19 +669,18 @@ impl App {
                 }
                 self.index.add_batch(batch);
                 self.refresh_experiments();
-                if self.stack.contains(&Screen::Runs) {
-                    self.refresh_runs();
-                }
-                if self.stack.contains(&Screen::Activity) {
-                    self.refresh_activity();
-                }
-                if self.screen() == Screen::Chart {
-                    effects.extend(self.request_histories());
+                let table_empty = self.runs.rows.is_empty();
+                if self.load.done || self.load.show_now(self.index.runs().len(), table_empty) {
+                    effects.extend(self.refresh_loaded_views());
                 }
                 return effects;
             }
             LoadEvent::Done => {
                 self.load.done = true;
+                let mut effects = Vec::new();
+                if std::mem::take(&mut self.load.deferred) {
+                    effects = self.refresh_loaded_views();
+                }
                 self.start_watching();
                 self.live.last = Some(self.now_ms);
                 let warnings = self.index.warning_count();
@@ -666,9 +700,13 @@ impl App {
                         error: true,
                     });
                 }
+                return effects;
             }
             LoadEvent::Failed(e) => {
                 self.load.done = true;
+                if std::mem::take(&mut self.load.deferred) {
+                    self.refresh_loaded_views();
+                }
                 self.message = Some(Message {
                     text: format!("load failed: {e}"),
                     error: true,

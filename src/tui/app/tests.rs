@@ -489,3 +489,53 @@ fn nested_run_cycles_in_bad_data_still_show_every_run() {
     shown.sort();
     assert_eq!(shown, ["name-a", "name-b", "name-c"]);
 }
+
+/// While the first load goes on, a batch is shown at once only when the index has grown by
+/// half since the table was last recomputed (or the table is empty): loading n runs one by
+/// one recomputes the table O(log n) times, not n times; the end of the load shows all.
+#[test]
+fn the_first_load_recomputes_the_table_geometrically_and_shows_everything_at_the_end() {
+    let spec = store::parse_source(
+        &fixture("v3/file/mlruns").display().to_string(),
+        Path::new("/"),
+    )
+    .expect("source");
+    let st = store::open(&spec).expect("open");
+    let mut app = App::new("fixture".into(), std::env::temp_dir(), NOW);
+    let list = st.experiments().expect("experiments");
+    let exps = list.experiments.clone();
+    app.on_load(LoadEvent::Experiments(list));
+    open_experiment(&mut app, "sweep");
+    let mut runs = Vec::new();
+    st.runs(&crate::store::RunQuery::all(&exps), &mut |b| {
+        runs.extend(b.runs)
+    })
+    .expect("runs");
+    let sweep_id = app.runs.experiment_ids.first().cloned().expect("sweep id");
+    // The sweep's runs first, one per batch, then everything else.
+    runs.sort_by_key(|r| r.experiment_id != sweep_id);
+    let in_sweep = runs.iter().filter(|r| r.experiment_id == sweep_id).count();
+    assert!(in_sweep >= 8, "the fixture's sweep has {in_sweep} runs");
+    let mut shown = Vec::new();
+    for run in runs {
+        app.on_load(LoadEvent::Runs(crate::store::RunBatch {
+            runs: vec![run],
+            warnings: Vec::new(),
+        }));
+        shown.push(app.runs.rows.len());
+    }
+    // Shown at once: the first run, then at 2, 3, 4, 6, 9, ... runs in the index.
+    assert_eq!(&shown[..6], &[1, 2, 3, 4, 4, 6], "{shown:?}");
+    let recomputed = shown.windows(2).filter(|w| w[0] != w[1]).count() + 1;
+    assert!(
+        recomputed as f64 <= (in_sweep as f64).log(1.5) + 2.0,
+        "{recomputed} recomputes for {in_sweep} runs: {shown:?}"
+    );
+    app.on_load(LoadEvent::Done);
+    let all_at_once = sweep_app();
+    assert_eq!(
+        names(&app),
+        names(&all_at_once),
+        "once loaded, the table is the one a single batch gives"
+    );
+}
