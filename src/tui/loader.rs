@@ -120,10 +120,11 @@ pub fn spawn_loader_watched(
             return;
         }
         // Whether the UI is still there to be told a refresh finished.
-        let refreshed = |error| {
+        let refreshed = |error, cause| {
             tx.send(Event::Load(LoadEvent::Refreshed {
                 at: epoch_ms(),
                 error,
+                asked: cause == Cause::Full,
             }))
             .is_ok()
         };
@@ -133,7 +134,7 @@ pub fn spawn_loader_watched(
             for c in control {
                 if matches!(c, Control::RefreshNow | Control::Resume) {
                     let error = poll_once(follower.as_mut(), Cause::Full, &tx, &news).err();
-                    if !refreshed(error) {
+                    if !refreshed(error, Cause::Full) {
                         return;
                     }
                 }
@@ -212,7 +213,7 @@ pub fn spawn_loader_watched(
                     }
                 }
             }
-            if !refreshed(error) {
+            if !refreshed(error, cause) {
                 return;
             }
         }
@@ -468,7 +469,11 @@ mod tests {
         app.on_load(LoadEvent::Stalled { secs: 45 });
         let first = screen(&app).lines().next().unwrap_or_default().to_string();
         assert!(first.contains("no answer for 45 s"), "{first}");
-        app.on_load(LoadEvent::Refreshed { at: 1, error: None });
+        app.on_load(LoadEvent::Refreshed {
+            at: 1,
+            error: None,
+            asked: false,
+        });
         assert!(
             !screen(&app).contains("no answer for"),
             "cleared once it answers"

@@ -129,6 +129,8 @@ pub enum LoadEvent {
     Refreshed {
         at: i64,
         error: Option<String>,
+        /// It looked at everything, as `r` asks (not a timed or watcher's refresh).
+        asked: bool,
     },
     /// The load or refresh under way has had no news from the store for `secs` seconds.
     Stalled {
@@ -713,10 +715,11 @@ impl App {
                 });
                 self.load.error = Some(e);
             }
-            LoadEvent::Refreshed { at, error } => {
+            LoadEvent::Refreshed { at, error, asked } => {
                 self.live.last = Some(at);
                 let stalled = self.check_stalled(at);
-                let asked = std::mem::take(&mut self.live.refreshing);
+                // A refresh that was under way when `r` was pressed is not the one asked for.
+                let asked = asked && std::mem::take(&mut self.live.refreshing);
                 if error.is_none() {
                     // A later refresh that works clears the error of an earlier load.
                     if let Some(e) = self.load.error.take() {
