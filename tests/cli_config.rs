@@ -82,6 +82,40 @@ fn show_reports_the_settings_in_effect() {
 }
 
 #[test]
+fn show_says_where_watching_was_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.toml");
+    let show = |file: &str, env: Option<&str>| {
+        std::fs::write(&path, file).expect("write");
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mltui"));
+        cmd.args(["config", "--config", path.to_str().expect("utf-8")])
+            .env_remove("MLTUI_WATCH");
+        if let Some(v) = env {
+            cmd.env("MLTUI_WATCH", v);
+        }
+        let out = cmd.output().expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = show("", None);
+    assert!(text.contains("watch = \"auto\"   # default"), "{text}");
+    let text = show("[refresh]\nwatch = \"poll\"\n", None);
+    assert!(
+        text.contains("watch = \"poll\"   # from the configuration file"),
+        "{text}"
+    );
+    let text = show("[refresh]\nwatch = \"auto\"\n", Some("poll"));
+    assert!(
+        text.contains("watch = \"poll\"   # from $MLTUI_WATCH"),
+        "{text}"
+    );
+}
+
+#[test]
 fn global_options_and_the_source_may_come_before_the_command() {
     let db = demo_db();
     let expected = mltui_ok(&["experiments", &db, "-f", "csv"]);

@@ -74,6 +74,7 @@ pub fn run(cli: &Cli) -> Result<()> {
     let opts = tui::Options {
         no_color: cli.no_color,
         refresh: (refresh > 0.0).then(|| std::time::Duration::from_secs_f64(refresh.max(0.2))),
+        watch: config.refresh.watch == crate::config::Watch::Auto,
         artifacts_root: cli
             .artifacts_root
             .clone()

@@ -48,7 +48,7 @@ pub fn run(args: &ConfigArgs, flag: Option<&std::path::Path>) -> Result<()> {
             Ok(())
         }
         (Ok(c), false) => {
-            describe(c, where_.map(|(p, _)| p));
+            describe(c, where_.map(|(p, _)| p), &env);
             Ok(())
         }
     }
@@ -92,16 +92,35 @@ fn keys_text(keymap: &crate::tui::keymap::Keymap) -> String {
     out
 }
 
+/// Where `[refresh] watch` came from: the environment, the file (when it differs from the
+/// default), or the default.
+fn watch_origin(c: &Config, env: &dyn Fn(&str) -> Option<String>) -> &'static str {
+    if env("MLTUI_WATCH").is_some_and(|v| !v.trim().is_empty()) {
+        "from $MLTUI_WATCH"
+    } else if c.refresh.watch != config::Watch::default() {
+        "from the configuration file"
+    } else {
+        "default"
+    }
+}
+
 /// The settings in effect, as a short report.
-fn describe(c: &Config, expected: Option<std::path::PathBuf>) {
+fn describe(
+    c: &Config,
+    expected: Option<std::path::PathBuf>,
+    env: &dyn Fn(&str) -> Option<String>,
+) {
     match (&c.file, expected) {
         (Some(f), _) => println!("# read from {}", f.display()),
         (None, Some(p)) => println!("# {} does not exist: defaults", p.display()),
         (None, None) => println!("# no configuration file: defaults"),
     }
     println!(
-        "[refresh]\nlocal = {}\nserver = {}",
-        c.refresh.local, c.refresh.server
+        "[refresh]\nlocal = {}\nserver = {}\nwatch = {:?}   # {}",
+        c.refresh.local,
+        c.refresh.server,
+        c.refresh.watch.name(),
+        watch_origin(c, env)
     );
     let list = |v: &[String]| {
         let quoted: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();

@@ -84,7 +84,8 @@ pub struct Cli {
     pub experiment: Option<String>,
 
     /// Follow the store while runs are written: refresh every SECS seconds (0: off;
-    /// default 2 for local stores, 10 for a tracking server; see `mltui config`).
+    /// default 2 for local stores, 10 for a tracking server; see `mltui config`). A local
+    /// store is also watched for changes, which show at once (MLTUI_WATCH=poll: polled only).
     #[arg(long, value_name = "SECS")]
     pub refresh: Option<f64>,
 

@@ -5,8 +5,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{
-    ColumnGroup, Config, ConfigError, ConfigErrors, KeyOverride, Notify, ThemeEntry, parse_seconds,
-    parse_span, parse_zone,
+    ColumnGroup, Config, ConfigError, ConfigErrors, KeyOverride, Notify, ThemeEntry, Watch,
+    parse_seconds, parse_span, parse_zone,
 };
 use crate::suggest;
 
@@ -177,7 +177,21 @@ impl Parser<'_> {
                         }
                     }
                 }
-                _ => self.unknown(key, "refresh", &["local", "server"]),
+                "watch" => {
+                    if let Some((s, at)) = self.string(value, "refresh.watch") {
+                        match Watch::parse(&s) {
+                            Some(w) => self.config.refresh.watch = w,
+                            None => self.error(
+                                at,
+                                format!(
+                                    "refresh.watch: expected one of {}, got \"{s}\"",
+                                    Watch::NAMES.join(", ")
+                                ),
+                            ),
+                        }
+                    }
+                }
+                _ => self.unknown(key, "refresh", &["local", "server", "watch"]),
             }
         }
     }

@@ -71,11 +71,44 @@ pub enum TimeZone {
     Utc,
 }
 
-/// Live refresh intervals in seconds (0: off), per kind of source.
+/// Live refresh intervals in seconds (0: off), per kind of source, and whether local stores
+/// are watched between refreshes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refresh {
     pub local: f64,
     pub server: f64,
+    pub watch: Watch,
+}
+
+/// Whether live refresh watches a local store for changes (`[refresh] watch`,
+/// `$MLTUI_WATCH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Watch {
+    /// Watch file stores and SQLite files (inotify), so a change shows at once; poll where
+    /// that cannot work (network filesystems, no inotify).
+    #[default]
+    Auto,
+    /// Poll at the refresh interval only.
+    Poll,
+}
+
+impl Watch {
+    pub const NAMES: [&'static str; 2] = ["auto", "poll"];
+
+    pub fn parse(s: &str) -> Option<Watch> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Some(Watch::Auto),
+            "poll" => Some(Watch::Poll),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Watch::Auto => "auto",
+            Watch::Poll => "poll",
+        }
+    }
 }
 
 /// Run table columns.
@@ -192,6 +225,7 @@ impl Default for Config {
             refresh: Refresh {
                 local: 2.0,
                 server: 10.0,
+                watch: Watch::Auto,
             },
             columns: Columns {
                 first: Vec::new(),
@@ -317,7 +351,7 @@ fn read_limited(path: &Path) -> std::io::Result<String> {
 }
 
 /// Environment variables over the file: `MLTUI_REFRESH` (seconds, every source),
-/// `MLTUI_TIME_ZONE` (`local`/`utc`), `MLTUI_MOUSE` (`0`/`1`, `false`/`true`, `off`/`on`),
+/// `MLTUI_WATCH` (`auto`/`poll`), `MLTUI_TIME_ZONE` (`local`/`utc`), `MLTUI_MOUSE` (`0`/`1`, `false`/`true`, `off`/`on`),
 /// `MLTUI_NOTIFY` (`off`, `bell`, `osc9`, `osc777`), `MLTUI_ARTIFACTS_ROOT` (a folder).
 pub fn apply_env(
     config: &mut Config,
@@ -333,6 +367,14 @@ pub fn apply_env(
             .ok_or_else(|| bad("MLTUI_REFRESH", format!("expected seconds >= 0, got '{v}'")))?;
         config.refresh.local = secs;
         config.refresh.server = secs;
+    }
+    if let Some(v) = env("MLTUI_WATCH").filter(|v| !v.trim().is_empty()) {
+        config.refresh.watch = Watch::parse(v.trim()).ok_or_else(|| {
+            bad(
+                "MLTUI_WATCH",
+                format!("expected 'auto' or 'poll', got '{v}'"),
+            )
+        })?;
     }
     if let Some(v) = env("MLTUI_TIME_ZONE").filter(|v| !v.trim().is_empty()) {
         config.time.zone = parse_zone(v.trim()).ok_or_else(|| {

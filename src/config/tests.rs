@@ -390,3 +390,24 @@ fn artifacts_root_comes_from_the_file_then_the_environment() {
     assert_eq!(c.artifacts_root.as_deref(), Some(Path::new("/mnt/copy")));
     assert_eq!(Config::default().artifacts_root, None);
 }
+
+#[test]
+fn watching_comes_from_the_file_then_the_environment() {
+    assert_eq!(Config::default().refresh.watch, Watch::Auto);
+    let c = parse("[refresh]\nwatch = \"poll\"\n", "c.toml").expect("valid");
+    assert_eq!(c.refresh.watch, Watch::Poll);
+    assert_eq!(
+        errors("[refresh]\nwatch = \"sometimes\"\n"),
+        ["c.toml:2: refresh.watch: expected one of auto, poll, got \"sometimes\""]
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "[refresh]\nwatch = \"poll\"\n").expect("write");
+    let layered = load(Some(&path), &env_of(&[("MLTUI_WATCH", "auto")])).expect("load");
+    assert_eq!(layered.refresh.watch, Watch::Auto);
+    let bad = load(Some(&path), &env_of(&[("MLTUI_WATCH", "inotify")])).expect_err("bad env");
+    assert_eq!(
+        bad.to_string(),
+        "$MLTUI_WATCH: expected 'auto' or 'poll', got 'inotify'"
+    );
+}

@@ -17,10 +17,36 @@ pub enum Change {
     Runs(RunBatch),
 }
 
+/// Why a follower polls, which says how closely it looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The store's watcher saw a change: look where a change can be (new folders, running
+    /// runs), not at every finished run.
+    Watch,
+    /// The refresh interval passed: as for `Watch`, and now and then everything else (a
+    /// follower may spread that over its timed polls).
+    Timer,
+    /// Asked for (`r`): everything is checked.
+    Full,
+}
+
 /// Reports changes of a store, incrementally where the store allows it.
 pub trait Follower: Send {
-    /// First call: every experiment and run. Later calls: only what changed since.
-    fn poll(&mut self, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError>;
+    /// First call: every experiment and run. Later calls: only what changed since, looked
+    /// for as closely as `cause` asks.
+    fn poll_for(&mut self, cause: Cause, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError>;
+
+    /// [`Follower::poll_for`] when the refresh interval passed.
+    fn poll(&mut self, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
+        self.poll_for(Cause::Timer, sink)
+    }
+
+    /// The folders to watch so that a change wakes the follower at once (local stores, as
+    /// of the last poll: running runs come and go); `None` when the store cannot be watched
+    /// (servers) and is polled.
+    fn watch_set(&self) -> Option<super::WatchSet> {
+        None
+    }
 }
 
 /// The best follower for `store`: its own when it has one, else reload-and-compare.
@@ -81,7 +107,7 @@ struct ReloadFollower {
 }
 
 impl Follower for ReloadFollower {
-    fn poll(&mut self, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
+    fn poll_for(&mut self, _: Cause, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
         let list = self.store.experiments()?;
         let experiments = experiments_if_changed(&mut self.experiments, list, sink);
         let first = self.signatures.is_empty();

@@ -6,6 +6,7 @@ pub mod artifacts;
 mod file;
 mod file_aggs;
 mod file_follow;
+mod file_follow_run;
 mod file_keys;
 mod file_registry;
 mod follow;
@@ -26,6 +27,8 @@ mod sqlite_metrics;
 mod sqlite_read;
 mod sqlite_vfs;
 mod warning_log;
+pub mod watch;
+mod watch_schedule;
 mod yaml;
 
 use std::ops::ControlFlow;
@@ -35,7 +38,7 @@ use crate::aggregate::{Agg, Fold, MetricAgg};
 use crate::model::{Experiment, MetricPoint, Run, RunCount};
 
 pub use file::FileStore;
-pub use follow::{Change, Follower, follow};
+pub use follow::{Cause, Change, Follower, follow};
 pub use http::{Auth, HttpOptions, HttpStore, Tls, mask_userinfo};
 pub use locate::{SourceSpec, parse_source, resolve_source};
 pub use registry::Catalog;
@@ -45,6 +48,7 @@ pub(crate) use sqlite::SqliteStore;
 #[doc(hidden)]
 pub use sqlite_read::take_longest_read_lock;
 pub use warning_log::{WarningLog, thousands};
+pub use watch::WatchSet;
 
 /// Most points handed over at once by [`Store::metric_history_chunks`].
 pub const HISTORY_CHUNK: usize = 8192;

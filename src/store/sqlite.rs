@@ -115,6 +115,27 @@ impl Backend for Sqlite {
         connect(&self.path, self.info.clone())
     }
 
+    /// The database's folder (not its subfolders), for changes of the database and of the
+    /// files a writer keeps beside it: `-wal` and `-shm` (WAL mode), `-journal` (rollback).
+    fn watch_set(&self) -> Option<super::WatchSet> {
+        let path = std::fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone());
+        let dir = path.parent()?.to_path_buf();
+        let name = path.file_name()?;
+        let names = ["", "-wal", "-journal", "-shm"]
+            .into_iter()
+            .map(|suffix| {
+                let mut n = name.to_os_string();
+                n.push(suffix);
+                n
+            })
+            .collect();
+        Some(super::WatchSet {
+            root: dir.clone(),
+            dirs: [dir].into_iter().collect(),
+            names: Some(names),
+        })
+    }
+
     /// Next to the database: `./mlruns` of a client writing directly, `./mlartifacts` of
     /// `mlflow server`, and the folder itself.
     fn artifact_bases(&self) -> Vec<PathBuf> {

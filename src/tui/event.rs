@@ -1,12 +1,12 @@
 //! Everything the event loop waits for, and the threads that produce it: terminal input,
-//! the background loader (with a watchdog that reports a store that stops answering), a
-//! spinner ticker (only while loading) and termination signals. A panic in a worker is
-//! reported as an error, never left as "loading…".
+//! the history worker, a spinner ticker (only while loading) and termination signals (the
+//! loader, which follows the store, is in `loader.rs`). A panic in a worker is reported as
+//! an error, never left as "loading…".
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
 use std::thread;
 use std::time::Duration;
 
@@ -14,18 +14,16 @@ use ratatui::crossterm::event as ct;
 
 use super::app::LoadEvent;
 use crate::model::MetricPoint;
-use crate::store::{Change, Store};
+use crate::store::Store;
 
 /// A request for metric histories: `(run ids, key, step range)`.
 pub type HistoryRequest = (Vec<String>, String, Option<(i64, i64)>);
 
 /// Points per run asked of a server for one chart (local stores return everything).
 const CHART_POINTS: usize = 2500;
-/// A load or refresh without news from the store for this long is reported as stalled.
-const STALL_AFTER: Duration = Duration::from_secs(30);
 
 /// The message of a panic, for an error line.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+pub(super) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     let what = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -34,7 +32,7 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     format!("internal error: {what}")
 }
 
-fn epoch_ms() -> i64 {
+pub(super) fn epoch_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
@@ -116,125 +114,6 @@ pub fn spawn_input(tx: Sender<Event>) {
     });
 }
 
-/// Requests to the loader while it follows the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Control {
-    Pause,
-    /// Resume and refresh at once.
-    Resume,
-    /// Refresh once, now (also while paused or with live refresh off).
-    RefreshNow,
-}
-
-/// Loads everything (experiments, then runs batch by batch), clears `loading`, then keeps
-/// following the store — every `interval` when set, and whenever asked — sending only
-/// what changed.
-pub fn spawn_loader(
-    store: Arc<dyn Store>,
-    tx: Sender<Event>,
-    loading: Arc<AtomicBool>,
-    control: Receiver<Control>,
-    interval: Option<Duration>,
-) {
-    spawn_loader_watched(store, tx, loading, control, interval, STALL_AFTER);
-}
-
-/// [`spawn_loader`], reporting a load or refresh that brings no news for `stall`
-/// ([`LoadEvent::Stalled`]).
-pub fn spawn_loader_watched(
-    store: Arc<dyn Store>,
-    tx: Sender<Event>,
-    loading: Arc<AtomicBool>,
-    control: Receiver<Control>,
-    interval: Option<Duration>,
-    stall: Duration,
-) {
-    // When the running poll last had news (epoch ms); 0 between polls.
-    let news = Arc::new(AtomicI64::new(0));
-    spawn_watchdog(tx.clone(), news.clone(), stall);
-    thread::spawn(move || {
-        let mut follower = crate::store::follow(store);
-        let mut poll = |tx: &Sender<Event>| {
-            news.store(epoch_ms(), Ordering::SeqCst);
-            let result = catch_unwind(AssertUnwindSafe(|| {
-                follower.poll(&mut |change| {
-                    news.store(epoch_ms(), Ordering::SeqCst);
-                    let ev = match change {
-                        Change::Experiments(list) => LoadEvent::Experiments(list),
-                        Change::Runs(batch) => LoadEvent::Runs(batch),
-                    };
-                    let _ = tx.send(Event::Load(ev));
-                })
-            }));
-            news.store(0, Ordering::SeqCst);
-            match result {
-                Ok(r) => r.map_err(|e| e.to_string()),
-                Err(p) => Err(panic_text(p.as_ref())),
-            }
-        };
-        let first = poll(&tx);
-        loading.store(false, Ordering::SeqCst);
-        let ev = match first {
-            Ok(()) => LoadEvent::Done,
-            Err(e) => LoadEvent::Failed(e),
-        };
-        if tx.send(Event::Load(ev)).is_err() {
-            return;
-        }
-        let mut paused = false;
-        loop {
-            let next = match interval {
-                Some(interval) => control.recv_timeout(interval),
-                None => control.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            };
-            match next {
-                Ok(Control::Pause) => {
-                    paused = true;
-                    continue;
-                }
-                Ok(Control::Resume) => paused = false,
-                Ok(Control::RefreshNow) => {}
-                Err(RecvTimeoutError::Timeout) if paused => continue,
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
-            let error = poll(&tx).err();
-            if tx
-                .send(Event::Load(LoadEvent::Refreshed {
-                    at: epoch_ms(),
-                    error,
-                }))
-                .is_err()
-            {
-                return;
-            }
-        }
-    });
-}
-
-/// Watches the loader: when a poll has had no news for `stall`, says so once (the store
-/// may be a hung network mount or a server that stopped answering). Wakes up a few times
-/// per `stall`, and ends with the event loop.
-fn spawn_watchdog(tx: Sender<Event>, news: Arc<AtomicI64>, stall: Duration) {
-    thread::spawn(move || {
-        let mut reported = 0;
-        loop {
-            thread::sleep(stall / 3);
-            let last = news.load(Ordering::SeqCst);
-            let quiet = Duration::from_millis(epoch_ms().saturating_sub(last).max(0) as u64);
-            if last != 0 && last != reported && quiet >= stall {
-                reported = last;
-                let ev = LoadEvent::Stalled {
-                    secs: quiet.as_secs(),
-                };
-                if tx.send(Event::Load(ev)).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-}
-
 /// Sends ticks for the spinner while `active` is set, then stops (no idle wake-ups).
 pub fn spawn_ticker(tx: Sender<Event>, active: Arc<AtomicBool>) {
     thread::spawn(move || {
@@ -261,163 +140,4 @@ pub fn spawn_signals(tx: Sender<Event>) -> std::io::Result<()> {
         }
     });
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Mutex;
-    use std::sync::mpsc;
-
-    use super::*;
-    use crate::model::{MetricPoint, Run};
-    use crate::store::{ExperimentList, RunBatch, RunQuery, StoreError};
-
-    /// A store whose experiment listing waits for `gate` (or panics without one).
-    struct Stuck {
-        gate: Option<Mutex<Receiver<()>>>,
-    }
-
-    impl crate::store::Catalog for Stuck {}
-
-    impl Store for Stuck {
-        fn describe(&self) -> String {
-            "stuck".into()
-        }
-
-        fn experiments(&self) -> Result<ExperimentList, StoreError> {
-            match &self.gate {
-                Some(gate) => {
-                    let _ = gate.lock().map(|g| g.recv());
-                    Ok(ExperimentList::default())
-                }
-                None => panic!("boom"),
-            }
-        }
-
-        fn runs(&self, _: &RunQuery<'_>, _: &mut dyn FnMut(RunBatch)) -> Result<(), StoreError> {
-            Ok(())
-        }
-
-        fn run(&self, id: &str) -> Result<Run, StoreError> {
-            Err(StoreError::RunNotFound(id.into()))
-        }
-
-        fn metric_history(&self, _: &str, _: &str) -> Result<Vec<MetricPoint>, StoreError> {
-            panic!("history boom")
-        }
-    }
-
-    fn next_load(rx: &Receiver<Event>) -> LoadEvent {
-        loop {
-            match rx.recv_timeout(Duration::from_secs(30)) {
-                Ok(Event::Load(ev)) => return ev,
-                Ok(_) => continue,
-                Err(e) => panic!("no load event: {e}"),
-            }
-        }
-    }
-
-    #[test]
-    fn a_store_that_stops_answering_is_reported_then_recovers() {
-        let (gate_tx, gate_rx) = mpsc::channel();
-        let store = Arc::new(Stuck {
-            gate: Some(Mutex::new(gate_rx)),
-        });
-        let (tx, rx) = mpsc::channel();
-        let (_control_tx, control_rx) = mpsc::channel();
-        let loading = Arc::new(AtomicBool::new(true));
-        spawn_loader_watched(
-            store,
-            tx,
-            loading.clone(),
-            control_rx,
-            None,
-            Duration::from_millis(150),
-        );
-        assert!(matches!(next_load(&rx), LoadEvent::Stalled { .. }));
-        assert!(loading.load(Ordering::SeqCst), "still loading");
-        gate_tx.send(()).expect("release");
-        let mut events = Vec::new();
-        loop {
-            let ev = next_load(&rx);
-            let done = matches!(ev, LoadEvent::Done);
-            events.push(ev);
-            if done {
-                break;
-            }
-        }
-        assert!(
-            events
-                .iter()
-                .all(|e| !matches!(e, LoadEvent::Stalled { .. })),
-            "one report per stall: {events:?}"
-        );
-    }
-
-    fn screen(app: &crate::tui::app::App) -> String {
-        use ratatui::{Terminal, backend::TestBackend};
-        let mut term = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
-        term.draw(|f| crate::tui::view::draw(f, app, &crate::tui::theme::Theme::monochrome()))
-            .expect("draw");
-        let buf = term.backend().buffer();
-        (0..buf.area.height)
-            .map(|y| {
-                (0..buf.area.width)
-                    .map(|x| buf[(x, y)].symbol())
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    #[test]
-    fn stalls_show_in_the_status_line_then_in_the_live_header() {
-        let mut app = crate::tui::app::App::new("file store /x".into(), ".".into(), 0);
-        app.live.interval = Some(2.0);
-        app.on_load(LoadEvent::Stalled { secs: 30 });
-        assert!(
-            screen(&app).contains("the store has not answered for 30 s"),
-            "{}",
-            screen(&app)
-        );
-        app.on_load(LoadEvent::Done);
-        app.on_load(LoadEvent::Stalled { secs: 45 });
-        let first = screen(&app).lines().next().unwrap_or_default().to_string();
-        assert!(first.contains("no answer for 45 s"), "{first}");
-        app.on_load(LoadEvent::Refreshed { at: 1, error: None });
-        assert!(
-            !screen(&app).contains("no answer for"),
-            "cleared once it answers"
-        );
-    }
-
-    #[test]
-    fn a_panicking_store_fails_the_load_instead_of_loading_forever() {
-        let store = Arc::new(Stuck { gate: None });
-        let (tx, rx) = mpsc::channel();
-        let (_control_tx, control_rx) = mpsc::channel();
-        let loading = Arc::new(AtomicBool::new(true));
-        spawn_loader(store.clone(), tx.clone(), loading.clone(), control_rx, None);
-        match next_load(&rx) {
-            LoadEvent::Failed(e) => assert!(e.contains("internal error: boom"), "{e}"),
-            other => panic!("{other:?}"),
-        }
-        assert!(!loading.load(Ordering::SeqCst));
-        // The chart loader too.
-        let (req_tx, req_rx) = mpsc::channel();
-        spawn_history_worker(store, req_rx, tx);
-        req_tx
-            .send((vec!["r".into()], "loss".into(), None))
-            .expect("send");
-        loop {
-            match rx.recv_timeout(Duration::from_secs(30)).expect("history") {
-                Event::History { result, .. } => {
-                    let e = result.expect_err("an error");
-                    assert!(e.contains("internal error: history boom"), "{e}");
-                    break;
-                }
-                _ => continue,
-            }
-        }
-    }
 }

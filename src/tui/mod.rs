@@ -9,6 +9,7 @@ pub mod event;
 pub mod fetch;
 pub mod keymap;
 pub mod keymap_config;
+pub mod loader;
 pub mod notify;
 pub mod text_chart;
 pub mod theme;
@@ -35,6 +36,8 @@ pub struct Options {
     pub no_color: bool,
     /// Live refresh interval; `None` turns it off.
     pub refresh: Option<std::time::Duration>,
+    /// Watch a local store for changes between refreshes (`false`: poll only).
+    pub watch: bool,
     /// The id of an experiment whose runs to show first (`mltui SOURCE -e NAME`).
     pub experiment: Option<String>,
     /// `--artifacts-root`: where else to look for artifacts.
@@ -184,8 +187,11 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
     let (aggs_tx, aggs_rx) = mpsc::channel();
     aggs::spawn_worker(store.clone(), aggs_rx, tx.clone());
     let fetcher = fetch::Fetcher::new(store.clone(), opts.artifacts_root.clone(), tx.clone());
-    let (control_tx, control_rx) = mpsc::channel();
-    event::spawn_loader(store, tx.clone(), loading.clone(), control_rx, opts.refresh);
+    let follow = loader::Follow {
+        interval: opts.refresh,
+        watch: opts.watch,
+    };
+    let control_tx = loader::spawn_loader(store, tx.clone(), loading.clone(), follow);
     event::spawn_ticker(tx, loading);
     let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
 
@@ -283,14 +289,14 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
                 match effect {
                     Effect::SetPaused(paused) => {
                         let c = if paused {
-                            event::Control::Pause
+                            loader::Control::Pause
                         } else {
-                            event::Control::Resume
+                            loader::Control::Resume
                         };
                         let _ = control_tx.send(c);
                     }
                     Effect::Refresh => {
-                        let _ = control_tx.send(event::Control::RefreshNow);
+                        let _ = control_tx.send(loader::Control::RefreshNow);
                     }
                     Effect::Fetch(req) => fetcher.request(req),
                     Effect::Copy(text) => {

@@ -50,6 +50,7 @@ impl Session {
             "MLTUI_TIME_ZONE",
             "MLTUI_MOUSE",
             "MLTUI_NOTIFY",
+            "MLTUI_WATCH",
         ] {
             cmd.env_remove(var);
         }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::HttpStore;
 use crate::model::{Experiment, Run};
-use crate::store::follow::{Change, Follower, experiments_if_changed, signature};
+use crate::store::follow::{Cause, Change, Follower, experiments_if_changed, signature};
 use crate::store::{RunBatch, Store, StoreError};
 
 /// Polls between full reloads.
@@ -74,7 +74,7 @@ fn id_list(ids: &[String]) -> String {
 }
 
 impl Follower for HttpFollower {
-    fn poll(&mut self, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
+    fn poll_for(&mut self, _: Cause, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
         let list = self.store.experiments()?;
         let experiments = experiments_if_changed(&mut self.experiments, list, sink);
         let first = self.polls == 0;

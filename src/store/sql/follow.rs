@@ -11,7 +11,7 @@ use super::follow_steps::StepMark;
 use super::{Backend, Cells, Extremes, Scan, SqlStore, Warnings};
 use crate::model::{Experiment, Run};
 use crate::store::follow::experiments_if_changed;
-use crate::store::{Change, Follower, RunBatch, StoreError, Summaries};
+use crate::store::{Cause, Change, Follower, RunBatch, StoreError, Summaries, WatchSet};
 
 /// Status, lifecycle, end time and name of a run: what a training job changes in `runs`.
 type RunSig = (String, String, Option<i64>, String);
@@ -25,6 +25,7 @@ pub(crate) struct SqlFollower<B: Backend> {
     conn: Option<B::Conn>,
     token: Option<super::Token>,
     loaded: bool,
+    /// Polls at the refresh interval (polls for a watcher's wake-up do not count).
     polls: u64,
     experiments: Option<Vec<Experiment>>,
     runs: HashMap<String, RunSig>,
@@ -258,8 +259,14 @@ impl<B: Backend> SqlFollower<B> {
 }
 
 impl<B: Backend> Follower for SqlFollower<B> {
-    fn poll(&mut self, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
-        self.polls += 1;
+    fn watch_set(&self) -> Option<WatchSet> {
+        self.store.backend.watch_set()
+    }
+
+    fn poll_for(&mut self, cause: Cause, sink: &mut dyn FnMut(Change)) -> Result<(), StoreError> {
+        if cause != Cause::Watch {
+            self.polls += 1;
+        }
         // A connection that cannot see new commits any more (SQLite read immutably) is
         // replaced; the token of a new connection may prove nothing.
         let (mut conn, fresh) = match self.conn.take() {
@@ -268,8 +275,9 @@ impl<B: Backend> Follower for SqlFollower<B> {
         };
         let token = self.store.backend.change_token(&mut conn)?;
         let comparable = token.is_some_and(|t| !fresh || !t.per_connection);
-        // Now and then everything is checked even when the token says nothing changed.
-        let due = self.polls % FULL_EVERY == 0;
+        // Now and then (and when asked) everything is checked even when the token says
+        // nothing changed.
+        let due = cause == Cause::Full || (cause == Cause::Timer && self.polls % FULL_EVERY == 0);
         if self.loaded && comparable && token == self.token && !due {
             if self.store.backend.keep(&conn) {
                 self.conn = Some(conn);
@@ -281,7 +289,8 @@ impl<B: Backend> Follower for SqlFollower<B> {
             conn.begin()?;
             let list = self.store.read_experiments(&mut conn)?;
             let experiments = experiments_if_changed(&mut self.experiments, list, sink);
-            let full = !self.loaded || (self.mark.is_none() && self.polls % FULL_EVERY == 0);
+            let full = !self.loaded
+                || (self.mark.is_none() && cause == Cause::Timer && self.polls % FULL_EVERY == 0);
             if full {
                 self.load_all(&mut conn, &experiments, sink)?;
             } else {

@@ -158,6 +158,11 @@ pub(crate) trait Backend: Send + Sync + Clone + Sized + 'static {
         drop(conn);
     }
 
+    /// What to watch for changes (a local database file); `None`: polled (servers).
+    fn watch_set(&self) -> Option<crate::store::WatchSet> {
+        None
+    }
+
     /// About how many runs the store has, when that is cheap to know (SQLite: rowid span);
     /// used to choose between reading whole tables and looking runs up one by one.
     fn runs_estimate(&self, conn: &mut Self::Conn) -> Result<Option<usize>, StoreError> {

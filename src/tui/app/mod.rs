@@ -129,10 +129,18 @@ pub enum LoadEvent {
     Refreshed {
         at: i64,
         error: Option<String>,
+        /// It looked at everything, as `r` asks (not a timed or watcher's refresh).
+        asked: bool,
     },
     /// The load or refresh under way has had no news from the store for `secs` seconds.
     Stalled {
         secs: u64,
+    },
+    /// How the store is followed from now on: watched (a change is seen at once) or polled
+    /// every interval; `note` says why a local store is polled when it could not be watched.
+    Following {
+        watching: bool,
+        note: Option<String>,
     },
 }
 
@@ -141,6 +149,9 @@ pub enum LoadEvent {
 pub struct Live {
     /// Refresh interval in seconds; `None` when live refresh is off.
     pub interval: Option<f64>,
+    /// A watcher sees the store's changes as they happen (the interval is only a safety
+    /// net).
+    pub watching: bool,
     pub paused: bool,
     pub last: Option<i64>,
     pub error: Option<String>,
@@ -704,10 +715,11 @@ impl App {
                 });
                 self.load.error = Some(e);
             }
-            LoadEvent::Refreshed { at, error } => {
+            LoadEvent::Refreshed { at, error, asked } => {
                 self.live.last = Some(at);
                 let stalled = self.check_stalled(at);
-                let asked = std::mem::take(&mut self.live.refreshing);
+                // A refresh that was under way when `r` was pressed is not the one asked for.
+                let asked = asked && std::mem::take(&mut self.live.refreshing);
                 if error.is_none() {
                     // A later refresh that works clears the error of an earlier load.
                     if let Some(e) = self.load.error.take() {
@@ -730,6 +742,22 @@ impl App {
                 }
                 self.live.error = error;
                 return stalled;
+            }
+            LoadEvent::Following { watching, note } => {
+                self.live.watching = watching;
+                if let Some(note) = note {
+                    // Said once, after whatever the load had to say.
+                    self.message = Some(match self.message.take() {
+                        Some(m) => Message {
+                            text: format!("{}; {note}", m.text),
+                            error: m.error,
+                        },
+                        None => Message {
+                            text: note,
+                            error: false,
+                        },
+                    });
+                }
             }
             LoadEvent::Stalled { secs } => {
                 // The header keeps it short; the status line says it in full.

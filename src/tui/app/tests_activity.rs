@@ -111,12 +111,14 @@ fn a_run_that_fails_alerts_and_one_that_stalls_too() {
     let effects = app.on_load(LoadEvent::Refreshed {
         at: T0 + 5 * MIN,
         error: None,
+        asked: false,
     });
     assert!(effects.is_empty());
     assert_eq!(app.activity.alerts.len(), 1, "not stalled yet");
     app.on_load(LoadEvent::Refreshed {
         at: T0 + 12 * MIN,
         error: None,
+        asked: false,
     });
     assert!(matches!(
         app.activity.alerts[0].kind,
@@ -127,12 +129,14 @@ fn a_run_that_fails_alerts_and_one_that_stalls_too() {
     app.on_load(LoadEvent::Refreshed {
         at: T0 + 13 * MIN,
         error: None,
+        asked: false,
     });
     assert_eq!(app.activity.alerts.len(), 2);
     batch(&mut app, vec![running("b", "loss", 0.3, T0 + 14 * MIN)]);
     app.on_load(LoadEvent::Refreshed {
         at: T0 + 30 * MIN,
         error: None,
+        asked: false,
     });
     assert_eq!(app.activity.alerts.len(), 3);
 }
@@ -149,6 +153,7 @@ fn runs_already_stalled_when_mltui_starts_are_marked_but_do_not_alert() {
     app.on_load(LoadEvent::Refreshed {
         at: T0 + 61 * MIN,
         error: None,
+        asked: false,
     });
     assert!(app.activity.alerts.is_empty());
     let run = app.index.run("zombie").expect("run").clone();

@@ -405,6 +405,7 @@ fn a_refresh_that_works_clears_the_error_of_a_failed_load() {
     app.on_load(LoadEvent::Refreshed {
         at: NOW,
         error: None,
+        asked: false,
     });
     assert!(app.load.error.is_none());
     assert!(app.message.is_none(), "{:?}", app.message);
@@ -421,9 +422,21 @@ fn r_refreshes_now_and_reports_when_done() {
             .as_ref()
             .is_some_and(|m| m.text.contains("refreshing"))
     );
+    // A refresh already under way (the watcher's, say) ends first: not the one asked for.
     app.on_load(LoadEvent::Refreshed {
         at: NOW,
         error: None,
+        asked: false,
+    });
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("refreshing"))
+    );
+    app.on_load(LoadEvent::Refreshed {
+        at: NOW,
+        error: None,
+        asked: true,
     });
     assert!(
         app.message
@@ -435,6 +448,7 @@ fn r_refreshes_now_and_reports_when_done() {
     app.on_load(LoadEvent::Refreshed {
         at: NOW,
         error: None,
+        asked: false,
     });
     assert!(app.message.is_none());
     // The sort reset moved from r to o.

@@ -47,7 +47,12 @@ fn state(app: &App) -> Option<(String, bool)> {
             .last
             .map(|t| app.settings.time.clock(t))
             .unwrap_or_default();
-        (format!("● live {interval}s {at}"), false)
+        let how = if app.live.watching {
+            "(watching)".to_string()
+        } else {
+            format!("{interval}s")
+        };
+        (format!("● live {how} {at}"), false)
     })
 }
 

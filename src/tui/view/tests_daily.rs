@@ -12,7 +12,7 @@ use ratatui::style::Color;
 use super::draw;
 use crate::tui::action::Action;
 use crate::tui::app::tests::{fulfil_histories, loaded_app, open_experiment, sweep_app};
-use crate::tui::app::{App, Effect};
+use crate::tui::app::{App, Effect, LoadEvent};
 use crate::tui::keymap::Key;
 use crate::tui::theme::Theme;
 
@@ -193,8 +193,35 @@ fn the_live_state_stays_in_the_header_and_the_source_path_shrinks() {
     app.live.interval = Some(2.0);
     let screen = render(&app, 80, 24);
     let header = screen.lines().next().unwrap_or_default();
-    assert!(header.contains("● live"), "{header}");
+    assert!(header.contains("● live 2s"), "{header}");
     assert!(header.contains("…/"), "{header}");
+    // Watched, the header says so instead of the interval (a safety net only).
+    app.on_load(LoadEvent::Following {
+        watching: true,
+        note: None,
+    });
+    let screen = render(&app, 80, 24);
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("● live (watching)"), "{header}");
+    assert!(header.contains("…/"), "{header}");
+    // Watching stops (the inotify limit): polling, said once in the status line.
+    app.on_load(LoadEvent::Following {
+        watching: false,
+        note: Some("live refresh polls every 2 s: the inotify watch limit is reached".into()),
+    });
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("● live 2s"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("polls every 2 s: the inotify watch"),
+        "{screen}"
+    );
     app.live.paused = true;
     assert!(
         render(&app, 80, 24)
