@@ -322,15 +322,11 @@ fn bench_chart(path: &str) {
     let t = Instant::now();
     for effect in effects {
         if let Effect::LoadHistories { run_ids, key, .. } = effect {
-            let loaded: Vec<(String, Vec<MetricPoint>)> = run_ids
-                .iter()
-                .map(|id| {
-                    let h = st
-                        .metric_history(id, &key)
-                        .unwrap_or_else(|e| fail(path, &e));
-                    (id.clone(), h)
-                })
-                .collect();
+            // Whole histories, several at once (as a local SQLite store's charts read
+            // them).
+            let loaded: Vec<(String, Vec<MetricPoint>)> =
+                mltui::store::histories(st.as_ref(), &run_ids, &key)
+                    .unwrap_or_else(|e| fail(path, &e));
             runs += loaded.len();
             points += loaded.iter().map(|(_, p)| p.len()).sum::<usize>();
             app.on_history(&key, None, Ok(loaded), &run_ids);

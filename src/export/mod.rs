@@ -5,6 +5,8 @@
 mod fit;
 mod json;
 pub mod models;
+#[cfg(test)]
+mod props;
 pub(crate) mod runs;
 mod stream;
 mod table;
@@ -12,6 +14,7 @@ mod table;
 pub use json::{SafeFormatter, to_writer_safe};
 pub use runs::{
     experiments_json, experiments_table, groups_table, importance_table, runs_json, runs_table,
+    write_runs_csv,
 };
 pub use stream::{RowWriter, text_width};
 pub use table::{Cell, Table};

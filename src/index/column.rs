@@ -335,7 +335,14 @@ impl KeySets {
     pub fn of<'a>(runs: impl IntoIterator<Item = &'a Run>) -> Self {
         use std::collections::BTreeSet;
         let (mut m, mut p, mut t) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        // Runs of a sweep mostly hold the same keys as the run before: comparing the sorted
+        // key lists is far cheaper than inserting every key again.
+        let mut last: Option<&Run> = None;
         for run in runs {
+            if last.is_some_and(|l| same_keys(l, run)) {
+                continue;
+            }
+            last = Some(run);
             m.extend(run.metrics.keys());
             p.extend(run.params.keys());
             t.extend(run.tags.keys());
@@ -347,6 +354,16 @@ impl KeySets {
             tags: own(t),
         }
     }
+}
+
+/// True when two runs hold exactly the same metric, param and tag keys.
+fn same_keys(a: &Run, b: &Run) -> bool {
+    a.metrics.len() == b.metrics.len()
+        && a.params.len() == b.params.len()
+        && a.tags.len() == b.tags.len()
+        && a.metrics.keys().eq(b.metrics.keys())
+        && a.params.keys().eq(b.params.keys())
+        && a.tags.keys().eq(b.tags.keys())
 }
 
 #[cfg(test)]

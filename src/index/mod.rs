@@ -32,6 +32,9 @@ pub struct RunIndex {
     warnings: WarningLog,
     /// Bumped whenever runs change, so views can cache what they derive from them.
     generation: u64,
+    /// Per run (same positions as `runs`): the generation at which it last changed, so that
+    /// caches can redo only the runs that changed since they were built.
+    stamps: Vec<u64>,
 }
 
 impl RunIndex {
@@ -78,11 +81,22 @@ impl RunIndex {
                 self.bump(&run.experiment_id, run.lifecycle, true);
             }
             self.runs[i] = run;
+            self.stamps[i] = self.generation;
         } else {
             self.bump(&run.experiment_id, run.lifecycle, true);
             self.by_run_id.insert(run.run_id.clone(), self.runs.len());
             self.runs.push(run);
+            self.stamps.push(self.generation);
         }
+    }
+
+    /// Positions of the runs added or replaced after `generation` (every run for 0).
+    pub fn changed_since(&self, generation: u64) -> impl Iterator<Item = usize> + '_ {
+        self.stamps
+            .iter()
+            .enumerate()
+            .filter(move |&(_, &s)| s > generation)
+            .map(|(i, _)| i)
     }
 
     fn bump(&mut self, exp: &str, stage: Lifecycle, up: bool) {
@@ -280,6 +294,19 @@ pub(crate) mod tests {
             "a run deleted while mltui follows the store moves to the deleted count"
         );
         assert_eq!(idx.run("a").map(|r| r.metrics["m"].latest.value), Some(2.0));
+    }
+
+    #[test]
+    fn changed_since_names_the_runs_added_or_replaced_after_a_generation() {
+        let mut idx = RunIndex::new(Vec::new());
+        idx.upsert(run_with("a", 1, &[], &[]));
+        idx.upsert(run_with("b", 2, &[], &[]));
+        let g = idx.generation();
+        assert_eq!(idx.changed_since(0).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(idx.changed_since(g).count(), 0);
+        idx.upsert(run_with("c", 3, &[], &[]));
+        idx.upsert(run_with("a", 1, &[("m", 1.0)], &[]));
+        assert_eq!(idx.changed_since(g).collect::<Vec<_>>(), [0, 2]);
     }
 
     #[test]

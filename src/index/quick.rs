@@ -12,13 +12,21 @@ const HAYSTACK_VALUE: usize = 1 << 20;
 /// source names and git commits included) and the experiment id. Fields are separated
 /// by a NUL so a match never spans two.
 pub fn haystack(run: &Run, now: i64, time: &TimeFormat) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(256);
     let mut add = |s: &str| {
         let mut end = s.len().min(HAYSTACK_VALUE);
         while !s.is_char_boundary(end) {
             end -= 1;
         }
-        out.push_str(&s[..end].to_lowercase());
+        let s = &s[..end];
+        if s.is_ascii() {
+            // Most text is ASCII: lower-cased in place, without a string per value.
+            let at = out.len();
+            out.push_str(s);
+            out[at..].make_ascii_lowercase();
+        } else {
+            out.push_str(&s.to_lowercase());
+        }
         out.push('\0');
     };
     add(&run.run_name);
@@ -40,6 +48,41 @@ pub fn haystack(run: &Run, now: i64, time: &TimeFormat) -> String {
         add(v);
     }
     out
+}
+
+/// The haystacks of `runs[i]` for each `i` of `which`, built on every core when there are
+/// many (a first search of a 100,000-run table).
+pub fn haystacks(
+    runs: &[Run],
+    which: &[usize],
+    now: i64,
+    time: &TimeFormat,
+) -> Vec<(usize, String)> {
+    let build = |part: &[usize]| -> Vec<(usize, String)> {
+        part.iter()
+            .map(|&i| (i, haystack(&runs[i], now, time)))
+            .collect()
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if which.len() < 4096 || cores < 2 {
+        return build(which);
+    }
+    let per = which.len().div_ceil(cores);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = which
+            .chunks(per)
+            .map(|part| s.spawn(move || build(part)))
+            .collect();
+        let mut out = Vec::with_capacity(which.len());
+        for p in parts {
+            match p.join() {
+                Ok(part) => out.extend(part),
+                // A panic in a helper thread is a bug: pass it on as the UI thread's own.
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        out
+    })
 }
 
 /// True when the quick filter `needle` (any case) is in the run's text.

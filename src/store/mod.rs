@@ -23,6 +23,7 @@ mod sample;
 mod sql;
 mod sqlite;
 mod sqlite_aggs;
+mod sqlite_bulk;
 mod sqlite_metrics;
 mod sqlite_read;
 mod sqlite_vfs;
@@ -405,22 +406,73 @@ pub trait Store: Send + Sync + Catalog {
         steps: Option<(i64, i64)>,
     ) -> Result<Vec<(String, Vec<MetricPoint>)>, StoreError> {
         let _ = max_points;
-        run_ids
-            .iter()
-            .map(|id| {
-                let mut sampler = sample::Sampler::new();
-                self.metric_history_chunks(id, key, &mut |chunk| {
-                    for p in chunk {
-                        if steps.is_none_or(|(lo, hi)| p.step >= lo && p.step <= hi) {
-                            sampler.push(*p);
-                        }
+        per_run(run_ids, |id| {
+            let mut sampler = sample::Sampler::new();
+            self.metric_history_chunks(id, key, &mut |chunk| {
+                for p in chunk {
+                    if steps.is_none_or(|(lo, hi)| p.step >= lo && p.step <= hi) {
+                        sampler.push(*p);
                     }
-                    ControlFlow::Continue(())
-                })?;
-                Ok((id.clone(), sampler.finish()))
-            })
-            .collect()
+                }
+                ControlFlow::Continue(())
+            })?;
+            Ok((id.to_string(), sampler.finish()))
+        })
     }
+}
+
+/// Every point of metric `key` of each run (as [`Store::metric_history`]), several runs read
+/// at once.
+pub fn histories(
+    store: &dyn Store,
+    run_ids: &[String],
+    key: &str,
+) -> Result<Vec<(String, Vec<MetricPoint>)>, StoreError> {
+    per_run(run_ids, |id| {
+        Ok((id.to_string(), store.metric_history(id, key)?))
+    })
+}
+
+/// `f` of each run id, in their order, on up to one thread per core: reading the histories
+/// of several runs (files or index walks, each on its own connection) overlaps their waits
+/// and uses every core. The first error wins.
+pub(crate) fn per_run<T: Send>(
+    run_ids: &[String],
+    f: impl Fn(&str) -> Result<T, StoreError> + Sync,
+) -> Result<Vec<T>, StoreError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(run_ids.len());
+    if threads < 2 {
+        return run_ids.iter().map(|id| f(id)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<T, StoreError>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(id) = run_ids.get(i) else { break };
+                        mine.push((i, f(id)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(run_ids.len());
+        for w in workers {
+            match w.join() {
+                Ok(part) => all.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 #[doc(hidden)]

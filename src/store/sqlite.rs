@@ -162,6 +162,16 @@ impl Backend for Sqlite {
         super::sqlite_metrics::bulk_extremes(store, by_id, upto, warnings).map(Some)
     }
 
+    fn bulk_key_values(
+        store: &SqlStore<Self>,
+        table: &str,
+        runs: usize,
+        by_id: &std::collections::HashMap<String, usize>,
+        warnings: &mut super::sql::Warnings,
+    ) -> Result<Option<super::sqlite_bulk::KeyValues>, StoreError> {
+        super::sqlite_bulk::bulk_key_values(store, table, runs, by_id, warnings).map(Some)
+    }
+
     fn run_extremes(
         store: &SqlStore<Self>,
         conn: &mut SqliteConn,

@@ -234,6 +234,18 @@ impl<B: Backend> SqlStore<B> {
             if !s.has_table(table) {
                 continue;
             }
+            if let Source::All = source
+                && let Some(maps) = B::bulk_key_values(self, table, runs.len(), by_id, warnings)?
+            {
+                for (run, map) in runs.iter_mut().zip(maps) {
+                    *(if is_param {
+                        &mut run.params
+                    } else {
+                        &mut run.tags
+                    }) = map;
+                }
+                continue;
+            }
             self.rows_of(
                 conn,
                 table,

@@ -183,6 +183,20 @@ pub(crate) trait Backend: Send + Sync + Clone + Sized + 'static {
         Ok(None)
     }
 
+    /// The `params` or `tags` rows of most of the store's runs (`by_id`, indexed as the
+    /// `runs` runs) as one map per run, when the backend has a better way than one scan
+    /// (SQLite: parallel rowid-range scans).
+    fn bulk_key_values(
+        store: &SqlStore<Self>,
+        table: &str,
+        runs: usize,
+        by_id: &HashMap<String, usize>,
+        warnings: &mut Warnings,
+    ) -> Result<Option<Vec<std::collections::BTreeMap<String, String>>>, StoreError> {
+        let _ = (store, table, runs, by_id, warnings);
+        Ok(None)
+    }
+
     /// Min, max and count of every metric of a few runs (rows up to rowid `upto`, when
     /// given).
     fn run_extremes(
@@ -546,16 +560,13 @@ impl<B: Backend> Store for SqlStore<B> {
         steps: Option<(i64, i64)>,
     ) -> Result<Vec<(String, Vec<MetricPoint>)>, StoreError> {
         if !B::DIALECT.server() || !self.schema.has_table("metrics") {
-            return run_ids
-                .iter()
-                .map(|id| {
-                    let mut points = self.metric_history(id, key)?;
-                    if let Some((lo, hi)) = steps {
-                        points.retain(|p| p.step >= lo && p.step <= hi);
-                    }
-                    Ok((id.clone(), points))
-                })
-                .collect();
+            return super::per_run(run_ids, |id| {
+                let mut points = self.metric_history(id, key)?;
+                if let Some((lo, hi)) = steps {
+                    points.retain(|p| p.step >= lo && p.step <= hi);
+                }
+                Ok((id.to_string(), points))
+            });
         }
         self.with_conn(|conn| {
             run_ids

@@ -65,6 +65,9 @@ pub struct RunsView {
     /// Lower-case search text of every run for the quick filter, built for the index
     /// generation stored with it.
     pub haystacks: (u64, Vec<String>),
+    /// Metric, param and tag keys of the runs in scope, for the index generation and the
+    /// show-deleted choice stored with them (sorting and filtering keep them).
+    pub keys: Option<(u64, bool, KeySets)>,
     /// Runs pinned to the top (ids, in the order pinned): shown first whatever the sort
     /// and filter.
     pub pins: Vec<String>,
@@ -86,7 +89,7 @@ impl RunsView {
     }
 }
 
-use crate::index::quick::haystack;
+use crate::index::quick::haystacks;
 
 impl App {
     /// Switches the run table to a set of experiments: their remembered view, else the
@@ -123,10 +126,15 @@ impl App {
         let time = &self.settings.time;
         let v = &mut self.runs;
         if !v.filter.is_empty() && v.haystacks.0 != self.index.generation() {
-            v.haystacks = (
-                self.index.generation(),
-                runs.iter().map(|r| haystack(r, now, time)).collect(),
-            );
+            // Only runs that changed since the haystacks were built are redone (the age of
+            // a start time in them is as of then).
+            let (built, hay) = &mut v.haystacks;
+            hay.resize(runs.len(), String::new());
+            let changed: Vec<usize> = self.index.changed_since(*built).collect();
+            for (i, h) in haystacks(runs, &changed, now, time) {
+                hay[i] = h;
+            }
+            *built = self.index.generation();
         }
         let current = v.rows.get(v.cursor).map(|r| runs[r.run].run_id.clone());
         let in_scope: Vec<usize> = (0..runs.len())
@@ -175,19 +183,23 @@ impl App {
         // Columns: the run name, the configured first columns, the status, then the groups
         // in the configured order; keys that appear later (live) join their group.
         let rules = &self.settings.columns;
-        let scope_runs: Vec<&Run> = in_scope.iter().map(|&i| &runs[i]).collect();
         if v.columns.is_empty() {
             v.columns = default_columns(rules);
         }
-        let keys = KeySets::of(scope_runs.iter().copied());
+        let generation = self.index.generation();
+        let keys = match v.keys.take() {
+            Some((g, deleted, keys)) if g == generation && deleted == v.show_deleted => keys,
+            _ => KeySets::of(in_scope.iter().map(|&i| &runs[i])),
+        };
         let mut present: HashSet<Column> = HashSet::new();
         let known: HashSet<Column> = v.columns.iter().map(|c| c.column.clone()).collect();
         let new_cols = keys
             .metrics
-            .into_iter()
+            .iter()
+            .cloned()
             .map(Column::Metric)
-            .chain(keys.params.into_iter().map(Column::Param))
-            .chain(keys.tags.into_iter().map(Column::Tag));
+            .chain(keys.params.iter().cloned().map(Column::Param))
+            .chain(keys.tags.iter().cloned().map(Column::Tag));
         for column in new_cols {
             present.insert(column.clone());
             if !known.contains(&column) {
@@ -204,6 +216,8 @@ impl App {
                 );
             }
         }
+
+        v.keys = Some((generation, v.show_deleted, keys));
 
         let shown_runs: Vec<&Run> = v.rows.iter().map(|r| &runs[r.run]).collect();
         let current_col = v.shown.get(v.col_cursor).copied();

@@ -514,6 +514,47 @@ fn quick_filter_finds_shown_cells_and_every_tag_value() {
 }
 
 #[test]
+fn quick_filter_redoes_only_the_runs_that_changed_and_finds_new_values() {
+    let mut app = sweep_app();
+    app.on_key(Key::Ch('/'));
+    type_text(&mut app, "sgd");
+    app.on_key(Key::Enter);
+    assert_eq!(names(&app).len(), 3);
+    // A live refresh: a run changes a param, a new run arrives.
+    let mut changed = app
+        .index
+        .runs()
+        .iter()
+        .find(|r| r.run_name == "sweep-1")
+        .cloned()
+        .expect("sweep-1");
+    changed
+        .params
+        .insert("optimizer".into(), "SGD-momentum".into());
+    let mut added = changed.clone();
+    added.run_id = "0123456789abcdef0123456789abcdef".into();
+    added.run_name = "late-run".into();
+    app.on_load(LoadEvent::Runs(crate::store::RunBatch {
+        runs: vec![changed, added],
+        warnings: Vec::new(),
+    }));
+    let mut n = names(&app);
+    n.sort();
+    assert!(n.contains(&"late-run".to_string()), "{n:?}");
+    assert!(n.contains(&"sweep-1".to_string()), "{n:?}");
+    // Every haystack is what a full rebuild makes.
+    let time = &app.settings.time;
+    let full: Vec<String> = app
+        .index
+        .runs()
+        .iter()
+        .map(|r| crate::index::quick::haystack(r, app.now_ms, time))
+        .collect();
+    assert_eq!(app.runs.haystacks.0, app.index.generation());
+    assert_eq!(app.runs.haystacks.1, full);
+}
+
+#[test]
 fn detail_reads_long_values_in_a_pager_and_follows_parent_and_children() {
     let mut app = sweep_app();
     cursor_on(&mut app, "child-0");

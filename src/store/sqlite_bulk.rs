@@ -1,0 +1,128 @@
+//! Whole `params` and `tags` tables of SQLite, read on every core: rowid ranges scanned on
+//! connections of their own, each building the key-value maps of the runs it meets.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::StoreError;
+use super::sql::{Backend, Cell, Cells, Row, Scan, SqlStore, Warnings, at};
+use super::sqlite::Sqlite;
+
+/// Key-value maps of a table, one per run (indexed as the runs).
+pub(super) type KeyValues = Vec<BTreeMap<String, String>>;
+
+/// The `(run_uuid, key, value)` rows of `table` (`params` or `tags`) of the runs in `by_id`
+/// (`runs` of them), as one map per run, read in parallel rowid ranges.
+pub(super) fn bulk_key_values(
+    store: &SqlStore<Sqlite>,
+    table: &str,
+    runs: usize,
+    by_id: &HashMap<String, usize>,
+    warnings: &mut Warnings,
+) -> Result<KeyValues, StoreError> {
+    let mut out: KeyValues = vec![BTreeMap::new(); runs];
+    let mut conn = store.backend.connect()?;
+    let Some((lo, hi)) = conn.rowid_span(table)? else {
+        return Ok(out);
+    };
+    store.backend.recycle(conn);
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as i64;
+    let span = (hi - lo) / n + 1;
+    let ranges: Vec<(i64, i64)> = (0..n)
+        .map(|k| (lo - 1 + k * span, (lo - 1 + (k + 1) * span).min(hi)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    let loc = store.backend.location();
+    let parts = std::thread::scope(|threads| {
+        let workers: Vec<_> = ranges
+            .iter()
+            .map(|&(a, b)| {
+                let loc = &loc;
+                threads.spawn(move || scan_part(store, table, loc, a, b, runs, by_id))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| match w.join() {
+                Ok(part) => part,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect::<Vec<_>>()
+    });
+    for part in parts {
+        let (part, w) = part?;
+        warnings.extend(w);
+        // A run's rows are mostly in one range: its map moves over whole.
+        for (map, more) in out.iter_mut().zip(part) {
+            if map.is_empty() {
+                *map = more;
+            } else {
+                map.extend(more);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `run_uuid, key, value` when every cell is text, as MLflow writes them (no copies yet).
+fn fast(row: &dyn Row) -> Option<(&str, &str, &str)> {
+    let (Cell::Text(run), Cell::Text(key), Cell::Text(value)) =
+        (row.cell(0), row.cell(1), row.cell(2))
+    else {
+        return None;
+    };
+    Some((
+        std::str::from_utf8(run).ok()?,
+        std::str::from_utf8(key).ok()?,
+        std::str::from_utf8(value).ok()?,
+    ))
+}
+
+/// One range of [`bulk_key_values`], on a connection of its own.
+fn scan_part(
+    store: &SqlStore<Sqlite>,
+    table: &str,
+    loc: &str,
+    after: i64,
+    upto: i64,
+    runs: usize,
+    by_id: &HashMap<String, usize>,
+) -> Result<(KeyValues, Warnings), StoreError> {
+    let mut conn = store.backend.connect()?;
+    let mut out: KeyValues = vec![BTreeMap::new(); runs];
+    let mut warnings = Warnings::default();
+    // Consecutive rows mostly belong to the same run: skip the lookup then.
+    let mut last: Option<(String, usize)> = None;
+    let scan = Scan::new(table, "t.run_uuid, t.\"key\", t.value");
+    conn.scan_range(&scan, after, upto, &mut |_, row| {
+        let Some((run, key, value)) = fast(row) else {
+            // Something unusual (NULL, not UTF-8, a number): decoded with warnings, as the
+            // one-statement reading does.
+            let mut c = Cells::new(row);
+            let id = c.name(0, "run_uuid");
+            let key = c.name(1, "key");
+            let value = c.text(2, "value");
+            warnings.row(
+                table,
+                || at(loc, table, "run", id.as_deref(), key.as_deref()),
+                &c,
+            );
+            if let (Some(i), Some(key)) = (id.and_then(|id| by_id.get(&id).copied()), key) {
+                out[i].insert(key, value.unwrap_or_default());
+            }
+            return;
+        };
+        let i = match &last {
+            Some((id, i)) if id == run => *i,
+            _ => match by_id.get(run) {
+                Some(&i) => {
+                    last = Some((run.to_string(), i));
+                    i
+                }
+                None => return,
+            },
+        };
+        out[i].insert(key.to_string(), value.to_string());
+    })?;
+    store.backend.recycle(conn);
+    Ok((out, warnings))
+}
