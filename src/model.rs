@@ -173,6 +173,15 @@ impl MetricPoint {
     }
 }
 
+/// Min and max of the non-NaN values of a metric (NaN when there are none) and its point
+/// count: what a summary gains when a store finds them after the latest value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricExtent {
+    pub min: f64,
+    pub max: f64,
+    pub count: u64,
+}
+
 /// Summary of one metric of one run: the latest point plus min, max and count.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MetricSummary {
@@ -218,6 +227,13 @@ impl MetricSummary {
         if self.max.is_nan() || v > self.max {
             self.max = v;
         }
+    }
+
+    /// Takes min, max and count found after the latest value (see [`MetricExtent`]).
+    pub fn set_extent(&mut self, e: MetricExtent) {
+        self.min = e.min;
+        self.max = e.max;
+        self.count = Some(e.count);
     }
 
     /// Summarises a series of points in logging order; `None` for an empty series.

@@ -51,7 +51,7 @@ use ratatui::backend::TestBackend;
 
 use mltui::index::{Column, SortKey, TextOrder, sort_rows};
 use mltui::model::{Lifecycle, MetricPoint, MetricSummary, Run, RunStatus};
-use mltui::store::{self, ExperimentList, RunBatch, Store};
+use mltui::store::{self, Store};
 use mltui::tui::action::Action;
 use mltui::tui::app::{App, Effect, LoadEvent};
 use mltui::tui::theme::Theme;
@@ -212,56 +212,51 @@ fn terminal() -> Terminal<TestBackend> {
     Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap_or_else(|e| fail("terminal", &e))
 }
 
-enum Loaded {
-    Experiments(ExperimentList),
-    Batch(RunBatch),
-    Done,
-    Failed(String),
-}
-
-/// Loads `path` the way the TUI does and reports when rows first show and when all is in.
+/// Loads `path` as the TUI does (its loader thread: the store's follower, first poll) and
+/// reports when rows first show, when every row is in the table, and when all is in (min,
+/// max and count of every metric too).
 fn bench_first_rows(path: &str) -> App {
+    use mltui::tui::event::Event;
     let theme = Theme::monochrome();
     let t0 = Instant::now();
     let st = open_store(path);
     let (tx, rx) = mpsc::channel();
-    let loader = std::thread::spawn(move || {
-        let result = (|| {
-            let list = st.experiments()?;
-            let exps = list.experiments.clone();
-            let _ = tx.send(Loaded::Experiments(list));
-            st.runs(&mltui::store::RunQuery::all(&exps), &mut |b| {
-                let _ = tx.send(Loaded::Batch(b));
-            })
-        })();
-        let _ = tx.send(match result {
-            Ok(()) => Loaded::Done,
-            Err(e) => Loaded::Failed(e.to_string()),
-        });
-    });
+    let loading = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let follow = mltui::tui::loader::Follow {
+        interval: None,
+        watch: false,
+    };
+    let _control = mltui::tui::loader::spawn_loader(st, tx, loading, follow);
     let mut app = new_app();
     let mut term = terminal();
     let mut first_rows = None;
+    let mut rows_all = None;
     let mut batches = 0;
     let mut frames = 0;
     'outer: while let Ok(first) = rx.recv() {
         let mut done = false;
+        let mut more_rows = false;
         // Like the TUI loop: apply everything pending, then draw once.
         for ev in std::iter::once(first).chain(rx.try_iter()) {
+            let Event::Load(ev) = ev else { continue };
             match ev {
-                Loaded::Experiments(list) => {
+                LoadEvent::Experiments(list) => {
                     app.on_load(LoadEvent::Experiments(list));
                     open_biggest_experiment(&mut app);
                 }
-                Loaded::Batch(b) => {
+                LoadEvent::Runs(b) => {
                     batches += 1;
+                    more_rows |= !b.runs.is_empty();
                     app.on_load(LoadEvent::Runs(b));
                 }
-                Loaded::Done => {
+                LoadEvent::Done => {
                     app.on_load(LoadEvent::Done);
                     done = true;
                 }
-                Loaded::Failed(e) => fail(path, &e),
+                LoadEvent::Failed(e) => fail(path, &e),
+                other => {
+                    app.on_load(other);
+                }
             }
         }
         draw(&mut term, &app, &theme);
@@ -269,17 +264,24 @@ fn bench_first_rows(path: &str) -> App {
         if first_rows.is_none() && !app.runs.rows.is_empty() {
             first_rows = Some(t0.elapsed());
         }
+        if more_rows {
+            rows_all = Some(t0.elapsed());
+        }
         if done {
             break 'outer;
         }
     }
     let total = t0.elapsed();
-    let _ = loader.join();
     let rows = app.runs.rows.len();
     report(
         "first_rows",
         first_rows.unwrap_or(total),
         &format!("{path}: open to first frame with rows"),
+    );
+    report(
+        "tui_rows_all",
+        rows_all.unwrap_or(total),
+        &format!("{path}: open to the frame with every row (latest values)"),
     );
     report(
         "tui_loaded",

@@ -57,7 +57,26 @@ impl RunIndex {
         for run in batch.runs {
             self.upsert(run);
         }
+        for late in batch.summaries {
+            self.set_extents(late);
+        }
         self.warnings.extend(batch.warnings);
+    }
+
+    /// Gives a run's metrics the min, max and count found after it was added (metrics the
+    /// run does not have, and unknown runs, are ignored).
+    fn set_extents(&mut self, late: crate::store::LateSummaries) {
+        let Some(&i) = self.by_run_id.get(&late.run_id) else {
+            return;
+        };
+        let run = &mut self.runs[i];
+        for (key, extent) in late.metrics {
+            if let Some(sum) = run.metrics.get_mut(&*key) {
+                sum.set_extent(extent);
+            }
+        }
+        self.generation += 1;
+        self.stamps[i] = self.generation;
     }
 
     /// A number that changes whenever a run is added or replaced.
@@ -250,6 +269,7 @@ pub(crate) mod tests {
         a.experiment_id = "2".into();
         let mut idx = RunIndex::new(Vec::new());
         idx.add_batch(RunBatch {
+            summaries: Vec::new(),
             runs: vec![a, b, c],
             warnings: Vec::new(),
         });

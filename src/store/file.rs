@@ -166,6 +166,7 @@ impl Store for FileStore {
         }
         if !warnings.is_empty() {
             sink(RunBatch {
+                summaries: Vec::new(),
                 runs: Vec::new(),
                 warnings,
             });

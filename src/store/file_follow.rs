@@ -320,6 +320,7 @@ impl Follower for FileFollower {
         }
         if !changed.is_empty() || !warnings.is_empty() {
             sink(Change::Runs(RunBatch {
+                summaries: Vec::new(),
                 runs: changed,
                 warnings,
             }));

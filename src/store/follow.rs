@@ -114,6 +114,7 @@ impl Follower for ReloadFollower {
         let signatures = &mut self.signatures;
         self.store.runs(&RunQuery::all(&experiments), &mut |batch| {
             let mut changed = RunBatch {
+                summaries: Vec::new(),
                 runs: Vec::new(),
                 warnings: if first { batch.warnings } else { Vec::new() },
             };

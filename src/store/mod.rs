@@ -167,6 +167,17 @@ pub struct ExperimentList {
 pub struct RunBatch {
     pub runs: Vec<Run>,
     pub warnings: Vec<Warning>,
+    /// Min, max and count of metrics of runs sent earlier with their latest values only (a
+    /// follower's first load of a big SQLite store shows every row before it scans every
+    /// logged point).
+    pub summaries: Vec<LateSummaries>,
+}
+
+/// Min, max and count of the metrics of one run, sent after the run itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LateSummaries {
+    pub run_id: String,
+    pub metrics: Vec<(Box<str>, crate::model::MetricExtent)>,
 }
 
 /// Which metric summaries a load needs.

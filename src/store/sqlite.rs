@@ -102,6 +102,7 @@ fn read_info(conn: &mut SqliteConn) -> Result<Info, StoreError> {
 impl Backend for Sqlite {
     type Conn = SqliteConn;
     const DIALECT: Dialect = Dialect::Sqlite;
+    const BULK_EXTREMES: bool = true;
 
     fn describe(&self) -> String {
         format!("SQLite {}", self.path.display())

@@ -108,6 +108,51 @@ fn many_runs_preview_the_newest_then_load_all_with_scanned_extremes() {
 }
 
 #[test]
+fn a_followers_first_load_shows_every_row_before_min_max_and_count() {
+    use crate::store::{Cause, Change, RunBatch};
+    let (_dir, path) = database(1100);
+    let (_, whole) = load(&path);
+    let store = SqliteStore::open_sqlite(&path).expect("open");
+    let mut follower = store.follower().expect("a follower");
+    let mut batches: Vec<RunBatch> = Vec::new();
+    follower
+        .poll_for(Cause::Full, &mut |c| {
+            if let Change::Runs(b) = c {
+                batches.push(b);
+            }
+        })
+        .expect("first poll");
+    let sizes: Vec<usize> = batches.iter().map(|b| b.runs.len()).collect();
+    assert_eq!(
+        sizes,
+        [FIRST_BATCH, 1100, 0],
+        "newest, every row, then the summaries"
+    );
+    assert!(
+        batches[1]
+            .runs
+            .iter()
+            .all(|r| r.metrics["m"].count.is_none()),
+        "rows come with latest values only"
+    );
+    assert_eq!(batches[2].summaries.len(), 1100);
+    // Applied in order, the batches make what one load with everything makes.
+    let mut index = crate::index::RunIndex::new(Vec::new());
+    for b in batches {
+        index.add_batch(b);
+    }
+    assert_eq!(index.runs().len(), whole.len());
+    for run in index.runs() {
+        assert_eq!(
+            format!("{run:?}"),
+            format!("{:?}", whole[&run.run_id]),
+            "{}",
+            run.run_id
+        );
+    }
+}
+
+#[test]
 fn few_runs_come_in_one_batch() {
     let (_dir, path) = database(10);
     let (sizes, runs) = load(&path);

@@ -93,6 +93,7 @@ impl Follower for HttpFollower {
             let runs = seen.sift(batch.runs, first);
             if first || !runs.is_empty() || !batch.warnings.is_empty() {
                 sink(Change::Runs(RunBatch {
+                    summaries: Vec::new(),
                     runs,
                     warnings: batch.warnings,
                 }));

@@ -151,6 +151,7 @@ impl HttpStore {
                 };
                 let received = runs.len() + warnings.total() as usize;
                 let mut batch = RunBatch {
+                    summaries: Vec::new(),
                     runs: Vec::with_capacity(runs.len()),
                     warnings: warnings.to_vec(),
                 };

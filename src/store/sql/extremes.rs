@@ -55,10 +55,7 @@ impl Extremes {
 
     /// Writes these extremes into `sum` (replacing what it had).
     pub fn set(self, sum: &mut MetricSummary) {
-        let u = self.unclamped();
-        sum.min = u.min.unwrap_or(f64::NAN);
-        sum.max = u.max.unwrap_or(f64::NAN);
-        sum.count = Some(u.count);
+        sum.set_extent(self.extent());
     }
 
     /// The extremes a summary holds, if it knows them.
@@ -70,7 +67,18 @@ impl Extremes {
         })
     }
 
-    fn unclamped(self) -> Extremes {
+    /// What a summary takes of these extremes (see [`Extremes::set`]).
+    pub fn extent(self) -> crate::model::MetricExtent {
+        let u = self.unclamped();
+        crate::model::MetricExtent {
+            min: u.min.unwrap_or(f64::NAN),
+            max: u.max.unwrap_or(f64::NAN),
+            count: u.count,
+        }
+    }
+
+    /// With ±f64::MAX read back as the infinities MLflow stored them for.
+    pub fn unclamped(self) -> Extremes {
         Extremes {
             min: self.min.map(unclamp),
             max: self.max.map(unclamp),

@@ -100,10 +100,20 @@ impl<B: Backend> SqlFollower<B> {
                 None,
                 Summaries::Full,
                 n == 0,
+                // With rowids to follow, every row is shown before min, max and count are
+                // scanned (without, running runs' steps are read from the runs below).
+                self.mark.is_some(),
                 self.mark,
                 &mut |batch| sink(Change::Runs(batch)),
             )?;
             self.remember(&loaded.runs);
+            for (id, keys) in &loaded.late {
+                let known = self.extremes.entry(id.clone()).or_default();
+                for (key, e) in keys {
+                    known.insert(key.to_string(), e.unclamped());
+                }
+            }
+            let summaries = loaded.late_summaries();
             let mut warnings = loaded.warnings;
             if self.mark.is_none() {
                 // Without rowids, running runs are kept current by their steps.
@@ -112,6 +122,7 @@ impl<B: Backend> SqlFollower<B> {
                 }
             }
             sink(Change::Runs(RunBatch {
+                summaries,
                 runs: loaded.runs,
                 warnings: warnings.finish(&self.store.backend.location()),
             }));
@@ -250,6 +261,7 @@ impl<B: Backend> SqlFollower<B> {
         let warnings = warnings.finish(&self.store.backend.location());
         if !loaded.is_empty() || !warnings.is_empty() {
             sink(Change::Runs(RunBatch {
+                summaries: Vec::new(),
                 runs: loaded,
                 warnings,
             }));

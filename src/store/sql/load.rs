@@ -19,6 +19,22 @@ pub(crate) const FIRST_BATCH: usize = 256;
 pub(crate) struct Loaded {
     pub runs: Vec<Run>,
     pub warnings: Warnings,
+    /// Min, max and count of runs already sent with their latest values (see
+    /// [`SqlStore::load_chunk`]'s `late`), per run id.
+    pub late: Vec<(String, super::RunExtremes)>,
+}
+
+impl Loaded {
+    /// The late summaries as a batch carries them.
+    pub fn late_summaries(&self) -> Vec<crate::store::LateSummaries> {
+        self.late
+            .iter()
+            .map(|(id, keys)| crate::store::LateSummaries {
+                run_id: id.clone(),
+                metrics: keys.iter().map(|(k, e)| (k.clone(), e.extent())).collect(),
+            })
+            .collect()
+    }
 }
 
 /// Which rows of a table belong to the wanted runs.
@@ -48,8 +64,10 @@ impl<B: Backend> SqlStore<B> {
             .filter_map(|e| e.experiment_id.parse().ok())
             .collect();
         for (n, chunk) in ids.chunks(500).enumerate() {
-            let loaded = self.load_chunk(conn, chunk, narrow, summaries, n == 0, None, sink)?;
+            let loaded =
+                self.load_chunk(conn, chunk, narrow, summaries, n == 0, false, None, sink)?;
             sink(RunBatch {
+                summaries: Vec::new(),
                 runs: loaded.runs,
                 warnings: loaded.warnings.finish(&self.backend.location()),
             });
@@ -60,7 +78,10 @@ impl<B: Backend> SqlStore<B> {
     /// The runs of a chunk of experiments. With full summaries and more than [`FIRST_BATCH`]
     /// runs, the newest of each experiment go to `sink` first with latest values only (see
     /// [`super::preview::preview_ids`]), so that whichever experiment is open shows rows at once. `upto`: see
-    /// [`Backend::bulk_extremes`].
+    /// [`Backend::bulk_extremes`]. `late`: when min, max and count come from a scan of
+    /// every logged point ([`Backend::bulk_extremes`]), every run goes to `sink` with its
+    /// latest values before that scan, and the scan's results come back in
+    /// [`Loaded::late`] (the returned runs are then empty).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn load_chunk(
         &self,
@@ -69,6 +90,7 @@ impl<B: Backend> SqlStore<B> {
         narrow: Option<&Narrowing>,
         summaries: Summaries,
         preview: bool,
+        late: bool,
         upto: Option<i64>,
         sink: &mut dyn FnMut(RunBatch),
     ) -> Result<Loaded, StoreError> {
@@ -92,6 +114,7 @@ impl<B: Backend> SqlStore<B> {
             let ids = super::preview::preview_ids(&runs);
             let (first, _) = self.load_ids(conn, &ids, Summaries::Latest, None)?;
             sink(RunBatch {
+                summaries: Vec::new(),
                 runs: first,
                 warnings: Vec::new(),
             });
@@ -111,6 +134,31 @@ impl<B: Backend> SqlStore<B> {
             }
         };
         self.fill(conn, &mut runs, &by_id, &source, &mut warnings)?;
+        if late
+            && B::BULK_EXTREMES
+            && matches!(source, Source::All)
+            && summaries == Summaries::Full
+            && self.schema.has_table("latest_metrics")
+        {
+            finish(&mut runs);
+            sink(RunBatch {
+                runs: std::mem::take(&mut runs),
+                warnings: Vec::new(),
+                summaries: Vec::new(),
+            });
+            let parts = B::bulk_extremes(self, &by_id, upto, &mut warnings)?.unwrap_or_default();
+            let late = parts
+                .into_iter()
+                .zip(ids)
+                .filter(|(keys, _)| !keys.is_empty())
+                .map(|(keys, id)| (id, keys))
+                .collect();
+            return Ok(Loaded {
+                runs,
+                warnings,
+                late,
+            });
+        }
         if summaries == Summaries::Full && self.schema.has_table("latest_metrics") {
             let bulk = match source {
                 Source::All => B::bulk_extremes(self, &by_id, upto, &mut warnings)?,
@@ -140,7 +188,11 @@ impl<B: Backend> SqlStore<B> {
             }
         }
         finish(&mut runs);
-        Ok(Loaded { runs, warnings })
+        Ok(Loaded {
+            runs,
+            warnings,
+            late: Vec::new(),
+        })
     }
 
     /// These runs (any number), looked up by id.

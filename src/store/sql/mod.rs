@@ -163,6 +163,10 @@ pub(crate) trait Backend: Send + Sync + Clone + Sized + 'static {
         None
     }
 
+    /// True when [`Backend::bulk_extremes`] answers (so a load can send its runs before
+    /// that scan).
+    const BULK_EXTREMES: bool = false;
+
     /// About how many runs the store has, when that is cheap to know (SQLite: rowid span);
     /// used to choose between reading whole tables and looking runs up one by one.
     fn runs_estimate(&self, conn: &mut Self::Conn) -> Result<Option<usize>, StoreError> {

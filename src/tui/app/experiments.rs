@@ -266,6 +266,7 @@ mod tests {
         assert_eq!(fresh.runs.title, "sweep");
         let runs: Vec<crate::model::Run> = app.index.runs().to_vec();
         fresh.on_load(LoadEvent::Runs(crate::store::RunBatch {
+            summaries: Vec::new(),
             runs,
             warnings: Vec::new(),
         }));

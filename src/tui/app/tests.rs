@@ -480,6 +480,7 @@ fn nested_run_cycles_in_bad_data_still_show_every_run() {
         crate::store::ExperimentList::default(),
     ));
     app.on_load(LoadEvent::Runs(crate::store::RunBatch {
+        summaries: Vec::new(),
         runs: vec![a, b, c],
         warnings: Vec::new(),
     }));
@@ -519,6 +520,7 @@ fn the_first_load_recomputes_the_table_geometrically_and_shows_everything_at_the
     let mut shown = Vec::new();
     for run in runs {
         app.on_load(LoadEvent::Runs(crate::store::RunBatch {
+            summaries: Vec::new(),
             runs: vec![run],
             warnings: Vec::new(),
         }));

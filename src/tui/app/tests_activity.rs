@@ -41,6 +41,7 @@ fn running(id: &str, key: &str, value: f64, at: i64) -> Run {
 
 fn batch(app: &mut App, runs: Vec<Run>) -> Vec<Effect> {
     app.on_load(LoadEvent::Runs(RunBatch {
+        summaries: Vec::new(),
         runs,
         warnings: Vec::new(),
     }))

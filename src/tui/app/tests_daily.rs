@@ -366,6 +366,7 @@ fn first_screen_columns_are_name_status_metrics_params_then_times() {
         }),
     );
     app.on_load(LoadEvent::Runs(crate::store::RunBatch {
+        summaries: Vec::new(),
         runs: vec![run],
         warnings: Vec::new(),
     }));
@@ -535,6 +536,7 @@ fn quick_filter_redoes_only_the_runs_that_changed_and_finds_new_values() {
     added.run_id = "0123456789abcdef0123456789abcdef".into();
     added.run_name = "late-run".into();
     app.on_load(LoadEvent::Runs(crate::store::RunBatch {
+        summaries: Vec::new(),
         runs: vec![changed, added],
         warnings: Vec::new(),
     }));
@@ -663,6 +665,7 @@ fn folding_a_member_of_a_parent_cycle_leaves_a_row_to_unfold() {
         crate::store::ExperimentList::default(),
     ));
     app.on_load(LoadEvent::Runs(crate::store::RunBatch {
+        summaries: Vec::new(),
         runs: vec![a, b, c, d],
         warnings: Vec::new(),
     }));

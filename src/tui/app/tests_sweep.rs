@@ -144,6 +144,7 @@ fn aggregates_of_a_changed_run_are_computed_again() {
         m.latest.step += 1;
     }
     let effects = app.on_load(LoadEvent::Runs(crate::store::RunBatch {
+        summaries: Vec::new(),
         runs: vec![changed],
         warnings: Vec::new(),
     }));

@@ -163,6 +163,7 @@ fn columns_remembered_before_their_runs_load_wait_for_them() {
         warnings: Vec::new(),
     }));
     fresh.on_load(LoadEvent::Runs(crate::store::RunBatch {
+        summaries: Vec::new(),
         runs: loaded.index.runs().to_vec(),
         warnings: Vec::new(),
     }));

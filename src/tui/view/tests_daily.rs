@@ -419,6 +419,7 @@ fn huge_values_are_cut_before_they_are_measured() {
     run.run_name = "n".repeat(50_000_000);
     run.params.insert("huge".into(), "p".repeat(100_000_000));
     app.on_load(crate::tui::app::LoadEvent::Runs(crate::store::RunBatch {
+        summaries: Vec::new(),
         runs: vec![run],
         warnings: Vec::new(),
     }));

@@ -48,6 +48,7 @@ fn alerting_app() -> App {
         changed.push(r);
     }
     app.on_load(LoadEvent::Runs(crate::store::RunBatch {
+        summaries: Vec::new(),
         runs: changed,
         warnings: Vec::new(),
     }));
