@@ -77,15 +77,15 @@ fn sample_run() -> Run {
         artifact_uri: "file:///x".into(),
         params: [("lr", "0.1"), ("opt", "adam"), ("a b", "c")]
             .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| (k.into(), v.into()))
             .collect(),
         tags: [("mlflow.runName", "run 'one'"), ("team", "x")]
             .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| (k.into(), v.into()))
             .collect(),
         metrics: [("acc", 0.9), ("loss", f64::NAN), ("inf", f64::INFINITY)]
             .into_iter()
-            .map(|(k, v)| (k.to_string(), MetricSummary::from_point(point(v))))
+            .map(|(k, v)| (k.into(), MetricSummary::from_point(point(v))))
             .collect(),
         datasets: Vec::new(),
         aggregates: Default::default(),

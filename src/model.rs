@@ -258,6 +258,10 @@ pub struct DatasetInput {
     pub source: String,
 }
 
+/// A key or value of a run's params, tags and metrics: kept inline up to 24 bytes (most
+/// keys and values of a sweep), so that a 100,000-run store needs no allocation per entry.
+pub type Text = compact_str::CompactString;
+
 /// An MLflow run with everything but metric histories.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
@@ -270,9 +274,9 @@ pub struct Run {
     pub start_time: Option<i64>,
     pub end_time: Option<i64>,
     pub artifact_uri: String,
-    pub params: BTreeMap<String, String>,
-    pub tags: BTreeMap<String, String>,
-    pub metrics: BTreeMap<String, MetricSummary>,
+    pub params: BTreeMap<Text, Text>,
+    pub tags: BTreeMap<Text, Text>,
+    pub metrics: BTreeMap<Text, MetricSummary>,
     pub datasets: Vec<DatasetInput>,
     /// Aggregates of metric histories beyond the summaries (`first`, `mean`, `@N`, ...),
     /// present only when a load or a later request computed them.
@@ -282,7 +286,7 @@ pub struct Run {
 impl Run {
     /// The parent run id of a nested run.
     pub fn parent_id(&self) -> Option<&str> {
-        self.tags.get(TAG_PARENT_RUN).map(String::as_str)
+        self.tags.get(TAG_PARENT_RUN).map(Text::as_str)
     }
 
     /// Wall-clock duration in ms: to the end time, or to `now` for a run still going.

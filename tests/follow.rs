@@ -326,7 +326,7 @@ fn file_store_running_runs_are_read_where_they_changed() {
         .expect("name")
         .to_string_lossy()
         .into_owned();
-    assert_eq!(find(&changed, "sweep-4").tags[&key], "rewritten");
+    assert_eq!(find(&changed, "sweep-4").tags[key.as_str()], "rewritten");
     assert!(watch(&mut f).is_empty());
 }
 

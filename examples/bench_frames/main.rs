@@ -119,10 +119,15 @@ fn synthetic_runs(n: usize) -> Vec<Run> {
                     timestamp: start + 60_000,
                     value,
                 };
-                metrics.insert(key.to_string(), MetricSummary::from_point(p));
+                metrics.insert((*key).into(), MetricSummary::from_point(p));
             }
             let params = (0..10)
-                .map(|k| (format!("p{k}"), (rng.next() % 1000).to_string()))
+                .map(|k| {
+                    (
+                        format!("p{k}").into(),
+                        (rng.next() % 1000).to_string().into(),
+                    )
+                })
                 .collect();
             Run {
                 run_id: format!("{:016x}{:016x}", rng.next(), i),

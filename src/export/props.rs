@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use super::{Table, Target, runs_table, write_runs_csv};
 use crate::aggregate::Agg;
 use crate::index::{Attr, Column, KeySets};
-use crate::model::{Lifecycle, MetricPoint, MetricSummary, Run, RunStatus};
+use crate::model::{Lifecycle, MetricPoint, MetricSummary, Run, RunStatus, Text};
 
 const TEXT: &[&str] = &[
     "a",
@@ -79,13 +79,17 @@ fn run() -> impl Strategy<Value = Run> {
                 start_time: start,
                 end_time: end,
                 artifact_uri: String::new(),
-                params,
-                tags,
-                metrics,
+                params: text_map(params),
+                tags: text_map(tags),
+                metrics: metrics.into_iter().map(|(k, v)| (k.into(), v)).collect(),
                 datasets: Vec::new(),
                 aggregates: Default::default(),
             },
         )
+}
+
+fn text_map(m: BTreeMap<String, String>) -> BTreeMap<Text, Text> {
+    m.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
 }
 
 /// The CSV of the whole table, as written before streaming.
@@ -146,8 +150,8 @@ proptest! {
         let union = |f: fn(&Run) -> Vec<String>| -> Vec<String> {
             all.iter().flat_map(|r| f(r)).collect::<BTreeSet<_>>().into_iter().collect()
         };
-        prop_assert_eq!(keys.metrics, union(|r| r.metrics.keys().cloned().collect()));
-        prop_assert_eq!(keys.params, union(|r| r.params.keys().cloned().collect()));
-        prop_assert_eq!(keys.tags, union(|r| r.tags.keys().cloned().collect()));
+        prop_assert_eq!(keys.metrics, union(|r| r.metrics.keys().map(|k| k.to_string()).collect()));
+        prop_assert_eq!(keys.params, union(|r| r.params.keys().map(|k| k.to_string()).collect()));
+        prop_assert_eq!(keys.tags, union(|r| r.tags.keys().map(|k| k.to_string()).collect()));
     }
 }

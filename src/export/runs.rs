@@ -5,7 +5,7 @@ use serde_json::{Map, Value as Json, json};
 use super::{Cell, Table, json_float};
 use crate::index::group::{Group, GroupColumn};
 use crate::index::{Column, RunIndex, Value};
-use crate::model::{Experiment, Run};
+use crate::model::{Experiment, Run, Text};
 
 /// Converts an index value into an owned cell.
 pub fn cell(v: Value<'_>) -> Cell {
@@ -115,7 +115,7 @@ pub fn write_runs_csv(
 
 /// The value of `key` in a sorted map walked in key order: entries before it are skipped.
 fn seek<'r, V>(
-    entries: &mut std::iter::Peekable<std::collections::btree_map::Iter<'r, String, V>>,
+    entries: &mut std::iter::Peekable<std::collections::btree_map::Iter<'r, Text, V>>,
     key: &str,
 ) -> Option<&'r V> {
     while let Some((k, _)) = entries.peek() {
@@ -194,10 +194,10 @@ pub fn importance_table(list: &[crate::index::importance::Importance]) -> Table 
     table
 }
 
-fn string_map(m: &std::collections::BTreeMap<String, String>) -> Json {
+fn string_map<K: AsRef<str>, V: AsRef<str>>(m: &std::collections::BTreeMap<K, V>) -> Json {
     Json::Object(
         m.iter()
-            .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+            .map(|(k, v)| (k.as_ref().to_string(), Json::String(v.as_ref().to_string())))
             .collect(),
     )
 }
@@ -213,7 +213,7 @@ pub fn run_json(run: &Run) -> Json {
     let metrics: Map<String, Json> = run
         .metrics
         .iter()
-        .map(|(k, m)| (k.clone(), json_float(m.latest.value)))
+        .map(|(k, m)| (k.to_string(), json_float(m.latest.value)))
         .collect();
     let summaries: Map<String, Json> = run
         .metrics
@@ -227,7 +227,7 @@ pub fn run_json(run: &Run) -> Json {
                 "max": json_float(m.max),
                 "count": m.count,
             });
-            (k.clone(), v)
+            (k.to_string(), v)
         })
         .collect();
     let datasets: Vec<Json> = run

@@ -233,10 +233,13 @@ impl Column {
             },
             Column::Metric(k) => run
                 .metrics
-                .get(k)
+                .get(k.as_str())
                 .map_or(Value::Missing, |m| Value::Number(m.latest.value)),
-            Column::Param(k) => run.params.get(k).map_or(Value::Missing, |v| text(v)),
-            Column::Tag(k) => run.tags.get(k).map_or(Value::Missing, |v| text(v)),
+            Column::Param(k) => run
+                .params
+                .get(k.as_str())
+                .map_or(Value::Missing, |v| text(v)),
+            Column::Tag(k) => run.tags.get(k.as_str()).map_or(Value::Missing, |v| text(v)),
             Column::MetricAgg(k, a) => aggregate_value(run, k, *a),
         }
     }
@@ -347,7 +350,7 @@ impl KeySets {
             p.extend(run.params.keys());
             t.extend(run.tags.keys());
         }
-        let own = |s: BTreeSet<&String>| s.into_iter().cloned().collect();
+        let own = |s: BTreeSet<&crate::model::Text>| s.into_iter().map(|k| k.to_string()).collect();
         Self {
             metrics: own(m),
             params: own(p),

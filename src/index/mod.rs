@@ -241,7 +241,7 @@ pub(crate) mod tests {
             artifact_uri: String::new(),
             params: params
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|(k, v)| ((*k).into(), (*v).into()))
                 .collect(),
             tags: BTreeMap::new(),
             metrics: metrics
@@ -252,7 +252,7 @@ pub(crate) mod tests {
                         timestamp: start,
                         value: *v,
                     };
-                    (k.to_string(), MetricSummary::from_point(p))
+                    ((*k).into(), MetricSummary::from_point(p))
                 })
                 .collect(),
             datasets: Vec::new(),

@@ -435,7 +435,7 @@ pub(super) fn read_run_meta(dir: &Path, exp_id: &str) -> Result<Run, StoreError>
 pub(super) fn fill_run_name(run: &mut Run) {
     if run.run_name.is_empty() {
         if let Some(name) = run.tags.get(TAG_RUN_NAME) {
-            run.run_name = name.clone();
+            run.run_name = name.to_string();
         }
     }
 }

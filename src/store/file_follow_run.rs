@@ -116,11 +116,11 @@ const GROUPS: [&str; 3] = ["metrics", "params", "tags"];
 
 /// The folders of one key group of a run, relative to its group folder: `""` (the group
 /// folder itself) and the folders of its keys with a `/`.
-fn key_folders<'a>(keys: impl Iterator<Item = &'a String>) -> BTreeSet<&'a str> {
+fn key_folders<'a, K: AsRef<str> + 'a>(keys: impl Iterator<Item = &'a K>) -> BTreeSet<&'a str> {
     let mut folders: BTreeSet<&str> = BTreeSet::new();
     folders.insert("");
     for key in keys {
-        let mut k = key.as_str();
+        let mut k = key.as_ref();
         while let Some((parent, _)) = k.rsplit_once('/') {
             folders.insert(parent);
             k = parent;
@@ -281,13 +281,13 @@ pub(super) fn refresh(
         if stamp(path).is_some_and(|s| s.ino == tail.ino && s.len == tail.consumed) {
             return;
         }
-        let mut summary = tracked.run.metrics.get(&key).copied();
+        let mut summary = tracked.run.metrics.get(key.as_str()).copied();
         match read_tail(path, tail, &mut summary) {
             Ok(true) => {
                 changed = true;
                 match summary {
-                    Some(s) => tracked.run.metrics.insert(key, s),
-                    None => tracked.run.metrics.remove(&key),
+                    Some(s) => tracked.run.metrics.insert(key.as_str().into(), s),
+                    None => tracked.run.metrics.remove(key.as_str()),
                 };
             }
             Ok(false) => {}
@@ -308,7 +308,7 @@ pub(super) fn refresh(
     }
     warnings.extend(walk_errors);
     let before = tracked.run.metrics.len();
-    tracked.run.metrics.retain(|k, _| seen.contains(k));
+    tracked.run.metrics.retain(|k, _| seen.contains(k.as_str()));
     tracked.tails.retain(|k, _| seen.contains(k));
     changed |= tracked.run.metrics.len() != before;
     changed

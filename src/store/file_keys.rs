@@ -19,11 +19,14 @@ pub(crate) type MetricOffsets = Vec<(String, u64)>;
 /// Reads a params/ or tags/ folder: one file per key, `/` in keys as subfolders. A file
 /// that cannot be read (permission, not a regular file) is left out with a warning; a value
 /// larger than [`MAX_SMALL_FILE`] is cut there, with a warning.
-pub(super) fn read_key_files(
+pub(super) fn read_key_files<K, V>(
     dir: &Path,
-    out: &mut BTreeMap<String, String>,
+    out: &mut BTreeMap<K, V>,
     warnings: &mut Vec<Warning>,
-) {
+) where
+    K: Ord + for<'a> From<&'a str>,
+    V: for<'a> From<&'a str>,
+{
     with_read_buf(|buf| {
         let mut errors = Vec::new();
         let mut walk_errors = Vec::new();
@@ -48,7 +51,10 @@ pub(super) fn read_key_files(
                             ),
                         });
                     }
-                    out.insert(key, String::from_utf8_lossy(bytes).into_owned());
+                    out.insert(
+                        K::from(key.as_str()),
+                        V::from(&String::from_utf8_lossy(bytes)),
+                    );
                 }
                 Err(e) => errors.push(StoreError::io(path, e).into()),
             },
@@ -66,7 +72,7 @@ pub(super) fn read_metrics(
     warnings: &mut Vec<Warning>,
     wanted: &[(&str, Vec<Agg>)],
     aggs: &mut MetricAggs,
-) -> Result<(BTreeMap<String, MetricSummary>, MetricOffsets), StoreError> {
+) -> Result<(BTreeMap<crate::model::Text, MetricSummary>, MetricOffsets), StoreError> {
     let mut metrics = BTreeMap::new();
     let mut offsets = Vec::new();
     with_read_buf(|buf| {
@@ -111,7 +117,7 @@ pub(super) fn read_metrics(
                     }
                 }
                 if let Some(s) = summary {
-                    metrics.insert(key, s);
+                    metrics.insert(key.as_str().into(), s);
                 }
             },
             &mut |e| errors.push(e.into()),

@@ -517,7 +517,7 @@ mod tests {
                 })
                 .expect("runs");
             let ids: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
-            let keys: std::collections::BTreeSet<&String> =
+            let keys: std::collections::BTreeSet<&crate::model::Text> =
                 runs.iter().flat_map(|r| r.metrics.keys()).collect();
             let mut wanted = Vec::new();
             for k in keys {
@@ -525,7 +525,7 @@ mod tests {
                     .into_iter()
                     .chain([Agg::At(0), Agg::At(3), Agg::At(-1)])
                 {
-                    wanted.push(MetricAgg::new(k.clone(), a));
+                    wanted.push(MetricAgg::new(k.to_string(), a));
                 }
             }
             let collect = |budget: i64| {

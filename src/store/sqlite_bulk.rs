@@ -8,7 +8,7 @@ use super::sql::{Backend, Cell, Cells, Row, Scan, SqlStore, Warnings, at};
 use super::sqlite::Sqlite;
 
 /// Key-value maps of a table, one per run (indexed as the runs).
-pub(super) type KeyValues = Vec<BTreeMap<String, String>>;
+pub(super) type KeyValues = Vec<BTreeMap<crate::model::Text, crate::model::Text>>;
 
 /// The `(run_uuid, key, value)` rows of `table` (`params` or `tags`) of the runs in `by_id`
 /// (`runs` of them), as one map per run, read in parallel rowid ranges.
@@ -107,7 +107,7 @@ fn scan_part(
                 &c,
             );
             if let (Some(i), Some(key)) = (id.and_then(|id| by_id.get(&id).copied()), key) {
-                out[i].insert(key, value.unwrap_or_default());
+                out[i].insert(key.into(), value.unwrap_or_default().into());
             }
             return;
         };
@@ -121,7 +121,7 @@ fn scan_part(
                 None => return,
             },
         };
-        out[i].insert(key.to_string(), value.to_string());
+        out[i].insert(key.into(), value.into());
     })?;
     store.backend.recycle(conn);
     Ok((out, warnings))

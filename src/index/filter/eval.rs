@@ -3,7 +3,7 @@
 
 use super::ast::{Cond, DatasetField, Expr, NumOp, Subject, Test, TextOp};
 use crate::index::column::{Attr, Value};
-use crate::model::Run;
+use crate::model::{Run, Text};
 
 impl Expr {
     pub(super) fn matches(&self, run: &Run) -> bool {
@@ -20,7 +20,7 @@ impl Cond {
         match (&self.subject, &self.test) {
             (Subject::Metric(k), Test::Num(op, v)) => run
                 .metrics
-                .get(k)
+                .get(k.as_str())
                 .is_some_and(|m| compare(*op, m.latest.value, *v)),
             (Subject::Attr(a), Test::Num(op, v)) => {
                 let t = match a {
@@ -33,13 +33,13 @@ impl Cond {
             // mltui's extension: an unquoted number compares params and tags as numbers,
             // where the value parses as one (like Python's float(): spaces around, inf, nan).
             (Subject::Param(k), Test::Num(op, v)) => {
-                number(run.params.get(k)).is_some_and(|x| compare(*op, x, *v))
+                number(run.params.get(k.as_str())).is_some_and(|x| compare(*op, x, *v))
             }
             (Subject::Tag(k), Test::Num(op, v)) => {
-                number(run.tags.get(k)).is_some_and(|x| compare(*op, x, *v))
+                number(run.tags.get(k.as_str())).is_some_and(|x| compare(*op, x, *v))
             }
-            (Subject::Param(k), t) => text_matches(run.params.get(k).map(String::as_str), t),
-            (Subject::Tag(k), t) => text_matches(run.tags.get(k).map(String::as_str), t),
+            (Subject::Param(k), t) => text_matches(run.params.get(k.as_str()).map(Text::as_str), t),
+            (Subject::Tag(k), t) => text_matches(run.tags.get(k.as_str()).map(Text::as_str), t),
             (Subject::Attr(a), t) => text_matches(attr_text(run, *a), t),
             // Any dataset input of the run may satisfy the condition; `context` only exists
             // on inputs that carry the mlflow.data.context tag.
@@ -63,7 +63,7 @@ impl Cond {
     }
 }
 
-fn number(v: Option<&String>) -> Option<f64> {
+fn number(v: Option<&Text>) -> Option<f64> {
     v?.trim().parse().ok()
 }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer};
 use super::decode::{fold_list, lenient_i64, lenient_string, metric_value};
 use crate::model::{
     DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSummary, Run, RunStatus, TAG_RUN_NAME,
+    Text,
 };
 use crate::store::sqlite::unclamp;
 
@@ -115,11 +116,11 @@ pub struct RunInfo {
 pub struct RunData {
     /// The latest value of each metric (the server sends only that).
     #[serde(deserialize_with = "metric_map")]
-    pub metrics: BTreeMap<String, MetricSummary>,
+    pub metrics: BTreeMap<Text, MetricSummary>,
     #[serde(deserialize_with = "kv_map")]
-    pub params: BTreeMap<String, String>,
+    pub params: BTreeMap<Text, Text>,
     #[serde(deserialize_with = "kv_map")]
-    pub tags: BTreeMap<String, String>,
+    pub tags: BTreeMap<Text, Text>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -188,10 +189,18 @@ pub struct ErrorBody {
 }
 
 /// A `[{key, value}]` list as a map; entries without a key are dropped as they are read.
-fn kv_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
-    fold_list(d, |map: &mut BTreeMap<String, String>, kv: KeyValue| {
+fn kv_map<'de, D, K, V>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    K: Ord + for<'a> From<&'a str>,
+    V: for<'a> From<&'a str>,
+{
+    fold_list(d, |map: &mut BTreeMap<K, V>, kv: KeyValue| {
         if let Some(key) = kv.key {
-            map.insert(key, kv.value.unwrap_or_default());
+            map.insert(
+                K::from(key.as_str()),
+                V::from(kv.value.as_deref().unwrap_or_default()),
+            );
         }
     })
 }
@@ -200,12 +209,10 @@ fn kv_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D
 ///
 /// The server sends only the latest value of each metric, so summaries have that point,
 /// `count: None` and NaN extremes.
-fn metric_map<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<BTreeMap<String, MetricSummary>, D::Error> {
+fn metric_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<Text, MetricSummary>, D::Error> {
     fold_list(
         d,
-        |map: &mut BTreeMap<String, MetricSummary>, m: WireMetric| {
+        |map: &mut BTreeMap<Text, MetricSummary>, m: WireMetric| {
             let p = m.point();
             let Some(key) = m.key else { return };
             let summary = MetricSummary {
@@ -214,10 +221,10 @@ fn metric_map<'de, D: Deserializer<'de>>(
                 max: f64::NAN,
                 count: None,
             };
-            match map.get_mut(&key) {
+            match map.get_mut(key.as_str()) {
                 Some(s) if !p.supersedes(&s.latest) => {}
                 _ => {
-                    map.insert(key, summary);
+                    map.insert(key.into(), summary);
                 }
             }
         },
@@ -287,7 +294,7 @@ impl WireRun {
         let run_name = info
             .run_name
             .filter(|n| !n.is_empty())
-            .or_else(|| tags.get(TAG_RUN_NAME).cloned())
+            .or_else(|| tags.get(TAG_RUN_NAME).map(|t| t.to_string()))
             .unwrap_or_default();
         Ok(Run {
             run_id,

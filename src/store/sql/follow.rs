@@ -154,7 +154,7 @@ impl<B: Backend> SqlFollower<B> {
             let keys = self.extremes.entry(run.run_id.clone()).or_default();
             for (key, sum) in &run.metrics {
                 if let Some(e) = Extremes::of(sum) {
-                    keys.insert(key.clone(), e);
+                    keys.insert(key.to_string(), e);
                 }
             }
         }
@@ -240,7 +240,7 @@ impl<B: Backend> SqlFollower<B> {
                     (Some(steps), Some(extremes)) => {
                         self.store
                             .step_tail(conn, id, steps, extremes, &mut warnings)?;
-                        run.metrics.keys().all(|k| steps.contains_key(k))
+                        run.metrics.keys().all(|k| steps.contains_key(k.as_str()))
                     }
                     _ => false,
                 };
@@ -252,7 +252,7 @@ impl<B: Backend> SqlFollower<B> {
         for run in &mut loaded {
             if let Some(keys) = self.extremes.get(&run.run_id) {
                 for (key, sum) in run.metrics.iter_mut() {
-                    if let Some(e) = keys.get(key) {
+                    if let Some(e) = keys.get(key.as_str()) {
                         e.set(sum);
                     }
                 }

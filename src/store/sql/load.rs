@@ -324,7 +324,7 @@ impl<B: Backend> SqlStore<B> {
                     } else {
                         &mut runs[i].tags
                     };
-                    map.insert(key, value.unwrap_or_default());
+                    map.insert(key.into(), value.unwrap_or_default().into());
                 },
             )?;
         }
@@ -357,7 +357,7 @@ impl<B: Backend> SqlStore<B> {
                     };
                     let mut sum = MetricSummary::from_point(p);
                     sum.count = None;
-                    runs[i].metrics.insert(key, sum);
+                    runs[i].metrics.insert(key.into(), sum);
                 },
             )?;
         } else if s.has_table("metrics") {
@@ -388,10 +388,12 @@ impl<B: Backend> SqlStore<B> {
                     else {
                         return;
                     };
-                    match runs[i].metrics.get_mut(&key) {
+                    match runs[i].metrics.get_mut(key.as_str()) {
                         Some(sum) => sum.push(p),
                         None => {
-                            runs[i].metrics.insert(key, MetricSummary::from_point(p));
+                            runs[i]
+                                .metrics
+                                .insert(key.into(), MetricSummary::from_point(p));
                         }
                     }
                 },
@@ -574,7 +576,10 @@ fn apply_extremes(
     found: HashMap<(String, String), Extremes>,
 ) {
     for ((id, key), e) in found {
-        if let Some(sum) = by_id.get(&id).and_then(|&i| runs[i].metrics.get_mut(&key)) {
+        if let Some(sum) = by_id
+            .get(&id)
+            .and_then(|&i| runs[i].metrics.get_mut(key.as_str()))
+        {
             e.set(sum);
         }
     }
@@ -585,7 +590,7 @@ fn finish(runs: &mut [Run]) {
     for run in runs {
         if run.run_name.is_empty() {
             if let Some(name) = run.tags.get(TAG_RUN_NAME) {
-                run.run_name = name.clone();
+                run.run_name = name.to_string();
             }
         }
         run.datasets

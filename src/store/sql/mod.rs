@@ -196,7 +196,10 @@ pub(crate) trait Backend: Send + Sync + Clone + Sized + 'static {
         runs: usize,
         by_id: &HashMap<String, usize>,
         warnings: &mut Warnings,
-    ) -> Result<Option<Vec<std::collections::BTreeMap<String, String>>>, StoreError> {
+    ) -> Result<
+        Option<Vec<std::collections::BTreeMap<crate::model::Text, crate::model::Text>>>,
+        StoreError,
+    > {
         let _ = (store, table, runs, by_id, warnings);
         Ok(None)
     }

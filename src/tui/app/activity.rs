@@ -151,7 +151,7 @@ impl App {
             }
             for (key, m) in &run.metrics {
                 if let (true, Some(value)) = (self.watched(key), non_finite(m)) {
-                    alerts.push((run.run_id.clone(), key.clone(), value));
+                    alerts.push((run.run_id.clone(), key.to_string(), value));
                 }
             }
         }
@@ -189,13 +189,13 @@ impl App {
                 let Some(value) = non_finite(m) else {
                     continue;
                 };
-                let slot = (run.run_id.clone(), key.clone());
+                let slot = (run.run_id.clone(), key.to_string());
                 if self.watched(key) && !self.activity.non_finite.contains(&slot) {
                     self.activity.non_finite.insert(slot);
                     raised.push((
                         run.run_id.clone(),
                         AlertKind::NonFinite {
-                            key: key.clone(),
+                            key: key.to_string(),
                             value,
                         },
                     ));

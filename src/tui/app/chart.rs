@@ -170,7 +170,7 @@ impl App {
         let runs: Vec<_> = run_ids.iter().filter_map(|id| self.index.run(id)).collect();
         let mut keys: Vec<String> = runs
             .iter()
-            .flat_map(|r| r.metrics.keys().cloned())
+            .flat_map(|r| r.metrics.keys().map(|k| k.to_string()))
             .collect();
         keys.sort();
         keys.dedup();
@@ -210,7 +210,7 @@ impl App {
                 .filter(|id| {
                     self.index
                         .run(id)
-                        .is_some_and(|r| r.metrics.contains_key(&key))
+                        .is_some_and(|r| r.metrics.contains_key(key.as_str()))
                 })
                 .cloned()
                 .collect();

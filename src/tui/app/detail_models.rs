@@ -176,7 +176,7 @@ impl App {
         files: Option<&'a [FolderSummary]>,
         out: &mut Vec<DetailItem<'a>>,
     ) {
-        let tags: Vec<(&str, &String)> = REPRO_TAGS
+        let tags: Vec<(&str, &crate::model::Text)> = REPRO_TAGS
             .iter()
             .filter_map(|(k, label)| run.tags.get(*k).map(|v| (*label, v)))
             .collect();
@@ -194,7 +194,7 @@ impl App {
             let entry = run
                 .tags
                 .get("mlflow.project.entryPoint")
-                .map_or("main", String::as_str);
+                .map_or("main", |e| e.as_str());
             if let Some(cmd) = preview::mlproject_command(text, entry) {
                 out.push(DetailItem::field(format!("{entry} command"), cmd));
             }

@@ -99,9 +99,21 @@ pub fn as_run(m: &LoggedModel, source_run_name: Option<&str>) -> Run {
         // Never "running": a pending model has no duration.
         end_time: m.last_updated_timestamp.or(m.creation_timestamp),
         artifact_uri: m.artifact_uri.clone(),
-        params: m.params.clone(),
-        tags: m.tags.clone(),
-        metrics: m.metric_summaries(),
+        params: m
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+            .collect(),
+        tags: m
+            .tags
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+            .collect(),
+        metrics: m
+            .metric_summaries()
+            .into_iter()
+            .map(|(k, s)| (k.into(), s))
+            .collect(),
         datasets: Vec::new(),
         aggregates: Default::default(),
     }

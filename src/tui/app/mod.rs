@@ -856,7 +856,7 @@ impl App {
                 continue;
             };
             for (key, summary) in &run.metrics {
-                let slot = (run.run_id.clone(), key.clone());
+                let slot = (run.run_id.clone(), key.to_string());
                 if old.metrics.get(key) != Some(summary)
                     && matches!(self.histories.get(&slot), Some(History::Loaded(_)))
                 {

@@ -229,7 +229,7 @@ impl App {
             let Column::Param(k) = &c else { continue };
             let mut first: Option<&str> = None;
             let varies = rows.iter().any(|&r| {
-                let v = runs[r].params.get(k).map(String::as_str);
+                let v = runs[r].params.get(k.as_str()).map(|v| v.as_str());
                 match first {
                     None => {
                         first = Some(v.unwrap_or(""));

@@ -202,7 +202,7 @@ fn a_version_opens_its_source_run_with_models_repro_and_artifacts() {
         let run = rig.app.index.run(&run_id).expect("run");
         assert_eq!(run.run_name, "train-lr", "{store}");
         assert_eq!(
-            run.tags.get("mlflow.source.git.commit").map(String::as_str),
+            run.tags.get("mlflow.source.git.commit").map(|t| t.as_str()),
             Some("9f2c4e1a7b3d5f60718293a4b5c6d7e8f9a0b1c2")
         );
         // The detail's new sections have what they need.

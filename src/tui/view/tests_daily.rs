@@ -417,7 +417,8 @@ fn huge_values_are_cut_before_they_are_measured() {
     let id = app.current_run_id().expect("row");
     let mut run = app.index.run(&id).cloned().expect("run");
     run.run_name = "n".repeat(50_000_000);
-    run.params.insert("huge".into(), "p".repeat(100_000_000));
+    run.params
+        .insert("huge".into(), "p".repeat(100_000_000).into());
     app.on_load(crate::tui::app::LoadEvent::Runs(crate::store::RunBatch {
         summaries: Vec::new(),
         runs: vec![run],
