@@ -136,6 +136,23 @@ fn sqlite_follower_checks_data_version_then_reads_changed_runs() {
     let (_, changed) = poll(&mut f);
     let r = find(&changed, "sweep-0");
     assert_eq!(r.metrics["loss"].latest.value, 0.001);
+    // Min, max and count take in the new point (read for the run when it logs again).
+    let mut before = None;
+    let fixture = open(&fixtures().join("v3/sqlite/mlflow.db"));
+    fixture
+        .runs(
+            &mltui::store::RunQuery::all(&fixture.experiments().expect("list").experiments),
+            &mut |b| {
+                if let Some(r) = b.runs.into_iter().find(|r| r.run_id == sweep0) {
+                    before = Some(r.metrics["loss"]);
+                }
+            },
+        )
+        .expect("runs");
+    let before = before.expect("sweep-0 in the fixture");
+    let after = r.metrics["loss"];
+    assert_eq!(after.count, before.count.map(|c| c + 1));
+    assert_eq!((after.min, after.max), (0.001, before.max));
     assert!(
         changed
             .iter()

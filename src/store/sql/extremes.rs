@@ -78,7 +78,7 @@ impl Extremes {
     }
 
     /// With ±f64::MAX read back as the infinities MLflow stored them for.
-    pub fn unclamped(self) -> Extremes {
+    fn unclamped(self) -> Extremes {
         Extremes {
             min: self.min.map(unclamp),
             max: self.max.map(unclamp),

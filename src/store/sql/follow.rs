@@ -94,7 +94,7 @@ impl<B: Backend> SqlFollower<B> {
             .filter_map(|e| e.experiment_id.parse().ok())
             .collect();
         for (n, chunk) in ids.chunks(500).enumerate() {
-            let loaded = self.store.load_chunk(
+            let mut loaded = self.store.load_chunk(
                 conn,
                 chunk,
                 None,
@@ -106,14 +106,13 @@ impl<B: Backend> SqlFollower<B> {
                 self.mark,
                 &mut |batch| sink(Change::Runs(batch)),
             )?;
-            self.remember(&loaded.runs);
-            for (id, keys) in &loaded.late {
-                let known = self.extremes.entry(id.clone()).or_default();
-                for (key, e) in keys {
-                    known.insert(key.to_string(), e.unclamped());
-                }
+            if self.mark.is_none() {
+                // Kept current step by step from here. With rowids, the extremes of a run
+                // that logs again are read when it does (up to the mark): a 100,000-run
+                // store keeps none of them in memory meanwhile.
+                self.remember(&loaded.runs);
             }
-            let summaries = loaded.late_summaries();
+            let summaries = loaded.take_late_summaries();
             let mut warnings = loaded.warnings;
             if self.mark.is_none() {
                 // Without rowids, running runs are kept current by their steps.

@@ -25,13 +25,13 @@ pub(crate) struct Loaded {
 }
 
 impl Loaded {
-    /// The late summaries as a batch carries them.
-    pub fn late_summaries(&self) -> Vec<crate::store::LateSummaries> {
-        self.late
-            .iter()
-            .map(|(id, keys)| crate::store::LateSummaries {
-                run_id: id.clone(),
-                metrics: keys.iter().map(|(k, e)| (k.clone(), e.extent())).collect(),
+    /// The late summaries, taken out as a batch carries them.
+    pub fn take_late_summaries(&mut self) -> Vec<crate::store::LateSummaries> {
+        std::mem::take(&mut self.late)
+            .into_iter()
+            .map(|(run_id, keys)| crate::store::LateSummaries {
+                run_id,
+                metrics: keys.into_iter().map(|(k, e)| (k, e.extent())).collect(),
             })
             .collect()
     }
