@@ -174,6 +174,11 @@ impl RunIndex {
         }
     }
 
+    /// Where the run with this id is in [`RunIndex::runs`].
+    pub fn position(&self, run_id: &str) -> Option<usize> {
+        self.by_run_id.get(run_id).copied()
+    }
+
     pub fn run(&self, run_id: &str) -> Option<&Run> {
         self.by_run_id.get(run_id).map(|&i| &self.runs[i])
     }

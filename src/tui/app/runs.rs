@@ -145,7 +145,9 @@ impl App {
         let visible: Vec<usize> = in_scope
             .iter()
             .copied()
-            .filter(|&i| v.show_hidden || !v.hidden.contains(&runs[i].run_id))
+            .filter(|&i| {
+                v.show_hidden || v.hidden.is_empty() || !v.hidden.contains(&runs[i].run_id)
+            })
             .collect();
         v.hidden_out = in_scope.len() - visible.len();
         let needle = v.filter.to_lowercase();
@@ -176,7 +178,10 @@ impl App {
         if v.flat {
             rows.extend(matched.iter().map(|&i| flat_row(i)));
         } else {
-            rows.extend(tree_rows(runs, &matched, &v.folded));
+            let index = &self.index;
+            rows.extend(tree_rows(runs, &matched, &v.folded, &|id| {
+                index.position(id)
+            }));
         }
         v.rows = rows;
 
@@ -477,38 +482,50 @@ fn reads_the_same(runs: &[&Run], column: &Column, now: i64) -> bool {
 }
 
 /// Orders rows as a tree: each parent followed by its (sorted) children. Runs whose parent
-/// is not among `matched` are roots. Children of folded parents are left out.
-fn tree_rows(runs: &[Run], matched: &[usize], folded: &HashSet<String>) -> Vec<RunRow> {
-    let present: HashMap<&str, usize> = matched
-        .iter()
-        .map(|&i| (runs[i].run_id.as_str(), i))
-        .collect();
-    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+/// is not among `matched` are roots. Children of folded parents are left out. `position`
+/// finds a run by id (in `runs`). Linear in the runs, with a hash lookup only for runs
+/// that name a parent.
+fn tree_rows(
+    runs: &[Run],
+    matched: &[usize],
+    folded: &HashSet<String>,
+    position: &dyn Fn(&str) -> Option<usize>,
+) -> Vec<RunRow> {
+    let mut is_matched = vec![false; runs.len()];
+    for &i in matched {
+        is_matched[i] = true;
+    }
+    let mut parent: HashMap<usize, usize> = HashMap::new();
+    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
     for &i in matched {
-        match runs[i]
+        let p = runs[i]
             .parent_id()
-            .filter(|p| present.contains_key(p) && *p != runs[i].run_id)
-        {
-            Some(p) => children.entry(p).or_default().push(i),
+            .and_then(position)
+            .filter(|&p| p != i && is_matched.get(p).copied().unwrap_or(false));
+        match p {
+            Some(p) => {
+                parent.insert(i, p);
+                children.entry(p).or_default().push(i);
+            }
             None => roots.push(i),
         }
     }
     let mut out = Vec::with_capacity(matched.len());
-    let mut visited = HashSet::new();
+    let mut visited = vec![false; runs.len()];
     // Iterative DFS from one root; (run, depth, last, hidden under a folded run).
-    let walk = |root: usize, out: &mut Vec<RunRow>, visited: &mut HashSet<usize>| {
-        let mut stack: Vec<(usize, u8, bool, bool)> = vec![(root, 0, false, false)];
+    let mut stack: Vec<(usize, u8, bool, bool)> = Vec::new();
+    let mut walk = |root: usize, out: &mut Vec<RunRow>, visited: &mut Vec<bool>| {
+        stack.push((root, 0, false, false));
         while let Some((i, depth, last, hidden)) = stack.pop() {
-            if !visited.insert(i) {
+            if std::mem::replace(&mut visited[i], true) {
                 continue; // a parent cycle in bad data
             }
-            let id = runs[i].run_id.as_str();
             let kids: Vec<usize> = children
-                .get(id)
-                .map(|k| k.iter().copied().filter(|k| !visited.contains(k)).collect())
+                .get(&i)
+                .map(|k| k.iter().copied().filter(|&k| !visited[k]).collect())
                 .unwrap_or_default();
-            let is_folded = folded.contains(id) && !kids.is_empty();
+            let is_folded = !kids.is_empty() && folded.contains(&runs[i].run_id);
             if !hidden {
                 out.push(RunRow {
                     run: i,
@@ -531,14 +548,14 @@ fn tree_rows(runs: &[Run], matched: &[usize], folded: &HashSet<String>) -> Vec<R
     // from one of its members, as if that one had no parent, so every run has a row (or a
     // folded row above it to unfold).
     for &i in matched {
-        if visited.contains(&i) {
+        if visited[i] {
             continue;
         }
         let mut seen = HashSet::new();
         let mut j = i;
         while seen.insert(j) {
-            match runs[j].parent_id().and_then(|p| present.get(p)) {
-                Some(&p) if !visited.contains(&p) => j = p,
+            match parent.get(&j) {
+                Some(&p) if !visited[p] => j = p,
                 _ => break,
             }
         }
