@@ -65,9 +65,9 @@ pub struct RunsView {
     /// Lower-case search text of every run for the quick filter, built for the index
     /// generation stored with it.
     pub haystacks: (u64, Vec<String>),
-    /// Metric, param and tag keys of the runs in scope, for the index generation and the
-    /// show-deleted choice stored with them (sorting and filtering keep them).
-    pub keys: Option<(u64, bool, KeySets)>,
+    /// What depends only on the runs in scope, kept while the index and the show-deleted
+    /// choice stay the same (sorting and filtering a 100,000-run table reuse it).
+    pub scope: Option<ScopeCache>,
     /// Runs pinned to the top (ids, in the order pinned): shown first whatever the sort
     /// and filter.
     pub pins: Vec<String>,
@@ -79,6 +79,19 @@ pub struct RunsView {
     pub hidden_out: usize,
     /// Chart options of this table's charts, remembered with the view.
     pub chart: Option<crate::config::state::ChartSetting>,
+}
+
+/// The runs in scope and what the table derives from them alone.
+#[derive(Debug)]
+pub struct ScopeCache {
+    generation: u64,
+    show_deleted: bool,
+    /// Positions of the runs in scope (experiments and lifecycle).
+    in_scope: Vec<usize>,
+    /// Metric, param and tag keys of those runs.
+    keys: KeySets,
+    /// Per run of the index: the position of its parent run, if it names one the index has.
+    parents: Vec<Option<usize>>,
 }
 
 impl RunsView {
@@ -137,10 +150,30 @@ impl App {
             *built = self.index.generation();
         }
         let current = v.rows.get(v.cursor).map(|r| runs[r.run].run_id.clone());
-        let in_scope: Vec<usize> = (0..runs.len())
-            .filter(|&i| v.experiment_ids.contains(&runs[i].experiment_id))
-            .filter(|&i| v.show_deleted || runs[i].lifecycle == Lifecycle::Active)
-            .collect();
+        let generation = self.index.generation();
+        let scope = match v.scope.take() {
+            Some(c) if c.generation == generation && c.show_deleted == v.show_deleted => c,
+            _ => {
+                let in_scope: Vec<usize> = (0..runs.len())
+                    .filter(|&i| v.experiment_ids.contains(&runs[i].experiment_id))
+                    .filter(|&i| v.show_deleted || runs[i].lifecycle == Lifecycle::Active)
+                    .collect();
+                let keys = KeySets::of(in_scope.iter().map(|&i| &runs[i]));
+                let index = &self.index;
+                let parents = runs
+                    .iter()
+                    .map(|r| r.parent_id().and_then(|p| index.position(p)))
+                    .collect();
+                ScopeCache {
+                    generation,
+                    show_deleted: v.show_deleted,
+                    in_scope,
+                    keys,
+                    parents,
+                }
+            }
+        };
+        let in_scope = &scope.in_scope;
         v.in_scope = in_scope.len();
         let visible: Vec<usize> = in_scope
             .iter()
@@ -178,10 +211,7 @@ impl App {
         if v.flat {
             rows.extend(matched.iter().map(|&i| flat_row(i)));
         } else {
-            let index = &self.index;
-            rows.extend(tree_rows(runs, &matched, &v.folded, &|id| {
-                index.position(id)
-            }));
+            rows.extend(tree_rows(runs, &matched, &v.folded, &scope.parents));
         }
         v.rows = rows;
 
@@ -191,11 +221,7 @@ impl App {
         if v.columns.is_empty() {
             v.columns = default_columns(rules);
         }
-        let generation = self.index.generation();
-        let keys = match v.keys.take() {
-            Some((g, deleted, keys)) if g == generation && deleted == v.show_deleted => keys,
-            _ => KeySets::of(in_scope.iter().map(|&i| &runs[i])),
-        };
+        let keys = &scope.keys;
         let mut present: HashSet<Column> = HashSet::new();
         let known: HashSet<Column> = v.columns.iter().map(|c| c.column.clone()).collect();
         let new_cols = keys
@@ -222,7 +248,7 @@ impl App {
             }
         }
 
-        v.keys = Some((generation, v.show_deleted, keys));
+        v.scope = Some(scope);
 
         let shown_runs: Vec<&Run> = v.rows.iter().map(|r| &runs[r.run]).collect();
         let current_col = v.shown.get(v.col_cursor).copied();
@@ -482,14 +508,13 @@ fn reads_the_same(runs: &[&Run], column: &Column, now: i64) -> bool {
 }
 
 /// Orders rows as a tree: each parent followed by its (sorted) children. Runs whose parent
-/// is not among `matched` are roots. Children of folded parents are left out. `position`
-/// finds a run by id (in `runs`). Linear in the runs, with a hash lookup only for runs
-/// that name a parent.
+/// is not among `matched` are roots. Children of folded parents are left out. `parents`:
+/// per run of `runs`, the position of its parent. Linear in the runs.
 fn tree_rows(
     runs: &[Run],
     matched: &[usize],
     folded: &HashSet<String>,
-    position: &dyn Fn(&str) -> Option<usize>,
+    parents: &[Option<usize>],
 ) -> Vec<RunRow> {
     let mut is_matched = vec![false; runs.len()];
     for &i in matched {
@@ -499,9 +524,10 @@ fn tree_rows(
     let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
     for &i in matched {
-        let p = runs[i]
-            .parent_id()
-            .and_then(position)
+        let p = parents
+            .get(i)
+            .copied()
+            .flatten()
             .filter(|&p| p != i && is_matched.get(p).copied().unwrap_or(false));
         match p {
             Some(p) => {
