@@ -271,3 +271,21 @@ fn notify_comes_from_the_file_then_the_environment() {
     assert!(text.contains("stalled_after = 900"), "{text}");
     assert!(run(&[("MLTUI_NOTIFY", "osc777")]).contains("notify = \"osc777\""));
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    // `mltui config | true`: the pipe is closed before mltui writes.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mltui"))
+        .arg("config")
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("mltui");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -65,9 +65,10 @@ pub fn bench_huge(path: &str, full: bool) {
             "peak_rss_mb",
             peak,
             &format!(
-                "VmHWM after loading {runs} runs: {:.0} bytes per run ({:.1} MB before opening)",
+                "VmHWM after loading {runs} runs: {:.0} bytes per run ({:.1} MB before opening, {:.1} MB resident after)",
                 peak.saturating_sub(before) as f64 * 1024.0 / runs.max(1) as f64,
-                before as f64 / 1024.0
+                before as f64 / 1024.0,
+                status_kb("VmRSS").unwrap_or(0) as f64 / 1024.0
             ),
         );
     }

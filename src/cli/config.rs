@@ -6,6 +6,27 @@ use clap::Args;
 
 use crate::config::{self, Config, TimeZone};
 
+/// Writes to standard output; a reader that goes away (`mltui config | head`) ends the
+/// output quietly, where `print!` would panic.
+fn put(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("mltui: writing to standard output failed: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// `println!` through [`put`].
+macro_rules! say {
+    ($($arg:tt)*) => {
+        put(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
     /// Print a commented configuration file with every setting at its default.
@@ -25,7 +46,7 @@ pub struct ConfigArgs {
 /// `mltui config`.
 pub fn run(args: &ConfigArgs, flag: Option<&std::path::Path>) -> Result<()> {
     if args.default {
-        print!("{}", config::DEFAULT_FILE);
+        put(config::DEFAULT_FILE);
         return Ok(());
     }
     let env = |k: &str| std::env::var(k).ok();
@@ -34,16 +55,16 @@ pub fn run(args: &ConfigArgs, flag: Option<&std::path::Path>) -> Result<()> {
     if args.keys {
         let c = loaded.map_err(|e| report(&e))?;
         let keymap = crate::tui::keymap::Keymap::from_config(&c.keys).unwrap_or_default();
-        print!("{}", keys_text(&keymap));
+        put(&keys_text(&keymap));
         return Ok(());
     }
     match (&loaded, args.check) {
         (Err(errors), _) => Err(report(errors)),
         (Ok(c), true) => {
             match (&c.file, where_) {
-                (Some(f), _) => println!("{}: OK", f.display()),
-                (None, Some((p, _))) => println!("{}: no such file (defaults apply)", p.display()),
-                (None, None) => println!("no configuration file (defaults apply)"),
+                (Some(f), _) => say!("{}: OK", f.display()),
+                (None, Some((p, _))) => say!("{}: no such file (defaults apply)", p.display()),
+                (None, None) => say!("no configuration file (defaults apply)"),
             }
             Ok(())
         }
@@ -111,11 +132,11 @@ fn describe(
     env: &dyn Fn(&str) -> Option<String>,
 ) {
     match (&c.file, expected) {
-        (Some(f), _) => println!("# read from {}", f.display()),
-        (None, Some(p)) => println!("# {} does not exist: defaults", p.display()),
-        (None, None) => println!("# no configuration file: defaults"),
+        (Some(f), _) => say!("# read from {}", f.display()),
+        (None, Some(p)) => say!("# {} does not exist: defaults", p.display()),
+        (None, None) => say!("# no configuration file: defaults"),
     }
-    println!(
+    say!(
         "[refresh]\nlocal = {}\nserver = {}\nwatch = {:?}   # {}",
         c.refresh.local,
         c.refresh.server,
@@ -132,7 +153,7 @@ fn describe(
         .iter()
         .map(|g| g.name().to_string())
         .collect();
-    println!(
+    say!(
         "\n[columns]\nfirst = {}\norder = {}\nhide = {}",
         list(&c.columns.first),
         list(&order),
@@ -142,43 +163,43 @@ fn describe(
         TimeZone::Local => "local",
         TimeZone::Utc => "utc",
     };
-    println!("\n[time]\nzone = {zone:?}\nrelative = {}", c.time.relative);
-    println!(
+    say!("\n[time]\nzone = {zone:?}\nrelative = {}", c.time.relative);
+    say!(
         "\n[metrics]\nlower = {}\nhigher = {}",
         list(&c.directions.lower),
         list(&c.directions.higher)
     );
     if !c.theme.is_empty() {
-        println!("\n[theme]");
+        say!("\n[theme]");
         for t in &c.theme {
-            println!("{} = {:?}", t.role, t.colour);
+            say!("{} = {:?}", t.role, t.colour);
         }
     }
     for k in &c.keys {
-        println!("\n[keys.{}]\n{} = {}", k.screen, k.action, list(&k.keys));
+        say!("\n[keys.{}]\n{} = {}", k.screen, k.action, list(&k.keys));
     }
     let a = &c.activity;
-    println!(
+    say!(
         "\n[activity]\nstalled_after = {}\nrecent = {}\nwatch = {}\nnotify = {:?}",
         a.stalled_after,
         a.recent,
         list(&a.watch),
         a.notify.name()
     );
-    println!("\n[mouse]\nenabled = {}", c.mouse);
+    say!("\n[mouse]\nenabled = {}", c.mouse);
     if c.artifacts_root.is_some() || !c.artifacts_sources.is_empty() {
-        println!("\n[artifacts]");
+        say!("\n[artifacts]");
     }
     if let Some(root) = &c.artifacts_root {
         let root = root.display().to_string();
-        println!("root = {:?}", crate::text::sanitize(&root));
+        say!("root = {:?}", crate::text::sanitize(&root));
     }
     if !c.artifacts_sources.is_empty() {
-        println!("\n[artifacts.sources]");
+        say!("\n[artifacts.sources]");
     }
     for (source, folder) in &c.artifacts_sources {
         let folder = folder.display().to_string();
-        println!(
+        say!(
             "{:?} = {:?}",
             crate::text::sanitize(source),
             crate::text::sanitize(&folder)
