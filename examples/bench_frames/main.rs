@@ -42,7 +42,6 @@
 
 mod huge;
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
@@ -103,7 +102,7 @@ fn synthetic_runs(n: usize) -> Vec<Run> {
     (0..n)
         .map(|i| {
             let start = 1_736_121_600_000 + (rng.next() % 10_000_000) as i64;
-            let mut metrics = BTreeMap::new();
+            let mut metrics = mltui::model::KeyMap::new();
             for key in ["train/loss", "val/loss", "val/acc", "lr", "grad_norm"] {
                 let roll = rng.next() % 100;
                 if key == "val/acc" && roll == 0 {
@@ -140,7 +139,7 @@ fn synthetic_runs(n: usize) -> Vec<Run> {
                 end_time: Some(start + 60_000),
                 artifact_uri: String::new(),
                 params,
-                tags: BTreeMap::new(),
+                tags: Default::default(),
                 metrics,
                 datasets: Vec::new(),
                 aggregates: Default::default(),

@@ -88,7 +88,7 @@ fn run() -> impl Strategy<Value = Run> {
         )
 }
 
-fn text_map(m: BTreeMap<String, String>) -> BTreeMap<Text, Text> {
+fn text_map(m: BTreeMap<String, String>) -> crate::model::KeyMap<Text> {
     m.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
 }
 

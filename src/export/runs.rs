@@ -114,8 +114,8 @@ pub fn write_runs_csv(
 }
 
 /// The value of `key` in a sorted map walked in key order: entries before it are skipped.
-fn seek<'r, V>(
-    entries: &mut std::iter::Peekable<std::collections::btree_map::Iter<'r, Text, V>>,
+fn seek<'r, V: 'r>(
+    entries: &mut std::iter::Peekable<impl Iterator<Item = (&'r Text, &'r V)>>,
     key: &str,
 ) -> Option<&'r V> {
     while let Some((k, _)) = entries.peek() {
@@ -194,9 +194,11 @@ pub fn importance_table(list: &[crate::index::importance::Importance]) -> Table 
     table
 }
 
-fn string_map<K: AsRef<str>, V: AsRef<str>>(m: &std::collections::BTreeMap<K, V>) -> Json {
+fn string_map<'a, K: AsRef<str> + 'a, V: AsRef<str> + 'a>(
+    m: impl IntoIterator<Item = (&'a K, &'a V)>,
+) -> Json {
     Json::Object(
-        m.iter()
+        m.into_iter()
             .map(|(k, v)| (k.as_ref().to_string(), Json::String(v.as_ref().to_string())))
             .collect(),
     )

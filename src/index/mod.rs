@@ -71,7 +71,7 @@ impl RunIndex {
         };
         let run = &mut self.runs[i];
         for (key, extent) in late.metrics {
-            if let Some(sum) = run.metrics.get_mut(&*key) {
+            if let Some(sum) = run.metrics.get_mut(&key) {
                 sum.set_extent(extent);
             }
         }
@@ -227,7 +227,6 @@ pub fn cmp_ids(a: &str, b: &str) -> std::cmp::Ordering {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
     use crate::model::{MetricPoint, MetricSummary, RunStatus};
@@ -248,7 +247,7 @@ pub(crate) mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).into(), (*v).into()))
                 .collect(),
-            tags: BTreeMap::new(),
+            tags: Default::default(),
             metrics: metrics
                 .iter()
                 .map(|(k, v)| {

@@ -423,9 +423,9 @@ pub(super) fn read_run_meta(dir: &Path, exp_id: &str) -> Result<Run, StoreError>
         start_time: meta.int("start_time"),
         end_time: meta.int("end_time"),
         artifact_uri: meta.string("artifact_uri").unwrap_or_default(),
-        params: BTreeMap::new(),
-        tags: BTreeMap::new(),
-        metrics: BTreeMap::new(),
+        params: Default::default(),
+        tags: Default::default(),
+        metrics: Default::default(),
         datasets: Vec::new(),
         aggregates: Default::default(),
     })

@@ -4,7 +4,7 @@
 //! finished one only checked by a few `stat`s (its `meta.yaml` and key folders: new keys,
 //! edits through MLflow's UI), and now and then (or when asked) re-read whole.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::{Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
@@ -249,7 +249,7 @@ pub(super) fn refresh(
         if is_params && params_same && !deep {
             continue;
         }
-        let mut fresh = BTreeMap::new();
+        let mut fresh = crate::model::KeyMap::new();
         let mut problems = Vec::new();
         read_key_files(&dir.join(sub), &mut fresh, &mut problems);
         if !problems.is_empty() {

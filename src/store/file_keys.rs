@@ -16,17 +16,28 @@ use crate::model::{MetricPoint, MetricSummary};
 /// Bytes of each metric file parsed so far (up to its last complete line), by key.
 pub(crate) type MetricOffsets = Vec<(String, u64)>;
 
+/// Where [`read_key_files`] puts what it reads: a run's params or tags, or a registry
+/// entry's tags.
+pub(super) trait KeyValues {
+    fn put(&mut self, key: &str, value: &str);
+}
+
+impl KeyValues for BTreeMap<String, String> {
+    fn put(&mut self, key: &str, value: &str) {
+        self.insert(key.to_string(), value.to_string());
+    }
+}
+
+impl KeyValues for crate::model::KeyMap<crate::model::Text> {
+    fn put(&mut self, key: &str, value: &str) {
+        self.insert(key.into(), value.into());
+    }
+}
+
 /// Reads a params/ or tags/ folder: one file per key, `/` in keys as subfolders. A file
 /// that cannot be read (permission, not a regular file) is left out with a warning; a value
 /// larger than [`MAX_SMALL_FILE`] is cut there, with a warning.
-pub(super) fn read_key_files<K, V>(
-    dir: &Path,
-    out: &mut BTreeMap<K, V>,
-    warnings: &mut Vec<Warning>,
-) where
-    K: Ord + for<'a> From<&'a str>,
-    V: for<'a> From<&'a str>,
-{
+pub(super) fn read_key_files(dir: &Path, out: &mut dyn KeyValues, warnings: &mut Vec<Warning>) {
     with_read_buf(|buf| {
         let mut errors = Vec::new();
         let mut walk_errors = Vec::new();
@@ -51,10 +62,7 @@ pub(super) fn read_key_files<K, V>(
                             ),
                         });
                     }
-                    out.insert(
-                        K::from(key.as_str()),
-                        V::from(&String::from_utf8_lossy(bytes)),
-                    );
+                    out.put(&key, &String::from_utf8_lossy(bytes));
                 }
                 Err(e) => errors.push(StoreError::io(path, e).into()),
             },
@@ -72,8 +80,8 @@ pub(super) fn read_metrics(
     warnings: &mut Vec<Warning>,
     wanted: &[(&str, Vec<Agg>)],
     aggs: &mut MetricAggs,
-) -> Result<(BTreeMap<crate::model::Text, MetricSummary>, MetricOffsets), StoreError> {
-    let mut metrics = BTreeMap::new();
+) -> Result<(crate::model::KeyMap<MetricSummary>, MetricOffsets), StoreError> {
+    let mut metrics = crate::model::KeyMap::new();
     let mut offsets = Vec::new();
     with_read_buf(|buf| {
         let mut errors = Vec::new();

@@ -1,14 +1,16 @@
 //! Whole `params` and `tags` tables of SQLite, read on every core: rowid ranges scanned on
 //! connections of their own, each building the key-value maps of the runs it meets.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+
+use crate::model::{KeyMap, Text};
 
 use super::StoreError;
 use super::sql::{Backend, Cell, Cells, Row, Scan, SqlStore, Warnings, at};
 use super::sqlite::Sqlite;
 
 /// Key-value maps of a table, one per run (indexed as the runs).
-pub(super) type KeyValues = Vec<BTreeMap<crate::model::Text, crate::model::Text>>;
+pub(super) type KeyValues = Vec<KeyMap<Text>>;
 
 /// The `(run_uuid, key, value)` rows of `table` (`params` or `tags`) of the runs in `by_id`
 /// (`runs` of them), as one map per run, read in parallel rowid ranges.
@@ -19,7 +21,7 @@ pub(super) fn bulk_key_values(
     by_id: &HashMap<String, usize>,
     warnings: &mut Warnings,
 ) -> Result<KeyValues, StoreError> {
-    let mut out: KeyValues = vec![BTreeMap::new(); runs];
+    let mut out: KeyValues = vec![KeyMap::new(); runs];
     let mut conn = store.backend.connect()?;
     let Some((lo, hi)) = conn.rowid_span(table)? else {
         return Ok(out);
@@ -88,7 +90,7 @@ fn scan_part(
     by_id: &HashMap<String, usize>,
 ) -> Result<(KeyValues, Warnings), StoreError> {
     let mut conn = store.backend.connect()?;
-    let mut out: KeyValues = vec![BTreeMap::new(); runs];
+    let mut out: KeyValues = vec![KeyMap::new(); runs];
     let mut warnings = Warnings::default();
     // Consecutive rows mostly belong to the same run: skip the lookup then.
     let mut last: Option<(String, usize)> = None;

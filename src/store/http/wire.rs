@@ -306,9 +306,9 @@ impl WireRun {
             start_time: info.start_time,
             end_time: info.end_time,
             artifact_uri: info.artifact_uri.unwrap_or_default(),
-            params: self.data.params,
-            tags,
-            metrics: self.data.metrics,
+            params: self.data.params.into_iter().collect(),
+            tags: tags.into_iter().collect(),
+            metrics: self.data.metrics.into_iter().collect(),
             datasets,
             aggregates: Default::default(),
         })

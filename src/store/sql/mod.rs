@@ -196,10 +196,7 @@ pub(crate) trait Backend: Send + Sync + Clone + Sized + 'static {
         runs: usize,
         by_id: &HashMap<String, usize>,
         warnings: &mut Warnings,
-    ) -> Result<
-        Option<Vec<std::collections::BTreeMap<crate::model::Text, crate::model::Text>>>,
-        StoreError,
-    > {
+    ) -> Result<Option<Vec<crate::model::KeyMap<crate::model::Text>>>, StoreError> {
         let _ = (store, table, runs, by_id, warnings);
         Ok(None)
     }

@@ -178,7 +178,7 @@ impl App {
     ) {
         let tags: Vec<(&str, &crate::model::Text)> = REPRO_TAGS
             .iter()
-            .filter_map(|(k, label)| run.tags.get(*k).map(|v| (*label, v)))
+            .filter_map(|(k, label)| run.tags.get(k).map(|v| (*label, v)))
             .collect();
         out.push(DetailItem::blank());
         out.push(DetailItem::section("Reproducibility".into()));

@@ -5,6 +5,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod keymap;
+pub use keymap::KeyMap;
+
 /// Run status, as MLflow's `RunStatus` enum (file stores keep it as 1..=5, SQL and REST as names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunStatus {
@@ -274,9 +277,9 @@ pub struct Run {
     pub start_time: Option<i64>,
     pub end_time: Option<i64>,
     pub artifact_uri: String,
-    pub params: BTreeMap<Text, Text>,
-    pub tags: BTreeMap<Text, Text>,
-    pub metrics: BTreeMap<Text, MetricSummary>,
+    pub params: KeyMap<Text>,
+    pub tags: KeyMap<Text>,
+    pub metrics: KeyMap<MetricSummary>,
     pub datasets: Vec<DatasetInput>,
     /// Aggregates of metric histories beyond the summaries (`first`, `mean`, `@N`, ...),
     /// present only when a load or a later request computed them.
