@@ -291,9 +291,7 @@ pub fn run(args: RunsArgs, uri: Option<&str>, config: Option<&std::path::Path>) 
     }
     let result = emit(&args.output, |format, target, out| {
         match (format, args.columns.is_some() || saved.is_some()) {
-            (Format::Json, false) => {
-                export::write_json(&export::runs_json(selected.iter().copied()), out)
-            }
+            (Format::Json, false) => export::write_runs_json(&selected, out),
             (Format::Csv, _) => Ok(export::write_runs_csv(
                 &selected, &columns, now, target, out,
             )?),

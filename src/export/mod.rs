@@ -14,7 +14,7 @@ mod table;
 pub use json::{SafeFormatter, to_writer_safe};
 pub use runs::{
     experiments_json, experiments_table, groups_table, importance_table, runs_json, runs_table,
-    write_runs_csv,
+    write_runs_csv, write_runs_json,
 };
 pub use stream::{RowWriter, text_width};
 pub use table::{Cell, Table};

@@ -1,5 +1,5 @@
 //! Property tests of the fast paths of run tables against their plain definitions: the
-//! streamed CSV against the CSV of the whole table, and the key sets of runs against a
+//! streamed CSV and JSON against those of the whole table, and the key sets of runs against a
 //! union of every run's keys, for random runs with hostile text.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -131,6 +131,19 @@ proptest! {
                 String::from_utf8_lossy(&whole)
             );
         }
+    }
+
+    #[test]
+    fn streamed_json_equals_the_json_of_the_whole_array(
+        runs in proptest::collection::vec(run(), 0..6),
+    ) {
+        let refs: Vec<&Run> = runs.iter().collect();
+        let mut streamed = Vec::new();
+        super::write_runs_json(&refs, &mut streamed).expect("writing to memory");
+        let mut whole = Vec::new();
+        super::write_json(&super::runs_json(refs.iter().copied()), &mut whole)
+            .expect("writing to memory");
+        prop_assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&whole));
     }
 
     #[test]
