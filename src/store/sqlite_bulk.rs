@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use crate::model::{KeyMap, Text};
 
 use super::StoreError;
-use super::sql::{Backend, Cell, Cells, Row, Scan, SqlStore, Warnings, at};
+use super::sql::fill::key_value_row;
+use super::sql::{Backend, Cell, Row, Scan, SqlStore, Warnings};
 use super::sqlite::Sqlite;
+use super::sqlite_read::in_rowid_ranges;
 
 /// Key-value maps of a table, one per run (indexed as the runs).
 pub(super) type KeyValues = Vec<KeyMap<Text>>;
@@ -27,28 +29,9 @@ pub(super) fn bulk_key_values(
         return Ok(out);
     };
     store.backend.recycle(conn);
-    let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as i64;
-    let span = (hi - lo) / n + 1;
-    let ranges: Vec<(i64, i64)> = (0..n)
-        .map(|k| (lo - 1 + k * span, (lo - 1 + (k + 1) * span).min(hi)))
-        .filter(|(a, b)| a < b)
-        .collect();
     let loc = store.backend.location();
-    let parts = std::thread::scope(|threads| {
-        let workers: Vec<_> = ranges
-            .iter()
-            .map(|&(a, b)| {
-                let loc = &loc;
-                threads.spawn(move || scan_part(store, table, loc, a, b, runs, by_id))
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| match w.join() {
-                Ok(part) => part,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect::<Vec<_>>()
+    let parts = in_rowid_ranges(lo, hi, |after, upto| {
+        scan_part(store, table, &loc, after, upto, runs, by_id)
     });
     for part in parts {
         let (part, w) = part?;
@@ -99,17 +82,10 @@ fn scan_part(
         let Some((run, key, value)) = fast(row) else {
             // Something unusual (NULL, not UTF-8, a number): decoded with warnings, as the
             // one-statement reading does.
-            let mut c = Cells::new(row);
-            let id = c.name(0, "run_uuid");
-            let key = c.name(1, "key");
-            let value = c.text(2, "value");
-            warnings.row(
-                table,
-                || at(loc, table, "run", id.as_deref(), key.as_deref()),
-                &c,
-            );
-            if let (Some(i), Some(key)) = (id.and_then(|id| by_id.get(&id).copied()), key) {
-                out[i].insert(key.into(), value.unwrap_or_default().into());
+            if let Some((id, key, value)) = key_value_row(row, table, loc, &mut warnings)
+                && let Some(&i) = by_id.get(&id)
+            {
+                out[i].insert(key.into(), value.into());
             }
             return;
         };

@@ -8,6 +8,7 @@ use super::StoreError;
 use super::sql::load::point;
 use super::sql::{Arg, Backend, Cells, Extremes, Row, RunExtremes, Scan, SqlStore, Warnings, at};
 use super::sqlite::{Sqlite, SqliteConn};
+use super::sqlite_read::in_rowid_ranges;
 use crate::model::MetricPoint;
 
 /// `run_uuid, key, value, is_nan` of metrics `t`.
@@ -56,29 +57,10 @@ pub(super) fn bulk_extremes(
         return Ok(out);
     };
     let hi = upto.map_or(hi, |u| u.min(hi));
-    let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as i64;
-    let span = (hi - lo) / n + 1;
-    let ranges: Vec<(i64, i64)> = (0..n)
-        .map(|k| (lo - 1 + k * span, (lo - 1 + (k + 1) * span).min(hi)))
-        .filter(|(a, b)| a < b)
-        .collect();
     let cols = extremes_cols(store);
     let loc = store.backend.location();
-    let parts = std::thread::scope(|threads| {
-        let workers: Vec<_> = ranges
-            .iter()
-            .map(|&(a, b)| {
-                let (cols, loc) = (&cols, &loc);
-                threads.spawn(move || scan_part(store, cols, loc, a, b, by_id))
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| match w.join() {
-                Ok(part) => part,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect::<Vec<_>>()
+    let parts = in_rowid_ranges(lo, hi, |after, upto| {
+        scan_part(store, &cols, &loc, after, upto, by_id)
     });
     for part in parts {
         let (part, w) = part?;

@@ -352,3 +352,32 @@ impl Conn for SqliteConn {
         }
     }
 }
+
+/// `part` of each of a few rowid ranges that split `lo..=hi` (one per core, at most 4),
+/// each on a thread of its own (it opens its own connection); results in range order.
+pub(super) fn in_rowid_ranges<T: Send>(
+    lo: i64,
+    hi: i64,
+    part: impl Fn(i64, i64) -> T + Sync,
+) -> Vec<T> {
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as i64;
+    let span = (hi - lo) / n + 1;
+    let ranges: Vec<(i64, i64)> = (0..n)
+        .map(|k| (lo - 1 + k * span, (lo - 1 + (k + 1) * span).min(hi)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    let part = &part;
+    std::thread::scope(|threads| {
+        let workers: Vec<_> = ranges
+            .iter()
+            .map(|&(after, upto)| threads.spawn(move || part(after, upto)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| match w.join() {
+                Ok(part) => part,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}

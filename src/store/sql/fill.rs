@@ -45,17 +45,10 @@ impl<B: Backend> SqlStore<B> {
                 "t.run_uuid",
                 source,
                 &mut |row| {
-                    let mut c = Cells::new(row);
-                    let id = c.name(0, "run_uuid");
-                    let key = c.name(1, "key");
-                    let value = c.text(2, "value");
-                    warnings.row(
-                        table,
-                        || at(&loc, table, "run", id.as_deref(), key.as_deref()),
-                        &c,
-                    );
-                    let (Some(i), Some(key)) = (id.and_then(|id| by_id.get(&id).copied()), key)
-                    else {
+                    let Some((id, key, value)) = key_value_row(row, table, &loc, warnings) else {
+                        return;
+                    };
+                    let Some(&i) = by_id.get(&id) else {
                         return;
                     };
                     let map = if is_param {
@@ -63,7 +56,7 @@ impl<B: Backend> SqlStore<B> {
                     } else {
                         &mut runs[i].tags
                     };
-                    map.insert(key.into(), value.unwrap_or_default().into());
+                    map.insert(key.into(), value.into());
                 },
             )?;
         }
@@ -237,4 +230,25 @@ impl<B: Backend> SqlStore<B> {
             }
         }
     }
+}
+
+/// A `run_uuid, key, value` row of `params` or `tags`, decoded leniently: what was wrong
+/// with its cells becomes a warning; `None` without a usable run id and key. A NULL value
+/// reads as empty.
+pub(crate) fn key_value_row(
+    row: &dyn super::Row,
+    table: &str,
+    loc: &str,
+    warnings: &mut Warnings,
+) -> Option<(String, String, String)> {
+    let mut c = Cells::new(row);
+    let id = c.name(0, "run_uuid");
+    let key = c.name(1, "key");
+    let value = c.text(2, "value");
+    warnings.row(
+        table,
+        || at(loc, table, "run", id.as_deref(), key.as_deref()),
+        &c,
+    );
+    Some((id?, key?, value.unwrap_or_default()))
 }

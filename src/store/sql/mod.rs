@@ -6,7 +6,7 @@ pub(crate) mod cell;
 pub(crate) mod credentials;
 pub(crate) mod dialect;
 pub(crate) mod extremes;
-mod fill;
+pub(crate) mod fill;
 mod follow;
 mod follow_steps;
 mod history;
