@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::follow_steps::StepMark;
+use super::load::EXPERIMENT_CHUNK;
 use super::{Backend, Cells, Extremes, Scan, SqlStore, Warnings};
 use crate::model::{Experiment, Run};
 use crate::store::follow::experiments_if_changed;
@@ -85,21 +86,27 @@ impl<B: Backend> SqlFollower<B> {
         experiments: &[Experiment],
         sink: &mut dyn FnMut(Change),
     ) -> Result<(), StoreError> {
-        self.runs = self.signatures(conn)?;
-        self.mark = B::metrics_tail_start(&self.store, conn)?;
-        self.extremes.clear();
-        self.steps.clear();
         let ids: Vec<i64> = experiments
             .iter()
             .filter_map(|e| e.experiment_id.parse().ok())
             .collect();
-        for (n, chunk) in ids.chunks(500).enumerate() {
+        if !self.loaded {
+            // The newest rows first, before the snapshot below (a scan of every run): the
+            // full load after it reads them again, so no change in between is missed.
+            let first = &ids[..ids.len().min(EXPERIMENT_CHUNK)];
+            self.store
+                .send_preview(conn, first, None, &mut |batch| sink(Change::Runs(batch)))?;
+        }
+        self.runs = self.signatures(conn)?;
+        self.mark = B::metrics_tail_start(&self.store, conn)?;
+        self.extremes.clear();
+        self.steps.clear();
+        for chunk in ids.chunks(EXPERIMENT_CHUNK) {
             let mut loaded = self.store.load_chunk(
                 conn,
                 chunk,
                 None,
                 Summaries::Full,
-                n == 0,
                 // With rowids to follow, every row is shown before min, max and count are
                 // scanned (without, running runs' steps are read from the runs below).
                 self.mark.is_some(),

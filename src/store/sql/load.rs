@@ -16,6 +16,9 @@ use crate::store::{RunBatch, StoreError, Summaries};
 /// min, max and count of a few hundred runs takes most of a second).
 pub(crate) const FIRST_BATCH: usize = 256;
 
+/// Experiments whose runs are read in one go (their ids go into the SQL text).
+pub(crate) const EXPERIMENT_CHUNK: usize = 500;
+
 /// Runs of one load and what was wrong with some of their rows.
 pub(crate) struct Loaded {
     pub runs: Vec<Run>,
@@ -64,9 +67,11 @@ impl<B: Backend> SqlStore<B> {
             .iter()
             .filter_map(|e| e.experiment_id.parse().ok())
             .collect();
-        for (n, chunk) in ids.chunks(500).enumerate() {
-            let loaded =
-                self.load_chunk(conn, chunk, narrow, summaries, n == 0, false, None, sink)?;
+        for (n, chunk) in ids.chunks(EXPERIMENT_CHUNK).enumerate() {
+            if n == 0 && summaries == Summaries::Full {
+                self.send_preview(conn, chunk, narrow, sink)?;
+            }
+            let loaded = self.load_chunk(conn, chunk, narrow, summaries, false, None, sink)?;
             sink(RunBatch {
                 summaries: Vec::new(),
                 runs: loaded.runs,
@@ -76,9 +81,7 @@ impl<B: Backend> SqlStore<B> {
         Ok(())
     }
 
-    /// The runs of a chunk of experiments. With full summaries and more than [`FIRST_BATCH`]
-    /// runs, the newest of each experiment go to `sink` first with latest values only (see
-    /// [`super::preview::preview_ids`]), so that whichever experiment is open shows rows at once. `upto`: see
+    /// The runs of a chunk of experiments. `upto`: see
     /// [`Backend::bulk_extremes`]. `late`: when min, max and count come from a scan of
     /// every logged point ([`Backend::bulk_extremes`]), every run goes to `sink` with its
     /// latest values before that scan, and the scan's results come back in
@@ -90,7 +93,6 @@ impl<B: Backend> SqlStore<B> {
         experiments: &[i64],
         narrow: Option<&Narrowing>,
         summaries: Summaries,
-        preview: bool,
         late: bool,
         upto: Option<i64>,
         sink: &mut dyn FnMut(RunBatch),
@@ -110,16 +112,6 @@ impl<B: Backend> SqlStore<B> {
         }
         let mut warnings = Warnings::default();
         let mut runs = self.runs_rows(conn, &runs_cond, &args, &mut warnings)?;
-
-        if preview && summaries == Summaries::Full && runs.len() > FIRST_BATCH {
-            let ids = super::preview::preview_ids(&runs);
-            let (first, _) = self.load_ids(conn, &ids, Summaries::Latest, None)?;
-            sink(RunBatch {
-                summaries: Vec::new(),
-                runs: first,
-                warnings: Vec::new(),
-            });
-        }
 
         let by_id = index(&runs);
         let ids: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
