@@ -97,31 +97,108 @@ pub fn float_exact(v: f64) -> String {
 
 /// A compact human form with up to 6 significant digits, like C's `%g`.
 pub fn float_short(v: f64) -> String {
+    let mut out = String::new();
+    push_float_short(&mut out, v);
+    out
+}
+
+/// Appends [`float_short`]`(v)` to `out`, without a string of its own (the quick filter's
+/// search text holds every metric of every run).
+pub fn push_float_short(out: &mut String, v: f64) {
     if !v.is_finite() {
-        return float_exact(v);
+        out.push_str(&float_exact(v));
+        return;
     }
     if v == 0.0 {
-        return "0".into();
+        out.push('0');
+        return;
     }
-    let sci = format!("{v:.5e}");
-    let exp: i32 = sci
-        .rsplit_once('e')
-        .and_then(|(_, e)| e.parse().ok())
-        .unwrap_or(0);
+    // One exact rounding to six significant digits (`-d.ddddde-x`, on the stack); both
+    // notations are laid out from its digits. Fixed notation rounding at 5 - exp decimals
+    // gives the same digits: the same place, or (when rounding carried into a new leading
+    // digit) one place coarser, where the carry happens too.
+    let mut buf = StackText::<32>::default();
+    let _ = std::fmt::Write::write_fmt(&mut buf, format_args!("{:.5e}", v.abs()));
+    let sci = buf.as_str();
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mut digits = [b'0'; 6];
+    for (d, b) in digits
+        .iter_mut()
+        .zip(mantissa.bytes().filter(u8::is_ascii_digit))
+    {
+        *d = b;
+    }
+    // Significant digits up to the last non-zero one.
+    let used = digits.iter().rposition(|&d| d != b'0').map_or(1, |p| p + 1);
+    let digits = &digits[..used];
+    if v < 0.0 {
+        out.push('-');
+    }
     if !(-4..6).contains(&exp) {
-        let (mantissa, _) = sci.split_once('e').unwrap_or((&sci, ""));
-        format!("{}e{exp}", trim_zeros(mantissa))
+        push_ascii(out, &digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            push_ascii(out, &digits[1..]);
+        }
+        let _ = std::fmt::Write::write_fmt(out, format_args!("e{exp}"));
+    } else if exp >= 0 {
+        let int = exp as usize + 1;
+        let (whole, frac) = digits.split_at(digits.len().min(int));
+        push_ascii(out, whole);
+        for _ in whole.len()..int {
+            out.push('0');
+        }
+        if !frac.is_empty() {
+            out.push('.');
+            push_ascii(out, frac);
+        }
     } else {
-        let decimals = (5 - exp).max(0) as usize;
-        trim_zeros(&format!("{v:.decimals$}")).to_string()
+        out.push_str("0.");
+        for _ in 1..-exp {
+            out.push('0');
+        }
+        push_ascii(out, digits);
     }
 }
 
-fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
+/// Appends ASCII bytes (digits) to `out`.
+fn push_ascii(out: &mut String, bytes: &[u8]) {
+    out.extend(bytes.iter().map(|&b| char::from(b)));
+}
+
+/// A few bytes of formatted text on the stack (text longer than `N` is cut).
+struct StackText<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Default for StackText<N> {
+    fn default() -> Self {
+        Self {
+            buf: [0; N],
+            len: 0,
+        }
+    }
+}
+
+impl<const N: usize> StackText<N> {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> std::fmt::Write for StackText<N> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let room = N - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        if n < s.len() {
+            Err(std::fmt::Error)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -304,6 +381,84 @@ pub fn time_ago(ms: i64, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `float_short` as it was written first (two rounds of formatting), the reference.
+    fn float_short_reference(v: f64) -> String {
+        fn trim_zeros(s: &str) -> &str {
+            if s.contains('.') {
+                s.trim_end_matches('0').trim_end_matches('.')
+            } else {
+                s
+            }
+        }
+        if !v.is_finite() {
+            return float_exact(v);
+        }
+        if v == 0.0 {
+            return "0".into();
+        }
+        let sci = format!("{v:.5e}");
+        let exp: i32 = sci
+            .rsplit_once('e')
+            .and_then(|(_, e)| e.parse().ok())
+            .unwrap_or(0);
+        if !(-4..6).contains(&exp) {
+            let (mantissa, _) = sci.split_once('e').unwrap_or((&sci, ""));
+            format!("{}e{exp}", trim_zeros(mantissa))
+        } else {
+            let decimals = (5 - exp).max(0) as usize;
+            trim_zeros(&format!("{v:.decimals$}")).to_string()
+        }
+    }
+
+    #[test]
+    fn float_short_lays_out_one_rounding_as_the_two_did() {
+        let edges = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            9.999995,
+            9.9999949,
+            99999.95,
+            999999.5,
+            999995.0,
+            1e-4,
+            9.999995e-5,
+            0.000099999949,
+            1e6,
+            123456.7,
+            0.1,
+            0.30000000000000004,
+            1e300,
+            -1e-300,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            2.5,
+            0.000125,
+            100.0,
+            123.0,
+            1.5e-5,
+            12345.65,
+            0.1234565,
+        ];
+        for v in edges {
+            assert_eq!(float_short(v), float_short_reference(v), "{v:e}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn float_short_equals_the_reference(bits in proptest::num::u64::ANY, small in -1e7f64..1e7) {
+            let v = f64::from_bits(bits);
+            proptest::prop_assert_eq!(float_short(v), float_short_reference(v));
+            proptest::prop_assert_eq!(float_short(small), float_short_reference(small));
+            let rounded = (small * 1000.0).round() / 1000.0;
+            proptest::prop_assert_eq!(float_short(rounded), float_short_reference(rounded));
+        }
+    }
 
     #[test]
     fn spans_read_in_their_round_unit() {

@@ -12,42 +12,60 @@ const HAYSTACK_VALUE: usize = 1 << 20;
 /// source names and git commits included) and the experiment id. Fields are separated
 /// by a NUL so a match never spans two.
 pub fn haystack(run: &Run, now: i64, time: &TimeFormat) -> String {
-    let mut out = String::with_capacity(256);
-    let mut add = |s: &str| {
-        let mut end = s.len().min(HAYSTACK_VALUE);
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        let s = &s[..end];
-        if s.is_ascii() {
-            // Most text is ASCII: lower-cased in place, without a string per value.
-            let at = out.len();
-            out.push_str(s);
-            out[at..].make_ascii_lowercase();
-        } else {
-            out.push_str(&s.to_lowercase());
-        }
-        out.push('\0');
-    };
-    add(&run.run_name);
-    add(&run.run_id);
-    add(&run.experiment_id);
-    add(run.status.as_str());
-    add(&run.user_id);
+    // Sized once: the values' bytes, a separator each, and room for the formatted fields.
+    let values: usize = run
+        .params
+        .values()
+        .chain(run.tags.values())
+        .map(|v| v.len().min(HAYSTACK_VALUE) + 1)
+        .sum();
+    let mut out = String::with_capacity(
+        values + run.run_name.len() + run.run_id.len() + 64 + 12 * run.metrics.len(),
+    );
+    add(&mut out, &run.run_name);
+    add(&mut out, &run.run_id);
+    add(&mut out, &run.experiment_id);
+    add(&mut out, run.status.as_str());
+    add(&mut out, &run.user_id);
     if let Some(t) = run.start_time {
-        add(&time.short(t));
-        add(&time.ago(t, now));
+        add(&mut out, &time.short(t));
+        add(&mut out, &time.ago(t, now));
     }
     if let Some(d) = run.duration_ms(now) {
-        add(&crate::text::duration_compact(d));
+        add(&mut out, &crate::text::duration_compact(d));
     }
     for m in run.metrics.values() {
-        add(&crate::text::float_short(m.latest.value));
+        let v = m.latest.value;
+        if v.is_finite() {
+            // Digits, a sign, a point and `e`: lower case already.
+            crate::text::push_float_short(&mut out, v);
+            out.push('\0');
+        } else {
+            add(&mut out, &crate::text::float_short(v));
+        }
     }
     for v in run.params.values().chain(run.tags.values()) {
-        add(v);
+        add(&mut out, v);
     }
     out
+}
+
+/// Appends `s` (its first [`HAYSTACK_VALUE`] bytes), lower-cased, and a NUL to `out`.
+fn add(out: &mut String, s: &str) {
+    let mut end = s.len().min(HAYSTACK_VALUE);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let s = &s[..end];
+    if s.is_ascii() {
+        // Most text is ASCII: lower-cased in place, without a string per value.
+        let at = out.len();
+        out.push_str(s);
+        out[at..].make_ascii_lowercase();
+    } else {
+        out.push_str(&s.to_lowercase());
+    }
+    out.push('\0');
 }
 
 /// The haystacks of `runs[i]` for each `i` of `which`, built on every core when there are
