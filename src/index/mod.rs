@@ -109,6 +109,12 @@ impl RunIndex {
         }
     }
 
+    /// The generation at which the run at position `i` was last added or replaced (0 for
+    /// no such run).
+    pub fn stamp(&self, i: usize) -> u64 {
+        self.stamps.get(i).copied().unwrap_or(0)
+    }
+
     /// Positions of the runs added or replaced after `generation` (every run for 0).
     pub fn changed_since(&self, generation: u64) -> impl Iterator<Item = usize> + '_ {
         self.stamps

@@ -203,19 +203,35 @@ pub fn run(store: Arc<dyn Store>, opts: &Options) -> Result<()> {
             terminal.draw(|f| view::draw(f, &app, &theme))?;
             dirty = false;
         }
-        // Wake up for the clock only while something on screen shows it.
-        let first = match app.clock_interval() {
-            Some(every) => match rx.recv_timeout(every) {
-                Ok(ev) => ev,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    dirty = true;
+        // With work to do while idle, a slice of it whenever no event is waiting.
+        let idle = if app.has_idle_work() {
+            match rx.try_recv() {
+                Ok(ev) => Some(ev),
+                Err(mpsc::TryRecvError::Empty) => {
+                    app.idle_work();
                     continue;
                 }
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            },
-            None => match rx.recv() {
-                Ok(ev) => ev,
-                Err(_) => break,
+                Err(mpsc::TryRecvError::Disconnected) => break,
+            }
+        } else {
+            None
+        };
+        // Wake up for the clock only while something on screen shows it.
+        let first = match idle {
+            Some(ev) => ev,
+            None => match app.clock_interval() {
+                Some(every) => match rx.recv_timeout(every) {
+                    Ok(ev) => ev,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        dirty = true;
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                },
+                None => match rx.recv() {
+                    Ok(ev) => ev,
+                    Err(_) => break,
+                },
             },
         };
         let mut effects = Vec::new();

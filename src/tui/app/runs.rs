@@ -62,9 +62,9 @@ pub struct RunsView {
     /// Shown columns whose different values read the same in short form (diff-only):
     /// drawn precisely.
     pub precise: HashSet<Column>,
-    /// Lower-case search text of every run for the quick filter, built for the index
-    /// generation stored with it.
-    pub haystacks: (u64, Vec<String>),
+    /// Lower-case search text of every run for the quick filter (built when first needed,
+    /// or ahead of it while the UI is idle; see [`App::idle_work`]).
+    pub search: SearchTexts,
     /// What depends only on the runs in scope, kept while the index and the show-deleted
     /// choice stay the same (sorting and filtering a 100,000-run table reuse it).
     pub scope: Option<ScopeCache>,
@@ -102,19 +102,27 @@ impl RunsView {
     }
 }
 
-use crate::index::quick::haystacks;
+use crate::index::quick::SearchTexts;
+
+/// Runs from which the quick filter's search text is built ahead, while the terminal
+/// waits for input (below, the first key builds it in a few milliseconds).
+const SEARCH_AHEAD_MIN: usize = 5_000;
+
+/// Search texts built per slice of idle time: about 6 ms on two cores, so a key pressed
+/// meanwhile waits no longer than that.
+const SEARCH_SLICE: usize = 4_096;
 
 impl App {
     /// Switches the run table to a set of experiments: their remembered view, else the
     /// defaults.
     pub(super) fn open_runs(&mut self, experiment_ids: Vec<String>, title: String) {
         let keep_marks = std::mem::take(&mut self.runs.marks);
-        let haystacks = std::mem::take(&mut self.runs.haystacks);
+        let search = std::mem::take(&mut self.runs.search);
         self.runs = RunsView {
             experiment_ids,
             title,
             marks: keep_marks,
-            haystacks,
+            search,
             ..RunsView::default()
         };
         // A new table starts at its top-left corner.
@@ -124,6 +132,26 @@ impl App {
         self.groups = None;
         self.restore_view();
         self.refresh_runs();
+    }
+
+    /// True when there is work to do while no input waits: the quick filter's search text of
+    /// a big table, once everything is loaded, so that the first key filters at once.
+    pub fn has_idle_work(&self) -> bool {
+        self.load.done
+            && self.index.runs().len() >= SEARCH_AHEAD_MIN
+            && self.stack.contains(&super::Screen::Runs)
+            && !self.runs.search.is_current(&self.index)
+    }
+
+    /// One short slice of the work [`App::has_idle_work`] tells of (nothing on screen
+    /// changes).
+    pub fn idle_work(&mut self) {
+        if self.has_idle_work() {
+            let time = &self.settings.time;
+            self.runs
+                .search
+                .update_some(&self.index, self.now_ms, time, SEARCH_SLICE);
+        }
     }
 
     /// Recomputes rows and columns after data, filter, sort or toggles changed. The cursor
@@ -138,16 +166,10 @@ impl App {
         let runs = self.index.runs();
         let time = &self.settings.time;
         let v = &mut self.runs;
-        if !v.filter.is_empty() && v.haystacks.0 != self.index.generation() {
-            // Only runs that changed since the haystacks were built are redone (the age of
-            // a start time in them is as of then).
-            let (built, hay) = &mut v.haystacks;
-            hay.resize(runs.len(), String::new());
-            let changed: Vec<usize> = self.index.changed_since(*built).collect();
-            for (i, h) in haystacks(runs, &changed, now, time) {
-                hay[i] = h;
-            }
-            *built = self.index.generation();
+        if !v.filter.is_empty() {
+            // Only runs that changed since their text was built are redone (the age of a
+            // start time in it is as of then).
+            v.search.update(&self.index, now, time);
         }
         let current = v.rows.get(v.cursor).map(|r| runs[r.run].run_id.clone());
         let generation = self.index.generation();
@@ -191,9 +213,7 @@ impl App {
             .copied()
             .filter(|&i| !pinned(i))
             .filter(|&i| query.is_none_or(|f| f.matches(&runs[i])))
-            .filter(|&i| {
-                needle.is_empty() || v.haystacks.1.get(i).is_some_and(|h| h.contains(&needle))
-            })
+            .filter(|&i| needle.is_empty() || v.search.get(i).is_some_and(|h| h.contains(&needle)))
             .collect();
         // Pinned runs come first, in the order they were pinned, whatever the filter.
         let mut pinned_rows: Vec<usize> = visible.iter().copied().filter(|&i| pinned(i)).collect();

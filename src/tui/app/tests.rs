@@ -541,3 +541,57 @@ fn the_first_load_recomputes_the_table_geometrically_and_shows_everything_at_the
         "once loaded, the table is the one a single batch gives"
     );
 }
+
+/// A big table's quick-filter search text is built while the UI is idle, a slice at a
+/// time, once everything is loaded; the filter then finds what building it at the first
+/// key finds. Small tables and loads still going have no idle work.
+#[test]
+fn a_big_tables_search_text_is_built_while_idle() {
+    let mut app = sweep_app();
+    assert!(!app.has_idle_work(), "a small table");
+    let template = app.shown_runs()[0].clone();
+    let batch = |from: usize, n: usize| {
+        let runs = (from..from + n)
+            .map(|k| {
+                let mut r = template.clone();
+                r.run_id = format!("{k:032x}");
+                r.run_name = format!("copy-{k}");
+                r
+            })
+            .collect();
+        LoadEvent::Runs(crate::store::RunBatch {
+            summaries: Vec::new(),
+            runs,
+            warnings: Vec::new(),
+        })
+    };
+    app.load.done = false;
+    app.on_load(batch(0, 9_000));
+    assert!(!app.has_idle_work(), "not while loading");
+    app.on_load(LoadEvent::Done);
+    let mut slices = 0;
+    while app.has_idle_work() {
+        app.idle_work();
+        slices += 1;
+        assert!(slices < 10, "idle work ends");
+    }
+    assert!(slices >= 2, "built in slices: {slices}");
+    assert!(app.runs.search.is_current(&app.index));
+    // A live change makes a little work again, and only that.
+    app.on_load(batch(100, 1));
+    assert!(app.has_idle_work());
+    app.idle_work();
+    assert!(!app.has_idle_work());
+    // What the filter finds is what a full build at the first key finds.
+    app.update(Action::Filter);
+    type_text(&mut app, "copy-10");
+    let found = names(&app);
+    app.runs.search = Default::default();
+    app.refresh_runs();
+    assert_eq!(found, names(&app), "the same as built at the first key");
+    assert_eq!(
+        found.len(),
+        1 + 10 + 100,
+        "copy-10, copy-100..109, copy-1000..1099"
+    );
+}

@@ -546,14 +546,11 @@ fn quick_filter_redoes_only_the_runs_that_changed_and_finds_new_values() {
     assert!(n.contains(&"sweep-1".to_string()), "{n:?}");
     // Every haystack is what a full rebuild makes.
     let time = &app.settings.time;
-    let full: Vec<String> = app
-        .index
-        .runs()
-        .iter()
-        .map(|r| crate::index::quick::haystack(r, app.now_ms, time))
-        .collect();
-    assert_eq!(app.runs.haystacks.0, app.index.generation());
-    assert_eq!(app.runs.haystacks.1, full);
+    assert!(app.runs.search.is_current(&app.index));
+    for (i, r) in app.index.runs().iter().enumerate() {
+        let full = crate::index::quick::haystack(r, app.now_ms, time);
+        assert_eq!(app.runs.search.get(i), Some(full.as_str()), "{}", r.run_id);
+    }
 }
 
 #[test]
