@@ -214,6 +214,13 @@ impl Column {
 
     /// This column's value for `run`. `now_ms` dates the duration of running runs.
     pub fn value<'r>(&self, run: &'r Run, now_ms: i64) -> Value<'r> {
+        let mut no_hint = usize::MAX;
+        self.value_hinted(run, now_ms, &mut no_hint)
+    }
+
+    /// [`Column::value`], looking a param, tag or metric up at `*hint` first (see
+    /// [`crate::model::KeyMap::get_hinted`]): for the same column of many runs in a row.
+    pub fn value_hinted<'r>(&self, run: &'r Run, now_ms: i64, hint: &mut usize) -> Value<'r> {
         let text = |s: &'r str| Value::Text(s);
         let time = |t: Option<i64>| t.map_or(Value::Missing, Value::Time);
         match self {
@@ -233,13 +240,16 @@ impl Column {
             },
             Column::Metric(k) => run
                 .metrics
-                .get(k.as_str())
+                .get_hinted(k.as_str(), hint)
                 .map_or(Value::Missing, |m| Value::Number(m.latest.value)),
             Column::Param(k) => run
                 .params
-                .get(k.as_str())
+                .get_hinted(k.as_str(), hint)
                 .map_or(Value::Missing, |v| text(v)),
-            Column::Tag(k) => run.tags.get(k.as_str()).map_or(Value::Missing, |v| text(v)),
+            Column::Tag(k) => run
+                .tags
+                .get_hinted(k.as_str(), hint)
+                .map_or(Value::Missing, |v| text(v)),
             Column::MetricAgg(k, a) => aggregate_value(run, k, *a),
         }
     }

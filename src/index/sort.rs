@@ -61,8 +61,21 @@ impl Key<'_> {
     }
 }
 
+#[cfg(test)]
 fn key_of<'a>(run: &'a Run, column: &Column, text: TextOrder, now_ms: i64) -> Key<'a> {
-    match column.value(run, now_ms) {
+    let mut no_hint = usize::MAX;
+    key_hinted(run, column, text, now_ms, &mut no_hint)
+}
+
+/// The sort key of `column` of `run` (`hint`: see [`Column::value_hinted`]).
+fn key_hinted<'a>(
+    run: &'a Run,
+    column: &Column,
+    text: TextOrder,
+    now_ms: i64,
+    hint: &mut usize,
+) -> Key<'a> {
+    match column.value_hinted(run, now_ms, hint) {
         Value::Missing => Key::Missing,
         Value::Number(v) if v.is_nan() => Key::Nan,
         Value::Number(v) => Key::Num(v),
@@ -166,6 +179,41 @@ impl<'a> Enc<'a> {
     }
 }
 
+/// Replaces the text keys among `encs` (one key of every row) by their rank among the
+/// distinct texts, when there are few of them (a param with a handful of values): the sort
+/// then compares integers held in its items instead of strings held in each run (a cache
+/// miss per comparison). Orders exactly as comparing the texts does.
+fn rank_texts<'a: 'b, 'b>(encs: impl Iterator<Item = &'b mut Enc<'a>>, descending: bool) {
+    let mut texts: Vec<&'b mut Enc<'a>> = encs.filter(|e| e.is_text).collect();
+    let mut ids: std::collections::HashMap<&'a str, u32> = std::collections::HashMap::new();
+    let mut of: Vec<u32> = Vec::with_capacity(texts.len());
+    for e in &texts {
+        let next = ids.len() as u32;
+        of.push(*ids.entry(e.text).or_insert(next));
+        // Mostly distinct (names, ids): comparing the texts themselves is as good.
+        if ids.len() > 1024 && ids.len() > texts.len() / 8 {
+            return;
+        }
+    }
+    let mut distinct: Vec<(&'a str, u32)> = ids.into_iter().collect();
+    distinct.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut rank = vec![0u64; distinct.len()];
+    let last = distinct.len().saturating_sub(1) as u64;
+    for (r, (_, id)) in distinct.iter().enumerate() {
+        rank[*id as usize] = if descending {
+            last - r as u64
+        } else {
+            r as u64
+        };
+    }
+    for (e, id) in texts.iter_mut().zip(of) {
+        // Still of the text class (numbers and text keep their order), compared as numbers.
+        e.is_text = false;
+        e.num = rank[id as usize];
+        e.text = "";
+    }
+}
+
 /// Sorts of at least this many rows use every core.
 const PARALLEL_FROM: usize = 10_000;
 
@@ -183,15 +231,25 @@ pub fn sort_rows(runs: &[Run], rows: &mut [usize], keys: &[SortKey], text: TextO
     all.push(SortKey::desc(Column::Attr(Attr::StartTime)));
     all.push(SortKey::asc(Column::Attr(Attr::RunId)));
     let desc: Vec<bool> = all.iter().map(|k| k.descending).collect();
-    let enc =
-        |r: usize, k: &SortKey| Enc::new(key_of(&runs[r], &k.column, text, now_ms), k.descending);
-    let item = |(pos, &r): (usize, &usize)| Item {
-        k0: enc(r, &all[0]),
-        k1: enc(r, &all[1]),
+    let enc = |r: usize, k: &SortKey, hint: &mut usize| {
+        Enc::new(
+            key_hinted(&runs[r], &k.column, text, now_ms, hint),
+            k.descending,
+        )
+    };
+    // The first two keys are looked up where the previous run had them (per thread).
+    let item = |hints: &mut [usize; 2], (pos, &r): (usize, &usize)| Item {
+        k0: enc(r, &all[0], &mut hints[0]),
+        k1: enc(r, &all[1], &mut hints[1]),
         pos,
     };
     let nrest = all.len() - 2;
-    let rest_of = |&r: &usize| all[2..].iter().map(move |k| enc(r, k));
+    let rest_of = |&r: &usize| {
+        all[2..].iter().map(move |k| {
+            let mut no_hint = usize::MAX;
+            enc(r, k, &mut no_hint)
+        })
+    };
     let cmp = |a: &Item<'_>, b: &Item<'_>, rest: &[Enc<'_>]| {
         a.k0.cmp(&b.k0, desc[0])
             .then_with(|| a.k1.cmp(&b.k1, desc[1]))
@@ -211,12 +269,24 @@ pub fn sort_rows(runs: &[Run], rows: &mut [usize], keys: &[SortKey], text: TextO
     // remaining tie, so an unstable sort gives the order a stable one would.
     let items: Vec<Item<'_>> = if rows.len() >= PARALLEL_FROM {
         let rest: Vec<Enc<'_>> = rows.par_iter().flat_map_iter(rest_of).collect();
-        let mut items: Vec<Item<'_>> = rows.par_iter().enumerate().map(item).collect();
+        let mut items: Vec<Item<'_>> = rows
+            .par_iter()
+            .enumerate()
+            .map_init(|| [usize::MAX; 2], item)
+            .collect();
+        rank_texts(items.iter_mut().map(|it| &mut it.k0), desc[0]);
+        rank_texts(items.iter_mut().map(|it| &mut it.k1), desc[1]);
         items.par_sort_unstable_by(|a, b| cmp(a, b, &rest));
+
         items
     } else {
         let rest: Vec<Enc<'_>> = rows.iter().flat_map(rest_of).collect();
-        let mut items: Vec<Item<'_>> = rows.iter().enumerate().map(item).collect();
+        let mut hints = [usize::MAX; 2];
+        let mut items: Vec<Item<'_>> = rows
+            .iter()
+            .enumerate()
+            .map(|row| item(&mut hints, row))
+            .collect();
         items.sort_unstable_by(|a, b| cmp(a, b, &rest));
         items
     };
@@ -286,11 +356,25 @@ mod tests {
 
     #[test]
     fn many_keys_and_ties_keep_the_input_order_rule() {
-        let runs: Vec<Run> = (0..40)
+        check_against_reference(40);
+    }
+
+    /// Big enough for the parallel path: texts compared by rank, keys looked up where the
+    /// previous run had them (runs whose maps differ in between).
+    #[test]
+    fn big_sorts_order_as_comparing_key_by_key() {
+        check_against_reference(PARALLEL_FROM + 2_000);
+    }
+
+    /// `sort_rows` against a stable sort comparing the keys one by one, on `n` runs whose
+    /// text param has a few values (numbers and words), whose metric is NaN or missing in
+    /// places, and whose maps hold extra keys now and then (positions shift).
+    fn check_against_reference(n: usize) {
+        let runs: Vec<Run> = (0..n)
             .map(|i| {
                 let acc = [0.5, f64::NAN, 0.7][i % 3];
                 let mut r = run_with(
-                    &format!("r{:02}", 39 - i),
+                    &format!("r{:05}", n - 1 - i),
                     (i % 4) as i64,
                     &[("acc", acc)],
                     &[],
@@ -300,36 +384,50 @@ mod tests {
                 }
                 r.params
                     .insert("bs".into(), ["32", "128", "x"][i % 3].into());
+                if i % 7 == 0 {
+                    r.params.insert("a".into(), "first".into());
+                    if let Some(m) = r.metrics.get("acc").cloned() {
+                        r.metrics.insert("0".into(), m);
+                    }
+                }
                 r
             })
             .collect();
-        let keys = [
-            SortKey::asc(Column::Param("bs".into())),
-            SortKey::desc(Column::Metric("acc".into())),
-            SortKey::asc(Column::Attr(Attr::Status)),
-        ];
-        // Reference: a stable sort comparing the keys one by one.
-        let mut all = keys.to_vec();
-        all.push(SortKey::desc(Column::Attr(Attr::StartTime)));
-        all.push(SortKey::asc(Column::Attr(Attr::RunId)));
-        for text in [TextOrder::Lexical, TextOrder::Numeric] {
-            let mut want: Vec<usize> = (0..runs.len()).collect();
-            want.sort_by(|&a, &b| {
-                for k in &all {
-                    let o = cmp_keys(
-                        &key_of(&runs[a], &k.column, text, 0),
-                        &key_of(&runs[b], &k.column, text, 0),
-                        k.descending,
-                    );
-                    if o != Ordering::Equal {
-                        return o;
+        for keys in [
+            vec![
+                SortKey::asc(Column::Param("bs".into())),
+                SortKey::desc(Column::Metric("acc".into())),
+                SortKey::asc(Column::Attr(Attr::Status)),
+            ],
+            vec![
+                SortKey::desc(Column::Param("bs".into())),
+                SortKey::asc(Column::Metric("acc".into())),
+            ],
+            vec![SortKey::desc(Column::Metric("acc".into()))],
+        ] {
+            // Reference: a stable sort comparing the keys one by one.
+            let mut all = keys.to_vec();
+            all.push(SortKey::desc(Column::Attr(Attr::StartTime)));
+            all.push(SortKey::asc(Column::Attr(Attr::RunId)));
+            for text in [TextOrder::Lexical, TextOrder::Numeric] {
+                let mut want: Vec<usize> = (0..runs.len()).collect();
+                want.sort_by(|&a, &b| {
+                    for k in &all {
+                        let o = cmp_keys(
+                            &key_of(&runs[a], &k.column, text, 0),
+                            &key_of(&runs[b], &k.column, text, 0),
+                            k.descending,
+                        );
+                        if o != Ordering::Equal {
+                            return o;
+                        }
                     }
-                }
-                Ordering::Equal
-            });
-            let mut got: Vec<usize> = (0..runs.len()).collect();
-            sort_rows(&runs, &mut got, &keys, text, 0);
-            assert_eq!(got, want, "{text:?}");
+                    Ordering::Equal
+                });
+                let mut got: Vec<usize> = (0..runs.len()).collect();
+                sort_rows(&runs, &mut got, &keys, text, 0);
+                assert_eq!(got, want, "{text:?} {keys:?}");
+            }
         }
     }
 

@@ -47,6 +47,21 @@ impl<V> KeyMap<V> {
         self.find(key).ok().map(|i| &self.entries[i].1)
     }
 
+    /// The value of `key`, looked for first at position `*hint` and then by bisection;
+    /// `*hint` is left where it was found. Going through many runs of one sweep, whose
+    /// maps hold the same keys, the previous run's position mostly finds it in one probe
+    /// (one cache line instead of a miss per step of the bisection).
+    pub fn get_hinted(&self, key: &str, hint: &mut usize) -> Option<&V> {
+        if let Some((k, v)) = self.entries.get(*hint)
+            && k.as_str() == key
+        {
+            return Some(v);
+        }
+        let i = self.find(key).ok()?;
+        *hint = i;
+        Some(&self.entries[i].1)
+    }
+
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
         self.find(key).ok().map(|i| &mut self.entries[i].1)
     }
@@ -222,8 +237,12 @@ mod tests {
                 }
                 prop_assert_eq!(map.len(), reference.len());
                 prop_assert!(map.iter().eq(reference.iter()));
-                for k in ["a", "b", "é", "", "q"] {
+                for (h, k) in ["a", "b", "é", "", "q"].into_iter().enumerate() {
                     prop_assert_eq!(map.get(k), reference.get(k));
+                    // Wherever the hint points, the answer is the same.
+                    let mut hint = h;
+                    prop_assert_eq!(map.get_hinted(k, &mut hint), reference.get(k));
+                    prop_assert_eq!(map.get_hinted(k, &mut hint), reference.get(k));
                     prop_assert_eq!(map.contains_key(k), reference.contains_key(k));
                 }
                 prop_assert_eq!(format!("{map:?}"), format!("{reference:?}"));
