@@ -177,7 +177,7 @@ pub struct RunBatch {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LateSummaries {
     pub run_id: String,
-    pub metrics: Vec<(Box<str>, crate::model::MetricExtent)>,
+    pub metrics: Vec<(crate::model::Text, crate::model::MetricExtent)>,
 }
 
 /// Which metric summaries a load needs.

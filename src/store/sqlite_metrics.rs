@@ -48,13 +48,13 @@ pub(super) fn bulk_extremes(
     upto: Option<i64>,
     warnings: &mut Warnings,
 ) -> Result<Vec<RunExtremes>, StoreError> {
-    let mut out: Vec<RunExtremes> = vec![Vec::new(); by_id.len()];
+    let none = || vec![Vec::new(); by_id.len()];
     if !store.schema.has_table("metrics") {
-        return Ok(out);
+        return Ok(none());
     }
     let mut conn = store.backend.connect()?;
     let Some((lo, hi)) = conn.rowid_span("metrics")? else {
-        return Ok(out);
+        return Ok(none());
     };
     let hi = upto.map_or(hi, |u| u.min(hi));
     let cols = extremes_cols(store);
@@ -62,19 +62,30 @@ pub(super) fn bulk_extremes(
     let parts = in_rowid_ranges(lo, hi, |after, upto| {
         scan_part(store, &cols, &loc, after, upto, by_id)
     });
+    // The first range's results take in the others' (a run's rows are mostly in one range:
+    // its keys move over whole), so the scan's results are never held twice.
+    let mut out: Option<Vec<RunExtremes>> = None;
     for part in parts {
         let (part, w) = part?;
         warnings.extend(w);
-        for (i, keys) in part.into_iter().enumerate() {
+        let Some(out) = out.as_mut() else {
+            out = Some(part);
+            continue;
+        };
+        for (acc, keys) in out.iter_mut().zip(part) {
+            if acc.is_empty() {
+                *acc = keys;
+                continue;
+            }
             for (key, e) in keys {
-                match out[i].iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, acc)) => acc.combine(e),
-                    None => out[i].push((key, e)),
+                match acc.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, a)) => a.combine(e),
+                    None => acc.push((key, e)),
                 }
             }
         }
     }
-    Ok(out)
+    Ok(out.unwrap_or_else(none))
 }
 
 /// `run_uuid, key, value, is_nan` when every cell is what MLflow writes (no copies).
@@ -100,7 +111,7 @@ fn fast(row: &dyn Row) -> Option<(&str, &str, Option<f64>)> {
 }
 
 fn add(keys: &mut RunExtremes, key: &str, value: Option<f64>) {
-    match keys.iter_mut().find(|(k, _)| k.as_ref() == key) {
+    match keys.iter_mut().find(|(k, _)| k.as_str() == key) {
         Some((_, e)) => e.add(value),
         None => {
             let mut e = Extremes::default();

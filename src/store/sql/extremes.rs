@@ -4,7 +4,7 @@
 use crate::model::MetricSummary;
 
 /// The extremes of one run's metrics, by key.
-pub(crate) type RunExtremes = Vec<(Box<str>, Extremes)>;
+pub(crate) type RunExtremes = Vec<(crate::model::Text, Extremes)>;
 
 /// Min and max of the non-NaN values of one metric (as stored: ±f64::MAX for ±inf), and how
 /// many rows it has.
