@@ -9,7 +9,7 @@ use super::StoreError;
 use super::sql::fill::key_value_row;
 use super::sql::{Backend, Cell, Row, Scan, SqlStore, Warnings};
 use super::sqlite::Sqlite;
-use super::sqlite_read::in_rowid_ranges;
+use super::sqlite_read::{in_rowid_ranges, merge_ranges};
 
 /// Key-value maps of a table, one per run (indexed as the runs).
 pub(super) type KeyValues = Vec<KeyMap<Text>>;
@@ -23,29 +23,20 @@ pub(super) fn bulk_key_values(
     by_id: &HashMap<String, usize>,
     warnings: &mut Warnings,
 ) -> Result<KeyValues, StoreError> {
-    let mut out: KeyValues = vec![KeyMap::new(); runs];
     let mut conn = store.backend.connect()?;
-    let Some((lo, hi)) = conn.rowid_span(table)? else {
-        return Ok(out);
-    };
+    let span = conn.rowid_span(table)?;
     store.backend.recycle(conn);
+    let Some((lo, hi)) = span else {
+        return Ok(vec![KeyMap::new(); runs]);
+    };
     let loc = store.backend.location();
     let parts = in_rowid_ranges(lo, hi, |after, upto| {
         scan_part(store, table, &loc, after, upto, runs, by_id)
     });
-    for part in parts {
-        let (part, w) = part?;
-        warnings.extend(w);
-        // A run's rows are mostly in one range: its map moves over whole.
-        for (map, more) in out.iter_mut().zip(part) {
-            if map.is_empty() {
-                *map = more;
-            } else {
-                map.extend(more);
-            }
-        }
-    }
-    Ok(out)
+    let out = merge_ranges(parts, warnings, KeyMap::is_empty, |map, more| {
+        map.extend(more)
+    })?;
+    Ok(out.unwrap_or_else(|| vec![KeyMap::new(); runs]))
 }
 
 /// `run_uuid, key, value` when every cell is text, as MLflow writes them (no copies yet).

@@ -8,7 +8,7 @@ use super::StoreError;
 use super::sql::load::point;
 use super::sql::{Arg, Backend, Cells, Extremes, Row, RunExtremes, Scan, SqlStore, Warnings, at};
 use super::sqlite::{Sqlite, SqliteConn};
-use super::sqlite_read::in_rowid_ranges;
+use super::sqlite_read::{in_rowid_ranges, merge_ranges};
 use crate::model::MetricPoint;
 
 /// `run_uuid, key, value, is_nan` of metrics `t`.
@@ -62,29 +62,14 @@ pub(super) fn bulk_extremes(
     let parts = in_rowid_ranges(lo, hi, |after, upto| {
         scan_part(store, &cols, &loc, after, upto, by_id)
     });
-    // The first range's results take in the others' (a run's rows are mostly in one range:
-    // its keys move over whole), so the scan's results are never held twice.
-    let mut out: Option<Vec<RunExtremes>> = None;
-    for part in parts {
-        let (part, w) = part?;
-        warnings.extend(w);
-        let Some(out) = out.as_mut() else {
-            out = Some(part);
-            continue;
-        };
-        for (acc, keys) in out.iter_mut().zip(part) {
-            if acc.is_empty() {
-                *acc = keys;
-                continue;
-            }
-            for (key, e) in keys {
-                match acc.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, a)) => a.combine(e),
-                    None => acc.push((key, e)),
-                }
+    let out = merge_ranges(parts, warnings, Vec::is_empty, |acc, keys| {
+        for (key, e) in keys {
+            match acc.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, a)) => a.combine(e),
+                None => acc.push((key, e)),
             }
         }
-    }
+    })?;
     Ok(out.unwrap_or_else(none))
 }
 

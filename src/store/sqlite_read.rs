@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
 use super::StoreError;
-use super::sql::{Arg, Cell, Conn, Row, Scan};
+use super::sql::{Arg, Cell, Conn, Row, Scan, Warnings};
 use super::sqlite::{SqliteConn, sql_error};
 
 /// How long one statement may hold the read lock before it stops and lets writers in.
@@ -380,4 +380,33 @@ pub(super) fn in_rowid_ranges<T: Send>(
             })
             .collect()
     })
+}
+
+/// The per-run results of [`in_rowid_ranges`] parts as one: the first range's results take
+/// in the others' run by run (a run's rows are mostly in one range: what another range has
+/// of a run the first lacks moves over whole), so no run's results are held twice.
+/// `None` when there were no ranges.
+pub(super) fn merge_ranges<T>(
+    parts: Vec<Result<(Vec<T>, Warnings), StoreError>>,
+    warnings: &mut Warnings,
+    is_empty: impl Fn(&T) -> bool,
+    mut merge: impl FnMut(&mut T, T),
+) -> Result<Option<Vec<T>>, StoreError> {
+    let mut out: Option<Vec<T>> = None;
+    for part in parts {
+        let (part, w) = part?;
+        warnings.extend(w);
+        let Some(out) = out.as_mut() else {
+            out = Some(part);
+            continue;
+        };
+        for (acc, more) in out.iter_mut().zip(part) {
+            if is_empty(acc) {
+                *acc = more;
+            } else {
+                merge(acc, more);
+            }
+        }
+    }
+    Ok(out)
 }
