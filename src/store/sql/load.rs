@@ -51,6 +51,27 @@ pub(super) enum Source<'a> {
     Ids(&'a [String]),
 }
 
+/// The condition on `runs` (alias `alias`) selecting the runs of `experiments` (integer ids,
+/// written into the SQL text) narrowed by `narrow`, and the narrowing's arguments.
+pub(super) fn runs_of(
+    experiments: &[i64],
+    narrow: Option<&Narrowing>,
+    alias: &str,
+) -> (String, Vec<Arg>) {
+    let list = experiments
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut cond = format!("{alias}.experiment_id IN ({list})");
+    let mut args = Vec::new();
+    if let Some(n) = narrow {
+        cond.push_str(&format!(" AND {}", n.sql(alias)));
+        args = n.args.clone();
+    }
+    (cond, args)
+}
+
 impl<B: Backend> SqlStore<B> {
     /// The runs of `experiments` (narrowed by `narrow` where the store can), delivered to
     /// `sink`: the newest few first when there are many, then all of them.
@@ -97,19 +118,9 @@ impl<B: Backend> SqlStore<B> {
         upto: Option<i64>,
         sink: &mut dyn FnMut(RunBatch),
     ) -> Result<Loaded, StoreError> {
-        let list = experiments
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let mut runs_cond = format!("t.experiment_id IN ({list})");
-        let mut sub = format!("SELECT r.run_uuid FROM runs r WHERE r.experiment_id IN ({list})");
-        let mut args = Vec::new();
-        if let Some(n) = narrow {
-            runs_cond.push_str(&format!(" AND {}", n.sql("t")));
-            sub.push_str(&format!(" AND {}", n.sql("r")));
-            args = n.args.clone();
-        }
+        let (runs_cond, args) = runs_of(experiments, narrow, "t");
+        let (r_cond, _) = runs_of(experiments, narrow, "r");
+        let sub = format!("SELECT r.run_uuid FROM runs r WHERE {r_cond}");
         let mut warnings = Warnings::default();
         let mut runs = self.runs_rows(conn, &runs_cond, &args, &mut warnings)?;
 

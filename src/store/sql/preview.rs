@@ -49,17 +49,7 @@ impl<B: Backend> SqlStore<B> {
         if experiments.is_empty() {
             return Ok(());
         }
-        let list = experiments
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let mut cond = format!("t.experiment_id IN ({list})");
-        let mut args = Vec::new();
-        if let Some(n) = narrow {
-            cond.push_str(&format!(" AND {}", n.sql("t")));
-            args = n.args.clone();
-        }
+        let (cond, args) = super::load::runs_of(experiments, narrow, "t");
         let scan = Scan {
             cond: Some(&cond),
             args: &args,

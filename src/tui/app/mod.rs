@@ -14,6 +14,7 @@ mod detail_models;
 mod edit;
 mod experiments;
 mod groups;
+mod idle;
 mod logged_models;
 mod models;
 mod mouse;

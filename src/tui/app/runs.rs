@@ -104,14 +104,6 @@ impl RunsView {
 
 use crate::index::quick::SearchTexts;
 
-/// Runs from which the quick filter's search text is built ahead, while the terminal
-/// waits for input (below, the first key builds it in a few milliseconds).
-const SEARCH_AHEAD_MIN: usize = 5_000;
-
-/// Search texts built per slice of idle time: about 6 ms on two cores, so a key pressed
-/// meanwhile waits no longer than that.
-const SEARCH_SLICE: usize = 4_096;
-
 impl App {
     /// Switches the run table to a set of experiments: their remembered view, else the
     /// defaults.
@@ -132,26 +124,6 @@ impl App {
         self.groups = None;
         self.restore_view();
         self.refresh_runs();
-    }
-
-    /// True when there is work to do while no input waits: the quick filter's search text of
-    /// a big table, once everything is loaded, so that the first key filters at once.
-    pub fn has_idle_work(&self) -> bool {
-        self.load.done
-            && self.index.runs().len() >= SEARCH_AHEAD_MIN
-            && self.stack.contains(&super::Screen::Runs)
-            && !self.runs.search.is_current(&self.index)
-    }
-
-    /// One short slice of the work [`App::has_idle_work`] tells of (nothing on screen
-    /// changes).
-    pub fn idle_work(&mut self) {
-        if self.has_idle_work() {
-            let time = &self.settings.time;
-            self.runs
-                .search
-                .update_some(&self.index, self.now_ms, time, SEARCH_SLICE);
-        }
     }
 
     /// Recomputes rows and columns after data, filter, sort or toggles changed. The cursor
